@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian packages and Rust targets the tests use, when missing.
+# Idempotent; needs root (or sudo) only when something is missing.
+set -euo pipefail
+
+PKGS=(
+  # differential tests and side-by-side benchmarks
+  dovecot-imapd dovecot-pop3d dovecot-lmtpd dovecot-sieve
+  # real clients
+  swaks fetchmail curl python3-aiosmtpd
+  # cross targets
+  qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+  gcc-s390x-linux-gnu libc6-dev-s390x-cross musl-tools
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+for t in aarch64-unknown-linux-gnu s390x-unknown-linux-gnu x86_64-unknown-linux-musl; do
+  rustup target list --installed | grep -qx "$t" || rustup target add "$t"
+done

@@ -1,0 +1,1 @@
+//! The conformance runner: every golden fixture read, compared and rewritten.

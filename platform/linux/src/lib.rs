@@ -1,0 +1,1 @@
+//! The linux backend of the popstore platform layer.

@@ -1,0 +1,1 @@
+//! The openvms backend of the popstore platform layer.

@@ -1,0 +1,2 @@
+//! The `Platform` trait: the file-system operations the store needs, each
+//! with its durability contract.

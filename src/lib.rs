@@ -1,0 +1,2 @@
+//! popstore: a mail-store appliance. The store engine, the protocol servers
+//! (POP3, IMAP4, LMTP), authentication, and the command line.

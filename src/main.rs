@@ -1,0 +1,3 @@
+fn main() {
+    println!("popstore {}", env!("CARGO_PKG_VERSION"));
+}
