@@ -1,3 +1,3 @@
-fn main() {
-    println!("popstore {}", env!("CARGO_PKG_VERSION"));
+fn main() -> std::process::ExitCode {
+    popstore::cli::main()
 }
