@@ -2,3 +2,4 @@
 //! (POP3, IMAP4, LMTP), authentication, and the command line.
 
 pub mod cli;
+pub mod delivery;
