@@ -1,5 +1,8 @@
 //! popstore: a mail-store appliance. The store engine, the protocol servers
 //! (POP3, IMAP4, LMTP), authentication, and the command line.
 
+pub mod auth;
 pub mod cli;
 pub mod delivery;
+pub mod pop3;
+pub mod tls;
