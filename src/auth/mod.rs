@@ -8,6 +8,7 @@
 //!
 //! Passwords travel as [`Secret`] and never appear in `Debug` output or logs.
 
+mod cram;
 pub mod sasl;
 pub mod scram;
 mod secret;
@@ -16,6 +17,7 @@ mod verifiers;
 use std::fmt;
 use std::sync::Arc;
 
+pub use cram::CramMd5Context;
 pub use secret::{Secret, constant_time_eq};
 pub use verifiers::{
     ScramKeys, VerifierError, VerifierOptions, Verifiers, apop_digest, cram_md5_digest,

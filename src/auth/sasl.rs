@@ -4,7 +4,7 @@
 //! client's `*` cancel, and feeds the raw responses here.
 
 use super::scram::{self, CbindFlag};
-use super::{AuthFailure, Authenticator, ScramKeys, Secret, constant_time_eq, cram_md5_digest};
+use super::{AuthFailure, Authenticator, ScramKeys, Secret, constant_time_eq};
 
 /// A SASL mechanism popstore offers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -331,10 +331,10 @@ fn cram(data: &[u8], challenge: &str, auth: &Authenticator) -> Step {
         Ok(c) => c,
         Err(e) => return Step::Failure(e),
     };
-    let Some(key) = &creds.verifiers.cram_md5 else {
+    let Some(ctx) = &creds.verifiers.cram_md5 else {
         return Step::Failure(AuthFailure::MissingVerifier("CRAM-MD5"));
     };
-    let expected = cram_md5_digest(key.expose(), challenge.as_bytes());
+    let expected = ctx.digest(challenge.as_bytes());
     if !constant_time_eq(expected.as_bytes(), digest.to_ascii_lowercase().as_bytes()) {
         return Step::Failure(AuthFailure::BadCredentials);
     }
@@ -349,6 +349,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+    use crate::auth::cram_md5_digest;
     use crate::auth::{AccountFlags, Credentials, StaticCredentials, VerifierOptions, Verifiers};
 
     fn authenticator() -> Authenticator {

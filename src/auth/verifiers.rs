@@ -7,6 +7,7 @@ use hmac::{Hmac, Mac};
 use md5::Md5;
 use sha2::{Digest, Sha256};
 
+use super::cram::CramMd5Context;
 use super::secret::{Secret, constant_time_eq};
 
 type HmacSha256 = Hmac<Sha256>;
@@ -87,10 +88,9 @@ pub struct Verifiers {
     /// SCRAM-SHA-256 keys (also check plaintext passwords when no argon2id
     /// hash is present).
     pub scram_sha256: Option<ScramKeys>,
-    /// The CRAM-MD5 HMAC key (the password itself: CRAM-MD5 needs a
-    /// password-equivalent secret, so it is held only when an admin enables
-    /// the mechanism for the account).
-    pub cram_md5: Option<Secret<Vec<u8>>>,
+    /// The CRAM-MD5 context (HMAC-MD5 inner and outer states; held only
+    /// when an admin enables the mechanism for the account).
+    pub cram_md5: Option<CramMd5Context>,
     /// The APOP shared secret (password-equivalent, like CRAM-MD5's).
     pub apop: Option<Secret<String>>,
 }
@@ -151,7 +151,7 @@ impl Verifiers {
         Ok(Self {
             argon2id: Some(argon),
             scram_sha256,
-            cram_md5: options.cram_md5.then(|| Secret::new(pw.to_vec())),
+            cram_md5: options.cram_md5.then(|| CramMd5Context::from_password(pw)),
             apop: options.apop.then(|| password.clone()),
         })
     }
