@@ -2,4 +2,5 @@
 //! (POP3, IMAP4, LMTP), authentication, and the command line.
 
 pub mod cli;
+pub mod config;
 pub mod delivery;
