@@ -223,7 +223,7 @@ impl From<ByteSize> for SizeRepr {
     fn from(b: ByteSize) -> SizeRepr {
         let n = b.0;
         for (shift, suffix) in [(30, "g"), (20, "m"), (10, "k")] {
-            if n != 0 && n % (1u64 << shift) == 0 {
+            if n != 0 && n.is_multiple_of(1u64 << shift) {
                 return SizeRepr::Text(format!("{}{suffix}", n >> shift));
             }
         }
