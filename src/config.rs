@@ -241,6 +241,21 @@ pub enum QuotaFailure {
     Temporary,
 }
 
+impl QuotaFailure {
+    /// Applies the policy to a refusal from the store: with `Temporary`, a
+    /// permanent over-quota refusal (`5.2.2`) becomes `452 4.2.2`.
+    pub fn apply(self, refusal: crate::delivery::Refusal) -> crate::delivery::Refusal {
+        match self {
+            QuotaFailure::Temporary if refusal.enhanced == (5, 2, 2) => crate::delivery::Refusal {
+                code: 452,
+                enhanced: (4, 2, 2),
+                text: refusal.text,
+            },
+            _ => refusal,
+        }
+    }
+}
+
 /// The relay's address.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]

@@ -14,6 +14,7 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use crate::config::{Config, Overrides};
 
 pub mod config;
+pub mod serve;
 
 /// popstore: a portable mail store serving POP3, IMAP4 and LMTP.
 #[derive(Debug, Parser)]
@@ -44,6 +45,8 @@ pub enum Command {
     /// Show the configuration.
     #[command(subcommand)]
     Config(config::ConfigCommand),
+    /// Run the servers (LMTP; POP3 and the others as they join) until SIGTERM.
+    Serve(serve::ServeArgs),
 }
 
 /// Parses the command line and runs it.
@@ -74,6 +77,7 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Config(ref c) => config::run(&cli, c),
+        Command::Serve(ref a) => serve::run(&cli, a),
     }
 }
 
