@@ -10,6 +10,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod sieve;
+
 /// popstore: a portable mail store serving POP3, IMAP4 and LMTP.
 #[derive(Debug, Parser)]
 #[command(name = "popstore", version, about)]
@@ -30,10 +32,13 @@ pub struct Cli {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Sieve scripts: check, test.
+    #[command(subcommand)]
+    Sieve(sieve::SieveCmd),
+}
 
 /// Parses the command line and runs it.
-#[allow(unreachable_code, unused_variables)] // until the first subcommand lands
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     run(cli)
@@ -41,5 +46,7 @@ pub fn main() -> ExitCode {
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> ExitCode {
-    match cli.command {}
+    match cli.command {
+        Command::Sieve(c) => sieve::run(c),
+    }
 }
