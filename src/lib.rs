@@ -6,3 +6,4 @@ pub mod config;
 pub mod delivery;
 pub mod lmtp;
 pub mod serve;
+pub mod sieve;

@@ -15,6 +15,7 @@ use crate::config::{Config, Overrides};
 
 pub mod config;
 pub mod serve;
+pub mod sieve;
 
 /// popstore: a portable mail store serving POP3, IMAP4 and LMTP.
 #[derive(Debug, Parser)]
@@ -47,6 +48,9 @@ pub enum Command {
     Config(config::ConfigCommand),
     /// Run the servers (LMTP; POP3 and the others as they join) until SIGTERM.
     Serve(serve::ServeArgs),
+    /// Sieve scripts: check, test.
+    #[command(subcommand)]
+    Sieve(sieve::SieveCmd),
 }
 
 /// Parses the command line and runs it.
@@ -78,6 +82,7 @@ pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Config(ref c) => config::run(&cli, c),
         Command::Serve(ref a) => serve::run(&cli, a),
+        Command::Sieve(c) => sieve::run(c),
     }
 }
 
