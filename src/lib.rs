@@ -3,6 +3,10 @@
 
 pub mod auth;
 pub mod cli;
+pub mod config;
 pub mod delivery;
+pub mod lmtp;
 pub mod pop3;
+pub mod serve;
+pub mod sieve;
 pub mod tls;
