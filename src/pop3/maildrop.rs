@@ -102,7 +102,8 @@ pub trait Maildrop: Send {
 
     /// The bytes of the message at `index` (0-based into [`Self::entries`]).
     /// A message removed since the snapshot (by an admin) is `Temporary`.
-    fn message(&self, index: usize) -> Result<Arc<dyn MessageData>, MaildropError>;
+    /// The store may note that the message was read.
+    fn message(&mut self, index: usize) -> Result<Arc<dyn MessageData>, MaildropError>;
 
     /// This user's expiry policy (CAPA EXPIRE after login).
     fn expire_policy(&self) -> Expire {

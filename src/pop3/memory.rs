@@ -163,7 +163,7 @@ impl Maildrop for MemoryMaildrop {
         &self.entries
     }
 
-    fn message(&self, index: usize) -> Result<Arc<dyn MessageData>, MaildropError> {
+    fn message(&mut self, index: usize) -> Result<Arc<dyn MessageData>, MaildropError> {
         self.messages
             .get(index)
             .map(|m| Arc::clone(m) as Arc<dyn MessageData>)

@@ -9,6 +9,7 @@
 
 pub mod command;
 pub mod limits;
+pub mod listen;
 pub mod maildrop;
 pub mod memory;
 pub mod send;

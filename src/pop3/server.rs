@@ -313,12 +313,16 @@ async fn connection(
             };
             match resp.event {
                 Some(Event::AuthFailed) => {
+                    tracing::info!(%peer, "pop3 authentication failed");
                     let delay = service.limits.auth_failed(peer.ip());
                     if !delay.is_zero() {
                         tokio::time::sleep(delay).await;
                     }
                 }
-                Some(Event::LoggedIn) => service.limits.auth_succeeded(peer.ip()),
+                Some(Event::LoggedIn) => {
+                    tracing::info!(%peer, user = session.user().unwrap_or(""), "pop3 login");
+                    service.limits.auth_succeeded(peer.ip());
+                }
                 None => {}
             }
             out.extend_from_slice(&resp.text);

@@ -258,6 +258,14 @@ impl Session {
         }
     }
 
+    /// The logged-in user (canonical name), in the TRANSACTION state.
+    pub fn user(&self) -> Option<&str> {
+        match &self.state {
+            State::Transaction(t) => Some(&t.user),
+            _ => None,
+        }
+    }
+
     /// True while logged in (TRANSACTION state).
     pub fn is_authenticated(&self) -> bool {
         matches!(self.state, State::Transaction(_))
