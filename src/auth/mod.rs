@@ -8,6 +8,7 @@
 //!
 //! Passwords travel as [`Secret`] and never appear in `Debug` output or logs.
 
+mod argon;
 mod cram;
 pub mod sasl;
 pub mod scram;
