@@ -22,7 +22,10 @@ pub struct Fixture {
     pub invalid: bool,
 }
 
-fn valid<T: StoreFile>(values: &[T]) -> Vec<(String, Vec<u8>)> {
+/// Named byte strings.
+type Named = Vec<(String, Vec<u8>)>;
+
+fn valid<T: StoreFile>(values: &[T]) -> Named {
     ["minimal", "typical", "maximal"]
         .iter()
         .zip(values)
@@ -48,7 +51,7 @@ fn reframe(kind: FileKind, bytes: &[u8], f: impl FnOnce(&mut Vec<Vec<u8>>)) -> V
     write_container(kind.magic(), &recs).expect("reframed")
 }
 
-fn structured_invalid(kind: FileKind, typical: &[u8]) -> Vec<(String, Vec<u8>)> {
+fn structured_invalid(kind: FileKind, typical: &[u8]) -> Named {
     let mut out = Vec::new();
     for b in boundaries(typical) {
         out.push((format!("truncated-at-{b}"), typical[..b].to_vec()));
@@ -115,7 +118,7 @@ fn structured_invalid(kind: FileKind, typical: &[u8]) -> Vec<(String, Vec<u8>)> 
     out
 }
 
-fn message_invalid(typical: &[u8], maximal: &[u8]) -> Vec<(String, Vec<u8>)> {
+fn message_invalid(typical: &[u8], maximal: &[u8]) -> Named {
     let mut out = Vec::new();
     for b in (0..maximal.len()).step_by(BLOCK) {
         out.push((
@@ -179,7 +182,7 @@ fn message_invalid(typical: &[u8], maximal: &[u8]) -> Vec<(String, Vec<u8>)> {
 
 /// Every fixture of format version 1.0.
 pub fn v1_0() -> Vec<Fixture> {
-    let kinds: Vec<(FileKind, Vec<(String, Vec<u8>)>)> = vec![
+    let kinds: Vec<(FileKind, Named)> = vec![
         (FileKind::DESCRIPTOR, valid(&samples::descriptors())),
         (FileKind::PROFILE, valid(&samples::profiles())),
         (FileKind::MESSAGE_LIST, valid(&samples::message_lists())),
