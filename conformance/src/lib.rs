@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use popstore_formats::AnyFile;
 
 pub mod generate;
+pub mod sample;
 
 /// The fixtures folder.
 pub fn fixtures_dir() -> PathBuf {

@@ -32,6 +32,17 @@ fn main() -> ExitCode {
             }
         }
     }
-    println!("fixtures: {written} files written, {kept} already present (kept)");
+    let store = popstore_conformance::sample_store_dir();
+    for (rel, bytes) in popstore_conformance::sample::files() {
+        match write_new(&store.join(&rel), &bytes) {
+            Ok(true) => written += 1,
+            Ok(false) => kept += 1,
+            Err(e) => {
+                eprintln!("{rel}: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    println!("fixtures and sample store: {written} files written, {kept} already present (kept)");
     ExitCode::SUCCESS
 }
