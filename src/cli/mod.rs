@@ -14,8 +14,10 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use crate::config::{Config, Overrides};
 
 pub mod config;
+pub mod inspect;
 pub mod serve;
 pub mod sieve;
+pub mod verify;
 
 /// popstore: a portable mail store serving POP3, IMAP4 and LMTP.
 #[derive(Debug, Parser)]
@@ -51,6 +53,10 @@ pub enum Command {
     /// Sieve scripts: check, test.
     #[command(subcommand)]
     Sieve(sieve::SieveCmd),
+    /// Print a store file decoded (JSON), or its bytes annotated (--hex).
+    Inspect(inspect::InspectArgs),
+    /// Check a whole store, read-only: framing, checksums, paths, references, usage.
+    Verify(verify::VerifyArgs),
 }
 
 /// Parses the command line and runs it.
@@ -83,6 +89,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Config(ref c) => config::run(&cli, c),
         Command::Serve(ref a) => serve::run(&cli, a),
         Command::Sieve(c) => sieve::run(c),
+        Command::Inspect(a) => inspect::run(a),
+        Command::Verify(a) => verify::run(&cli.store, a),
     }
 }
 
