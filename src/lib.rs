@@ -5,4 +5,5 @@ pub mod cli;
 pub mod config;
 pub mod delivery;
 pub mod lmtp;
+pub mod relay;
 pub mod serve;
