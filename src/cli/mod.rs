@@ -14,6 +14,7 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use crate::config::{Config, Overrides};
 
 pub mod config;
+pub mod deliver;
 pub mod serve;
 
 /// popstore: a portable mail store serving POP3, IMAP4 and LMTP.
@@ -47,6 +48,10 @@ pub enum Command {
     Config(config::ConfigCommand),
     /// Run the servers (LMTP; POP3 and the others as they join) until SIGTERM.
     Serve(serve::ServeArgs),
+    /// Deliver a message from stdin (for MTAs and scripts; sysexits codes).
+    Deliver(deliver::DeliverArgs),
+    /// Check whether addresses can receive mail (sysexits codes).
+    Validate(deliver::ValidateArgs),
 }
 
 /// Parses the command line and runs it.
@@ -54,7 +59,15 @@ pub enum Command {
 /// When neither `--store` nor `$POPSTORE_STORE` is given and a
 /// configuration file is, the file's `[store] path` becomes the store.
 pub fn main() -> ExitCode {
-    let matches = Cli::command().get_matches();
+    let matches = match Cli::command().try_get_matches() {
+        Ok(m) => m,
+        Err(e) if e.use_stderr() && std::env::args().any(|a| a == "deliver") => {
+            // MTAs read sysexits from `deliver`: bad arguments are EX_USAGE.
+            let _ = e.print();
+            return ExitCode::from(64);
+        }
+        Err(e) => e.exit(),
+    };
     let mut cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(e) => e.exit(),
@@ -78,6 +91,8 @@ pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Config(ref c) => config::run(&cli, c),
         Command::Serve(ref a) => serve::run(&cli, a),
+        Command::Deliver(ref a) => deliver::run_deliver(&cli, a),
+        Command::Validate(ref a) => deliver::run_validate(&cli, a),
     }
 }
 
