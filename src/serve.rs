@@ -42,7 +42,7 @@ impl std::fmt::Debug for Server {
 impl Server {
     /// Binds every listener the configuration turns on.
     pub async fn bind(config: Arc<Config>, delivery: Arc<dyn Delivery>) -> anyhow::Result<Server> {
-        let lmtp = lmtp::server::Listener::bind(&config.listen.lmtp)
+        let lmtp = lmtp::server::Listener::bind(&config.listen.lmtp, config.lmtp.socket_mode.0)
             .await
             .with_context(|| format!("cannot listen for LMTP on {}", config.listen.lmtp))?;
         Ok(Server {

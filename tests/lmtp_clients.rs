@@ -105,6 +105,9 @@ fn smtplib_lmtp_over_a_unix_socket() {
     let store = MemoryDelivery::new(&["alice"]);
     let server = TestServer::start(config, store.clone());
 
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&socket).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o666, "socket_mode applies");
     let r = smtplib(socket.to_str().unwrap(), "", "alice@x.test", &msg);
     assert_eq!(codes(&r["rcpt"]), [250]);
     assert_eq!(codes(&r["data"]), [250]);
