@@ -7,3 +7,4 @@ pub mod delivery;
 pub mod lmtp;
 pub mod relay;
 pub mod serve;
+pub mod sieve;

@@ -16,6 +16,7 @@ use crate::config::{Config, Overrides};
 pub mod config;
 pub mod deliver;
 pub mod serve;
+pub mod sieve;
 
 /// popstore: a portable mail store serving POP3, IMAP4 and LMTP.
 #[derive(Debug, Parser)]
@@ -52,6 +53,9 @@ pub enum Command {
     Deliver(deliver::DeliverArgs),
     /// Check whether addresses can receive mail (sysexits codes).
     Validate(deliver::ValidateArgs),
+    /// Sieve scripts: check, test.
+    #[command(subcommand)]
+    Sieve(sieve::SieveCmd),
 }
 
 /// Parses the command line and runs it.
@@ -93,6 +97,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Serve(ref a) => serve::run(&cli, a),
         Command::Deliver(ref a) => deliver::run_deliver(&cli, a),
         Command::Validate(ref a) => deliver::run_validate(&cli, a),
+        Command::Sieve(c) => sieve::run(c),
     }
 }
 

@@ -1,0 +1,62 @@
+//! The Sieve engine (RFC 5228): per-user mail filtering at delivery.
+//!
+//! A script goes through three stages, none of which does I/O:
+//! [`compile`] (lexer, parser, checker) turns the text into a checked
+//! [`Script`] or a [`SieveError`] with line and column; [`run`] executes it
+//! over a [`Message`] and returns an [`Outcome`] (the actions); the
+//! [`plan`] module turns that outcome into a delivery plan (what to store
+//! where, what to send, what to refuse) for the delivery channel.
+//!
+//! Extensions: fileinto, envelope, encoded-character, copy (RFC 3894),
+//! body (5173), variables (5229), vacation (5230) and vacation-seconds
+//! (6131), relational (5231), imap4flags (5232), subaddress (5233), date
+//! and index (5260), reject and ereject (5429), mailbox (5490).
+//! Comparators: i;octet, i;ascii-casemap, i;ascii-numeric.
+//!
+//! Limits are in [`Limits`]: script size, nesting depth, execution steps,
+//! actions, redirects, variable size and the vacation period range.
+
+mod action;
+mod address;
+mod args;
+mod compile;
+mod compile_test;
+mod date;
+mod encoded;
+mod error;
+mod eval;
+mod interp;
+mod ir;
+mod lexer;
+mod limits;
+mod matching;
+mod message;
+mod mime;
+mod parser;
+pub mod plan;
+pub mod vacation;
+mod variables;
+
+pub use action::{Action, Outcome, Vacation};
+pub use compile::EXTENSIONS;
+pub use error::{RuntimeError, SieveError};
+pub use interp::Env;
+pub use ir::Script;
+pub use limits::Limits;
+pub use message::Message;
+
+/// Compiles a script with the given limits.
+pub fn compile(src: &str, limits: &Limits) -> Result<Script, SieveError> {
+    compile::compile(src, limits)
+}
+
+/// Runs a compiled script over a message.
+pub fn run(script: &Script, msg: &Message, env: &Env<'_>) -> Result<Outcome, RuntimeError> {
+    interp::run(script, msg, env)
+}
+
+/// Helpers shared by the vacation and plan modules.
+pub mod util {
+    pub use super::address::{domain, local_part, parse_list};
+    pub use super::mime::decode_words;
+}
