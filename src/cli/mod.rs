@@ -10,6 +10,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod forward;
+pub mod group;
+pub mod init;
+pub mod user;
+
 /// popstore: a portable mail store serving POP3, IMAP4 and LMTP.
 #[derive(Debug, Parser)]
 #[command(name = "popstore", version, about)]
@@ -30,10 +35,18 @@ pub struct Cli {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Create a store (in --store DIR).
+    Init(init::InitArgs),
+    /// Manage accounts.
+    User(user::UserArgs),
+    /// Manage groups.
+    Group(group::GroupArgs),
+    /// Manage the forwarding database.
+    Forward(forward::ForwardArgs),
+}
 
 /// Parses the command line and runs it.
-#[allow(unreachable_code, unused_variables)] // until the first subcommand lands
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     run(cli)
@@ -41,5 +54,10 @@ pub fn main() -> ExitCode {
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> ExitCode {
-    match cli.command {}
+    match cli.command {
+        Command::Init(a) => init::run(&cli.store, a),
+        Command::User(a) => user::run(&cli.store, a),
+        Command::Group(a) => group::run(&cli.store, a),
+        Command::Forward(a) => forward::run(&cli.store, a),
+    }
 }
