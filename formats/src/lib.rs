@@ -7,6 +7,7 @@
 //! [`layout`] computes where each file lives.
 #![forbid(unsafe_code)]
 
+pub mod any;
 pub mod codec;
 pub mod container;
 pub mod descriptor;
@@ -27,6 +28,7 @@ pub mod samples;
 pub mod types;
 pub mod vacation;
 
+pub use any::AnyFile;
 pub use error::{Error, ErrorKind, WriteError};
 pub use kind::{FileKind, StoreFile};
 

@@ -444,19 +444,19 @@ pub fn messages() -> [MessageFile; 3] {
                         .to_vec(),
                 )),
                 body: Some(TextBytes(
-                    b"(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" 47 4)"
+                    b"(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" 39 4)"
                         .to_vec(),
                 )),
                 bodystructure: Some(TextBytes(
-                    b"(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" 47 4 NIL NIL NIL NIL)"
+                    b"(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" 39 4 NIL NIL NIL NIL)"
                         .to_vec(),
                 )),
                 parts: vec![Part {
                     path: vec![],
                     header_offset: 0,
-                    header_length: 110,
-                    body_offset: 110,
-                    body_length: 47,
+                    header_length: 98,
+                    body_offset: 98,
+                    body_length: 39,
                     body_lines: 4,
                     decoded_size: None,
                     flags: PartFlags::default(),
