@@ -361,4 +361,7 @@ fn scratch() -> std::path::PathBuf {
         .keep()
 }
 
-store_tests!(linux, Arc::new(popstore_platform_linux::linux(vec![scratch()])));
+store_tests!(
+    linux,
+    Arc::new(popstore_platform_linux::linux(vec![scratch()]))
+);

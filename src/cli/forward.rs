@@ -70,12 +70,7 @@ fn forward(dir: &Path, a: ForwardArgs) -> Result<(), Failure> {
                 println!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
             } else {
                 for e in all {
-                    let o = if e.override_account {
-                        " (override)"
-                    } else {
-                        ""
-                    };
-                    println!("{} -> {}{o}", e.name, e.targets.join(", "));
+                    println!("{} -> {}", e.name, e.targets.join(", "));
                 }
             }
         }
