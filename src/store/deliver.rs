@@ -120,6 +120,52 @@ impl Store {
     }
 }
 
+/// How many accounts get their reference written at once: each reference
+/// is a few fsyncs, so overlapping them is what makes a 50-recipient
+/// delivery fast.
+const PARALLEL_REFERENCES: usize = 8;
+
+impl Store {
+    /// Adds a reference to `id` for every account, several at once;
+    /// returns the failures.
+    fn add_references<'a>(
+        &self,
+        accounts: &[(&'a AccountName, &'a Vec<usize>)],
+        id: popstore_formats::layout::MessageId,
+        size: u64,
+        created: i64,
+    ) -> Vec<(&'a AccountName, &'a Vec<usize>, StoreError)> {
+        use std::sync::Mutex;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let next = AtomicUsize::new(0);
+        let failures = Mutex::new(Vec::new());
+        let workers = accounts.len().min(PARALLEL_REFERENCES);
+        let work = || {
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some((a, idxs)) = accounts.get(i) else {
+                    break;
+                };
+                if let Err(e) = self.add_reference(a, id, size, created)
+                    && let Ok(mut f) = failures.lock()
+                {
+                    f.push((*a, *idxs, e));
+                }
+            }
+        };
+        if workers <= 1 {
+            work();
+        } else {
+            std::thread::scope(|s| {
+                for _ in 0..workers {
+                    s.spawn(work);
+                }
+            });
+        }
+        failures.into_inner().unwrap_or_default()
+    }
+}
+
 /// The value of the first `Message-ID:` header of a message, if any.
 fn message_id(msg: &[u8]) -> String {
     for line in msg.split(|b| *b == b'\n') {
@@ -222,14 +268,13 @@ impl Delivery for Store {
                     }
                 }
                 Ok(id) => {
-                    for (a, idxs) in &accounts {
-                        if let Err(e) = self.add_reference(a, id, size, created) {
-                            // The count stays one too high: verify --repair
-                            // reclaims it; never too low.
-                            let r = temp(&format!("cannot store the message for {a}: {e}"));
-                            for idx in idxs {
-                                results[*idx] = Err(r.clone());
-                            }
+                    let list: Vec<(&AccountName, &Vec<usize>)> = accounts.iter().collect();
+                    for (a, idxs, e) in self.add_references(&list, id, size, created) {
+                        // The count stays one too high: verify --repair
+                        // reclaims it; never too low.
+                        let r = temp(&format!("cannot store the message for {a}: {e}"));
+                        for idx in idxs {
+                            results[*idx] = Err(r.clone());
                         }
                     }
                 }
