@@ -64,6 +64,39 @@ fn refusal(store: &Store, to: &str, size: u64) -> String {
         .unwrap_or_else(|r| r.to_string())
 }
 
+/// One relayed message: from, to, bytes.
+type Sent = (String, Vec<String>, Vec<u8>);
+
+/// Records what the store hands to the SMTP relay (the real relay, in
+/// `src/relay.rs`, is tested against an SMTP server by its own tests).
+#[derive(Debug, Default)]
+struct Recorder {
+    sent: std::sync::Mutex<Vec<Sent>>,
+    refuse: bool,
+}
+
+impl popstore::store::Relay for Recorder {
+    fn relay(
+        &self,
+        from: &str,
+        to: &[String],
+        msg: &[u8],
+    ) -> Result<(), popstore::delivery::Refusal> {
+        if self.refuse {
+            return Err(popstore::delivery::Refusal::new(
+                554,
+                (5, 7, 1),
+                "relay says no",
+            ));
+        }
+        self.sent
+            .lock()
+            .unwrap()
+            .push((from.to_string(), to.to_vec(), msg.to_vec()));
+        Ok(())
+    }
+}
+
 macro_rules! store_tests {
     ($backend:ident, $make:expr) => {
         mod $backend {
@@ -259,6 +292,52 @@ macro_rules! store_tests {
                 let t = Store::open(fs).unwrap();
                 assert!(t.settings().no_forward_override);
                 assert_eq!(t.resolve("nobody").unwrap().local[0].as_str(), "ann");
+            }
+
+            #[test]
+            fn external_targets_and_returns_go_through_the_relay() {
+                let (_fs, s) = fresh();
+                add(&s, "ann");
+                let a = Actor::Admin;
+                s.add_forwarding(&a, "ann", &["ann".into(), "ann@far.example".into()])
+                    .unwrap();
+                let rec = Arc::new(Recorder::default());
+                s.set_relay(rec.clone());
+                let msg = b"Subject: fw\r\n\r\nbody\r\n";
+                assert!(deliver(&s, &["ann"], msg).iter().all(|r| r.is_ok()));
+                {
+                    let sent = rec.sent.lock().unwrap();
+                    assert_eq!(sent.len(), 1);
+                    assert_eq!(sent[0].0, "sender@far.example");
+                    assert_eq!(sent[0].1, ["ann@far.example"]);
+                    assert_eq!(sent[0].2, msg);
+                }
+                assert_eq!(s.show_account(&a, "ann").unwrap().messages, 1);
+                // Deleting with returns: the unread message goes back to its sender.
+                let mode = DeleteMode {
+                    messages_only: true,
+                    return_unread: true,
+                };
+                assert_eq!(s.delete_account(&a, "ann", mode).unwrap(), 1);
+                let sent = rec.sent.lock().unwrap();
+                assert_eq!(sent.len(), 2);
+                assert_eq!(sent[1].0, "");
+                assert_eq!(sent[1].1, ["sender@far.example"]);
+                assert!(sent[1].2.windows(msg.len()).any(|w| w == msg));
+                drop(sent);
+                // A relay refusal is the recipient's refusal.
+                let (_fs2, t) = fresh();
+                add(&t, "bob");
+                t.add_forwarding(&a, "bob", &["bob@far.example".into()])
+                    .unwrap();
+                t.set_relay(Arc::new(Recorder {
+                    refuse: true,
+                    ..Recorder::default()
+                }));
+                assert_eq!(
+                    deliver(&t, &["bob"], msg),
+                    [Err("554 5.7.1 relay says no".to_string())]
+                );
             }
 
             #[test]

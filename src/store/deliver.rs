@@ -287,7 +287,7 @@ impl Delivery for Store {
                     continue;
                 }
                 if let Err(e) = relay.relay(&envelope.mail_from, &p.external, &body.bytes) {
-                    results[i] = Err(Refusal::new(451, (4, 4, 1), format!("relay failed: {e}")));
+                    results[i] = Err(e);
                 }
             }
         }

@@ -66,7 +66,9 @@ impl Settings {
 
 /// Sends messages to external addresses (forwarding targets outside the
 /// store, returned messages) through an SMTP relay. The serve module's
-/// relay implements it; `relay` returns only once the relay accepted.
+/// `relay::Relay` implements it (`self.send(mail_from, to, message)`);
+/// `Ok` only once the relay accepted the message, else the relay's
+/// refusal, which delivery passes on to the client.
 pub trait Relay: Send + Sync + fmt::Debug {
     /// Relays `message` (CRLF lines) from `mail_from` (empty: `<>`) to `to`.
     fn relay(
@@ -74,7 +76,7 @@ pub trait Relay: Send + Sync + fmt::Debug {
         mail_from: &str,
         to: &[String],
         message: &[u8],
-    ) -> std::result::Result<(), String>;
+    ) -> std::result::Result<(), crate::delivery::Refusal>;
 }
 
 /// An open store: the engine's entry point. Share it as `Arc<Store>`;
