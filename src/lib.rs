@@ -8,3 +8,4 @@ pub mod lmtp;
 pub mod relay;
 pub mod serve;
 pub mod sieve;
+pub mod store;

@@ -15,8 +15,12 @@ use crate::config::{Config, Overrides};
 
 pub mod config;
 pub mod deliver;
+pub mod forward;
+pub mod group;
+pub mod init;
 pub mod serve;
 pub mod sieve;
+pub mod user;
 
 /// popstore: a portable mail store serving POP3, IMAP4 and LMTP.
 #[derive(Debug, Parser)]
@@ -56,6 +60,14 @@ pub enum Command {
     /// Sieve scripts: check, test.
     #[command(subcommand)]
     Sieve(sieve::SieveCmd),
+    /// Create a store (in --store DIR).
+    Init(init::InitArgs),
+    /// Manage accounts.
+    User(user::UserArgs),
+    /// Manage groups.
+    Group(group::GroupArgs),
+    /// Manage the forwarding database.
+    Forward(forward::ForwardArgs),
 }
 
 /// Parses the command line and runs it.
@@ -98,6 +110,10 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Deliver(ref a) => deliver::run_deliver(&cli, a),
         Command::Validate(ref a) => deliver::run_validate(&cli, a),
         Command::Sieve(c) => sieve::run(c),
+        Command::Init(a) => init::run(&cli.store, a),
+        Command::User(a) => user::run(&cli.store, a),
+        Command::Group(a) => group::run(&cli.store, a),
+        Command::Forward(a) => forward::run(&cli.store, a),
     }
 }
 
