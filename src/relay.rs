@@ -136,6 +136,12 @@ impl Relay {
     }
 }
 
+impl crate::store::Relay for Relay {
+    fn relay(&self, mail_from: &str, to: &[String], message: &[u8]) -> Result<(), Refusal> {
+        self.send(mail_from, to, message)
+    }
+}
+
 /// The enhanced status code at the start of a reply text (`5.1.1 ...`).
 fn parse_enhanced(text: &str) -> Option<(u8, u16, u16)> {
     let word = text.split_whitespace().next()?;

@@ -1,100 +1,11 @@
 //! The relay client against a real SMTP server on loopback (aiosmtpd): the
 //! bytes that arrive are the bytes sent, with the given envelope.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
+mod common;
 
+use common::Sink;
 use popstore::config::{Config, RelayHost};
 use popstore::relay::Relay;
-
-struct Sink {
-    child: Child,
-    _stdin: ChildStdin,
-    dir: PathBuf,
-    port: u16,
-}
-
-impl Sink {
-    fn start(dir: &Path) -> Sink {
-        // Debian's python3-aiosmtpd serves /usr/bin/python3, which may not
-        // be the first python3 on PATH (pyenv).
-        let python = ["python3", "/usr/bin/python3"]
-            .into_iter()
-            .find(|p| {
-                Command::new(p)
-                    .args(["-c", "import aiosmtpd.controller"])
-                    .stderr(Stdio::null())
-                    .status()
-                    .is_ok_and(|s| s.success())
-            })
-            .expect(
-                "python3 with aiosmtpd is needed (Debian python3-aiosmtpd): run ci/install-deps.sh",
-            );
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/smtp_sink.py");
-        let mut child = Command::new(python)
-            .arg(script)
-            .arg(port.to_string())
-            .arg(dir)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start the SMTP sink");
-        let stdin = child.stdin.take().unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert_eq!(line.trim(), "READY", "the SMTP sink did not start");
-        Sink {
-            child,
-            _stdin: stdin,
-            dir: dir.to_path_buf(),
-            port,
-        }
-    }
-
-    fn message(&self, n: u32) -> (Vec<u8>, serde_json::Value) {
-        let bytes = std::fs::read(self.dir.join(format!("{n}.eml"))).unwrap();
-        let env = std::fs::read(self.dir.join(format!("{n}.json"))).unwrap();
-        (bytes, serde_json::from_slice(&env).unwrap())
-    }
-
-    fn count(&self) -> usize {
-        std::fs::read_dir(&self.dir)
-            .unwrap()
-            .filter(|e| {
-                e.as_ref()
-                    .unwrap()
-                    .path()
-                    .extension()
-                    .is_some_and(|x| x == "eml")
-            })
-            .count()
-    }
-
-    fn relay(&self) -> Relay {
-        let mut c = Config::defaults();
-        c.relay.host = RelayHost::Server {
-            host: "127.0.0.1".into(),
-            port: self.port,
-        };
-        c.relay.helo_name = "popstore.test".into();
-        Relay::from_config(&c.relay).unwrap().unwrap()
-    }
-}
-
-impl Drop for Sink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 #[test]
 fn relayed_messages_arrive_byte_for_byte() {
