@@ -447,6 +447,11 @@ macro_rules! store_tests {
                     s.show_account(&a, "bob"),
                     Err(StoreError::UnknownAccount(_))
                 ));
+                // Nothing of bob's subtree is left, lock files included.
+                let bob = s.name("bob").unwrap();
+                assert!(fs.list(&s.paths().user_dir(&bob)).is_err());
+                let ann = s.name("ann").unwrap();
+                assert!(fs.list(&s.paths().user_dir(&ann)).is_err());
                 assert!(
                     s.delete_account(&a, "default", DeleteMode::default())
                         .is_err()
