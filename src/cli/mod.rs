@@ -14,6 +14,8 @@ pub mod forward;
 pub mod group;
 pub mod init;
 pub mod user;
+pub mod inspect;
+pub mod verify;
 
 /// popstore: a portable mail store serving POP3, IMAP4 and LMTP.
 #[derive(Debug, Parser)]
@@ -44,6 +46,10 @@ pub enum Command {
     Group(group::GroupArgs),
     /// Manage the forwarding database.
     Forward(forward::ForwardArgs),
+    /// Print a store file decoded (JSON), or its bytes annotated (--hex).
+    Inspect(inspect::InspectArgs),
+    /// Check a whole store, read-only: framing, checksums, paths, references, usage.
+    Verify(verify::VerifyArgs),
 }
 
 /// Parses the command line and runs it.
@@ -59,5 +65,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::User(a) => user::run(&cli.store, a),
         Command::Group(a) => group::run(&cli.store, a),
         Command::Forward(a) => forward::run(&cli.store, a),
+        Command::Inspect(a) => inspect::run(a),
+        Command::Verify(a) => verify::run(&cli.store, a),
     }
 }
