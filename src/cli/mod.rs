@@ -13,8 +13,8 @@ use clap::{Parser, Subcommand};
 pub mod forward;
 pub mod group;
 pub mod init;
-pub mod user;
 pub mod inspect;
+pub mod user;
 pub mod verify;
 
 /// popstore: a portable mail store serving POP3, IMAP4 and LMTP.

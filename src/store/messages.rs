@@ -120,6 +120,11 @@ impl Store {
         self.write_count(id, count)
     }
 
+    /// Sets the count; the caller holds the refs lock.
+    pub(crate) fn set_count_locked(&self, id: MessageId, count: u32) -> Result<()> {
+        self.write_count(id, count)
+    }
+
     fn write_count(&self, id: MessageId, count: u32) -> Result<()> {
         let path = self.paths.message(id);
         if count == 0 {
