@@ -5,3 +5,4 @@ pub mod cli;
 pub mod delivery;
 pub mod store;
 pub mod verify;
+pub mod host;

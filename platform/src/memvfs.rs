@@ -225,7 +225,10 @@ impl Vfs for MemVfs {
         let st = lock(&self.state);
         let ino = st.lookup(dir)?.ok_or_else(|| not_found(dir))?;
         let Some(Node::Dir { entries, .. }) = st.nodes.get(&ino) else {
-            return Err(io::Error::new(io::ErrorKind::NotADirectory, "not a directory"));
+            return Err(io::Error::new(
+                io::ErrorKind::NotADirectory,
+                "not a directory",
+            ));
         };
         Ok(entries
             .iter()
@@ -254,7 +257,12 @@ impl Vfs for MemVfs {
                     *d = data.to_vec();
                     return Ok(());
                 }
-                _ => return Err(io::Error::new(io::ErrorKind::IsADirectory, "is a directory")),
+                _ => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::IsADirectory,
+                        "is a directory",
+                    ));
+                }
             }
         }
         let ino = st.add(Node::File {
@@ -301,7 +309,10 @@ impl Vfs for MemVfs {
                 *synced = entries.clone();
                 Ok(())
             }
-            _ => Err(io::Error::new(io::ErrorKind::NotADirectory, "not a directory")),
+            _ => Err(io::Error::new(
+                io::ErrorKind::NotADirectory,
+                "not a directory",
+            )),
         }
     }
 
@@ -309,11 +320,17 @@ impl Vfs for MemVfs {
         let mut st = lock(&self.state);
         let (fdir, fname) = st.parent(from)?;
         let (tdir, tname) = st.parent(to)?;
-        let ino = *st.entries(fdir).get(&fname).ok_or_else(|| not_found(from))?;
+        let ino = *st
+            .entries(fdir)
+            .get(&fname)
+            .ok_or_else(|| not_found(from))?;
         if let Some(&old) = st.entries(tdir).get(&tname)
             && matches!(st.nodes.get(&old), Some(Node::Dir { .. }))
         {
-            return Err(io::Error::new(io::ErrorKind::IsADirectory, "target is a directory"));
+            return Err(io::Error::new(
+                io::ErrorKind::IsADirectory,
+                "target is a directory",
+            ));
         }
         st.entries(fdir).remove(&fname);
         st.entries(tdir).insert(tname, ino);
@@ -324,7 +341,10 @@ impl Vfs for MemVfs {
         let mut st = lock(&self.state);
         let ino = st.lookup(from)?.ok_or_else(|| not_found(from))?;
         if matches!(st.nodes.get(&ino), Some(Node::Dir { .. })) {
-            return Err(io::Error::new(io::ErrorKind::IsADirectory, "is a directory"));
+            return Err(io::Error::new(
+                io::ErrorKind::IsADirectory,
+                "is a directory",
+            ));
         }
         let (tdir, tname) = st.parent(to)?;
         if st.entries(tdir).contains_key(&tname) {
@@ -342,7 +362,10 @@ impl Vfs for MemVfs {
         let (dir, name) = st.parent(path)?;
         let ino = *st.entries(dir).get(&name).ok_or_else(|| not_found(path))?;
         if matches!(st.nodes.get(&ino), Some(Node::Dir { .. })) {
-            return Err(io::Error::new(io::ErrorKind::IsADirectory, "is a directory"));
+            return Err(io::Error::new(
+                io::ErrorKind::IsADirectory,
+                "is a directory",
+            ));
         }
         st.entries(dir).remove(&name);
         Ok(())
@@ -377,7 +400,12 @@ impl Vfs for MemVfs {
                     "directory not empty",
                 ));
             }
-            _ => return Err(io::Error::new(io::ErrorKind::NotADirectory, "not a directory")),
+            _ => {
+                return Err(io::Error::new(
+                    io::ErrorKind::NotADirectory,
+                    "not a directory",
+                ));
+            }
         }
         st.entries(dir).remove(&name);
         Ok(())
@@ -386,7 +414,9 @@ impl Vfs for MemVfs {
     fn map(&self, path: &Path, len: u64) -> io::Result<Mapped> {
         let mut st = lock(&self.state);
         let data = st.file(path)?;
-        let len = usize::try_from(len).map_err(io::Error::other)?.min(data.len());
+        let len = usize::try_from(len)
+            .map_err(io::Error::other)?
+            .min(data.len());
         Ok(Mapped::new(data[..len].to_vec()))
     }
 

@@ -77,9 +77,15 @@ impl PosixTree {
     /// behind a [`FaultVfs`](crate::FaultVfs)), creating the root
     /// directories `/root0`... durably when missing.
     pub fn memory_over(vfs: Arc<dyn Vfs>, roots: u8) -> Result<Self> {
-        let paths: Vec<PathBuf> = (0..roots).map(|i| PathBuf::from(format!("/root{i}"))).collect();
+        let paths: Vec<PathBuf> = (0..roots)
+            .map(|i| PathBuf::from(format!("/root{i}")))
+            .collect();
         for p in &paths {
-            if vfs.kind(p).map_err(|e| Error::io("create", p.display().to_string(), e))?.is_none() {
+            if vfs
+                .kind(p)
+                .map_err(|e| Error::io("create", p.display().to_string(), e))?
+                .is_none()
+            {
                 vfs.create_dir(p)
                     .and_then(|()| vfs.sync_dir(Path::new("/")))
                     .map_err(|e| Error::io("create", p.display().to_string(), e))?;
@@ -223,7 +229,8 @@ impl Platform for PosixTree {
 
     fn append_records(&self, path: &StorePath, records: &[&[u8]]) -> Result<()> {
         let host = self.host_path(path)?;
-        let bytes = frame(records).map_err(|e| corrupt("append", host.display().to_string(), &e))?;
+        let bytes =
+            frame(records).map_err(|e| corrupt("append", host.display().to_string(), &e))?;
         if Self::io("append", &host, self.vfs.kind(&host))?.is_none() {
             match self.create_new(path, RecordFormat::Var, &bytes) {
                 Err(e) if e.kind() == ErrorKind::AlreadyExists => {}
@@ -233,7 +240,11 @@ impl Platform for PosixTree {
         let old = Self::io("append", &host, self.vfs.read(&host))?;
         let scan = scan_var(&old).map_err(|e| corrupt("append", host.display().to_string(), &e))?;
         if scan.valid_end < old.len() {
-            Self::io("append", &host, self.vfs.set_len(&host, scan.valid_end as u64))?;
+            Self::io(
+                "append",
+                &host,
+                self.vfs.set_len(&host, scan.valid_end as u64),
+            )?;
         }
         Self::io(
             "append",

@@ -19,10 +19,7 @@ pub fn unique_token() -> String {
         h.write_u32(std::process::id());
         h.finish()
     });
-    format!(
-        "{token:016x}-{:x}",
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    )
+    format!("{token:016x}-{:x}", COUNTER.fetch_add(1, Ordering::Relaxed))
 }
 
 /// How a VAR file's bytes end.
@@ -43,7 +40,8 @@ pub fn scan_var(bytes: &[u8]) -> Result<VarScan, FramingError> {
         match r {
             Ok(_) => records += 1,
             Err(
-                FramingError::TruncatedCount { offset } | FramingError::TruncatedRecord { offset, .. },
+                FramingError::TruncatedCount { offset }
+                | FramingError::TruncatedRecord { offset, .. },
             ) => {
                 return Ok(VarScan {
                     valid_end: offset,

@@ -44,14 +44,17 @@ pub fn dp(dirs: &[&str]) -> DirPath {
 }
 
 fn blocks(n: usize, seed: u8) -> Vec<u8> {
-    (0..n * BLOCK).map(|i| (i as u8).wrapping_mul(31) ^ seed).collect()
+    (0..n * BLOCK)
+        .map(|i| (i as u8).wrapping_mul(31) ^ seed)
+        .collect()
 }
 
 /// `create_new` writes the bytes, and refuses an existing file.
 pub fn create_new_is_exclusive(p: &dyn Platform) {
     p.create_dir_all(&dp(&["USERS", "3F"])).unwrap();
     let f = sp(&["USERS", "3F"], "JOHN", "PRF");
-    p.create_new(&f, RecordFormat::Var, b"\x01\x00a\x00").unwrap();
+    p.create_new(&f, RecordFormat::Var, b"\x01\x00a\x00")
+        .unwrap();
     let e = p.create_new(&f, RecordFormat::Var, b"other").unwrap_err();
     assert_eq!(e.kind(), ErrorKind::AlreadyExists, "{e}");
     assert_eq!(p.read(&f).unwrap(), b"\x01\x00a\x00");
@@ -125,7 +128,8 @@ pub fn append_and_read_records(p: &dyn Platform) {
 pub fn torn_tail_is_dropped(p: &dyn Platform) {
     p.create_dir_all(&dp(&["L"])).unwrap();
     let f = sp(&["L"], "TORN", "IDX");
-    p.replace(&f, RecordFormat::Var, b"\x01\x00x\x00\x08\x00abc").unwrap();
+    p.replace(&f, RecordFormat::Var, b"\x01\x00x\x00\x08\x00abc")
+        .unwrap();
     assert_eq!(p.read_records(&f).unwrap(), vec![b"x".to_vec()]);
     p.append_records(&f, &[b"yz"]).unwrap();
     assert_eq!(p.read(&f).unwrap(), b"\x01\x00x\x00\x02\x00yz");
@@ -152,9 +156,12 @@ pub fn map_is_stable(p: &dyn Platform) {
 /// `list` shows subdirectories and files by logical name, sorted.
 pub fn list_shows_logical_names(p: &dyn Platform) {
     p.create_dir_all(&dp(&["D", "SUB"])).unwrap();
-    p.create_new(&sp(&["D"], "B", "DAT"), RecordFormat::Udf, b"b").unwrap();
-    p.replace(&sp(&["D"], "A", "DAT"), RecordFormat::Udf, b"a").unwrap();
-    p.replace(&sp(&["D"], "A", "DAT"), RecordFormat::Udf, b"a2").unwrap();
+    p.create_new(&sp(&["D"], "B", "DAT"), RecordFormat::Udf, b"b")
+        .unwrap();
+    p.replace(&sp(&["D"], "A", "DAT"), RecordFormat::Udf, b"a")
+        .unwrap();
+    p.replace(&sp(&["D"], "A", "DAT"), RecordFormat::Udf, b"a2")
+        .unwrap();
     assert_eq!(
         p.list(&dp(&["D"])).unwrap(),
         vec![
@@ -170,7 +177,11 @@ pub fn list_shows_logical_names(p: &dyn Platform) {
         ]
     );
     assert!(p.list(&dp(&["D", "SUB"])).unwrap().is_empty());
-    assert!(p.list(&DirPath::root(0)).unwrap().contains(&Entry::Dir(n("D"))));
+    assert!(
+        p.list(&DirPath::root(0))
+            .unwrap()
+            .contains(&Entry::Dir(n("D")))
+    );
 }
 
 /// `remove` and `remove_dir`; missing files are `NotFound`.
@@ -359,7 +370,8 @@ pub fn crash_replace_is_old_or_new(fresh: &dyn Fn() -> Medium, make: Make<'_>) {
         make,
         &|p| {
             p.create_dir_all(&dp(&["U"])).unwrap();
-            p.create_new(&crash_file(), RecordFormat::Fix512, &old).unwrap();
+            p.create_new(&crash_file(), RecordFormat::Fix512, &old)
+                .unwrap();
         },
         &|p| p.replace(&crash_file(), RecordFormat::Fix512, &new),
         &|p, ok, nth| {
@@ -389,7 +401,10 @@ pub fn crash_append_is_whole_or_absent(fresh: &dyn Fn() -> Medium, make: Make<'_
         &|p| p.append_records(&crash_file(), &more),
         &|p, ok, nth| {
             let got = p.read_records(&crash_file()).unwrap();
-            assert!(got.len() >= 2 && all.starts_with(&got), "crash at op {nth}: {got:?}");
+            assert!(
+                got.len() >= 2 && all.starts_with(&got),
+                "crash at op {nth}: {got:?}"
+            );
             if ok {
                 assert_eq!(got, all, "crash at op {nth}: append returned Ok");
             }
@@ -430,7 +445,8 @@ pub fn failed_replace_is_old_or_new(fresh: &dyn Fn() -> Medium, make: Make<'_>) 
         let m = fresh();
         let p = make(Arc::clone(&m.vfs), &m.root);
         p.create_dir_all(&dp(&["U"])).unwrap();
-        p.create_new(&crash_file(), RecordFormat::Fix512, &old).unwrap();
+        p.create_new(&crash_file(), RecordFormat::Fix512, &old)
+            .unwrap();
         let fault = Arc::new(FaultVfs::new(Arc::clone(&m.vfs)));
         fault.plan(OpClass::Any, nth, FaultMode::Fail);
         let p = make(fault.clone(), &m.root);
@@ -444,7 +460,8 @@ pub fn failed_replace_is_old_or_new(fresh: &dyn Fn() -> Medium, make: Make<'_>) 
         if let Err(e) = &r {
             assert_eq!(e.kind(), ErrorKind::Injected, "{e}");
         }
-        p.replace(&crash_file(), RecordFormat::Fix512, &new).unwrap();
+        p.replace(&crash_file(), RecordFormat::Fix512, &new)
+            .unwrap();
         assert_eq!(p.read(&crash_file()).unwrap(), new);
         assert_eq!(p.list(&dp(&["U"])).unwrap().len(), 1, "failure at op {nth}");
     }
