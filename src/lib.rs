@@ -3,6 +3,6 @@
 
 pub mod cli;
 pub mod delivery;
+pub mod host;
 pub mod store;
 pub mod verify;
-pub mod host;
