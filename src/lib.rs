@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod config;
 pub mod delivery;
+pub mod host;
 pub mod lmtp;
 pub mod relay;
 pub mod serve;
