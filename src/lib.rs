@@ -4,3 +4,5 @@
 pub mod cli;
 pub mod delivery;
 pub mod host;
+pub mod transfer;
+pub mod verify;

@@ -586,6 +586,21 @@ impl Platform for Files11 {
         Ok(set.into_iter().collect())
     }
 
+    fn strays(&self, dir: &DirPath) -> Result<Vec<String>> {
+        let shown = self.display_dir(dir);
+        let host = self.need_dir("list", dir, &shown)?;
+        let mut out: Vec<String> = Self::io("list", &shown, self.vfs.list(&host))?
+            .into_iter()
+            .filter(|(n, kind)| match kind {
+                NodeKind::Dir => parse_host_dir(n).is_none(),
+                NodeKind::File => parse_host_file(n).is_none(),
+            })
+            .map(|(n, _)| n)
+            .collect();
+        out.sort();
+        Ok(out)
+    }
+
     fn remove(&self, path: &StorePath) -> Result<()> {
         let shown = self.shown(path);
         let (dir, versions) = self.lookup("remove", path)?;

@@ -31,3 +31,38 @@ use popstore_platform_linux::HostVfs;
 pub fn openvms(roots: Vec<PathBuf>) -> Files11 {
     Files11::new(Arc::new(HostVfs), roots)
 }
+
+/// The data of one emulated file named by its host path (a version file
+/// such as `.../ACCOUNT.PRF;1`), up to the end of file its record
+/// attributes give.
+pub fn read_host_file(path: &std::path::Path) -> popstore_platform::Result<Vec<u8>> {
+    use popstore_platform::{Error, ErrorKind, Vfs};
+    let shown = path.display().to_string();
+    let raw = HostVfs
+        .get_xattr(path, fat::XATTR)
+        .map_err(|e| Error::io("read", &shown, e))?
+        .ok_or_else(|| {
+            Error::new(
+                "read",
+                &shown,
+                ErrorKind::Corrupt,
+                "file has no record attributes",
+            )
+        })?;
+    let attrs = fat::RecordAttributes::decode(&raw)
+        .map_err(|e| Error::new("read", &shown, ErrorKind::Corrupt, e.0))?;
+    let mut data = HostVfs
+        .read(path)
+        .map_err(|e| Error::io("read", &shown, e))?;
+    let eof = usize::try_from(attrs.len).unwrap_or(usize::MAX);
+    if data.len() < eof {
+        return Err(Error::new(
+            "read",
+            &shown,
+            ErrorKind::Corrupt,
+            format!("{} bytes, end of file at {eof}", data.len()),
+        ));
+    }
+    data.truncate(eof);
+    Ok(data)
+}
