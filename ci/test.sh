@@ -10,3 +10,6 @@ ci/install-deps.sh
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 cargo test --workspace
+
+# Every fuzz target briefly (formats readers and others'; FUZZ_SECONDS each).
+ci/fuzz.sh

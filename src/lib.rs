@@ -10,4 +10,5 @@ pub mod relay;
 pub mod serve;
 pub mod sieve;
 pub mod store;
+pub mod transfer;
 pub mod verify;
