@@ -118,8 +118,6 @@ impl StoreFile for GroupTree {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
     fn within_follows_parents_up_to_world() {
         let t = &crate::samples::group_trees()[1]; // staff > sales > emea
