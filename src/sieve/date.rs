@@ -153,7 +153,7 @@ pub fn part(dt: DateTime, name: &str) -> Option<String> {
             )
         }
         "std11" => format!(
-            "{}, {d} {} {y:04} {hh:02}:{mm:02}:{ss:02} {}",
+            "{}, {d:02} {} {y:04} {hh:02}:{mm:02}:{ss:02} {}",
             DAYS[(days + 4).rem_euclid(7) as usize],
             capital(MONTHS[(m - 1) as usize]),
             zone_str(dt.offset)
@@ -191,7 +191,7 @@ mod tests {
         assert_eq!(part(utc, "julian").as_deref(), Some("50539"));
         assert_eq!(
             part(utc, "iso8601").as_deref(),
-            Some("1997-04-01T17:06:31+00:00")
+            Some("1997-04-01T17:06:31Z")
         );
     }
 }

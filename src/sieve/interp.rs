@@ -137,7 +137,12 @@ impl Run<'_> {
     }
 
     fn push(&mut self, a: Action) -> Result<(), RuntimeError> {
-        let delivers = matches!(a, Action::Keep { .. } | Action::Fileinto { .. });
+        // RFC 5429 2.1/2.2: a refusal cannot be combined with an action
+        // that delivers, forwards or replies (Pigeonhole agrees).
+        let delivers = matches!(
+            a,
+            Action::Keep { .. } | Action::Fileinto { .. } | Action::Redirect { .. }
+        );
         let rejects = matches!(a, Action::Reject { .. } | Action::Ereject { .. });
         for o in &self.actions {
             let o_rejects = matches!(o, Action::Reject { .. } | Action::Ereject { .. });
@@ -145,7 +150,10 @@ impl Run<'_> {
                 && (o_rejects
                     || matches!(
                         o,
-                        Action::Keep { .. } | Action::Fileinto { .. } | Action::Vacation(_)
+                        Action::Keep { .. }
+                            | Action::Fileinto { .. }
+                            | Action::Redirect { .. }
+                            | Action::Vacation(_)
                     )))
                 || (o_rejects && (delivers || matches!(a, Action::Vacation(_))))
             {
