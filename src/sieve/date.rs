@@ -1,12 +1,6 @@
 //! Dates for the date extension (RFC 5260): reading RFC 5322 date-time
 //! values, converting between zones, and the date parts.
 
-/// The date parts of RFC 5260 4.2.
-pub const PARTS: &[&str] = &[
-    "year", "month", "day", "date", "julian", "hour", "minute", "second", "time", "iso8601",
-    "std11", "zone", "weekday",
-];
-
 /// A moment with the zone it is shown in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DateTime {
