@@ -2,5 +2,8 @@
 //! (POP3, IMAP4, LMTP), authentication, and the command line.
 
 pub mod cli;
+pub mod config;
 pub mod delivery;
+pub mod lmtp;
+pub mod serve;
 pub mod sieve;
