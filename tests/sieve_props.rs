@@ -114,6 +114,22 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
 }
 
 #[test]
+fn invalid_utf8_is_an_error_with_its_position() {
+    let e =
+        sieve::compile_bytes(b"keep;\n  \"ab\xff\";", &Limits::default()).expect_err("not UTF-8");
+    assert_eq!((e.line, e.column), (2, 6), "{e}");
+}
+
+proptest! {
+    #[test]
+    fn random_bytes_never_panic(b in prop::collection::vec(any::<u8>(), 0..300)) {
+        if let Err(e) = sieve::compile_bytes(&b, &Limits::default()) {
+            prop_assert!(e.line >= 1 && e.column >= 1);
+        }
+    }
+}
+
+#[test]
 fn oversized_script_is_refused() {
     let limits = Limits {
         max_script_size: 100,

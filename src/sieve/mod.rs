@@ -50,6 +50,22 @@ pub fn compile(src: &str, limits: &Limits) -> Result<Script, SieveError> {
     compile::compile(src, limits)
 }
 
+/// Compiles a script given as bytes: text that is not UTF-8 (RFC 5228
+/// 2.4.2.1) is an error at the first bad byte.
+pub fn compile_bytes(src: &[u8], limits: &Limits) -> Result<Script, SieveError> {
+    match std::str::from_utf8(src) {
+        Ok(s) => compile::compile(s, limits),
+        Err(e) => {
+            let good = String::from_utf8_lossy(&src[..e.valid_up_to()]);
+            Err(SieveError::at(
+                &good,
+                good.len(),
+                "the script is not valid UTF-8",
+            ))
+        }
+    }
+}
+
 /// Runs a compiled script over a message.
 pub fn run(script: &Script, msg: &Message, env: &Env<'_>) -> Result<Outcome, RuntimeError> {
     interp::run(script, msg, env)
