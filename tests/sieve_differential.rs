@@ -14,7 +14,27 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use popstore::sieve::{self, Action, Env, Limits, Message};
+use popstore::sieve::{self, Action, Env, Limits, Location, Message, ScriptLoader};
+
+/// Included scripts come from `tests/sieve-cases/scripts/{personal,global}`,
+/// the same files Pigeonhole reads.
+struct CaseScripts;
+
+impl ScriptLoader for CaseScripts {
+    fn load(&self, location: Location, name: &str) -> Option<String> {
+        let dir = match location {
+            Location::Personal => "personal",
+            Location::Global => "global",
+        };
+        std::fs::read_to_string(
+            cases_dir()
+                .join("scripts")
+                .join(dir)
+                .join(format!("{name}.sieve")),
+        )
+        .ok()
+    }
+}
 
 struct Case {
     id: String,
@@ -35,7 +55,7 @@ fn load_cases() -> Vec<Case> {
         .expect("tests/sieve-cases")
         .flatten()
         .map(|e| e.path())
-        .filter(|p| p.is_dir() && !p.ends_with("messages"))
+        .filter(|p| p.is_dir() && !p.ends_with("messages") && !p.ends_with("scripts"))
         .collect();
     dirs.sort();
     for d in dirs {
@@ -100,7 +120,7 @@ fn ours(c: &Case, msg: &[u8]) -> Vec<String> {
         vacation_max_period: u64::MAX,
         ..Limits::default()
     };
-    let script = match sieve::compile(&c.script, &limits) {
+    let script = match sieve::compile_with(&c.script, &limits, &CaseScripts) {
         Ok(s) => s,
         Err(_) => return vec!["compile-error".into()],
     };
@@ -228,6 +248,8 @@ fn run_pigeonhole(dir: &Path, cases: &[(usize, &Case)]) -> Vec<(usize, String)> 
         let script = dir.join(format!("case{i}.sieve"));
         let msg = dir.join("messages").join(&c.msg);
         let args: Vec<String> = vec![
+            "-c".into(),
+            dir.join("dovecot.conf").display().to_string(),
             "-x".into(),
             "+vacation-seconds".into(),
             "-l".into(),
@@ -307,6 +329,30 @@ fn sieve_cases_agree_with_pigeonhole() {
         std::fs::create_dir_all(&p).expect("maildir");
         set_mode(&p, 0o777);
     }
+    // Personal and global script locations for include (RFC 6609).
+    for (sub, to) in [("personal", "sv"), ("global", "global")] {
+        let d = dir.join(to);
+        std::fs::create_dir_all(&d).expect("mkdir");
+        set_mode(&d, 0o777);
+        for e in std::fs::read_dir(cases_dir().join("scripts").join(sub))
+            .expect("scripts")
+            .flatten()
+        {
+            let t = d.join(e.file_name());
+            std::fs::copy(e.path(), &t).expect("copy script");
+            set_mode(&t, 0o644);
+        }
+    }
+    let conf = dir.join("dovecot.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "plugin {{\n  sieve = file:{0}/sv;active={0}/active.sieve\n  sieve_global = {0}/global\n}}\n",
+            dir.display()
+        ),
+    )
+    .expect("write dovecot.conf");
+    set_mode(&conf, 0o644);
     for (i, c) in cases.iter().enumerate() {
         let p = dir.join(format!("case{i}.sieve"));
         std::fs::write(&p, &c.script).expect("write case");

@@ -529,6 +529,41 @@ for t, n in cm:
     for m in ["plain.eml", "spam.eml"]:
         case("comparators", f"{n}-{m[:-4]}", 'require ["comparator-i;ascii-numeric","comparator-i;octet"];\n' + f'if {t} {{ discard; }}', m)
 
+# ---------------------------------------------------------------- include (6609)
+# The included scripts are in scripts/personal and scripts/global.
+inc = {
+    "personal": 'include "work";',
+    "personal-tag": 'include :personal "work";',
+    "global": 'include :global "work";',
+    "global-g": 'include :global "g";',
+    "twice": 'include "work"; include "work";',
+    "once": 'require "variables";\ninclude :once "counter"; include :once "counter";',
+    "not-once": 'require "variables";\ninclude "counter"; include "counter";',
+    "spam-stops": 'require "fileinto";\ninclude "spam"; fileinto "After";',
+    "global-var-down": 'require "variables";\nglobal "folder"; set "folder" "Main"; include "usevar";',
+    "global-var-up": 'require ["variables","fileinto"];\nglobal "folder"; include "setvar"; fileinto "${folder}";',
+    "local-not-shared": 'require "variables";\nset "folder" "Main"; include "local";',
+    "global-namespace": 'require "variables";\nset "global.folder" "G"; include "usevar";',
+    "return-child": 'require "fileinto";\ninclude "ret"; fileinto "AfterRet";',
+    "return-top": 'return; discard;',
+    "stop-child": 'include "stop"; discard;',
+    "nested": 'include "nested";',
+    "optional-missing": 'include :optional "nope";',
+    "discard-child": 'include "discard"; keep;',
+    "flag-child": 'require "imap4flags";\ninclude "flag"; keep;',
+    "err-loop": 'include "loop-a";',
+    "err-self": 'include "self";',
+    "err-missing": 'include "nope";',
+    "err-bad-child": 'include "bad";',
+    "err-both-locations": 'include :personal :global "work";',
+    "err-global-no-variables": 'global "x";',
+    "err-return-arg": 'return "x";',
+}
+for n, s in inc.items():
+    for m in (["plain.eml", "spam.eml"] if n == "spam-stops" else ["plain.eml"]):
+        case("include", f"{n}-{m[:-4]}", 'require "include";\n' + s, m)
+case("include", "err-unrequired", 'include "work";')
+
 # ---------------------------------------------------------------- write
 for ext in cases:
     d = os.path.join(HERE, ext)
