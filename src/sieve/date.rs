@@ -139,12 +139,14 @@ pub fn part(dt: DateTime, name: &str) -> Option<String> {
         "second" => format!("{ss:02}"),
         "time" => format!("{hh:02}:{mm:02}:{ss:02}"),
         "iso8601" => {
+            // RFC 3339 form; UTC is written "Z" (as Pigeonhole does).
             let z = zone_str(dt.offset);
-            format!(
-                "{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}{}:{}",
-                &z[..3],
-                &z[3..]
-            )
+            let z = if dt.offset == 0 {
+                "Z".to_string()
+            } else {
+                format!("{}:{}", &z[..3], &z[3..])
+            };
+            format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}{z}")
         }
         "std11" => format!(
             "{}, {d:02} {} {y:04} {hh:02}:{mm:02}:{ss:02} {}",
