@@ -161,7 +161,10 @@ impl Ctx<'_> {
             if s.len() != before {
                 self.addr.mailbox = None;
                 self.addr.name = Some(s);
-            } else if !quoted {
+            } else if quoted {
+                // A lone quoted string is a display name without address.
+                self.addr.name = self.addr.mailbox.take();
+            } else {
                 self.addr.domain = Some(Vec::new());
             }
             r = Step::Err;

@@ -40,9 +40,41 @@ pub struct Content {
 }
 
 impl Content {
-    /// Reads the Content-* fields of a header.
-    pub fn from_fields(fields: &Fields) -> Content {
+    /// True when this top-level part is plain 7-bit US-ASCII text, which
+    /// Dovecot answers with the default structure whatever the letter case
+    /// or further parameters (it only keeps a flag for such messages).
+    pub fn is_plain_7bit(&self) -> bool {
+        let plain = match &self.ctype {
+            None => true,
+            Some((t, s)) => t.eq_ignore_ascii_case(b"text") && s.eq_ignore_ascii_case(b"plain"),
+        };
+        let charset_ok = match self.params.as_slice() {
+            [] => true,
+            [(k, v)] => k.eq_ignore_ascii_case(b"charset") && v.eq_ignore_ascii_case(b"us-ascii"),
+            _ => false,
+        };
+        let cte_ok = self
+            .cte
+            .as_ref()
+            .is_none_or(|e| e.eq_ignore_ascii_case(b"7bit"));
+        plain
+            && charset_ok
+            && cte_ok
+            && self.id.is_none()
+            && self.description.is_none()
+            && self.md5.is_none()
+            && self.disposition.is_none()
+            && self.language.is_none()
+            && self.location.is_none()
+    }
+
+    /// Reads the Content-* fields of a header; a part that is not MIME
+    /// (see [`super::scan::Part::is_mime`]) has none.
+    pub fn from_fields(fields: &Fields, is_mime: bool) -> Content {
         let mut c = Content::default();
+        if !is_mime {
+            return c;
+        }
         for f in &fields.list {
             if f.name.len() < 8 || !f.name[..8].eq_ignore_ascii_case(b"Content-") {
                 continue;
@@ -53,9 +85,19 @@ impl Content {
                 b"type" if c.ctype.is_none() => {
                     let mut p = Parser::new(v, false);
                     p.skip_lwsp();
-                    if let (Ok(t), _) = params::content_type(&mut p) {
-                        c.ctype = Some(t);
-                        c.params = params::parameters(&mut p);
+                    match params::content_type(&mut p) {
+                        (Ok(t), _) => {
+                            c.ctype = Some(t);
+                            c.params = params::parameters(&mut p);
+                        }
+                        // A broken type is kept as far as it was read
+                        // (`text` alone gives "text" ""), without parameters.
+                        (Err(()), partial) => {
+                            c.ctype = Some(match partial.iter().position(|&b| b == b'/') {
+                                Some(i) => (partial[..i].to_vec(), partial[i + 1..].to_vec()),
+                                None => (partial, Vec::new()),
+                            });
+                        }
                     }
                 }
                 b"transfer-encoding" if c.cte.is_none() => c.cte = params::transfer_encoding(v),

@@ -1,19 +1,20 @@
-//! The canonical stored form: every bare LF becomes CRLF; nothing else
-//! changes (bare CR, NUL and 8-bit bytes are kept, no line break is added
-//! at the end). This is what IMAP and POP3 send, so RFC822.SIZE is its
-//! length.
+//! The canonical stored form: every bare LF becomes CRLF and every NUL
+//! becomes 0x80 (IMAP literals may not carry NUL; Dovecot sends 0x80 too);
+//! nothing else changes (bare CR and 8-bit bytes are kept, no line break
+//! is added at the end). This is what IMAP and POP3 send, so RFC822.SIZE
+//! is its length.
 
 use std::borrow::Cow;
 
-/// Returns `raw` with every LF not preceded by CR turned into CRLF;
-/// borrows when there is nothing to change.
+/// Returns `raw` with every LF not preceded by CR turned into CRLF and
+/// every NUL into 0x80; borrows when there is nothing to change.
 pub fn canonicalize(raw: &[u8]) -> Cow<'_, [u8]> {
     let bare = raw
         .iter()
         .enumerate()
         .filter(|&(i, &b)| b == b'\n' && (i == 0 || raw[i - 1] != b'\r'))
         .count();
-    if bare == 0 {
+    if bare == 0 && !raw.contains(&0) {
         return Cow::Borrowed(raw);
     }
     let mut out = Vec::with_capacity(raw.len() + bare);
@@ -22,7 +23,7 @@ pub fn canonicalize(raw: &[u8]) -> Cow<'_, [u8]> {
         if b == b'\n' && prev != b'\r' {
             out.push(b'\r');
         }
-        out.push(b);
+        out.push(if b == 0 { 0x80 } else { b });
         prev = b;
     }
     Cow::Owned(out)
@@ -63,6 +64,7 @@ mod tests {
         assert!(matches!(canonicalize(b"a\r\n"), Cow::Borrowed(_)));
         assert_eq!(canonical_len(b"\n\n"), 4);
         assert_eq!(&*canonicalize(b"\n"), b"\r\n");
+        assert_eq!(&*canonicalize(b"a\0b"), b"a\x80b");
     }
 
     #[test]

@@ -8,7 +8,7 @@ pub fn decoded_size(cte: Option<&[u8]>, body: &[u8]) -> Option<u64> {
     match cte.as_deref() {
         None | Some(b"7bit" | b"8bit" | b"binary") => Some(body.len() as u64),
         Some(b"base64") => base64_size(body),
-        Some(b"quoted-printable") => Some(qp_size(body)),
+        Some(b"quoted-printable") => qp_size(body),
         Some(_) => None,
     }
 }
@@ -45,9 +45,9 @@ fn hex(b: u8) -> bool {
 }
 
 /// Quoted-printable: `=XX` is one byte, `=` at the end of a line joins it
-/// to the next, white space at the end of a line is dropped, and an `=`
-/// that starts neither is kept as it is.
-fn qp_size(body: &[u8]) -> u64 {
+/// to the next, white space at the end of a line is dropped; any other `=`
+/// is invalid data (Dovecot refuses BINARY for it too).
+fn qp_size(body: &[u8]) -> Option<u64> {
     let mut size: u64 = 0;
     let mut pos = 0;
     while pos < body.len() {
@@ -84,10 +84,13 @@ fn qp_size(body: &[u8]) -> u64 {
         }
         let mut i = 0;
         while i < l.len() {
-            if l[i] == b'=' && i + 2 < l.len() && hex(l[i + 1]) && hex(l[i + 2]) {
-                size += 1;
-                i += 3;
-                continue;
+            if l[i] == b'=' {
+                if i + 2 < l.len() && hex(l[i + 1]) && hex(l[i + 2]) {
+                    size += 1;
+                    i += 3;
+                    continue;
+                }
+                return None;
             }
             size += 1;
             i += 1;
@@ -96,7 +99,7 @@ fn qp_size(body: &[u8]) -> u64 {
             size += newline as u64;
         }
     }
-    size
+    Some(size)
 }
 
 #[cfg(test)]
@@ -112,6 +115,7 @@ mod tests {
             decoded_size(Some(b"quoted-printable"), b"a=3Db=\r\nc  \r\n"),
             Some(6)
         );
+        assert_eq!(decoded_size(Some(b"quoted-printable"), b"a=ZZ\r\n"), None);
         assert_eq!(decoded_size(Some(b"x-uuencode"), b""), None);
         assert_eq!(decoded_size(None, b"abc"), Some(3));
     }

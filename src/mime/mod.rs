@@ -31,7 +31,7 @@ pub mod sections;
 use std::ops::Range;
 
 pub use canonical::canonicalize;
-pub use sections::PartEntry;
+pub use sections::{MessageRanges, PartEntry};
 
 use bodystructure::{Content, Sizes};
 use envelope::Envelope;
@@ -138,11 +138,14 @@ pub fn precompute(raw: &[u8]) -> (Vec<u8>, Precomputed) {
 /// Computes the answers for a message already in canonical form.
 pub fn analyze(data: &[u8]) -> Precomputed {
     let tree = scan::scan(data);
-    let content: Vec<Content> = tree
+    let mut content: Vec<Content> = tree
         .parts
         .iter()
-        .map(|p| Content::from_fields(&p.fields))
+        .map(|p| Content::from_fields(&p.fields, p.is_mime))
         .collect();
+    if tree.parts[0].kind == scan::Kind::Text && content[0].is_plain_7bit() {
+        content[0] = Content::default();
+    }
     let sizes = Sizes::compute(&tree, data);
     let mut envelope = vec![b'('];
     Envelope::from_fields(&tree.parts[0].fields).write(&mut envelope);
@@ -158,7 +161,7 @@ pub fn analyze(data: &[u8]) -> Precomputed {
         envelope,
         body,
         bodystructure,
-        parts: sections::part_table(&tree, &content, &sizes, data),
+        parts: sections::part_table(&tree, &sizes, data),
         dot_lines: canonical::dot_lines(data),
     }
 }

@@ -62,6 +62,10 @@ pub struct Part {
     pub children: Vec<usize>,
     /// Parent index, none for the root.
     pub parent: Option<usize>,
+    /// The part is MIME: a body part of a multipart, or its header has
+    /// MIME-Version or Content-Type. Content-* fields of other parts are
+    /// ignored (as Dovecot does).
+    pub is_mime: bool,
 }
 
 /// The part tree of a message; `parts[0]` is the message itself.
@@ -81,6 +85,7 @@ struct Scanner<'a> {
     parts: Vec<Part>,
     boundaries: Vec<Boundary>,
     closed: Vec<bool>,
+    classified: Vec<bool>,
 }
 
 /// A boundary line found at a line start.
@@ -99,8 +104,10 @@ impl Scanner<'_> {
             fields: Fields::default(),
             children: Vec::new(),
             parent,
+            is_mime: false,
         });
         self.closed.push(false);
+        self.classified.push(false);
         if let Some(p) = parent {
             self.parts[p].children.push(i);
         }
@@ -140,10 +147,26 @@ impl Scanner<'_> {
     /// `end`, drops the boundaries nested inside it (and itself when
     /// closed), skips the boundary line at `line` and returns where the
     /// scan goes on: the next part's header, or the multipart's epilogue.
-    fn finish_at_boundary(&mut self, mut cur: usize, end: usize, f: &Found, line: usize) -> State {
+    fn finish_at_boundary(&mut self, cur: usize, end: usize, f: &Found, line: usize) -> State {
+        self.finish_at_boundary2(cur, end, end, f, line)
+    }
+
+    /// Like [`Self::finish_at_boundary`], the first part ending at `end`
+    /// and its ancestors at `outer_end` (a header cut short by a boundary
+    /// gives its last line break to its parent, as Dovecot counts it).
+    fn finish_at_boundary2(
+        &mut self,
+        mut cur: usize,
+        end: usize,
+        outer_end: usize,
+        f: &Found,
+        line: usize,
+    ) -> State {
         let owner = self.boundaries[f.index].part;
+        let mut first = true;
         while cur != owner {
-            self.end_part(cur, end);
+            self.end_part(cur, if first { end } else { outer_end });
+            first = false;
             match self.parts[cur].parent {
                 Some(p) => cur = p,
                 None => break,
@@ -182,18 +205,24 @@ impl Scanner<'_> {
             if pos >= self.data.len() {
                 self.parts[p].header.end = pos;
                 self.parts[p].body = pos..pos;
+                self.classify_part(p);
                 break;
             }
             if let Some(f) = self.boundary_at(pos) {
                 let end = pos - prev_newline;
-                self.parts[p].header.end = end;
-                self.parts[p].body = end..end;
-                self.classify_part(p);
-                return self.finish_at_boundary(p, end, &f, pos);
+                return self.cut_header(p, end, pos, f);
             }
             let (next, content_end) = line_end(self.data, pos);
             let line = classify(self.data, pos, content_end, next > content_end);
             if line == Line::End {
+                self.classify_part(p);
+                if let Some(f) = self.boundary_at(next)
+                    && self.boundaries[f.index].part != p
+                {
+                    // The blank line is the line break before an enclosing
+                    // boundary: the header ends before it.
+                    return self.cut_header(p, pos, next, f);
+                }
                 self.parts[p].header.end = next;
                 self.parts[p].body = next..next;
                 pos = next;
@@ -203,9 +232,7 @@ impl Scanner<'_> {
             prev_newline = next - content_end;
             pos = next;
         }
-        self.classify_part(p);
         match self.parts[p].kind {
-            Kind::Multipart { .. } => State::Body(p, pos),
             Kind::Message => {
                 let child = self.new_part(Some(p), pos);
                 State::Header(child, pos)
@@ -214,18 +241,44 @@ impl Scanner<'_> {
         }
     }
 
+    /// The header of `p` ends at `end`, cut short by the boundary line at
+    /// `line`: the part is empty (a message/rfc822 part gets an empty
+    /// message) and everything up to the boundary's multipart ends.
+    fn cut_header(&mut self, p: usize, end: usize, line: usize, f: Found) -> State {
+        self.parts[p].header.end = end;
+        self.parts[p].body = end..end;
+        self.classify_part_once(p);
+        if self.parts[p].kind == Kind::Message {
+            let child = self.new_part(Some(p), end);
+            self.closed[child] = true;
+        }
+        self.finish_at_boundary2(p, end, line, &f, line)
+    }
+
+    fn classify_part_once(&mut self, p: usize) {
+        if !self.classified[p] {
+            self.classify_part(p);
+        }
+    }
+
     /// Sets the kind of part `p` from its first Content-Type field, and
     /// pushes its boundary when it is a multipart.
     fn classify_part(&mut self, p: usize) {
+        if self.classified[p] {
+            return;
+        }
+        self.classified[p] = true;
         let part = &self.parts[p];
-        let digest_parent = part
-            .parent
-            .is_some_and(|q| self.parts[q].kind == Kind::Multipart { digest: true });
+        let parent_kind = part.parent.map(|q| self.parts[q].kind);
+        let ctype = part.fields.first("Content-Type");
+        let is_mime = matches!(parent_kind, Some(Kind::Multipart { .. }))
+            || ctype.is_some()
+            || part.fields.first("MIME-Version").is_some();
         let mut kind;
         let mut boundary = None;
-        match part.fields.first("Content-Type") {
+        match ctype {
             None => {
-                kind = if digest_parent {
+                kind = if parent_kind == Some(Kind::Multipart { digest: true }) {
                     Kind::Message
                 } else {
                     Kind::Text
@@ -234,7 +287,7 @@ impl Scanner<'_> {
             Some(v) => {
                 let mut parser = Parser::new(v, false);
                 parser.skip_lwsp();
-                let (_, ty) = params::content_type(&mut parser);
+                let (ok, ty) = params::content_type(&mut parser);
                 let lower = ty.to_ascii_lowercase();
                 kind = if lower == b"message/rfc822" {
                     Kind::Message
@@ -247,7 +300,7 @@ impl Scanner<'_> {
                 } else {
                     Kind::Other
                 };
-                if matches!(kind, Kind::Multipart { .. }) {
+                if matches!(kind, Kind::Multipart { .. }) && ok.is_ok() {
                     boundary = params::parameters(&mut parser)
                         .into_iter()
                         .find(|(k, _)| k.eq_ignore_ascii_case(b"boundary"))
@@ -260,16 +313,18 @@ impl Scanner<'_> {
         }
         let too_deep = self.depth_of(p) + 1 >= MAX_NESTING || self.parts.len() >= MAX_PARTS;
         match kind {
-            Kind::Multipart { .. } => match boundary {
-                Some(text) if !too_deep => {
+            Kind::Multipart { .. } => {
+                if let Some(text) = boundary
+                    && !too_deep
+                {
                     self.boundaries.push(Boundary { part: p, text });
                 }
-                _ => kind = Kind::Other,
-            },
+            }
             Kind::Message if too_deep => kind = Kind::Other,
             _ => {}
         }
         self.parts[p].kind = kind;
+        self.parts[p].is_mime = is_mime;
     }
 
     /// Scans the body of `p` from `pos` for a boundary line.
@@ -311,6 +366,7 @@ pub fn scan(data: &[u8]) -> Tree {
         parts: Vec::new(),
         boundaries: Vec::new(),
         closed: Vec::new(),
+        classified: Vec::new(),
     };
     let root = s.new_part(None, 0);
     let mut state = State::Header(root, 0);

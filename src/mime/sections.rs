@@ -10,9 +10,18 @@
 
 use std::ops::Range;
 
-use super::bodystructure::{Content, Sizes};
+use super::bodystructure::Sizes;
 use super::decode::decoded_size;
 use super::scan::{Kind, Tree};
+
+/// Where an encapsulated message's header and body lie.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageRanges {
+    /// Its header, blank line included.
+    pub header: Range<u64>,
+    /// Its body.
+    pub text: Range<u64>,
+}
 
 /// One addressable part.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,11 +37,9 @@ pub struct PartEntry {
     /// BINARY.SIZE of the body: its size once its transfer encoding is
     /// undone; `None` for a multipart, an unknown encoding or bad data.
     pub decoded_size: Option<u64>,
-    /// For message/rfc822 parts (and the message itself): the length of the
-    /// encapsulated message's header, which starts at `body.start`;
-    /// `BODY[path.HEADER]` is `body.start..body.start+len` and
-    /// `BODY[path.TEXT]` the rest of the body.
-    pub message_header_len: Option<u64>,
+    /// For message/rfc822 parts (and the message itself): the encapsulated
+    /// message's header (`BODY[path.HEADER]`) and body (`BODY[path.TEXT]`).
+    pub message: Option<MessageRanges>,
     /// The part is a multipart.
     pub multipart: bool,
 }
@@ -40,21 +47,26 @@ pub struct PartEntry {
 impl PartEntry {
     /// `BODY[path.HEADER]`: the encapsulated message's header.
     pub fn message_header(&self) -> Option<Range<u64>> {
-        if self.path.is_empty() {
-            return Some(self.header.clone());
-        }
-        self.message_header_len
-            .map(|l| self.body.start..self.body.start + l)
+        self.message.as_ref().map(|m| m.header.clone())
     }
 
     /// `BODY[path.TEXT]`: the encapsulated message's body.
     pub fn message_text(&self) -> Option<Range<u64>> {
-        if self.path.is_empty() {
-            return Some(self.body.clone());
-        }
-        self.message_header_len
-            .map(|l| self.body.start + l..self.body.end)
+        self.message.as_ref().map(|m| m.text.clone())
     }
+}
+
+/// The encoding named by a Content-Transfer-Encoding value for decoding:
+/// its first token, whatever follows (empty means 7bit).
+fn cte_token(value: &[u8]) -> Vec<u8> {
+    let mut p = super::rfc822::Parser::new(value, false);
+    p.skip_lwsp();
+    let mut tok = Vec::new();
+    p.mime_token(&mut tok);
+    if tok.is_empty() {
+        tok.extend_from_slice(b"7bit");
+    }
+    tok
 }
 
 fn r(range: &Range<usize>) -> Range<u64> {
@@ -63,7 +75,6 @@ fn r(range: &Range<usize>) -> Range<u64> {
 
 struct Builder<'a> {
     tree: &'a Tree,
-    content: &'a [Content],
     sizes: &'a Sizes,
     data: &'a [u8],
     out: Vec<PartEntry>,
@@ -73,14 +84,20 @@ impl Builder<'_> {
     fn entry(&mut self, i: usize, path: Vec<u32>) {
         let p = &self.tree.parts[i];
         let multipart = matches!(p.kind, Kind::Multipart { .. });
-        let message_header_len = match (p.kind, p.children.first()) {
-            (Kind::Message, Some(&c)) => Some(self.tree.parts[c].header.len() as u64),
+        let message = match (p.kind, p.children.first()) {
+            (Kind::Message, Some(&c)) => Some(MessageRanges {
+                header: r(&self.tree.parts[c].header),
+                text: r(&self.tree.parts[c].body),
+            }),
             _ => None,
         };
         let decoded = if multipart {
             None
         } else {
-            decoded_size(self.content[i].cte.as_deref(), &self.data[p.body.clone()])
+            // BINARY reads Content-Transfer-Encoding even where the other
+            // Content-* fields are ignored (no MIME-Version).
+            let cte = p.fields.first("Content-Transfer-Encoding").map(cte_token);
+            decoded_size(cte.as_deref(), &self.data[p.body.clone()])
         };
         self.out.push(PartEntry {
             path: path.clone(),
@@ -88,7 +105,7 @@ impl Builder<'_> {
             body: r(&p.body),
             lines: self.sizes.body_lines[i],
             decoded_size: decoded,
-            message_header_len,
+            message,
             multipart,
         });
         match p.kind {
@@ -103,6 +120,22 @@ impl Builder<'_> {
     }
 
     fn children(&mut self, i: usize, path: &[u32]) {
+        let p = &self.tree.parts[i];
+        if p.children.is_empty() {
+            // A multipart without parts: part 1 exists and is empty.
+            let at = p.body.start as u64;
+            let mut child_path = path.to_vec();
+            child_path.push(1);
+            self.out.push(PartEntry {
+                path: child_path,
+                header: at..at,
+                body: at..at,
+                lines: 0,
+                decoded_size: Some(0),
+                message: None,
+                multipart: false,
+            });
+        }
         for (k, &c) in self.tree.parts[i].children.iter().enumerate() {
             let mut child_path = path.to_vec();
             child_path.push(k as u32 + 1);
@@ -125,11 +158,10 @@ impl Builder<'_> {
 
 /// Builds the part table of a scanned message, the whole message first,
 /// then every part in depth-first order.
-pub fn part_table(tree: &Tree, content: &[Content], sizes: &Sizes, data: &[u8]) -> Vec<PartEntry> {
+pub fn part_table(tree: &Tree, sizes: &Sizes, data: &[u8]) -> Vec<PartEntry> {
     let root = &tree.parts[0];
     let mut b = Builder {
         tree,
-        content,
         sizes,
         data,
         out: vec![PartEntry {
@@ -138,7 +170,10 @@ pub fn part_table(tree: &Tree, content: &[Content], sizes: &Sizes, data: &[u8]) 
             body: r(&root.body),
             lines: sizes.body_lines[0],
             decoded_size: None,
-            message_header_len: Some(root.header.len() as u64),
+            message: Some(MessageRanges {
+                header: r(&root.header),
+                text: r(&root.body),
+            }),
             multipart: matches!(root.kind, Kind::Multipart { .. }),
         }],
     };

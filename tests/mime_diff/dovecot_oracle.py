@@ -255,6 +255,14 @@ def parse_fetch(resp):
     return items
 
 
+def log_tail(work):
+    try:
+        with open(os.path.join(work, "dovecot.log"), errors="replace") as f:
+            return "".join(f.readlines()[-5:])
+    except OSError:
+        return ""
+
+
 def unliteral(value):
     if value.startswith(b"{"):
         j = value.index(b"}")
@@ -282,22 +290,31 @@ def main():
         lmtp = Conn(connect(lmtp_port, deadline, proc, work))
         msgs = [(n, open(os.path.join(indir, n + ".eml"), "rb").read()) for n in names]
         lmtp_deliver(lmtp, msgs)
-        imap = Conn(connect(imap_port, deadline, proc, work))
-        imap.line()
-        imap.send(f"a LOGIN {USER} {PASSWORD}\r\n".encode())
-        _, t = read_response(imap, b"a")
-        assert b" OK" in t, t
-        imap.send(b"b SELECT INBOX\r\n")
-        _, t = read_response(imap, b"b")
-        assert b" OK" in t, t
+        def login():
+            c = Conn(connect(imap_port, time.monotonic() + 30, proc, work))
+            c.line()
+            c.send(f"a LOGIN {USER} {PASSWORD}\r\n".encode())
+            _, t = read_response(c, b"a")
+            assert b" OK" in t, t
+            c.send(b"b SELECT INBOX\r\n")
+            _, t = read_response(c, b"b")
+            assert b" OK" in t, t
+            return c
+
+        imap = login()
         for uid, name in enumerate(names, start=1):
             items = [l.strip() for l in open(os.path.join(indir, name + ".fetch")) if l.strip()]
             out = []
-            # Fetch in batches: one item per FETCH keeps NO answers from hiding others.
+            # One item per FETCH, so that a NO for one item hides no other.
             for item in items:
-                tag = b"f"
-                imap.send(b"f UID FETCH %d (%s)\r\n" % (uid, item.encode()))
-                untagged, t = read_response(imap, tag)
+                try:
+                    imap.send(b"f UID FETCH %d (%s)\r\n" % (uid, item.encode()))
+                    untagged, t = read_response(imap, b"f")
+                except (EOFError, OSError):
+                    # The imap process died on this message: say so, go on.
+                    out.append((item + "!BYE", log_tail(work).encode()))
+                    imap = login()
+                    continue
                 if b" OK" not in t[:5]:
                     out.append((item + "!NO", t.strip()))
                     continue
