@@ -4,3 +4,4 @@
 pub mod cli;
 pub mod delivery;
 pub mod mime;
+pub mod verify;

@@ -10,6 +10,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod inspect;
+pub mod verify;
+
 /// popstore: a portable mail store serving POP3, IMAP4 and LMTP.
 #[derive(Debug, Parser)]
 #[command(name = "popstore", version, about)]
@@ -30,10 +33,14 @@ pub struct Cli {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Print a store file decoded (JSON), or its bytes annotated (--hex).
+    Inspect(inspect::InspectArgs),
+    /// Check a whole store, read-only: framing, checksums, paths, references, usage.
+    Verify(verify::VerifyArgs),
+}
 
 /// Parses the command line and runs it.
-#[allow(unreachable_code, unused_variables)] // until the first subcommand lands
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     run(cli)
@@ -41,5 +48,8 @@ pub fn main() -> ExitCode {
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> ExitCode {
-    match cli.command {}
+    match cli.command {
+        Command::Inspect(a) => inspect::run(a),
+        Command::Verify(a) => verify::run(&cli.store, a),
+    }
 }
