@@ -15,10 +15,19 @@ pub struct InspectArgs {
     /// Annotate the bytes (offset, hex, meaning) instead of printing JSON.
     #[arg(long)]
     pub hex: bool,
+    /// Print ENVELOPE and BODYSTRUCTURE as in a FETCH response.
+    #[arg(long, conflicts_with = "hex")]
+    pub imap: bool,
+    /// With --imap: FILE is a raw RFC 5322 message, not a store file.
+    #[arg(long, requires = "imap")]
+    pub raw: bool,
 }
 
 /// Runs `popstore inspect`.
 pub fn run(args: InspectArgs) -> ExitCode {
+    if args.imap {
+        return super::inspect_imap::run(&args.file, args.raw);
+    }
     let bytes = match std::fs::read(&args.file) {
         Ok(b) => b,
         Err(e) => {

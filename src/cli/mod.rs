@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub mod inspect;
+pub mod inspect_imap;
 pub mod verify;
 
 /// popstore: a portable mail store serving POP3, IMAP4 and LMTP.

@@ -27,6 +27,7 @@ pub mod params;
 pub mod rfc822;
 pub mod scan;
 pub mod sections;
+pub mod stored;
 
 use std::ops::Range;
 
@@ -104,6 +105,11 @@ impl Section {
 }
 
 impl Precomputed {
+    /// The message file's IMAP section for these answers.
+    pub fn to_imap_data(&self) -> popstore_formats::imap::ImapData {
+        stored::to_imap_data(self)
+    }
+
     /// The entry for a part path.
     pub fn part(&self, path: &[u32]) -> Option<&PartEntry> {
         self.parts.iter().find(|p| p.path == path)
