@@ -6,6 +6,7 @@ pub mod config;
 pub mod delivery;
 pub mod host;
 pub mod lmtp;
+pub mod mime;
 pub mod relay;
 pub mod serve;
 pub mod sieve;

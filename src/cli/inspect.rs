@@ -28,6 +28,12 @@ pub struct InspectArgs {
     /// The host layout the file is in.
     #[arg(long, value_enum, default_value = "linux")]
     pub host: HostKind,
+    /// Print ENVELOPE and BODYSTRUCTURE as in a FETCH response.
+    #[arg(long, conflicts_with = "hex")]
+    pub imap: bool,
+    /// With --imap: FILE is a raw RFC 5322 message, not a store file.
+    #[arg(long, requires = "imap")]
+    pub raw: bool,
 }
 
 fn read(store: &Path, args: &InspectArgs) -> Result<Vec<u8>, String> {
@@ -50,6 +56,9 @@ fn read(store: &Path, args: &InspectArgs) -> Result<Vec<u8>, String> {
 
 /// Runs `popstore inspect` (a file specification is looked up in `store`).
 pub fn run(store: &Path, args: InspectArgs) -> ExitCode {
+    if args.imap {
+        return super::inspect_imap::run(&args.file, args.raw);
+    }
     let bytes = match read(store, &args) {
         Ok(b) => b,
         Err(e) => {

@@ -19,6 +19,7 @@ pub mod forward;
 pub mod group;
 pub mod init;
 pub mod inspect;
+pub mod inspect_imap;
 pub mod serve;
 pub mod sieve;
 pub mod transfer;
