@@ -29,6 +29,14 @@ pub struct Server {
     config: Arc<Config>,
     delivery: Arc<dyn Delivery>,
     lmtp: Option<lmtp::server::Listener>,
+    pop3: Option<Pop3Listeners>,
+}
+
+/// The POP3 and POP3S listeners and the service behind both.
+struct Pop3Listeners {
+    service: Arc<crate::pop3::Pop3Service>,
+    plain: Option<tokio::net::TcpListener>,
+    implicit: Option<tokio::net::TcpListener>,
 }
 
 impl std::fmt::Debug for Server {
@@ -49,7 +57,34 @@ impl Server {
             config,
             delivery,
             lmtp,
+            pop3: None,
         })
+    }
+
+    /// Binds the POP3 and POP3S listeners of the configuration (those not
+    /// `off`), served by `service`.
+    pub async fn bind_pop3(
+        &mut self,
+        service: Arc<crate::pop3::Pop3Service>,
+    ) -> anyhow::Result<()> {
+        let plain = crate::pop3::listen::bind("POP3", &self.config.listen.pop3).await?;
+        let implicit = crate::pop3::listen::bind("POP3S", &self.config.listen.pop3s).await?;
+        self.pop3 = Some(Pop3Listeners {
+            service,
+            plain,
+            implicit,
+        });
+        Ok(())
+    }
+
+    /// Where POP3 and POP3S listen (`None` when off or not bound).
+    pub fn pop3_addresses(&self) -> (Option<std::net::SocketAddr>, Option<std::net::SocketAddr>) {
+        let addr =
+            |l: &Option<tokio::net::TcpListener>| l.as_ref().and_then(|l| l.local_addr().ok());
+        match &self.pop3 {
+            Some(p) => (addr(&p.plain), addr(&p.implicit)),
+            None => (None, None),
+        }
     }
 
     /// Where LMTP listens (with the real port when the configuration said 0).
@@ -71,7 +106,26 @@ impl Server {
                 drain_tx.clone(),
             )));
         }
-        // POP3 (and later IMAP, poppassd, web) start here the same way.
+        if let Some(p) = self.pop3 {
+            use crate::pop3::ListenerKind;
+            for (listener, kind) in [
+                (p.plain, ListenerKind::Plain),
+                (p.implicit, ListenerKind::Implicit),
+            ] {
+                let Some(listener) = listener else { continue };
+                let mut stop = stop_rx.clone();
+                let stopped = async move {
+                    let _ = stop.wait_for(|s| *s).await;
+                };
+                let service = Arc::clone(&p.service);
+                listeners.push(tokio::spawn(async move {
+                    if let Err(e) = crate::pop3::run(listener, kind, service, stopped).await {
+                        warn!(error = %e, "pop3 listener");
+                    }
+                }));
+            }
+        }
+        // IMAP, poppassd and web start here the same way.
         if listeners.is_empty() {
             warn!("no server is configured to listen (all listeners are off)");
         }
@@ -124,7 +178,11 @@ pub fn init_logging(config: &Config) -> anyhow::Result<()> {
 
 /// Runs the servers on a new multi-threaded runtime until SIGTERM or
 /// SIGINT. The runtime, not the caller, owns the store's blocking calls.
-pub fn run_blocking(config: Arc<Config>, delivery: Arc<dyn Delivery>) -> anyhow::Result<()> {
+pub fn run_blocking(
+    config: Arc<Config>,
+    delivery: Arc<dyn Delivery>,
+    pop3: Option<Arc<crate::pop3::Pop3Service>>,
+) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("popstore")
@@ -133,7 +191,10 @@ pub fn run_blocking(config: Arc<Config>, delivery: Arc<dyn Delivery>) -> anyhow:
     let result = runtime.block_on(async {
         // Signals are caught before binding, so an early SIGTERM is not lost.
         let signal = tokio::spawn(termination_signal());
-        let server = Server::bind(config, delivery).await?;
+        let mut server = Server::bind(config, delivery).await?;
+        if let Some(service) = pop3 {
+            server.bind_pop3(service).await?;
+        }
         server
             .run(async {
                 match signal.await {

@@ -13,6 +13,7 @@ mod cram;
 pub mod sasl;
 pub mod scram;
 mod secret;
+pub mod stored;
 mod verifiers;
 
 use std::fmt;

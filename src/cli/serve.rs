@@ -27,6 +27,11 @@ pub struct ServeArgs {
 /// The one place that names the store engine: every channel (LMTP,
 /// `deliver`, `validate`) gets it from here.
 pub fn open_delivery(config: &Config) -> anyhow::Result<Arc<dyn Delivery>> {
+    Ok(open_store(config)?)
+}
+
+/// Opens the store engine itself (for the channels and the servers).
+pub fn open_store(config: &Config) -> anyhow::Result<Arc<crate::store::Store>> {
     let store =
         super::init::open_store(&config.store.path).map_err(|f| anyhow::anyhow!(f.message))?;
     if let Some(relay) =
@@ -74,18 +79,40 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> ExitCode {
         eprintln!("popstore: {e:#}");
         return ExitCode::from(2);
     }
-    let delivery = match create_store_if_missing(&config).and_then(|()| open_delivery(&config)) {
+    let store = match create_store_if_missing(&config).and_then(|()| open_store(&config)) {
         Ok(d) => d,
         Err(e) => {
             eprintln!("popstore: {e:#}");
             return ExitCode::from(1);
         }
     };
-    match crate::serve::run_blocking(Arc::new(config), delivery) {
+    let pop3 = match pop3_service(&config, &store) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("popstore: {e:#}");
+            return ExitCode::from(1);
+        }
+    };
+    let delivery: Arc<dyn Delivery> = store;
+    match crate::serve::run_blocking(Arc::new(config), delivery, pop3) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("popstore: {e:#}");
             ExitCode::from(1)
         }
     }
+}
+
+/// The POP3 service over the store, unless both POP3 listeners are off.
+fn pop3_service(
+    config: &Config,
+    store: &Arc<crate::store::Store>,
+) -> anyhow::Result<Option<Arc<crate::pop3::Pop3Service>>> {
+    if config.listen.pop3 == Listen::Off && config.listen.pop3s == Listen::Off {
+        return Ok(None);
+    }
+    let backend = Arc::new(crate::pop3::store_maildrop::StoreBackend::new(Arc::clone(
+        store,
+    )));
+    crate::pop3::listen::service_from_config(config, backend.clone(), backend, None).map(Some)
 }
