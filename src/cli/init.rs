@@ -209,5 +209,21 @@ fn init(dir: &Path, a: InitArgs) -> Result<(), Failure> {
         .map_err(|e| Failure::refused(format!("cannot create {}: {e}", dir.display())))?;
     Store::init(platform_for(dir), settings)?;
     println!("initialised store at {}", dir.display());
+    // A self-signed TLS pair at the default `[tls]` paths, so POP3S and
+    // STLS work out of the box (replace it with a real certificate).
+    let host = crate::config::system_hostname();
+    let mut names = vec![host.clone()];
+    if host != "localhost" {
+        names.push("localhost".into());
+    }
+    let (cert, key) = (dir.join("tls/cert.pem"), dir.join("tls/key.pem"));
+    if crate::tls::ensure_self_signed(&cert, &key, &names)
+        .map_err(|e| Failure::refused(e.to_string()))?
+    {
+        println!(
+            "generated a self-signed TLS certificate: {}",
+            cert.display()
+        );
+    }
     Ok(())
 }

@@ -113,6 +113,14 @@ impl Walk<'_> {
         if matches!(e, DirEntry::File(_, t) if t.as_str() == "LCK") {
             return;
         }
+        // The TLS certificate and key (`[tls]` defaults: `tls/` in the store
+        // root, made by `init` or the first `serve`) are not store files.
+        if dir.root == 0
+            && dir.dirs.is_empty()
+            && matches!(e, DirEntry::Dir(d) if d.as_str() == "TLS")
+        {
+            return;
+        }
         let (name, reason) = match e {
             DirEntry::Dir(d) => (d.as_str().to_ascii_lowercase(), "unexpected directory"),
             DirEntry::File(nm, t) if t.as_str().ends_with(types::TEMP_SUFFIX) => (
