@@ -15,12 +15,23 @@ use crate::store::{Maildrop as StoreMaildrop, MessageView, Store, StoreError};
 #[derive(Debug, Clone)]
 pub struct StoreBackend {
     store: Arc<Store>,
+    login_delay: i64,
 }
 
 impl StoreBackend {
     /// Serves from `store`.
     pub fn new(store: Arc<Store>) -> Self {
-        Self { store }
+        Self {
+            store,
+            login_delay: 0,
+        }
+    }
+
+    /// Refuses a login (`[LOGIN-DELAY]`) less than `secs` seconds after the
+    /// account's last one (RFC 2449 LOGIN-DELAY; 0 turns it off).
+    pub fn with_login_delay(mut self, secs: u32) -> Self {
+        self.login_delay = i64::from(secs);
+        self
     }
 }
 
@@ -74,6 +85,20 @@ impl MaildropStore for StoreBackend {
             .store
             .name(user)
             .map_err(|e| MaildropError::Permanent(e.to_string()))?;
+        if self.login_delay > 0 {
+            let last = self
+                .store
+                .profile(&name)
+                .map_err(maildrop_error)?
+                .map_or(0, |p| p.last_connect);
+            let wait = last + self.login_delay - crate::store::now();
+            if last > 0 && wait > 0 {
+                return Err(MaildropError::LoginDelay(format!(
+                    "logins are allowed every {} seconds; wait {wait} more",
+                    self.login_delay
+                )));
+            }
+        }
         let inner = self.store.open_maildrop(&name).map_err(maildrop_error)?;
         let entries = inner
             .entries()
@@ -134,6 +159,99 @@ impl Maildrop for StoreDrop {
     fn abandon(self: Box<Self>, _record: &SessionRecord) {
         if let Err(e) = self.inner.abandon() {
             tracing::warn!("pop3: recording the session: {e}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::VerifierOptions;
+    use crate::delivery::{AcceptedRecipient, Delivery, Envelope};
+    use crate::store::groups::Actor;
+    use crate::store::{AccountChanges, Settings};
+
+    fn store() -> Arc<Store> {
+        let fs = Arc::new(popstore_platform::PosixTree::memory(1));
+        let s = Arc::new(Store::init(fs, Settings::default()).unwrap());
+        let ch = AccountChanges {
+            password: Some(crate::store::password::Secret::new("pw")),
+            verifiers: Some(VerifierOptions {
+                cram_md5: true,
+                apop: true,
+                ..VerifierOptions::default()
+            }),
+            ..AccountChanges::default()
+        };
+        s.create_account(&Actor::Admin, "ann", &ch).unwrap();
+        s
+    }
+
+    fn record() -> SessionRecord {
+        SessionRecord {
+            login_at: std::time::SystemTime::now(),
+            duration: std::time::Duration::ZERO,
+            client: None,
+        }
+    }
+
+    #[test]
+    fn serves_the_store() {
+        let s = store();
+        let env = Envelope {
+            channel: "test".into(),
+            ..Envelope::default()
+        };
+        let rcpt = AcceptedRecipient {
+            address: "ann".into(),
+        };
+        let r = s.deliver(&env, &[rcpt], b"Subject: x\r\n\r\n.dot\r\n");
+        assert!(r.iter().all(|r| r.is_ok()), "{r:?}");
+        let b = StoreBackend::new(s.clone());
+        let creds = b.credentials("ANN").unwrap().unwrap();
+        assert_eq!(creds.user, "ann");
+        assert!(creds.verifiers.verify_plain(b"pw"));
+        assert!(creds.verifiers.scram_sha256.is_some());
+        assert!(creds.verifiers.cram_md5.is_some());
+        assert_eq!(
+            creds.verifiers.apop.as_ref().map(|a| a.expose().as_str()),
+            Some("pw")
+        );
+        assert!(b.credentials("nobody").unwrap().is_none());
+        assert!(b.credentials("bad name!").unwrap().is_none());
+
+        let mut md = b.open("ann", None).unwrap();
+        assert_eq!(md.entries().len(), 1);
+        assert_eq!(b.open("ann", None).err(), Some(MaildropError::InUse));
+        let m = md.message(0).unwrap();
+        assert_eq!(m.bytes(), b"Subject: x\r\n\r\n.dot\r\n");
+        assert_eq!(m.dot_lines(), &[14]);
+        md.commit(&[0], &record()).unwrap();
+        let md = b.open("ann", None).unwrap();
+        assert!(md.entries().is_empty());
+        md.abandon(&record());
+
+        // a new password drops the old verifiers
+        s.set_password(
+            &Actor::Admin,
+            "ann",
+            &crate::store::password::Secret::new("new"),
+        )
+        .unwrap();
+        let creds = b.credentials("ann").unwrap().unwrap();
+        assert!(creds.verifiers.verify_plain(b"new") && !creds.verifiers.verify_plain(b"pw"));
+        assert!(creds.verifiers.cram_md5.is_none() && creds.verifiers.apop.is_none());
+    }
+
+    #[test]
+    fn login_delay_is_enforced() {
+        let s = store();
+        let b = StoreBackend::new(s).with_login_delay(3600);
+        let md = b.open("ann", None).unwrap();
+        md.commit(&[], &record()).unwrap();
+        match b.open("ann", None) {
+            Err(MaildropError::LoginDelay(m)) => assert!(m.contains("3600"), "{m}"),
+            other => panic!("{:?}", other.err()),
         }
     }
 }
