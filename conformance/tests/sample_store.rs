@@ -12,6 +12,9 @@ fn every_sample_file_reads_and_matches_its_generator() {
     for (rel, bytes) in &files {
         let on_disk = std::fs::read(dir.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"));
         assert!(AnyFile::decode(&on_disk).is_ok(), "{rel} does not read");
-        assert!(on_disk == *bytes, "{rel}: generator output differs from the committed file");
+        assert!(
+            on_disk == *bytes,
+            "{rel}: generator output differs from the committed file"
+        );
     }
 }
