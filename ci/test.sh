@@ -16,3 +16,7 @@ ci/bigendian-formats.sh
 
 # Every fuzz target briefly (formats readers and others'; FUZZ_SECONDS each).
 ci/fuzz.sh
+
+# Cross targets: formats/platform/conformance tests on aarch64 and big-endian
+# s390x under qemu-user, and a static musl binary (ci/cross.sh).
+ci/cross.sh
