@@ -38,6 +38,7 @@ run_qemu() { # arch
       "CARGO_TARGET_${var}_RUNNER=$runner" \
       "CC_${triple//-/_}=$arch-linux-gnu-gcc" \
       POPSTORE_TEST_RUNNER="$runner" \
+      PROPTEST_CASES="${PROPTEST_CASES:-32}" \
       cargo test --target "$triple" "${CRATES[@]}"
   TOOK[$triple]=$((SECONDS - start))
 }
