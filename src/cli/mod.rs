@@ -8,12 +8,21 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
+use crate::config::{Config, Overrides};
+
+pub mod config;
+pub mod deliver;
 pub mod forward;
 pub mod group;
 pub mod init;
 pub mod inspect;
+pub mod inspect_imap;
+pub mod serve;
+pub mod sieve;
+pub mod transfer;
 pub mod user;
 pub mod verify;
 
@@ -21,7 +30,8 @@ pub mod verify;
 #[derive(Debug, Parser)]
 #[command(name = "popstore", version, about)]
 pub struct Cli {
-    /// The store directory.
+    /// The store directory (default: the configuration's `[store] path`,
+    /// `./popstore-data`).
     #[arg(
         long,
         global = true,
@@ -29,6 +39,10 @@ pub struct Cli {
         default_value = "./popstore-data"
     )]
     pub store: PathBuf,
+
+    /// A TOML configuration file merged over the built-in defaults.
+    #[arg(long, global = true, env = "POPSTORE_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
 
     /// What to do.
     #[command(subcommand)]
@@ -38,6 +52,22 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Show the configuration.
+    #[command(subcommand)]
+    Config(config::ConfigCommand),
+    /// Run the servers (LMTP; POP3 and the others as they join) until SIGTERM.
+    Serve(serve::ServeArgs),
+    /// Deliver a message from stdin (for MTAs and scripts; sysexits codes).
+    Deliver(deliver::DeliverArgs),
+    /// Check whether addresses can receive mail (sysexits codes).
+    Validate(deliver::ValidateArgs),
+    /// Sieve scripts: check, test.
+    #[command(subcommand)]
+    Sieve(sieve::SieveCmd),
+    /// Print a store file decoded (JSON), or its bytes annotated (--hex).
+    Inspect(inspect::InspectArgs),
+    /// Check a whole store, read-only: framing, checksums, paths, references, usage.
+    Verify(verify::VerifyArgs),
     /// Create a store (in --store DIR).
     Init(init::InitArgs),
     /// Manage accounts.
@@ -46,26 +76,66 @@ pub enum Command {
     Group(group::GroupArgs),
     /// Manage the forwarding database.
     Forward(forward::ForwardArgs),
-    /// Print a store file decoded (JSON), or its bytes annotated (--hex).
-    Inspect(inspect::InspectArgs),
-    /// Check a whole store, read-only: framing, checksums, paths, references, usage.
-    Verify(verify::VerifyArgs),
+    /// Copy a store between the Linux and OpenVMS layouts, every data byte kept, and verify the copy.
+    Transfer(transfer::TransferArgs),
 }
 
 /// Parses the command line and runs it.
+///
+/// When neither `--store` nor `$POPSTORE_STORE` is given and a
+/// configuration file is, the file's `[store] path` becomes the store.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = match Cli::command().try_get_matches() {
+        Ok(m) => m,
+        Err(e) if e.use_stderr() && std::env::args().any(|a| a == "deliver") => {
+            // MTAs read sysexits from `deliver`: bad arguments are EX_USAGE.
+            let _ = e.print();
+            return ExitCode::from(64);
+        }
+        Err(e) => e.exit(),
+    };
+    let mut cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    if matches.value_source("store") == Some(ValueSource::DefaultValue)
+        && let Some(file) = &cli.config
+    {
+        match Config::load(Some(file), &Overrides::default()) {
+            Ok(c) => cli.store = c.store.path,
+            Err(e) => {
+                eprintln!("popstore: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
     run(cli)
 }
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
+        Command::Config(ref c) => config::run(&cli, c),
+        Command::Serve(ref a) => serve::run(&cli, a),
+        Command::Deliver(ref a) => deliver::run_deliver(&cli, a),
+        Command::Validate(ref a) => deliver::run_validate(&cli, a),
+        Command::Sieve(c) => sieve::run(c),
         Command::Init(a) => init::run(&cli.store, a),
         Command::User(a) => user::run(&cli.store, a),
         Command::Group(a) => group::run(&cli.store, a),
         Command::Forward(a) => forward::run(&cli.store, a),
-        Command::Inspect(a) => inspect::run(a),
+        Command::Inspect(a) => inspect::run(&cli.store, a),
         Command::Verify(a) => verify::run(&cli.store, a),
+        Command::Transfer(a) => transfer::run(&cli.store, a),
     }
+}
+
+/// The effective configuration for a parsed command line: the defaults,
+/// `--config FILE`, then `--store` and the given listener flags.
+pub fn load_config(
+    cli: &Cli,
+    mut overrides: Overrides,
+) -> Result<Config, crate::config::ConfigError> {
+    overrides.store = Some(cli.store.clone());
+    Config::load(cli.config.as_deref(), &overrides)
 }

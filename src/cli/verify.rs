@@ -9,18 +9,20 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-use popstore_formats::StoreFile;
-use popstore_formats::descriptor::StoreDescriptor;
-use popstore_formats::layout::{Layout, linux_relative};
+use popstore_formats::layout::Layout;
 
-use crate::verify::{FsStore, Report, verify};
+use crate::host::{HostKind, open_store};
+use crate::verify::{PlatformStore, Report, verify};
 
 /// Arguments of `popstore verify`.
 #[derive(Debug, clap::Args)]
 pub struct VerifyArgs {
+    /// The host layout the store is in.
+    #[arg(long, value_enum, default_value = "linux")]
+    pub host: HostKind,
     /// After checking, repair what the references decide: reference
     /// counts, usage, orphan message files, references to missing files,
-    /// leftover temporary files; then check again.
+    /// leftover temporary files; then check again (Linux layout).
     #[arg(long)]
     pub repair: bool,
     /// With --repair: leave message files younger than this many seconds
@@ -36,29 +38,22 @@ pub fn run(store: &Path, args: VerifyArgs) -> ExitCode {
         eprintln!("popstore verify: {}: not a directory", store.display());
         return ExitCode::from(2);
     }
-    let desc_path = store.join(linux_relative(&Layout::descriptor()));
-    if !desc_path.is_file() {
+    if args.repair && args.host != HostKind::Linux {
+        eprintln!("popstore verify: --repair works on the Linux layout (transfer the store first)");
+        return ExitCode::from(2);
+    }
+    let platform = open_store(args.host, store);
+    let descriptor = Layout::descriptor();
+    if !matches!(platform.stat(&descriptor), Ok(Some(_))) {
         eprintln!(
             "popstore verify: {}: not a popstore store (no {})",
             store.display(),
-            linux_relative(&Layout::descriptor())
+            platform.display(&descriptor)
         );
         return ExitCode::from(2);
     }
-    let mut fs = FsStore::new(store);
-    // Further roots: from the descriptor's Linux hints, when it reads.
-    if let Ok(b) = std::fs::read(&desc_path)
-        && let Ok(d) = StoreDescriptor::decode(&b)
-    {
-        for r in d
-            .roots
-            .iter()
-            .filter(|r| r.index != 0 && !r.linux_dir.is_empty())
-        {
-            fs.add_root(r.index, Path::new(&r.linux_dir));
-        }
-    }
-    let report = with_progress(|tick| verify(&fs, tick));
+    let reader = PlatformStore::new(&*platform);
+    let report = with_progress(|tick| verify(&reader, tick));
     let code = print_report(&report);
     if !args.repair || report.problems.is_empty() {
         return code;
@@ -79,7 +74,7 @@ pub fn run(store: &Path, args: VerifyArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     }
-    let after = with_progress(|tick| verify(&fs, tick));
+    let after = with_progress(|tick| verify(&reader, tick));
     print_report(&after)
 }
 

@@ -77,6 +77,10 @@ fn spells_paths_in_lower_case() {
     std::fs::write(dir.path().join("root0/users/3f/JOHN.PRF"), b"y").unwrap();
     std::fs::write(dir.path().join("root0/users/3f/a.b.c"), b"y").unwrap();
     assert_eq!(p.list(&dp(&["USERS", "3F"])).unwrap().len(), 1);
+    assert_eq!(
+        p.strays(&dp(&["USERS", "3F"])).unwrap(),
+        vec!["JOHN.PRF".to_owned(), "a.b.c".to_owned()]
+    );
 }
 
 const CHILD_ENV: &str = "POPSTORE_LOCK_CHILD";

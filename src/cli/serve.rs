@@ -1,0 +1,91 @@
+//! `popstore serve`: runs the configured servers until SIGTERM or SIGINT.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Args;
+
+use super::Cli;
+use crate::config::{Config, Listen, Overrides};
+use crate::delivery::Delivery;
+
+/// `popstore serve` flags: each listener flag overrides `[listen]`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// LMTP listener: IP:PORT, unix:/path, or off.
+    #[arg(long, value_name = "ADDR|off")]
+    pub lmtp: Option<Listen>,
+    /// POP3 listener: IP:PORT or off.
+    #[arg(long, value_name = "ADDR|off")]
+    pub pop3: Option<Listen>,
+    /// POP3 over implicit TLS listener: IP:PORT or off.
+    #[arg(long, value_name = "ADDR|off")]
+    pub pop3s: Option<Listen>,
+}
+
+/// Opens the store for delivery, with the `[relay]` for external targets.
+/// The one place that names the store engine: every channel (LMTP,
+/// `deliver`, `validate`) gets it from here.
+pub fn open_delivery(config: &Config) -> anyhow::Result<Arc<dyn Delivery>> {
+    let store =
+        super::init::open_store(&config.store.path).map_err(|f| anyhow::anyhow!(f.message))?;
+    if let Some(relay) =
+        crate::relay::Relay::from_config(&config.relay).map_err(anyhow::Error::msg)?
+    {
+        store.set_relay(Arc::new(relay));
+    }
+    Ok(store)
+}
+
+/// `popstore serve` with no store yet creates one (default settings, as
+/// `popstore init` without options), so it runs out of the box.
+fn create_store_if_missing(config: &Config) -> anyhow::Result<()> {
+    let dir = &config.store.path;
+    if dir.exists() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(dir)
+        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
+    crate::store::Store::init(
+        super::init::platform_for(dir),
+        crate::store::Settings::default(),
+    )
+    .map_err(|e| anyhow::anyhow!("cannot create a store in {}: {e}", dir.display()))?;
+    tracing::info!(store = %dir.display(), "created a new store");
+    Ok(())
+}
+
+/// Runs `popstore serve`.
+pub fn run(cli: &Cli, args: &ServeArgs) -> ExitCode {
+    let overrides = Overrides {
+        store: None,
+        lmtp: args.lmtp.clone(),
+        pop3: args.pop3.clone(),
+        pop3s: args.pop3s.clone(),
+    };
+    let config = match super::load_config(cli, overrides) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("popstore: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Err(e) = crate::serve::init_logging(&config) {
+        eprintln!("popstore: {e:#}");
+        return ExitCode::from(2);
+    }
+    let delivery = match create_store_if_missing(&config).and_then(|()| open_delivery(&config)) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("popstore: {e:#}");
+            return ExitCode::from(1);
+        }
+    };
+    match crate::serve::run_blocking(Arc::new(config), delivery) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("popstore: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
