@@ -13,8 +13,7 @@ use super::forward::{self, ForwardEntry, ForwardError, ForwardLookup, Resolution
 use super::messages::MessageView;
 use super::name::{AccountName, Subaddress};
 use super::quota::QuotaCheck;
-use super::wire;
-use popstore_formats::message::MessageHeader;
+use popstore_formats::message::{MessageFlags, MessageHeader};
 
 /// The store seen from one recipient: the recipient's own domain counts as
 /// local (the MTA routed it here).
@@ -166,6 +165,21 @@ impl Store {
     }
 }
 
+/// The message flags of a stored body: `8bit` for bytes above 0x7F,
+/// `binary` for NUL or a bare CR or LF.
+fn message_flags(stored: &[u8]) -> MessageFlags {
+    let mut f = MessageFlags::default();
+    f.set(MessageFlags::EIGHT_BIT, stored.iter().any(|b| *b > 0x7F));
+    let bare = stored.iter().enumerate().any(|(i, b)| match b {
+        0 => true,
+        b'\r' => stored.get(i + 1) != Some(&b'\n'),
+        b'\n' => i == 0 || stored[i - 1] != b'\r',
+        _ => false,
+    });
+    f.set(MessageFlags::BINARY, bare);
+    f
+}
+
 /// The value of the first `Message-ID:` header of a message, if any.
 fn message_id(msg: &[u8]) -> String {
     for line in msg.split(|b| *b == b'\n') {
@@ -220,8 +234,9 @@ impl Delivery for Store {
         recipients: &[AcceptedRecipient],
         message: &[u8],
     ) -> Vec<Result<(), Refusal>> {
-        let body = wire::canonical(message);
-        let size = body.bytes.len() as u64;
+        // The stored form (CRLF lines) and the precomputed IMAP answers.
+        let (stored, pre) = crate::mime::precompute(message);
+        let size = stored.len() as u64;
         let mut results: Vec<Result<(), Refusal>> = Vec::with_capacity(recipients.len());
         let mut plans: Vec<Option<Resolution>> = Vec::with_capacity(recipients.len());
         for rcpt in recipients {
@@ -256,11 +271,13 @@ impl Delivery for Store {
                 channel: envelope.channel.clone(),
                 env_from: envelope.mail_from.clone(),
                 envelope_id: envelope.envelope_id.clone().unwrap_or_default(),
-                message_id: message_id(&body.bytes),
+                message_id: message_id(&stored),
                 recipients: recipients.iter().map(|r| r.address.clone()).collect(),
+                flags: message_flags(&stored),
+                imap: pre.to_imap_data(),
                 ..MessageHeader::default()
             };
-            match self.write_message(header, body.bytes.clone()) {
+            match self.write_message(header, stored.clone()) {
                 Err(e) => {
                     let r = temp(&format!("cannot store the message: {e}"));
                     for idx in accounts.values().flatten() {
@@ -286,7 +303,7 @@ impl Delivery for Store {
                 if p.external.is_empty() || results[i].is_err() {
                     continue;
                 }
-                if let Err(e) = relay.relay(&envelope.mail_from, &p.external, &body.bytes) {
+                if let Err(e) = relay.relay(&envelope.mail_from, &p.external, &stored) {
                     results[i] = Err(e);
                 }
             }

@@ -38,7 +38,6 @@ pub mod password;
 pub mod quota;
 mod repair;
 pub mod units;
-pub mod wire;
 
 pub use account::{AccountChanges, AccountInfo, DeleteMode, Profile, StoreType};
 pub use deliver::return_notice;
