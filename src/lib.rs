@@ -9,3 +9,4 @@ pub mod relay;
 pub mod serve;
 pub mod sieve;
 pub mod store;
+pub mod verify;

@@ -50,7 +50,6 @@ fn body(from: &str, to: &str, subject: &str, text: &str) -> Vec<u8> {
         "From: {from}\r\nTo: {to}\r\nSubject: {subject}\r\nDate: Sun, 22 Nov 2026 12:00:00 +0000\r\n\
          Message-ID: <{subject}@example.org>\r\n\r\n{text}"
     )
-    .replace(' ', " ")
     .into_bytes()
 }
 

@@ -135,11 +135,32 @@ impl Fanout {
 
 /// A message file's identity: 64 bits. The top 8 bits are the index of
 /// the store root that holds the file; the store engine makes the rest
-/// unique (for example time and a node number).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
-)]
+/// unique (for example time and a node number). JSON: the file name
+/// (`"M00001JC000001"`); a number is accepted too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct MessageId(pub u64);
+
+impl serde::Serialize for MessageId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.file_name().as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for MessageId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        #[serde(untagged)]
+        enum Repr {
+            N(u64),
+            S(String),
+        }
+        match Repr::deserialize(d)? {
+            Repr::N(n) => Ok(MessageId(n)),
+            Repr::S(s) => MessageId::from_file_name(&s)
+                .ok_or_else(|| <D::Error as serde::de::Error>::custom("not a message file name")),
+        }
+    }
+}
 
 /// Crockford base-32 digits (no I, L, O, U): all ODS-2 characters.
 const BASE32: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";

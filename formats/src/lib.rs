@@ -7,6 +7,7 @@
 //! [`layout`] computes where each file lives.
 #![forbid(unsafe_code)]
 
+pub mod annotate;
 pub mod any;
 pub mod codec;
 pub mod container;

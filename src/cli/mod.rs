@@ -18,9 +18,11 @@ pub mod deliver;
 pub mod forward;
 pub mod group;
 pub mod init;
+pub mod inspect;
 pub mod serve;
 pub mod sieve;
 pub mod user;
+pub mod verify;
 
 /// popstore: a portable mail store serving POP3, IMAP4 and LMTP.
 #[derive(Debug, Parser)]
@@ -60,6 +62,10 @@ pub enum Command {
     /// Sieve scripts: check, test.
     #[command(subcommand)]
     Sieve(sieve::SieveCmd),
+    /// Print a store file decoded (JSON), or its bytes annotated (--hex).
+    Inspect(inspect::InspectArgs),
+    /// Check a whole store, read-only: framing, checksums, paths, references, usage.
+    Verify(verify::VerifyArgs),
     /// Create a store (in --store DIR).
     Init(init::InitArgs),
     /// Manage accounts.
@@ -110,6 +116,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Deliver(ref a) => deliver::run_deliver(&cli, a),
         Command::Validate(ref a) => deliver::run_validate(&cli, a),
         Command::Sieve(c) => sieve::run(c),
+        Command::Inspect(a) => inspect::run(a),
+        Command::Verify(a) => verify::run(&cli.store, a),
         Command::Init(a) => init::run(&cli.store, a),
         Command::User(a) => user::run(&cli.store, a),
         Command::Group(a) => group::run(&cli.store, a),
