@@ -4,9 +4,12 @@
 pub mod cli;
 pub mod config;
 pub mod delivery;
+pub mod host;
 pub mod lmtp;
+pub mod mime;
 pub mod relay;
 pub mod serve;
 pub mod sieve;
 pub mod store;
+pub mod transfer;
 pub mod verify;

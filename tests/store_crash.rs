@@ -153,6 +153,20 @@ fn check(fs: Arc<dyn Platform>, acked: &Acked, n: u64) {
             "N={n}: referenced file gone"
         );
     }
+    // After a repair every count equals its references and no orphan is left.
+    store.repair_with_grace(0).unwrap();
+    let mut files = Vec::new();
+    walk(fs.as_ref(), &layout::messages_dir(), &mut files);
+    for id in &files {
+        let count = store.reference_count(*id).unwrap().unwrap_or(0);
+        assert_eq!(
+            count,
+            refs.get(id).copied().unwrap_or(0),
+            "N={n}: after repair"
+        );
+        assert!(count > 0, "N={n}: orphan left after repair");
+    }
+    assert_eq!(files.len(), refs.len(), "N={n}");
 }
 
 fn run(class: OpClass) -> u64 {
@@ -179,6 +193,10 @@ fn run(class: OpClass) -> u64 {
         let after: Arc<dyn Platform> = Arc::new(PosixTree::memory_over(mem.clone(), 1).unwrap());
         check(after, &acked, n);
         if !fired {
+            eprintln!(
+                "{class:?}: the workload passed a crash at each of {} points",
+                n - 1
+            );
             return n;
         }
         n += 1;

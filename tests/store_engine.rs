@@ -181,6 +181,34 @@ macro_rules! store_tests {
             }
 
             #[test]
+            fn concurrent_deliveries_to_one_account_all_land() {
+                let (fs, s) = fresh();
+                add(&s, "ann");
+                add(&s, "bob");
+                std::thread::scope(|sc| {
+                    for t in 0..6 {
+                        let s = &s;
+                        sc.spawn(move || {
+                            for k in 0..5 {
+                                let m = format!("Subject: {t}-{k}\r\n\r\nx\r\n");
+                                let r = deliver(s, &["ann", "bob"], m.as_bytes());
+                                assert!(r.iter().all(|r| r.is_ok()), "{r:?}");
+                            }
+                        });
+                    }
+                });
+                let md = s.open_maildrop(&s.name("ann").unwrap()).unwrap();
+                assert_eq!(md.entries().len(), 30);
+                let mut uidls: Vec<&str> = md.entries().iter().map(|e| e.uidl.as_str()).collect();
+                uidls.sort();
+                uidls.dedup();
+                assert_eq!(uidls.len(), 30);
+                assert_eq!(message_files(fs.as_ref()), 30);
+                let i = s.show_account(&Actor::Admin, "bob").unwrap();
+                assert_eq!((i.messages, i.received_messages), (30, 30));
+            }
+
+            #[test]
             fn refusals_unknown_dismail_and_quota() {
                 let (_fs, s) = fresh();
                 add(&s, "ann");
@@ -419,6 +447,11 @@ macro_rules! store_tests {
                     s.show_account(&a, "bob"),
                     Err(StoreError::UnknownAccount(_))
                 ));
+                // Nothing of bob's subtree is left, lock files included.
+                let bob = s.name("bob").unwrap();
+                assert!(fs.list(&s.paths().user_dir(&bob)).is_err());
+                let ann = s.name("ann").unwrap();
+                assert!(fs.list(&s.paths().user_dir(&ann)).is_err());
                 assert!(
                     s.delete_account(&a, "default", DeleteMode::default())
                         .is_err()

@@ -222,7 +222,7 @@ fn inspect_hex_annotates_and_bad_files_give_offsets() {
     let o = popstore(&["inspect", "--hex", p.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0));
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(out.contains("    44  03 00 00 00"), "{out}");
+    assert!(out.contains("    44  03 00 00 00 "), "{out}");
     assert!(out.contains("reference count = 3"), "{out}");
     let bad = repo().join("conformance/fixtures/v1.0/message-list/invalid/bad-checksum.bin");
     let o = popstore(&["inspect", bad.to_str().unwrap()]);

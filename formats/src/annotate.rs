@@ -457,22 +457,30 @@ pub fn annotate(bytes: &[u8]) -> Result<Vec<Span>, Error> {
     Ok(out.spans)
 }
 
-/// Renders spans as lines: offset, up to 16 bytes of hex (a longer span
-/// shows its first 16 and its length), meaning.
+/// Renders spans as lines: offset, hex (16 bytes a line; a longer span
+/// continues on the following lines), meaning. Zero padding longer than 16
+/// bytes is shown as one line with its length.
 pub fn render(bytes: &[u8], spans: &[Span]) -> String {
     let mut s = String::new();
     for sp in spans {
-        let shown = &bytes[sp.offset..sp.offset + sp.len.min(16)];
-        let mut hex: Vec<String> = shown.iter().map(|b| format!("{b:02X}")).collect();
-        if sp.len > 16 {
-            hex.push("..".into());
+        let data = &bytes[sp.offset..sp.offset + sp.len];
+        if sp.len > 16 && data.iter().all(|b| *b == 0) {
+            s.push_str(&format!(
+                "{:6}  {:<47}  {}\n",
+                sp.offset,
+                format!("00 x {}", sp.len),
+                sp.label
+            ));
+            continue;
         }
-        s.push_str(&format!(
-            "{:6}  {:<50} {}\n",
-            sp.offset,
-            hex.join(" "),
-            sp.label
-        ));
+        for (i, chunk) in data.chunks(16).enumerate() {
+            let hex: Vec<String> = chunk.iter().map(|b| format!("{b:02X}")).collect();
+            let label = if i == 0 { sp.label.as_str() } else { "" };
+            s.push_str(
+                format!("{:6}  {:<47}  {}", sp.offset + i * 16, hex.join(" "), label).trim_end(),
+            );
+            s.push('\n');
+        }
     }
     s
 }

@@ -22,7 +22,8 @@ use crate::vfs::{NodeKind, Vfs};
 /// Which operations a fault plan counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OpClass {
-    /// Writes: create, write_at, set_len, remove_file, create_dir, remove_dir.
+    /// Writes: create, write_at, set_len, set_xattr, remove_file, create_dir,
+    /// remove_dir.
     Write,
     /// Syncs: sync, sync_dir.
     Sync,
@@ -174,6 +175,14 @@ impl Vfs for FaultVfs {
     fn set_len(&self, path: &Path, len: u64) -> io::Result<()> {
         self.check(Some(OpClass::Write))?;
         self.inner.set_len(path, len)
+    }
+    fn get_xattr(&self, path: &Path, name: &str) -> io::Result<Option<Vec<u8>>> {
+        self.check(None)?;
+        self.inner.get_xattr(path, name)
+    }
+    fn set_xattr(&self, path: &Path, name: &str, value: &[u8]) -> io::Result<()> {
+        self.check(Some(OpClass::Write))?;
+        self.inner.set_xattr(path, name, value)
     }
     fn sync(&self, path: &Path) -> io::Result<()> {
         self.check(Some(OpClass::Sync))?;

@@ -26,6 +26,8 @@ enum Node {
     File {
         data: Vec<u8>,
         synced: Vec<u8>,
+        attrs: BTreeMap<String, Vec<u8>>,
+        synced_attrs: BTreeMap<String, Vec<u8>>,
     },
     Dir {
         entries: BTreeMap<String, Ino>,
@@ -140,6 +142,17 @@ impl State {
         }
     }
 
+    fn attrs(&mut self, path: &Path) -> io::Result<&mut BTreeMap<String, Vec<u8>>> {
+        let ino = self.lookup(path)?.ok_or_else(|| not_found(path))?;
+        match self.nodes.get_mut(&ino) {
+            Some(Node::File { attrs, .. }) => Ok(attrs),
+            _ => Err(io::Error::new(
+                io::ErrorKind::IsADirectory,
+                format!("{}: is a directory", path.display()),
+            )),
+        }
+    }
+
     fn add(&mut self, node: Node) -> Ino {
         let ino = self.next;
         self.next += 1;
@@ -171,7 +184,15 @@ impl MemVfs {
         let mut st = lock(&self.state);
         for node in st.nodes.values_mut() {
             match node {
-                Node::File { data, synced } => *data = synced.clone(),
+                Node::File {
+                    data,
+                    synced,
+                    attrs,
+                    synced_attrs,
+                } => {
+                    *data = synced.clone();
+                    *attrs = synced_attrs.clone();
+                }
                 Node::Dir { entries, synced } => *entries = synced.clone(),
             }
         }
@@ -268,6 +289,8 @@ impl Vfs for MemVfs {
         let ino = st.add(Node::File {
             data: data.to_vec(),
             synced: Vec::new(),
+            attrs: BTreeMap::new(),
+            synced_attrs: BTreeMap::new(),
         });
         st.entries(dir).insert(name, ino);
         Ok(())
@@ -292,11 +315,29 @@ impl Vfs for MemVfs {
         Ok(())
     }
 
+    fn get_xattr(&self, path: &Path, name: &str) -> io::Result<Option<Vec<u8>>> {
+        let mut st = lock(&self.state);
+        Ok(st.attrs(path)?.get(name).cloned())
+    }
+
+    fn set_xattr(&self, path: &Path, name: &str, value: &[u8]) -> io::Result<()> {
+        let mut st = lock(&self.state);
+        st.attrs(path)?.insert(name.to_owned(), value.to_vec());
+        Ok(())
+    }
+
     fn sync(&self, path: &Path) -> io::Result<()> {
         let mut st = lock(&self.state);
         let ino = st.lookup(path)?.ok_or_else(|| not_found(path))?;
-        if let Some(Node::File { data, synced }) = st.nodes.get_mut(&ino) {
+        if let Some(Node::File {
+            data,
+            synced,
+            attrs,
+            synced_attrs,
+        }) = st.nodes.get_mut(&ino)
+        {
             *synced = data.clone();
+            *synced_attrs = attrs.clone();
         }
         Ok(())
     }

@@ -84,6 +84,12 @@ pub trait Platform: Send + Sync + fmt::Debug {
     /// other tools, attribute sidecars) are left out.
     fn list(&self, dir: &DirPath) -> Result<Vec<Entry>>;
 
+    /// The host entries of `dir` that map to no store name (what
+    /// [`Platform::list`] leaves out), spelled as the host spells them,
+    /// sorted: leftovers of interrupted writes, files other tools put
+    /// there. The backend's own metadata is not listed. For `verify`.
+    fn strays(&self, dir: &DirPath) -> Result<Vec<String>>;
+
     /// Removes the file `path` (on OpenVMS every version). Durable. A crash
     /// leaves the file or nothing.
     fn remove(&self, path: &StorePath) -> Result<()>;

@@ -302,6 +302,22 @@ impl Platform for PosixTree {
         Ok(out)
     }
 
+    fn strays(&self, dir: &DirPath) -> Result<Vec<String>> {
+        let host = self.host_dir(dir)?;
+        let mut out: Vec<String> = Self::io("list", &host, self.vfs.list(&host))?
+            .into_iter()
+            .filter(|(name, kind)| match kind {
+                NodeKind::Dir => logical(name).is_none(),
+                NodeKind::File => name
+                    .split_once('.')
+                    .is_none_or(|(n, t)| logical(n).is_none() || logical(t).is_none()),
+            })
+            .map(|(name, _)| name)
+            .collect();
+        out.sort();
+        Ok(out)
+    }
+
     fn remove(&self, path: &StorePath) -> Result<()> {
         let host = self.host_path(path)?;
         Self::io("remove", &host, self.vfs.remove_file(&host))?;

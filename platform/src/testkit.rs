@@ -105,6 +105,7 @@ pub fn replace_keeps_exact_bytes(p: &dyn Platform) {
     p.replace(&m, RecordFormat::Fix512, &body).unwrap();
     assert_eq!(&*p.map(&m).unwrap(), &body[..]);
     assert_eq!(p.list(&dp(&["A"])).unwrap().len(), 2, "no leftovers listed");
+    assert_eq!(p.strays(&dp(&["A"])).unwrap(), Vec::<String>::new());
 }
 
 /// Appended records read back in order; the file bytes are the VAR framing.
@@ -381,6 +382,13 @@ pub fn crash_replace_is_old_or_new(fresh: &dyn Fn() -> Medium, make: Make<'_>) {
                 assert!(got == new, "crash at op {nth}: replace returned Ok but old");
             }
             assert_eq!(p.list(&dp(&["U"])).unwrap().len(), 1, "crash at op {nth}");
+            // A crash may leave a temporary file; verify sees it as a stray.
+            for s in p.strays(&dp(&["U"])).unwrap() {
+                assert!(
+                    s.starts_with('.') && s.ends_with(".tmp"),
+                    "crash at op {nth}: {s}"
+                );
+            }
         },
     );
 }

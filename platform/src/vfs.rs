@@ -43,7 +43,13 @@ pub trait Vfs: Send + Sync + fmt::Debug {
     fn write_at(&self, path: &Path, offset: u64, data: &[u8]) -> io::Result<()>;
     /// Sets a file's length (one write).
     fn set_len(&self, path: &Path, len: u64) -> io::Result<()>;
-    /// Makes a file's data durable (fsync).
+    /// A named extended attribute of a file, or `None` when it has none.
+    fn get_xattr(&self, path: &Path, name: &str) -> io::Result<Option<Vec<u8>>>;
+    /// Sets a named extended attribute of a file (one write). Attributes
+    /// belong to the file (every link of it) and are made durable by
+    /// [`Vfs::sync`] of the file.
+    fn set_xattr(&self, path: &Path, name: &str, value: &[u8]) -> io::Result<()>;
+    /// Makes a file's data and attributes durable (fsync).
     fn sync(&self, path: &Path) -> io::Result<()>;
     /// Makes a directory's entries durable (fsync of the directory).
     fn sync_dir(&self, dir: &Path) -> io::Result<()>;

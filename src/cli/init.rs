@@ -94,7 +94,7 @@ pub fn finish(r: Result<(), Failure>) -> ExitCode {
 
 /// The platform for a store directory on this host.
 pub fn platform_for(dir: &Path) -> Arc<dyn popstore_platform::Platform> {
-    Arc::new(popstore_platform_linux::linux(vec![dir.to_path_buf()]))
+    crate::host::native(vec![dir.to_path_buf()])
 }
 
 /// Opens the store in `dir`.

@@ -19,8 +19,10 @@ pub mod forward;
 pub mod group;
 pub mod init;
 pub mod inspect;
+pub mod inspect_imap;
 pub mod serve;
 pub mod sieve;
+pub mod transfer;
 pub mod user;
 pub mod verify;
 
@@ -74,6 +76,8 @@ pub enum Command {
     Group(group::GroupArgs),
     /// Manage the forwarding database.
     Forward(forward::ForwardArgs),
+    /// Copy a store between the Linux and OpenVMS layouts, every data byte kept, and verify the copy.
+    Transfer(transfer::TransferArgs),
 }
 
 /// Parses the command line and runs it.
@@ -116,12 +120,13 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Deliver(ref a) => deliver::run_deliver(&cli, a),
         Command::Validate(ref a) => deliver::run_validate(&cli, a),
         Command::Sieve(c) => sieve::run(c),
-        Command::Inspect(a) => inspect::run(a),
-        Command::Verify(a) => verify::run(&cli.store, a),
         Command::Init(a) => init::run(&cli.store, a),
         Command::User(a) => user::run(&cli.store, a),
         Command::Group(a) => group::run(&cli.store, a),
         Command::Forward(a) => forward::run(&cli.store, a),
+        Command::Inspect(a) => inspect::run(&cli.store, a),
+        Command::Verify(a) => verify::run(&cli.store, a),
+        Command::Transfer(a) => transfer::run(&cli.store, a),
     }
 }
 

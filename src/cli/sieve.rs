@@ -46,11 +46,7 @@ fn read(p: &PathBuf) -> Result<Vec<u8>, ExitCode> {
 
 fn compile(file: &PathBuf) -> Result<sieve::Script, ExitCode> {
     let bytes = read(file)?;
-    let Ok(src) = String::from_utf8(bytes) else {
-        eprintln!("{}: the script is not UTF-8", file.display());
-        return Err(ExitCode::from(1));
-    };
-    sieve::compile(&src, &Limits::default()).map_err(|e| {
+    sieve::compile_bytes(&bytes, &Limits::default()).map_err(|e| {
         eprintln!("{}:{e}", file.display());
         ExitCode::from(1)
     })

@@ -9,46 +9,89 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-use popstore_formats::StoreFile;
-use popstore_formats::descriptor::StoreDescriptor;
-use popstore_formats::layout::{Layout, linux_relative};
+use popstore_formats::layout::Layout;
 
-use crate::verify::{FsStore, Report, verify};
+use crate::host::{HostKind, open_store};
+use crate::verify::{PlatformStore, Report, verify};
 
 /// Arguments of `popstore verify`.
 #[derive(Debug, clap::Args)]
-pub struct VerifyArgs {}
+pub struct VerifyArgs {
+    /// The host layout the store is in.
+    #[arg(long, value_enum, default_value = "linux")]
+    pub host: HostKind,
+    /// After checking, repair what the references decide: reference
+    /// counts, usage, orphan message files, references to missing files,
+    /// leftover temporary files; then check again (Linux layout).
+    #[arg(long)]
+    pub repair: bool,
+    /// With --repair: leave message files younger than this many seconds
+    /// alone (a live server may be delivering them). Use 0 when no server
+    /// runs on the store.
+    #[arg(long, default_value_t = crate::store::REPAIR_GRACE_SECONDS, requires = "repair")]
+    pub grace: i64,
+}
 
 /// Runs `popstore verify` over the store at `store`.
-pub fn run(store: &Path, _args: VerifyArgs) -> ExitCode {
+pub fn run(store: &Path, args: VerifyArgs) -> ExitCode {
     if !store.is_dir() {
         eprintln!("popstore verify: {}: not a directory", store.display());
         return ExitCode::from(2);
     }
-    let desc_path = store.join(linux_relative(&Layout::descriptor()));
-    if !desc_path.is_file() {
+    if args.repair && args.host != HostKind::Linux {
+        eprintln!("popstore verify: --repair works on the Linux layout (transfer the store first)");
+        return ExitCode::from(2);
+    }
+    let platform = open_store(args.host, store);
+    let descriptor = Layout::descriptor();
+    if !matches!(platform.stat(&descriptor), Ok(Some(_))) {
         eprintln!(
             "popstore verify: {}: not a popstore store (no {})",
             store.display(),
-            linux_relative(&Layout::descriptor())
+            platform.display(&descriptor)
         );
         return ExitCode::from(2);
     }
-    let mut fs = FsStore::new(store);
-    // Further roots: from the descriptor's Linux hints, when it reads.
-    if let Ok(b) = std::fs::read(&desc_path)
-        && let Ok(d) = StoreDescriptor::decode(&b)
-    {
-        for r in d
-            .roots
-            .iter()
-            .filter(|r| r.index != 0 && !r.linux_dir.is_empty())
-        {
-            fs.add_root(r.index, Path::new(&r.linux_dir));
+    let reader = PlatformStore::new(&*platform);
+    let report = with_progress(|tick| verify(&reader, tick));
+    let code = print_report(&report);
+    if !args.repair || report.problems.is_empty() {
+        return code;
+    }
+    match repair(store, &report, args.grace) {
+        Ok(changes) => {
+            for c in &changes {
+                println!("repaired {c}");
+            }
+            println!(
+                "repair: {} change{}",
+                changes.len(),
+                if changes.len() == 1 { "" } else { "s" }
+            );
+        }
+        Err(e) => {
+            eprintln!("popstore verify: repair failed: {e}");
+            return ExitCode::from(1);
         }
     }
-    let report = with_progress(|tick| verify(&fs, tick));
-    print_report(&report)
+    let after = with_progress(|tick| verify(&reader, tick));
+    print_report(&after)
+}
+
+/// Runs the engine's repair, and removes leftover temporary files (which
+/// the platform layer does not show).
+fn repair(store: &Path, report: &Report, grace: i64) -> Result<Vec<String>, String> {
+    let mut changes = Vec::new();
+    for p in &report.problems {
+        if p.reason.starts_with("leftover temporary file") {
+            std::fs::remove_file(store.join(&p.path)).map_err(|e| format!("{}: {e}", p.path))?;
+            changes.push(format!("{}: removed leftover temporary file", p.path));
+        }
+    }
+    let s = super::init::open_store(store).map_err(|f| f.message)?;
+    let r = s.repair_with_grace(grace).map_err(|e| e.to_string())?;
+    changes.extend(r.changes);
+    Ok(changes)
 }
 
 fn with_progress(f: impl FnOnce(&dyn Fn(u64)) -> Report) -> Report {

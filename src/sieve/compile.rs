@@ -3,8 +3,11 @@
 //! commands, wrong argument types and misplaced commands are errors here,
 //! at upload time, never at delivery.
 
+use std::cell::RefCell;
+
 use super::args::{Ctx, Param, raw_str};
 use super::error::SieveError;
+use super::include::{Includes, Location, Resolved, ScriptLoader};
 use super::ir::{Cmd, FlagOp, Modifier, Script, VacationCmd};
 use super::limits::Limits;
 use super::parser::{Arg, CommandNode, parse};
@@ -27,6 +30,7 @@ pub const EXTENSIONS: &[&str] = &[
     "reject",
     "ereject",
     "mailbox",
+    "include",
     "comparator-i;octet",
     "comparator-i;ascii-casemap",
     "comparator-i;ascii-numeric",
@@ -43,8 +47,32 @@ impl Caps {
     }
 }
 
-/// Compiles a script with the given limits.
-pub fn compile(src: &str, limits: &Limits) -> Result<Script, SieveError> {
+/// Compiles a script with the given limits; `include`d scripts come from
+/// `loader` and are compiled too.
+pub fn compile(
+    src: &str,
+    limits: &Limits,
+    loader: &dyn ScriptLoader,
+) -> Result<Script, SieveError> {
+    let inc = Includes {
+        loader,
+        limits,
+        table: RefCell::new(Vec::new()),
+        stack: RefCell::new(Vec::new()),
+    };
+    let mut script = compile_inner(src, &inc)?;
+    script.includes = inc
+        .table
+        .into_inner()
+        .into_iter()
+        .filter_map(|(_, _, s)| s)
+        .collect();
+    Ok(script)
+}
+
+/// Compiles one script (top-level or included).
+pub(super) fn compile_inner(src: &str, inc: &Includes<'_>) -> Result<Script, SieveError> {
+    let limits = inc.limits;
     let tree = parse(src, limits)?;
     let mut caps = Caps::default();
     let mut body_start = 0;
@@ -86,17 +114,20 @@ pub fn compile(src: &str, limits: &Limits) -> Result<Script, SieveError> {
     let c = Compiler {
         ctx: &ctx,
         caps: &caps,
+        inc,
     };
     let cmds = c.block(&tree[body_start..])?;
     Ok(Script {
         require: caps.0.clone(),
         cmds,
+        includes: Vec::new(),
     })
 }
 
 pub(super) struct Compiler<'a> {
     pub(super) ctx: &'a Ctx<'a>,
     pub(super) caps: &'a Caps,
+    pub(super) inc: &'a Includes<'a>,
 }
 
 impl Compiler<'_> {
@@ -310,7 +341,10 @@ impl Compiler<'_> {
                 )?;
                 ctx.positional(name, n.at, &sp.pos, &[Param::Str, Param::Str])?;
                 let var = raw_str(&sp.pos[0].arg).to_string();
-                if !super::variables::valid_name(&var) || var.contains('.') {
+                let dotted = var.contains('.')
+                    && !(self.caps.has("include")
+                        && var.to_ascii_lowercase().starts_with("global."));
+                if !super::variables::valid_name(&var) || dotted {
                     return Err(ctx.err(
                         sp.pos[0].at,
                         &format!("set: invalid variable name \"{var}\""),
@@ -342,6 +376,69 @@ impl Compiler<'_> {
                 }
             }
             "vacation" => self.vacation(n)?,
+            "include" => {
+                self.need("include", n.at, name)?;
+                let sp = ctx.split(
+                    name,
+                    &n.args,
+                    &[
+                        ("personal", Param::None),
+                        ("global", Param::None),
+                        ("once", Param::None),
+                        ("optional", Param::None),
+                    ],
+                )?;
+                ctx.positional(name, n.at, &sp.pos, &[Param::Str])?;
+                let has = |t: &str| sp.tags.iter().any(|g| g.name == t);
+                if has("personal") && has("global") {
+                    return Err(ctx.err(n.at, "include: :personal and :global together"));
+                }
+                let loc = if has("global") {
+                    Location::Global
+                } else {
+                    Location::Personal
+                };
+                let script_name = raw_str(&sp.pos[0].arg);
+                if ctx.variables && script_name.contains("${") {
+                    return Err(ctx.err(
+                        sp.pos[0].at,
+                        "include: the script name cannot hold variables",
+                    ));
+                }
+                match self.inc.resolve(loc, script_name, has("optional")) {
+                    Ok(Resolved::Found(index)) => Cmd::Include {
+                        index,
+                        once: has("once"),
+                    },
+                    Ok(Resolved::Missing) => Cmd::If(Vec::new(), None),
+                    Err(m) => return Err(super::include::error(ctx.src, sp.pos[0].at, &m)),
+                }
+            }
+            "return" => {
+                self.need("include", n.at, name)?;
+                ctx.positional(name, n.at, &ctx.split(name, &n.args, &[])?.pos, &[])?;
+                Cmd::Return
+            }
+            "global" => {
+                self.need("include", n.at, name)?;
+                self.need("variables", n.at, name)?;
+                let sp = ctx.split(name, &n.args, &[])?;
+                ctx.positional(name, n.at, &sp.pos, &[Param::List])?;
+                let names: Vec<String> = match &sp.pos[0].arg {
+                    Arg::Str(s) => vec![s.clone()],
+                    Arg::List(l) => l.clone(),
+                    _ => Vec::new(),
+                };
+                for g in &names {
+                    if !super::variables::valid_name(g) || g.contains('.') {
+                        return Err(ctx.err(
+                            sp.pos[0].at,
+                            &format!("global: invalid variable name \"{g}\""),
+                        ));
+                    }
+                }
+                Cmd::Global(names.iter().map(|g| g.to_ascii_lowercase()).collect())
+            }
             "if" | "elsif" | "else" => unreachable_cmd(ctx, n)?,
             other => return Err(ctx.err(n.at, &format!("unknown command \"{other}\""))),
         })

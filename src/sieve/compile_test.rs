@@ -320,11 +320,7 @@ impl Compiler<'_> {
                                 .as_ref()
                                 .map(|p| ctx.str_of(p))
                                 .unwrap_or(ctx.value(""));
-                            if !v.vars && super::date::parse_zone(&v.raw).is_none() {
-                                return Err(
-                                    ctx.err(g.at, &format!("{name}: invalid zone \"{}\"", v.raw))
-                                );
-                            }
+                            // An invalid zone is ignored at run time (as Pigeonhole does).
                             Zone::Fixed(v)
                         }
                         "originalzone" => Zone::Original,
@@ -342,13 +338,8 @@ impl Compiler<'_> {
                     ctx.positional(name, n.at, &sp.pos, &[Param::Str, Param::List])?;
                     (None, &sp.pos[0], &sp.pos[1])
                 };
+                // An unknown date part makes the test false (as Pigeonhole does).
                 let pv = ctx.str_of(&part.arg);
-                if !pv.vars && !super::date::PARTS.contains(&pv.raw.to_ascii_lowercase().as_str()) {
-                    return Err(ctx.err(
-                        part.at,
-                        &format!("{name}: unknown date part \"{}\"", pv.raw),
-                    ));
-                }
                 Test::Date {
                     m: self.matcher(&sp)?,
                     zone,

@@ -1,12 +1,6 @@
 //! Dates for the date extension (RFC 5260): reading RFC 5322 date-time
 //! values, converting between zones, and the date parts.
 
-/// The date parts of RFC 5260 4.2.
-pub const PARTS: &[&str] = &[
-    "year", "month", "day", "date", "julian", "hour", "minute", "second", "time", "iso8601",
-    "std11", "zone", "weekday",
-];
-
 /// A moment with the zone it is shown in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DateTime {
@@ -145,15 +139,17 @@ pub fn part(dt: DateTime, name: &str) -> Option<String> {
         "second" => format!("{ss:02}"),
         "time" => format!("{hh:02}:{mm:02}:{ss:02}"),
         "iso8601" => {
+            // RFC 3339 form; UTC is written "Z" (as Pigeonhole does).
             let z = zone_str(dt.offset);
-            format!(
-                "{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}{}:{}",
-                &z[..3],
-                &z[3..]
-            )
+            let z = if dt.offset == 0 {
+                "Z".to_string()
+            } else {
+                format!("{}:{}", &z[..3], &z[3..])
+            };
+            format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}{z}")
         }
         "std11" => format!(
-            "{}, {d} {} {y:04} {hh:02}:{mm:02}:{ss:02} {}",
+            "{}, {d:02} {} {y:04} {hh:02}:{mm:02}:{ss:02} {}",
             DAYS[(days + 4).rem_euclid(7) as usize],
             capital(MONTHS[(m - 1) as usize]),
             zone_str(dt.offset)
@@ -191,7 +187,7 @@ mod tests {
         assert_eq!(part(utc, "julian").as_deref(), Some("50539"));
         assert_eq!(
             part(utc, "iso8601").as_deref(),
-            Some("1997-04-01T17:06:31+00:00")
+            Some("1997-04-01T17:06:31Z")
         );
     }
 }

@@ -82,7 +82,7 @@ impl Run<'_> {
             },
             Zone::Fixed(z) => DateTime {
                 unix: dt.unix,
-                offset: date::parse_zone(&self.ex(z)).unwrap_or(0),
+                offset: date::parse_zone(&self.ex(z)).unwrap_or(self.env.local_offset),
             },
         }
     }

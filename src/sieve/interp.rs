@@ -39,6 +39,8 @@ pub(super) struct Run<'a> {
     pub(super) vars: Vars,
     pub(super) flags: Vec<String>,
     pub(super) imap4flags: bool,
+    includes: &'a [Script],
+    ran: std::collections::HashSet<usize>,
     actions: Vec<Action>,
     implicit_keep: bool,
     steps: u64,
@@ -48,6 +50,7 @@ pub(super) struct Run<'a> {
 enum Flow {
     Go,
     Stop,
+    Return,
 }
 
 /// Runs `script` over `msg`.
@@ -61,6 +64,8 @@ pub fn run(script: &Script, msg: &Message, env: &Env<'_>) -> Result<Outcome, Run
         },
         flags: Vec::new(),
         imap4flags: script.require.iter().any(|e| e == "imap4flags"),
+        includes: &script.includes,
+        ran: std::collections::HashSet::new(),
         actions: Vec::new(),
         implicit_keep: true,
         steps: 0,
@@ -117,8 +122,9 @@ impl Run<'_> {
     fn block(&mut self, cmds: &[Cmd]) -> Result<Flow, RuntimeError> {
         for c in cmds {
             self.step(1)?;
-            if let Flow::Stop = self.cmd(c)? {
-                return Ok(Flow::Stop);
+            match self.cmd(c)? {
+                Flow::Go => {}
+                f => return Ok(f),
             }
         }
         Ok(Flow::Go)
@@ -137,7 +143,12 @@ impl Run<'_> {
     }
 
     fn push(&mut self, a: Action) -> Result<(), RuntimeError> {
-        let delivers = matches!(a, Action::Keep { .. } | Action::Fileinto { .. });
+        // RFC 5429 2.1/2.2: a refusal cannot be combined with an action
+        // that delivers, forwards or replies (Pigeonhole agrees).
+        let delivers = matches!(
+            a,
+            Action::Keep { .. } | Action::Fileinto { .. } | Action::Redirect { .. }
+        );
         let rejects = matches!(a, Action::Reject { .. } | Action::Ereject { .. });
         for o in &self.actions {
             let o_rejects = matches!(o, Action::Reject { .. } | Action::Ereject { .. });
@@ -145,7 +156,10 @@ impl Run<'_> {
                 && (o_rejects
                     || matches!(
                         o,
-                        Action::Keep { .. } | Action::Fileinto { .. } | Action::Vacation(_)
+                        Action::Keep { .. }
+                            | Action::Fileinto { .. }
+                            | Action::Redirect { .. }
+                            | Action::Vacation(_)
                     )))
                 || (o_rejects && (delivers || matches!(a, Action::Vacation(_))))
             {
@@ -225,6 +239,36 @@ impl Run<'_> {
                 }
             }
             Cmd::Stop => return Ok(Flow::Stop),
+            Cmd::Return => return Ok(Flow::Return),
+            Cmd::Global(names) => {
+                for n in names {
+                    self.vars.global_names.insert(n.clone());
+                }
+            }
+            Cmd::Include { index, once } => {
+                if *once && self.ran.contains(index) {
+                    return Ok(Flow::Go);
+                }
+                self.ran.insert(*index);
+                let includes = self.includes;
+                let Some(s) = includes.get(*index) else {
+                    return Err(err("include: script missing from the compiled form"));
+                };
+                // Each script has its own variables; only globals are shared.
+                let named = std::mem::take(&mut self.vars.named);
+                let global_names = std::mem::take(&mut self.vars.global_names);
+                let matched = std::mem::take(&mut self.vars.matched);
+                let flags_on = self.imap4flags;
+                self.imap4flags = s.require.iter().any(|e| e == "imap4flags");
+                let r = self.block(&s.cmds);
+                self.vars.named = named;
+                self.vars.global_names = global_names;
+                self.vars.matched = matched;
+                self.imap4flags = flags_on;
+                if let Flow::Stop = r? {
+                    return Ok(Flow::Stop);
+                }
+            }
             Cmd::Keep { flags } => {
                 let flags = self.flag_list(flags);
                 self.push(Action::Keep {

@@ -272,6 +272,18 @@ pub enum Cmd {
         /// The flags.
         flags: Vec<Value>,
     },
+    /// `include` (RFC 6609): runs the script at `index` of the
+    /// top-level script's [`Script::includes`].
+    Include {
+        /// Index into the include table.
+        index: usize,
+        /// `:once`
+        once: bool,
+    },
+    /// `return` (RFC 6609)
+    Return,
+    /// `global` (RFC 6609): the names become shared with other scripts.
+    Global(Vec<String>),
     /// `set`
     Set {
         /// The variable name, lower-cased.
@@ -290,4 +302,7 @@ pub struct Script {
     pub require: Vec<String>,
     /// The commands.
     pub cmds: Vec<Cmd>,
+    /// The scripts included, directly or not (filled in the top-level
+    /// script only; `Cmd::Include` indexes it).
+    pub includes: Vec<Script>,
 }

@@ -21,6 +21,11 @@ pub struct Limits {
     /// Largest value a variable may hold, in bytes (default 4096); longer
     /// values are cut at a character boundary (RFC 5229 3).
     pub max_variable_size: usize,
+    /// Deepest chain of `include`s (default 10, as Pigeonhole).
+    pub max_include_depth: usize,
+    /// Most distinct scripts one script may include, directly or not
+    /// (default 255).
+    pub max_includes: usize,
     /// Shortest vacation period in seconds (default 1 day); shorter
     /// `:days`/`:seconds` values are raised to it (RFC 6131 allows a site
     /// minimum).
@@ -38,6 +43,8 @@ impl Default for Limits {
             max_actions: 32,
             max_redirects: 4,
             max_variable_size: 4096,
+            max_include_depth: 10,
+            max_includes: 255,
             vacation_min_period: 86_400,
             vacation_max_period: 90 * 86_400,
         }

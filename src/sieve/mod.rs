@@ -10,7 +10,8 @@
 //! Extensions: fileinto, envelope, encoded-character, copy (RFC 3894),
 //! body (5173), variables (5229), vacation (5230) and vacation-seconds
 //! (6131), relational (5231), imap4flags (5232), subaddress (5233), date
-//! and index (5260), reject and ereject (5429), mailbox (5490).
+//! and index (5260), reject and ereject (5429), mailbox (5490), include
+//! (6609).
 //! Comparators: i;octet, i;ascii-casemap, i;ascii-numeric.
 //!
 //! Limits are in [`Limits`]: script size, nesting depth, execution steps,
@@ -25,6 +26,7 @@ mod date;
 mod encoded;
 mod error;
 mod eval;
+mod include;
 mod interp;
 mod ir;
 mod lexer;
@@ -40,14 +42,41 @@ mod variables;
 pub use action::{Action, Outcome, Vacation};
 pub use compile::EXTENSIONS;
 pub use error::{RuntimeError, SieveError};
+pub use include::{Location, NoScripts, ScriptLoader};
 pub use interp::Env;
 pub use ir::Script;
 pub use limits::Limits;
 pub use message::Message;
 
-/// Compiles a script with the given limits.
+/// Compiles a script with the given limits (a script that `include`s
+/// another needs [`compile_with`]).
 pub fn compile(src: &str, limits: &Limits) -> Result<Script, SieveError> {
-    compile::compile(src, limits)
+    compile::compile(src, limits, &NoScripts)
+}
+
+/// Compiles a script whose `include`s are found through `loader`.
+pub fn compile_with(
+    src: &str,
+    limits: &Limits,
+    loader: &dyn ScriptLoader,
+) -> Result<Script, SieveError> {
+    compile::compile(src, limits, loader)
+}
+
+/// Compiles a script given as bytes: text that is not UTF-8 (RFC 5228
+/// 2.4.2.1) is an error at the first bad byte.
+pub fn compile_bytes(src: &[u8], limits: &Limits) -> Result<Script, SieveError> {
+    match std::str::from_utf8(src) {
+        Ok(s) => compile::compile(s, limits, &NoScripts),
+        Err(e) => {
+            let good = String::from_utf8_lossy(&src[..e.valid_up_to()]);
+            Err(SieveError::at(
+                &good,
+                good.len(),
+                "the script is not valid UTF-8",
+            ))
+        }
+    }
 }
 
 /// Runs a compiled script over a message.

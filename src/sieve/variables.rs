@@ -1,7 +1,7 @@
 //! The variables extension (RFC 5229): names, `${...}` expansion, the
 //! match variables `${0}`..`${9}`, and the modifiers of `set`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::ir::Modifier;
 use super::matching::quote_wildcard;
@@ -25,6 +25,10 @@ pub struct Vars {
     pub matched: Vec<String>,
     /// Longest value kept, in bytes.
     pub max_size: usize,
+    /// Variables shared between scripts (RFC 6609 `global`).
+    pub globals: HashMap<String, String>,
+    /// The names the current script declared `global`.
+    pub global_names: HashSet<String>,
 }
 
 /// Cuts `s` to at most `max` bytes at a character boundary.
@@ -69,16 +73,27 @@ impl Vars {
             let n: usize = name.parse().unwrap_or(usize::MAX);
             return self.matched.get(n).cloned().unwrap_or_default();
         }
-        self.named
-            .get(&name.to_ascii_lowercase())
-            .cloned()
-            .unwrap_or_default()
+        let lower = name.to_ascii_lowercase();
+        if let Some(g) = lower.strip_prefix("global.") {
+            return self.globals.get(g).cloned().unwrap_or_default();
+        }
+        if self.global_names.contains(&lower) {
+            return self.globals.get(&lower).cloned().unwrap_or_default();
+        }
+        self.named.get(&lower).cloned().unwrap_or_default()
     }
 
     /// Sets a named variable (cut to the size limit).
     pub fn set(&mut self, name: &str, value: String) {
         let v = cut(value, self.max_size);
-        self.named.insert(name.to_ascii_lowercase(), v);
+        let lower = name.to_ascii_lowercase();
+        if let Some(g) = lower.strip_prefix("global.") {
+            self.globals.insert(g.to_string(), v);
+        } else if self.global_names.contains(&lower) {
+            self.globals.insert(lower, v);
+        } else {
+            self.named.insert(lower, v);
+        }
     }
 }
 

@@ -401,6 +401,9 @@ impl Store {
             self.fs.remove(&from_list)?;
         }
         self.fs.remove(&self.paths.profile(&old))?;
+        drop(_l);
+        drop(_s);
+        self.tidy_user_dir(&old);
         Ok(p)
     }
 

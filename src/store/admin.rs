@@ -207,16 +207,34 @@ impl Store {
         }
         let removed = self.remove_messages(&name, |_| true)?;
         if !mode.messages_only {
-            let _l = self.lock(&self.paths.account_lock(&name), LockMode::Exclusive)?;
-            for path in [self.paths.message_list(&name), self.paths.profile(&name)] {
-                match self.fs.remove(&path) {
-                    Ok(()) => {}
-                    Err(e) if e.kind() == ErrorKind::NotFound => {}
-                    Err(e) => return Err(e.into()),
+            {
+                let _l = self.lock(&self.paths.account_lock(&name), LockMode::Exclusive)?;
+                for path in [self.paths.message_list(&name), self.paths.profile(&name)] {
+                    self.remove_if_there(&path)?;
                 }
             }
+            drop(_s);
+            self.tidy_user_dir(&name);
         }
         Ok(removed.len())
+    }
+
+    fn remove_if_there(&self, path: &popstore_formats::path::StorePath) -> Result<()> {
+        match self.fs.remove(path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Removes what is left of a deleted or renamed account's subtree:
+    /// its lock files, then the directory when it is empty. Best effort: a
+    /// process still waiting on a lock may recreate a lock file, which the
+    /// next delete or `verify --repair` removes.
+    pub(crate) fn tidy_user_dir(&self, name: &AccountName) {
+        let _ = self.remove_if_there(&self.paths.session_lock(name));
+        let _ = self.remove_if_there(&self.paths.account_lock(name));
+        let _ = self.fs.remove_dir(&self.paths.user_dir(name));
     }
 }
 

@@ -1,8 +1,9 @@
 //! The [`Store`]: opening and creating a store, its settings, and the
 //! small helpers every operation shares (locks, typed files, time).
 
+use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use popstore_formats::StoreFile;
@@ -89,6 +90,7 @@ pub struct Store {
     pub(crate) paths: Paths,
     pub(crate) relay: RwLock<Option<Arc<dyn Relay>>>,
     pub(crate) lock_timeout: Duration,
+    pub(crate) pending: Mutex<HashMap<AccountName, Vec<Arc<super::messages::Slot>>>>,
 }
 
 /// Seconds since 1970, now.
@@ -182,6 +184,7 @@ impl Store {
             paths: Paths { layout: d.layout() },
             relay: RwLock::new(None),
             lock_timeout: Duration::from_secs(30),
+            pending: Mutex::new(HashMap::new()),
         }
     }
 

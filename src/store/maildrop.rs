@@ -144,7 +144,7 @@ impl Maildrop {
                     e.flags.set(EntryFlags::SEEN, true);
                 }
             }
-            self.store.write_list(&self.name, &list, None)?;
+            self.store.write_list(&self.name, &list, (0, 0))?;
         }
         for id in gone {
             self.store.release(id, 1)?;

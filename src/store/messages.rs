@@ -9,6 +9,7 @@
 //! (an orphan `verify --repair` removes), never too low.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock, PoisonError};
 
 use popstore_formats::StoreFile;
 use popstore_formats::message::{
@@ -43,6 +44,15 @@ impl MessageView {
     pub fn body(&self) -> &[u8] {
         self.map.get(self.info.range()).unwrap_or(&[])
     }
+}
+
+/// A reference waiting to be written by a group commit.
+#[derive(Debug)]
+pub(crate) struct Slot {
+    id: MessageId,
+    size: u64,
+    time: i64,
+    done: OnceLock<std::result::Result<(), String>>,
 }
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -110,6 +120,11 @@ impl Store {
         self.write_count(id, count)
     }
 
+    /// Sets the count; the caller holds the refs lock.
+    pub(crate) fn set_count_locked(&self, id: MessageId, count: u32) -> Result<()> {
+        self.write_count(id, count)
+    }
+
     fn write_count(&self, id: MessageId, count: u32) -> Result<()> {
         let path = self.paths.message(id);
         if count == 0 {
@@ -157,7 +172,7 @@ impl Store {
         &self,
         name: &AccountName,
         list: &MessageList,
-        received: Option<u64>,
+        received: (u64, u64),
     ) -> Result<()> {
         let path = self.paths.message_list(name);
         let bytes = list
@@ -167,15 +182,18 @@ impl Store {
         let mut p = self.existing(name)?;
         p.message_count = list.entries.len() as u64;
         p.quota_used = list.entries.iter().map(|e| e.size).sum();
-        if let Some(size) = received {
-            p.received_messages += 1;
-            p.received_bytes += size;
-        }
+        p.received_messages += received.0;
+        p.received_bytes += received.1;
         self.write_profile(&p)
     }
 
     /// Adds a reference to `id` to an account's list, under its lock.
     /// Durable when it returns.
+    ///
+    /// Group commit: concurrent deliveries to one account in this process
+    /// queue their entries; whoever holds the account lock writes every
+    /// queued entry in one replace of the list and of the profile, and the
+    /// others return as soon as their entry is durable.
     pub(crate) fn add_reference(
         &self,
         name: &AccountName,
@@ -183,18 +201,52 @@ impl Store {
         size: u64,
         time: i64,
     ) -> Result<()> {
-        let _l = self.lock(&self.paths.account_lock(name), LockMode::Exclusive)?;
-        let mut list = self.read_list(name)?;
-        let n = list.next_uidl.max(1);
-        list.next_uidl = n + 1;
-        list.entries.push(Entry {
-            message: id,
+        let slot = Arc::new(Slot {
+            id,
             size,
-            delivered: Some(time),
-            flags: Default::default(),
-            uidl: format!("{}.{n}", id.file_name()),
+            time,
+            done: OnceLock::new(),
         });
-        self.write_list(name, &list, Some(size))
+        self.pending
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(name.clone())
+            .or_default()
+            .push(Arc::clone(&slot));
+        let _l = self.lock(&self.paths.account_lock(name), LockMode::Exclusive)?;
+        if let Some(r) = slot.done.get() {
+            return r.clone().map_err(StoreError::Invalid);
+        }
+        let batch = self
+            .pending
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(name)
+            .unwrap_or_default();
+        let r = self.write_batch(name, &batch);
+        let shared = r.as_ref().map(|_| ()).map_err(|e| e.to_string());
+        for s in &batch {
+            let _ = s.done.set(shared.clone());
+        }
+        r
+    }
+
+    fn write_batch(&self, name: &AccountName, batch: &[Arc<Slot>]) -> Result<()> {
+        let mut list = self.read_list(name)?;
+        let mut bytes = 0;
+        for s in batch {
+            let n = list.next_uidl.max(1);
+            list.next_uidl = n + 1;
+            list.entries.push(Entry {
+                message: s.id,
+                size: s.size,
+                delivered: Some(s.time),
+                flags: Default::default(),
+                uidl: format!("{}.{n}", s.id.file_name()),
+            });
+            bytes += s.size;
+        }
+        self.write_list(name, &list, (batch.len() as u64, bytes))
     }
 
     /// Removes the given messages from an account's list, then releases
@@ -214,7 +266,7 @@ impl Store {
                 return Ok(gone);
             }
             list.entries = keep;
-            self.write_list(name, &list, None)?;
+            self.write_list(name, &list, (0, 0))?;
             gone
         };
         for e in &removed {

@@ -36,6 +36,7 @@ mod messages;
 pub mod name;
 pub mod password;
 pub mod quota;
+mod repair;
 pub mod units;
 pub mod wire;
 
@@ -45,3 +46,4 @@ pub use engine::{Relay, Settings, Store, now};
 pub use error::{Result, StoreError};
 pub use maildrop::Maildrop;
 pub use messages::{MessageView, new_message_id};
+pub use repair::{REPAIR_GRACE_SECONDS, RepairReport};

@@ -2,13 +2,13 @@
 //!
 //! All file access goes through [`StoreReader`], a small read-only view of
 //! a store by logical path, so the same walk runs over any host layout.
-//! [`FsStore`] reads the Linux layout with `std::fs`.
+//! [`PlatformStore`] reads it through any platform backend.
 
 mod check;
-mod fs;
+mod host;
 
 pub use check::{Problem, Report, verify};
-pub use fs::FsStore;
+pub use host::PlatformStore;
 
 use popstore_formats::path::{Ods2Name, StorePath};
 

@@ -1,8 +1,10 @@
 //! `HostVfs`: the primitive operations on the real file system.
 
+use std::ffi::CString;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::os::fd::AsRawFd;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::thread;
@@ -13,6 +15,15 @@ use popstore_platform::{LockMode, Mapped, NodeKind, Vfs};
 /// The real file system (crate docs).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct HostVfs;
+
+fn c_path(path: &Path) -> io::Result<CString> {
+    CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "NUL in a path"))
+}
+
+fn c_name(name: &str) -> io::Result<CString> {
+    CString::new(name).map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "NUL in a name"))
+}
 
 /// A held OFD lock: closing the file releases it.
 struct HostLock(#[allow(dead_code)] File);
@@ -96,6 +107,53 @@ impl Vfs for HostVfs {
 
     fn set_len(&self, path: &Path, len: u64) -> io::Result<()> {
         OpenOptions::new().write(true).open(path)?.set_len(len)
+    }
+
+    fn get_xattr(&self, path: &Path, name: &str) -> io::Result<Option<Vec<u8>>> {
+        let (cpath, cname) = (c_path(path)?, c_name(name)?);
+        let mut buf = vec![0u8; 256];
+        loop {
+            // SAFETY: both strings are NUL-terminated and live across the
+            // call; `buf` is valid for writes of `buf.len()` bytes.
+            let n = unsafe {
+                libc::getxattr(
+                    cpath.as_ptr(),
+                    cname.as_ptr(),
+                    buf.as_mut_ptr().cast(),
+                    buf.len(),
+                )
+            };
+            if let Ok(len) = usize::try_from(n) {
+                buf.truncate(len);
+                return Ok(Some(buf));
+            }
+            let err = io::Error::last_os_error();
+            match err.raw_os_error() {
+                Some(libc::ENODATA) => return Ok(None),
+                Some(libc::ERANGE) if buf.len() < 1 << 16 => buf.resize(buf.len() * 4, 0),
+                _ => return Err(err),
+            }
+        }
+    }
+
+    fn set_xattr(&self, path: &Path, name: &str, value: &[u8]) -> io::Result<()> {
+        let (cpath, cname) = (c_path(path)?, c_name(name)?);
+        // SAFETY: both strings are NUL-terminated and live across the call;
+        // `value` is valid for reads of `value.len()` bytes.
+        let rc = unsafe {
+            libc::setxattr(
+                cpath.as_ptr(),
+                cname.as_ptr(),
+                value.as_ptr().cast(),
+                value.len(),
+                0,
+            )
+        };
+        if rc == 0 {
+            Ok(())
+        } else {
+            Err(io::Error::last_os_error())
+        }
     }
 
     fn sync(&self, path: &Path) -> io::Result<()> {

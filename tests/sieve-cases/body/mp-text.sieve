@@ -1,0 +1,5 @@
+# msg: multipart.eml
+# from: alice+news@example.com
+# to: bob+work@example.org
+require "body";
+if body :contains "12345" { discard; }

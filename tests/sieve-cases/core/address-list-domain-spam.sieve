@@ -1,0 +1,4 @@
+# msg: spam.eml
+# from: alice+news@example.com
+# to: bob+work@example.org
+if address :domain :is "from" "lists.example.org" { discard; }

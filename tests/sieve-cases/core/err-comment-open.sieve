@@ -1,0 +1,4 @@
+# msg: plain.eml
+# from: alice+news@example.com
+# to: bob+work@example.org
+keep; /* never closed

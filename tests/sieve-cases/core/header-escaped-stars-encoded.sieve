@@ -1,0 +1,4 @@
+# msg: encoded.eml
+# from: alice+news@example.com
+# to: bob+work@example.org
+if header :matches "x-spam-level" "\\*\\*\\*\\**" { discard; }

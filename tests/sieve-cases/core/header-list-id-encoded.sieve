@@ -1,0 +1,4 @@
+# msg: encoded.eml
+# from: alice+news@example.com
+# to: bob+work@example.org
+if header :contains "list-id" "<rust-users.lists.example.org>" { discard; }

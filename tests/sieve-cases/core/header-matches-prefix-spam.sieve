@@ -1,0 +1,4 @@
+# msg: spam.eml
+# from: alice+news@example.com
+# to: bob+work@example.org
+if header :matches "subject" "Meeting*" { discard; }

@@ -1,0 +1,7 @@
+# msg: plain.eml
+# from: alice+news@example.com
+# to: bob+work@example.org
+if header :contains "subject" text: # comment
+..Meeting
+.
+{ discard; }

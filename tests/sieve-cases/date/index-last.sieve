@@ -1,0 +1,5 @@
+# msg: plain.eml
+# from: alice+news@example.com
+# to: bob+work@example.org
+require ["date","relational","index","comparator-i;ascii-numeric"];
+if date :index 1 :last :zone "+0000" :is "received" "hour" "09" { discard; }

@@ -1,0 +1,5 @@
+# msg: plain.eml
+# from: alice+news@example.com
+# to: bob+work@example.org
+require "encoded-character";
+if header :is "subject" "${hex:}Meeting tomorrow at 10" { discard; }

@@ -1,0 +1,5 @@
+# msg: spam.eml
+# from: alice+news@example.com
+# to: bob+work@example.org
+require "fileinto";
+if exists "list-id" { fileinto "Lists"; stop; } fileinto "Other";

@@ -1,0 +1,5 @@
+# msg: plain.eml
+# from: alice+news@example.com
+# to: bob+work@example.org
+require ["imap4flags","fileinto"];
+addflag ["a","b"]; if hasflag ["c","b"] { fileinto "yes"; }

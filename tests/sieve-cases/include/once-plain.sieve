@@ -1,0 +1,6 @@
+# msg: plain.eml
+# from: alice+news@example.com
+# to: bob+work@example.org
+require "include";
+require "variables";
+include :once "counter"; include :once "counter";

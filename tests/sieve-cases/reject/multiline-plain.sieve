@@ -1,0 +1,9 @@
+# msg: plain.eml
+# from: alice+news@example.com
+# to: bob+work@example.org
+require ["reject","fileinto","vacation"];
+reject text:
+I do not accept
+your mail.
+.
+;

@@ -1,0 +1,5 @@
+# msg: plain.eml
+# from: alice+news@example.com
+# to: bob+work@example.org
+require ["relational","comparator-i;ascii-numeric","envelope"];
+if header :count "eq" :comparator "i;ascii-numeric" "x-none" "0" { discard; }

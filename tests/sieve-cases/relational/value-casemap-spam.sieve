@@ -1,0 +1,5 @@
+# msg: spam.eml
+# from: alice+news@example.com
+# to: bob+work@example.org
+require ["relational","comparator-i;ascii-numeric","envelope"];
+if header :value "gt" "subject" "M" { discard; }

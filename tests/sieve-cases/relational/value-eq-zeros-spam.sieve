@@ -1,0 +1,5 @@
+# msg: spam.eml
+# from: alice+news@example.com
+# to: bob+work@example.org
+require ["relational","comparator-i;ascii-numeric","envelope"];
+if header :value "eq" :comparator "i;ascii-numeric" "x-spam-score" "007" { discard; }

@@ -1,0 +1,1 @@
+require ["include","fileinto"]; if true { return; } fileinto "NotReached";

@@ -1,0 +1,1 @@
+require ["include","variables"]; global "folder"; set "folder" "FromChild";

@@ -1,0 +1,1 @@
+require ["include","variables","fileinto"]; global "folder"; fileinto "${folder}";

@@ -1,0 +1,5 @@
+# msg: list.eml
+# from: alice+news@example.com
+# to: bob+work@example.org
+require ["vacation","fileinto"];
+vacation "I am away.";

@@ -1,0 +1,7 @@
+# msg: plain.eml
+# from: alice+news@example.com
+# to: bob+work@example.org
+require ["vacation","fileinto"];
+vacation :mime "Content-Type: text/plain
+
+Away";

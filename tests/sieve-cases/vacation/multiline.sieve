@@ -1,0 +1,9 @@
+# msg: plain.eml
+# from: alice+news@example.com
+# to: bob+work@example.org
+require ["vacation","fileinto"];
+vacation text:
+I am away
+until Monday.
+.
+;
