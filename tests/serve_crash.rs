@@ -3,7 +3,8 @@
 //! recipients each) and another client deletes messages through maildrop
 //! sessions. After every kill: each message acknowledged with 250 (and not
 //! deleted since) is present and intact, no partial or unknown message is
-//! visible, and at the end `popstore verify` finds the store clean.
+//! visible; at the end `popstore verify` reports nothing but crash
+//! leftovers, and after `verify --repair` the store is clean.
 //!
 //! `POPSTORE_CRASH_KILLS` sets the number of kills (default 200);
 //! `POPSTORE_CRASH_SEED` replays a run (the seed is printed).
@@ -354,6 +355,12 @@ fn sigkill_during_deliveries_and_deletions_loses_nothing_acknowledged() {
         let found: Option<u64> = words.nth(1).and_then(|w| w.parse().ok());
         matches!((count, found), (Some(c), Some(f)) if c > f)
     };
+    // An account's message count and usage are totals kept beside its
+    // message list; a kill between the list and the totals leaves them
+    // behind, for repair to recount. Nothing is lost.
+    let stale_totals = |l: &str| {
+        l.contains("account.prf: message count ") || l.contains("account.prf: usage (quota used) ")
+    };
     let damage: Vec<&str> = report
         .lines()
         .filter(|l| {
@@ -361,6 +368,7 @@ fn sigkill_during_deliveries_and_deletions_loses_nothing_acknowledged() {
                 && !l.contains("orphan")
                 && !leftover_tmp(l)
                 && !count_too_high(l)
+                && !stale_totals(l)
         })
         .collect();
     assert!(
@@ -371,8 +379,39 @@ fn sigkill_during_deliveries_and_deletions_loses_nothing_acknowledged() {
     let orphans = report.lines().filter(|l| l.contains("orphan")).count();
     let tmps = report.lines().filter(|l| leftover_tmp(l)).count();
     let high = report.lines().filter(|l| count_too_high(l)).count();
+    let totals = report.lines().filter(|l| stale_totals(l)).count();
     eprintln!(
         "crash test: verify reports {orphans} orphans, {tmps} leftover temporary files, \
-         {high} reference counts above their references, nothing else"
+         {high} reference counts above their references, {totals} stale account totals, \
+         nothing else"
     );
+
+    // `verify --repair` removes them; the store is then clean, and every
+    // acknowledged message is still there.
+    //
+    // Known gap (reported): `verify --repair` does not yet recognise the
+    // store's own temporary names (`.NAME.TYPE.<hex>-<n>.tmp`) as leftovers,
+    // so those are the one thing allowed to remain.
+    let r = popstore(&store, &["verify", "--repair", "--grace", "0"], b"");
+    let after = popstore(&store, &["verify"], b"");
+    let report = String::from_utf8_lossy(&after.stdout).into_owned()
+        + &String::from_utf8_lossy(&after.stderr);
+    let left: Vec<&str> = report
+        .lines()
+        .filter(|l| !l.starts_with("verify: ") && !leftover_tmp(l))
+        .collect();
+    assert!(
+        left.is_empty(),
+        "verify after --repair: {}\n(repair said: {}{})",
+        left.join("\n"),
+        String::from_utf8_lossy(&r.stdout),
+        String::from_utf8_lossy(&r.stderr)
+    );
+    let seen = contents(&store);
+    for e in &expected {
+        assert!(
+            seen.contains_key(e),
+            "after repair: acknowledged {e:?} is missing"
+        );
+    }
 }
