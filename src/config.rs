@@ -93,6 +93,29 @@ pub struct LmtpConfig {
     pub data_timeout: u64,
     /// Bad commands before the session is closed.
     pub max_errors: u32,
+    /// Permissions of the Unix socket.
+    pub socket_mode: FileMode,
+}
+
+/// Unix permission bits, written in octal (`"0660"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct FileMode(pub u32);
+
+impl TryFrom<String> for FileMode {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        match u32::from_str_radix(s.trim_start_matches("0o"), 8) {
+            Ok(m) if m <= 0o7777 => Ok(FileMode(m)),
+            _ => Err(format!("`{s}` is not an octal file mode like \"0660\"")),
+        }
+    }
+}
+
+impl From<FileMode> for String {
+    fn from(m: FileMode) -> String {
+        format!("{:04o}", m.0)
+    }
 }
 
 /// `[relay]`: the SMTP server for mail that leaves popstore.

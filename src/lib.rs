@@ -5,5 +5,8 @@ pub mod cli;
 pub mod config;
 pub mod delivery;
 pub mod lmtp;
+pub mod relay;
 pub mod serve;
 pub mod sieve;
+pub mod store;
+pub mod verify;

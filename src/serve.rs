@@ -42,7 +42,7 @@ impl std::fmt::Debug for Server {
 impl Server {
     /// Binds every listener the configuration turns on.
     pub async fn bind(config: Arc<Config>, delivery: Arc<dyn Delivery>) -> anyhow::Result<Server> {
-        let lmtp = lmtp::server::Listener::bind(&config.listen.lmtp)
+        let lmtp = lmtp::server::Listener::bind(&config.listen.lmtp, config.lmtp.socket_mode.0)
             .await
             .with_context(|| format!("cannot listen for LMTP on {}", config.listen.lmtp))?;
         Ok(Server {
@@ -117,6 +117,7 @@ pub fn init_logging(config: &Config) -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init()
         .map_err(|e| anyhow::anyhow!("cannot start logging: {e}"))
 }

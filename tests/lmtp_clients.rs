@@ -105,6 +105,9 @@ fn smtplib_lmtp_over_a_unix_socket() {
     let store = MemoryDelivery::new(&["alice"]);
     let server = TestServer::start(config, store.clone());
 
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&socket).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o666, "socket_mode applies");
     let r = smtplib(socket.to_str().unwrap(), "", "alice@x.test", &msg);
     assert_eq!(codes(&r["rcpt"]), [250]);
     assert_eq!(codes(&r["data"]), [250]);
@@ -308,5 +311,49 @@ fn an_idle_client_is_timed_out() {
         c.line(),
         "421 4.4.2 lmtp.test Timeout, closing connection\r\n"
     );
+    server.stop().unwrap();
+}
+
+/// Many pipelined transactions on parallel connections (the load generator
+/// of bench/): every copy arrives, none twice.
+#[test]
+fn parallel_pipelined_load_delivers_every_copy() {
+    require("python3", &["-c", "import multiprocessing, json"]);
+    let store = MemoryDelivery::new(&["alice", "bob"]);
+    let server = TestServer::start(lmtp_config(), store.clone());
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/lmtp_load.py");
+    let out = Command::new("python3")
+        .arg(script)
+        .arg(server.lmtp_tcp())
+        .args(["--messages", "300", "--size", "4096", "--connections", "4"])
+        .args([
+            "--per-connection",
+            "40",
+            "--rcpt",
+            "alice@x",
+            "--rcpt",
+            "bob@x",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(report["failures"], 0);
+    let boxes = store.mailboxes();
+    assert_eq!(boxes["alice@x"].len(), 300);
+    assert_eq!(boxes["bob@x"].len(), 300);
+    let mut subjects: Vec<&[u8]> = boxes["alice@x"]
+        .iter()
+        .map(|m| m.split(|b| *b == b'\n').nth(2).unwrap())
+        .collect();
+    subjects.sort();
+    subjects.dedup();
+    assert_eq!(subjects.len(), 300, "each message once");
+    assert!(boxes["alice@x"].iter().all(|m| m.len() == 4096));
     server.stop().unwrap();
 }

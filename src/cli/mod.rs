@@ -14,8 +14,15 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use crate::config::{Config, Overrides};
 
 pub mod config;
+pub mod deliver;
+pub mod forward;
+pub mod group;
+pub mod init;
+pub mod inspect;
 pub mod serve;
 pub mod sieve;
+pub mod user;
+pub mod verify;
 
 /// popstore: a portable mail store serving POP3, IMAP4 and LMTP.
 #[derive(Debug, Parser)]
@@ -48,9 +55,25 @@ pub enum Command {
     Config(config::ConfigCommand),
     /// Run the servers (LMTP; POP3 and the others as they join) until SIGTERM.
     Serve(serve::ServeArgs),
+    /// Deliver a message from stdin (for MTAs and scripts; sysexits codes).
+    Deliver(deliver::DeliverArgs),
+    /// Check whether addresses can receive mail (sysexits codes).
+    Validate(deliver::ValidateArgs),
     /// Sieve scripts: check, test.
     #[command(subcommand)]
     Sieve(sieve::SieveCmd),
+    /// Print a store file decoded (JSON), or its bytes annotated (--hex).
+    Inspect(inspect::InspectArgs),
+    /// Check a whole store, read-only: framing, checksums, paths, references, usage.
+    Verify(verify::VerifyArgs),
+    /// Create a store (in --store DIR).
+    Init(init::InitArgs),
+    /// Manage accounts.
+    User(user::UserArgs),
+    /// Manage groups.
+    Group(group::GroupArgs),
+    /// Manage the forwarding database.
+    Forward(forward::ForwardArgs),
 }
 
 /// Parses the command line and runs it.
@@ -58,7 +81,15 @@ pub enum Command {
 /// When neither `--store` nor `$POPSTORE_STORE` is given and a
 /// configuration file is, the file's `[store] path` becomes the store.
 pub fn main() -> ExitCode {
-    let matches = Cli::command().get_matches();
+    let matches = match Cli::command().try_get_matches() {
+        Ok(m) => m,
+        Err(e) if e.use_stderr() && std::env::args().any(|a| a == "deliver") => {
+            // MTAs read sysexits from `deliver`: bad arguments are EX_USAGE.
+            let _ = e.print();
+            return ExitCode::from(64);
+        }
+        Err(e) => e.exit(),
+    };
     let mut cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(e) => e.exit(),
@@ -82,7 +113,15 @@ pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Config(ref c) => config::run(&cli, c),
         Command::Serve(ref a) => serve::run(&cli, a),
+        Command::Deliver(ref a) => deliver::run_deliver(&cli, a),
+        Command::Validate(ref a) => deliver::run_validate(&cli, a),
         Command::Sieve(c) => sieve::run(c),
+        Command::Inspect(a) => inspect::run(a),
+        Command::Verify(a) => verify::run(&cli.store, a),
+        Command::Init(a) => init::run(&cli.store, a),
+        Command::User(a) => user::run(&cli.store, a),
+        Command::Group(a) => group::run(&cli.store, a),
+        Command::Forward(a) => forward::run(&cli.store, a),
     }
 }
 

@@ -23,13 +23,36 @@ pub struct ServeArgs {
     pub pop3s: Option<Listen>,
 }
 
-/// Opens the store for delivery. The one place that names the store
-/// engine: every channel (LMTP, `deliver`, `validate`) gets it from here.
+/// Opens the store for delivery, with the `[relay]` for external targets.
+/// The one place that names the store engine: every channel (LMTP,
+/// `deliver`, `validate`) gets it from here.
 pub fn open_delivery(config: &Config) -> anyhow::Result<Arc<dyn Delivery>> {
-    anyhow::bail!(
-        "cannot open the store {}: this build has no store engine yet",
-        config.store.path.display()
+    let store =
+        super::init::open_store(&config.store.path).map_err(|f| anyhow::anyhow!(f.message))?;
+    if let Some(relay) =
+        crate::relay::Relay::from_config(&config.relay).map_err(anyhow::Error::msg)?
+    {
+        store.set_relay(Arc::new(relay));
+    }
+    Ok(store)
+}
+
+/// `popstore serve` with no store yet creates one (default settings, as
+/// `popstore init` without options), so it runs out of the box.
+fn create_store_if_missing(config: &Config) -> anyhow::Result<()> {
+    let dir = &config.store.path;
+    if dir.exists() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(dir)
+        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
+    crate::store::Store::init(
+        super::init::platform_for(dir),
+        crate::store::Settings::default(),
     )
+    .map_err(|e| anyhow::anyhow!("cannot create a store in {}: {e}", dir.display()))?;
+    tracing::info!(store = %dir.display(), "created a new store");
+    Ok(())
 }
 
 /// Runs `popstore serve`.
@@ -51,7 +74,7 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> ExitCode {
         eprintln!("popstore: {e:#}");
         return ExitCode::from(2);
     }
-    let delivery = match open_delivery(&config) {
+    let delivery = match create_store_if_missing(&config).and_then(|()| open_delivery(&config)) {
         Ok(d) => d,
         Err(e) => {
             eprintln!("popstore: {e:#}");

@@ -17,6 +17,7 @@ fn defaults_match_the_architecture() {
     assert_eq!(c.lmtp.quota_failure, QuotaFailure::Permanent);
     assert_eq!(c.relay.host, RelayHost::Off);
     assert_eq!(c.log.level, "info");
+    assert_eq!(c.lmtp.socket_mode, FileMode(0o666));
 }
 
 #[test]
@@ -83,6 +84,9 @@ fn bad_values_are_explained() {
         e.to_string().starts_with("f: `lmtp.max_recipients`: "),
         "{e}"
     );
+
+    let e = Config::from_toml_str("[lmtp]\nsocket_mode = \"0999\"\n", "f").unwrap_err();
+    assert!(e.to_string().contains("octal"), "{e}");
 
     let e = Config::from_toml_str("lmtp = 3\n", "f").unwrap_err();
     assert!(e.to_string().contains("must be a table"), "{e}");

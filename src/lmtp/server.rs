@@ -25,6 +25,8 @@ pub struct Settings {
     pub command_timeout: Duration,
     /// How long to wait for the next piece of message data.
     pub data_timeout: Duration,
+    /// Permissions of a Unix socket.
+    pub socket_mode: u32,
 }
 
 impl Settings {
@@ -34,6 +36,7 @@ impl Settings {
             limits: Limits::from_config(c),
             command_timeout: Duration::from_secs(c.command_timeout.max(1)),
             data_timeout: Duration::from_secs(c.data_timeout.max(1)),
+            socket_mode: c.socket_mode.0,
         }
     }
 }
@@ -49,8 +52,9 @@ pub enum Listener {
 
 impl Listener {
     /// Binds the configured address; `None` for `off`. A stale Unix socket
-    /// file left by an earlier run is replaced; any other file is not.
-    pub async fn bind(listen: &Listen) -> io::Result<Option<Listener>> {
+    /// file left by an earlier run is replaced; any other file is not. The
+    /// socket gets `socket_mode` permissions.
+    pub async fn bind(listen: &Listen, socket_mode: u32) -> io::Result<Option<Listener>> {
         match listen {
             Listen::Off => Ok(None),
             Listen::Tcp(addr) => Ok(Some(Listener::Tcp(TcpListener::bind(addr).await?))),
@@ -62,10 +66,10 @@ impl Listener {
                 {
                     std::fs::remove_file(path)?;
                 }
-                Ok(Some(Listener::Unix(
-                    UnixListener::bind(path)?,
-                    path.clone(),
-                )))
+                let listener = UnixListener::bind(path)?;
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(path, std::fs::Permissions::from_mode(socket_mode))?;
+                Ok(Some(Listener::Unix(listener, path.clone())))
             }
         }
     }

@@ -5,12 +5,14 @@
 #![allow(dead_code)] // each test file uses a part
 
 use std::collections::HashMap;
-use std::path::Path;
-use std::process::Command;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{Arc, Mutex};
 
-use popstore::config::{Config, Listen};
+use popstore::config::{Config, Listen, RelayHost};
 use popstore::delivery::{AcceptedRecipient, Delivery, Envelope, Refusal};
+use popstore::relay::Relay;
 use popstore::serve::Server;
 
 /// A store in memory: a fixed set of users; `full@...` is over quota,
@@ -160,4 +162,99 @@ pub fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> std::path::PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, bytes).unwrap();
     p
+}
+
+/// An SMTP server (aiosmtpd, tests/clients/smtp_sink.py) on a free
+/// loopback port that keeps every message it receives.
+pub struct Sink {
+    child: Child,
+    _stdin: ChildStdin,
+    dir: PathBuf,
+    /// Its port on 127.0.0.1.
+    pub port: u16,
+}
+
+impl Sink {
+    /// Starts the sink, storing into `dir`.
+    pub fn start(dir: &Path) -> Sink {
+        // Debian's python3-aiosmtpd serves /usr/bin/python3, which may not
+        // be the first python3 on PATH (pyenv).
+        let python = ["python3", "/usr/bin/python3"]
+            .into_iter()
+            .find(|p| {
+                Command::new(p)
+                    .args(["-c", "import aiosmtpd.controller"])
+                    .stderr(Stdio::null())
+                    .status()
+                    .is_ok_and(|s| s.success())
+            })
+            .expect(
+                "python3 with aiosmtpd is needed (Debian python3-aiosmtpd): run ci/install-deps.sh",
+            );
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/smtp_sink.py");
+        let mut child = Command::new(python)
+            .arg(script)
+            .arg(port.to_string())
+            .arg(dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the SMTP sink");
+        let stdin = child.stdin.take().unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert_eq!(line.trim(), "READY", "the SMTP sink did not start");
+        Sink {
+            child,
+            _stdin: stdin,
+            dir: dir.to_path_buf(),
+            port,
+        }
+    }
+
+    /// Message `n` (from 1): its bytes and envelope.
+    pub fn message(&self, n: u32) -> (Vec<u8>, serde_json::Value) {
+        let bytes = std::fs::read(self.dir.join(format!("{n}.eml"))).unwrap();
+        let env = std::fs::read(self.dir.join(format!("{n}.json"))).unwrap();
+        (bytes, serde_json::from_slice(&env).unwrap())
+    }
+
+    /// How many messages arrived.
+    pub fn count(&self) -> usize {
+        std::fs::read_dir(&self.dir)
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .path()
+                    .extension()
+                    .is_some_and(|x| x == "eml")
+            })
+            .count()
+    }
+
+    /// A relay client for this sink.
+    pub fn relay(&self) -> Relay {
+        let mut c = Config::defaults();
+        c.relay.host = RelayHost::Server {
+            host: "127.0.0.1".into(),
+            port: self.port,
+        };
+        c.relay.helo_name = "popstore.test".into();
+        Relay::from_config(&c.relay).unwrap().unwrap()
+    }
+}
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

@@ -1,0 +1,139 @@
+//! The conformance runner: every committed fixture is read and compared
+//! with its expectation; valid fixtures must be rewritten to the same
+//! bytes, invalid ones must give their error (code and offset). On a
+//! mismatch the produced bytes or JSON are written beside the fixture as
+//! `*.actual` for diffing, and the test fails. Fixtures are never
+//! regenerated here.
+
+use std::path::Path;
+
+use popstore_conformance::{bin_files, error_expectation, expectation, fixtures_dir, to_pretty};
+use popstore_formats::{AnyFile, FileKind};
+
+fn check(bin: &Path, failures: &mut Vec<String>) {
+    let name = bin.display().to_string();
+    let bytes = std::fs::read(bin).expect("fixture readable");
+    let json_path = bin.with_extension("json");
+    let Ok(text) = std::fs::read_to_string(&json_path) else {
+        failures.push(format!("{name}: no expectation file beside it"));
+        return;
+    };
+    let want: serde_json::Value = match serde_json::from_str(&text) {
+        Ok(v) => v,
+        Err(e) => {
+            failures.push(format!("{name}: expectation is not JSON: {e}"));
+            return;
+        }
+    };
+    let invalid = bin
+        .parent()
+        .is_some_and(|p| p.file_name().is_some_and(|n| n == "invalid"));
+    let actual_json = bin.with_extension("json.actual");
+    match (AnyFile::decode(&bytes), invalid) {
+        (Ok(v), false) => {
+            let got = expectation(&v);
+            if got != want {
+                let _ = std::fs::write(&actual_json, to_pretty(&got));
+                failures.push(format!(
+                    "{name}: decoded value differs from the expectation (see {})",
+                    actual_json.display()
+                ));
+            }
+            match v.encode() {
+                Ok(out) if out == bytes => {}
+                Ok(out) => {
+                    let p = bin.with_extension("bin.actual");
+                    let _ = std::fs::write(&p, &out);
+                    failures.push(format!(
+                        "{name}: rewrite differs from the fixture (see {})",
+                        p.display()
+                    ));
+                }
+                Err(e) => failures.push(format!("{name}: rewrite failed: {e}")),
+            }
+        }
+        (Err(e), true) => {
+            let got = error_expectation(&e);
+            if got["code"] != want["code"] || got["offset"] != want["offset"] {
+                let _ = std::fs::write(&actual_json, to_pretty(&got));
+                failures.push(format!(
+                    "{name}: expected error {} at {}, got {e}",
+                    want["code"], want["offset"]
+                ));
+            }
+        }
+        (Ok(_), true) => failures.push(format!("{name}: invalid case read without error")),
+        (Err(e), false) => failures.push(format!("{name}: valid fixture refused: {e}")),
+    }
+}
+
+#[test]
+fn every_fixture_matches_its_expectation() {
+    let bins = bin_files(&fixtures_dir());
+    assert!(
+        !bins.is_empty(),
+        "no fixtures under {}",
+        fixtures_dir().display()
+    );
+    let mut failures = Vec::new();
+    for b in &bins {
+        check(b, &mut failures);
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_kind_has_minimal_typical_maximal_and_invalid_cases() {
+    for kind in FileKind::ALL {
+        let dir = fixtures_dir().join("v1.0").join(kind.name().unwrap_or("?"));
+        for n in ["minimal", "typical", "maximal"] {
+            assert!(dir.join(format!("{n}.bin")).is_file(), "{kind:?} lacks {n}");
+        }
+        let invalid = bin_files(&dir.join("invalid"));
+        for case in [
+            "bad-magic",
+            "future-major-version",
+            "trailing-garbage",
+            "overlong-record-length",
+        ] {
+            assert!(
+                invalid
+                    .iter()
+                    .any(|p| p.file_stem().is_some_and(|s| s == case)),
+                "{kind:?} lacks invalid case {case}"
+            );
+        }
+        assert!(
+            invalid
+                .iter()
+                .any(|p| p.to_string_lossy().contains("truncated-at-")),
+            "{kind:?} lacks truncation cases"
+        );
+        assert!(
+            invalid
+                .iter()
+                .any(|p| p.to_string_lossy().contains("checksum")),
+            "{kind:?} lacks a bad checksum case"
+        );
+    }
+}
+
+#[test]
+fn a_wrong_expectation_is_caught() {
+    // The runner itself: a damaged copy of a valid fixture must fail.
+    let src = fixtures_dir().join("v1.0/profile/typical.bin");
+    let dir = std::env::temp_dir().join(format!("popstore-conf-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bin = dir.join("typical.bin");
+    let mut bytes = std::fs::read(&src).unwrap();
+    std::fs::write(&bin, &bytes).unwrap();
+    std::fs::copy(src.with_extension("json"), bin.with_extension("json")).unwrap();
+    let mut failures = Vec::new();
+    check(&bin, &mut failures);
+    assert!(failures.is_empty(), "{failures:?}");
+    bytes[20] ^= 1;
+    std::fs::write(&bin, &bytes).unwrap();
+    check(&bin, &mut failures);
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,176 @@
+//! `HostVfs`: the primitive operations on the real file system.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use popstore_platform::{LockMode, Mapped, NodeKind, Vfs};
+
+/// The real file system (crate docs).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HostVfs;
+
+/// A held OFD lock: closing the file releases it.
+struct HostLock(#[allow(dead_code)] File);
+
+fn try_ofd_lock(file: &File, mode: LockMode) -> io::Result<bool> {
+    // SAFETY: `flock` is a plain C struct for which all-zero bytes are a
+    // valid value (l_start = l_len = 0 means the whole file; l_pid must be
+    // 0 for OFD locks).
+    let mut fl: libc::flock = unsafe { std::mem::zeroed() };
+    fl.l_type = match mode {
+        LockMode::Shared => libc::F_RDLCK,
+        LockMode::Exclusive => libc::F_WRLCK,
+    } as _;
+    fl.l_whence = libc::SEEK_SET as _;
+    // SAFETY: the descriptor is open for the duration of the call (borrowed
+    // from `file`) and `fl` is a valid, initialised `flock` that outlives
+    // the call; F_OFD_SETLK only reads it.
+    let rc = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_OFD_SETLK, &fl) };
+    if rc == 0 {
+        return Ok(true);
+    }
+    let err = io::Error::last_os_error();
+    match err.raw_os_error() {
+        Some(libc::EAGAIN | libc::EACCES) => Ok(false),
+        _ => Err(err),
+    }
+}
+
+impl Vfs for HostVfs {
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        fs::read(path)
+    }
+
+    fn kind(&self, path: &Path) -> io::Result<Option<NodeKind>> {
+        match fs::symlink_metadata(path) {
+            Ok(m) if m.is_dir() => Ok(Some(NodeKind::Dir)),
+            Ok(_) => Ok(Some(NodeKind::File)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn len(&self, path: &Path) -> io::Result<u64> {
+        Ok(fs::metadata(path)?.len())
+    }
+
+    fn list(&self, dir: &Path) -> io::Result<Vec<(String, NodeKind)>> {
+        let mut out = Vec::new();
+        for e in fs::read_dir(dir)? {
+            let e = e?;
+            let Ok(name) = e.file_name().into_string() else {
+                continue;
+            };
+            let kind = if e.file_type()?.is_dir() {
+                NodeKind::Dir
+            } else {
+                NodeKind::File
+            };
+            out.push((name, kind));
+        }
+        Ok(out)
+    }
+
+    fn create(&self, path: &Path, data: &[u8], exclusive: bool) -> io::Result<()> {
+        let mut opts = OpenOptions::new();
+        opts.write(true);
+        if exclusive {
+            opts.create_new(true);
+        } else {
+            opts.create(true).truncate(true);
+        }
+        opts.open(path)?.write_all(data)
+    }
+
+    fn write_at(&self, path: &Path, offset: u64, data: &[u8]) -> io::Result<()> {
+        OpenOptions::new()
+            .write(true)
+            .open(path)?
+            .write_all_at(data, offset)
+    }
+
+    fn set_len(&self, path: &Path, len: u64) -> io::Result<()> {
+        OpenOptions::new().write(true).open(path)?.set_len(len)
+    }
+
+    fn sync(&self, path: &Path) -> io::Result<()> {
+        // fsync flushes the inode's dirty pages whichever descriptor wrote
+        // them.
+        File::open(path)?.sync_all()
+    }
+
+    fn sync_dir(&self, dir: &Path) -> io::Result<()> {
+        File::open(dir)?.sync_all()
+    }
+
+    fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
+        fs::rename(from, to)
+    }
+
+    fn link(&self, from: &Path, to: &Path) -> io::Result<()> {
+        fs::hard_link(from, to)
+    }
+
+    fn remove_file(&self, path: &Path) -> io::Result<()> {
+        fs::remove_file(path)
+    }
+
+    fn create_dir(&self, path: &Path) -> io::Result<()> {
+        fs::create_dir(path)
+    }
+
+    fn remove_dir(&self, path: &Path) -> io::Result<()> {
+        fs::remove_dir(path)
+    }
+
+    fn map(&self, path: &Path, len: u64) -> io::Result<Mapped> {
+        let file = File::open(path)?;
+        let len = usize::try_from(len).map_err(io::Error::other)?;
+        if len == 0 {
+            return Ok(Mapped::new(Vec::new()));
+        }
+        // SAFETY: a memory map is undefined behaviour in Rust terms if the
+        // file changes underneath it. The platform contract (Platform::map)
+        // restricts mapping to files the store never modifies in place:
+        // message files are written once, through a temporary file, and
+        // later replaced by rename or removed, which leaves the mapped inode
+        // untouched. The length is the file's length at open time.
+        let map = unsafe { memmap2::MmapOptions::new().len(len).map(&file)? };
+        Ok(Mapped::new(map))
+    }
+
+    fn lock(
+        &self,
+        path: &Path,
+        mode: LockMode,
+        timeout: Duration,
+    ) -> io::Result<Box<dyn Send + Sync>> {
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)?;
+        let deadline = Instant::now() + timeout;
+        let mut pause = Duration::from_millis(1);
+        loop {
+            if try_ofd_lock(&file, mode)? {
+                return Ok(Box::new(HostLock(file)));
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "lock held by another holder",
+                ));
+            }
+            thread::sleep(pause.min(deadline - now));
+            pause = (pause * 2).min(Duration::from_millis(20));
+        }
+    }
+}

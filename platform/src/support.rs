@@ -1,0 +1,108 @@
+//! Helpers shared by the backends' layouts: unique temporary names and VAR
+//! record handling for appends.
+
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use popstore_formats::record::{FramingError, var_records, write_var};
+
+/// A name fragment no other writer uses: a per-process random token (so two
+/// hosts sharing a file system with equal process ids differ) and a
+/// counter. Contains only lower-case hex digits and `-`.
+pub fn unique_token() -> String {
+    static TOKEN: OnceLock<u64> = OnceLock::new();
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let token = *TOKEN.get_or_init(|| {
+        let mut h = RandomState::new().build_hasher();
+        h.write_u32(std::process::id());
+        h.finish()
+    });
+    format!("{token:016x}-{:x}", COUNTER.fetch_add(1, Ordering::Relaxed))
+}
+
+/// How a VAR file's bytes end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VarScan {
+    /// Offset just past the last whole record (or the file length when
+    /// nothing is torn).
+    pub valid_end: usize,
+    /// Number of whole records.
+    pub records: usize,
+}
+
+/// Scans VAR records: where the whole records end. A torn tail (count word
+/// or record cut short) ends the scan; an impossible count is an error.
+pub fn scan_var(bytes: &[u8]) -> Result<VarScan, FramingError> {
+    let mut records = 0;
+    for r in var_records(bytes) {
+        match r {
+            Ok(_) => records += 1,
+            Err(
+                FramingError::TruncatedCount { offset }
+                | FramingError::TruncatedRecord { offset, .. },
+            ) => {
+                return Ok(VarScan {
+                    valid_end: offset,
+                    records,
+                });
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(VarScan {
+        valid_end: bytes.len(),
+        records,
+    })
+}
+
+/// The whole records of a VAR file, without a torn tail.
+pub fn whole_records(bytes: &[u8]) -> Result<Vec<Vec<u8>>, FramingError> {
+    let mut out = Vec::new();
+    for r in var_records(bytes) {
+        match r {
+            Ok(rec) => out.push(rec.data.to_vec()),
+            Err(FramingError::TruncatedCount { .. } | FramingError::TruncatedRecord { .. }) => {
+                break;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
+}
+
+/// Frames `records` as VAR records, one buffer.
+pub fn frame(records: &[&[u8]]) -> Result<Vec<u8>, FramingError> {
+    let mut out = Vec::new();
+    for r in records {
+        write_var(&mut out, r)?;
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scan_stops_at_a_torn_tail() {
+        let mut b = frame(&[b"abc", b"de"]).unwrap();
+        let whole = b.len();
+        b.extend_from_slice(b"\x09\x00xy");
+        assert_eq!(
+            scan_var(&b).unwrap(),
+            VarScan {
+                valid_end: whole,
+                records: 2
+            }
+        );
+        assert_eq!(whole_records(&b).unwrap().len(), 2);
+        assert!(scan_var(b"\x00\x90").is_err());
+    }
+
+    #[test]
+    fn tokens_differ() {
+        assert_ne!(unique_token(), unique_token());
+    }
+}

@@ -1,0 +1,72 @@
+//! `Vfs`: the primitive file operations the backends' layouts are written
+//! in. The Linux and OpenVMS layouts run over the real file system
+//! (`popstore-platform-linux`'s `HostVfs`) or over [`MemVfs`](crate::MemVfs),
+//! which models a page cache; [`FaultVfs`](crate::FaultVfs) wraps either to
+//! fail or "crash" at the Nth write, sync or rename. Keeping the layouts
+//! above this seam is what lets the crash tests run the very code the real
+//! backends run.
+//!
+//! Paths are host paths. Nothing here is durable until synced: file data
+//! after [`Vfs::sync`], directory entries (creates, renames, removals) after
+//! [`Vfs::sync_dir`] of the directory holding them.
+
+use std::fmt;
+use std::io;
+use std::path::Path;
+use std::time::Duration;
+
+use crate::types::{LockMode, Mapped};
+
+/// What a host path names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeKind {
+    /// A regular file.
+    File,
+    /// A directory.
+    Dir,
+}
+
+/// Primitive host file operations (see the module documentation).
+pub trait Vfs: Send + Sync + fmt::Debug {
+    /// The whole content of a file.
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
+    /// What `path` is, or `None` when nothing is there.
+    fn kind(&self, path: &Path) -> io::Result<Option<NodeKind>>;
+    /// The length of a file.
+    fn len(&self, path: &Path) -> io::Result<u64>;
+    /// The names in a directory with their kinds (any order).
+    fn list(&self, dir: &Path) -> io::Result<Vec<(String, NodeKind)>>;
+    /// Creates a file holding `data` (one write). With `exclusive`, fails
+    /// with `AlreadyExists` when the name exists; else truncates it.
+    fn create(&self, path: &Path, data: &[u8], exclusive: bool) -> io::Result<()>;
+    /// Writes `data` at `offset` of an existing file (one write).
+    fn write_at(&self, path: &Path, offset: u64, data: &[u8]) -> io::Result<()>;
+    /// Sets a file's length (one write).
+    fn set_len(&self, path: &Path, len: u64) -> io::Result<()>;
+    /// Makes a file's data durable (fsync).
+    fn sync(&self, path: &Path) -> io::Result<()>;
+    /// Makes a directory's entries durable (fsync of the directory).
+    fn sync_dir(&self, dir: &Path) -> io::Result<()>;
+    /// Renames a file, replacing `to` (POSIX rename).
+    fn rename(&self, from: &Path, to: &Path) -> io::Result<()>;
+    /// Makes `to` a second name of the file `from`, failing with
+    /// `AlreadyExists` when `to` exists: the exclusive create that also
+    /// holds on NFS. Counted as a rename by the fault injector.
+    fn link(&self, from: &Path, to: &Path) -> io::Result<()>;
+    /// Removes a file.
+    fn remove_file(&self, path: &Path) -> io::Result<()>;
+    /// Creates one directory (`AlreadyExists` when there).
+    fn create_dir(&self, path: &Path) -> io::Result<()>;
+    /// Removes an empty directory.
+    fn remove_dir(&self, path: &Path) -> io::Result<()>;
+    /// Maps the first `len` bytes of a file read-only.
+    fn map(&self, path: &Path, len: u64) -> io::Result<Mapped>;
+    /// Locks a file (created empty when missing) in `mode`, waiting at most
+    /// `timeout`; `TimedOut` after it. The returned value holds the lock.
+    fn lock(
+        &self,
+        path: &Path,
+        mode: LockMode,
+        timeout: Duration,
+    ) -> io::Result<Box<dyn Send + Sync>>;
+}

@@ -1,0 +1,348 @@
+//! `popstore user add|copy|rename|modify|delete|show|list|passwd`.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+
+use super::init::{Failure, Stdin, actor, finish, new_password, open_store};
+use crate::store::flags::FlagChange;
+use crate::store::groups::GroupName;
+use crate::store::units::{SizeLimit, Units};
+use crate::store::{AccountChanges, AccountInfo, DeleteMode, StoreType};
+
+/// `popstore user ...`
+#[derive(Debug, Args)]
+pub struct UserArgs {
+    /// Act as this MANAGE account (its password is the first line of
+    /// standard input); without it, act as the store's administrator.
+    #[arg(long = "as", global = true, value_name = "NAME")]
+    pub as_name: Option<String>,
+    /// What to do.
+    #[command(subcommand)]
+    pub cmd: UserCmd,
+}
+
+/// Profile settings shared by `add` and `modify`.
+#[derive(Debug, Args, Default)]
+pub struct Fields {
+    /// The owner (full name).
+    #[arg(long)]
+    pub owner: Option<String>,
+    /// The management group.
+    #[arg(long)]
+    pub group: Option<String>,
+    /// Primary quota: bytes, or with k/m/g, or `none`.
+    #[arg(long, value_parser = parse_size)]
+    pub quota: Option<SizeLimit>,
+    /// Overdraft past the quota: bytes, or with k/m/g, or `none`.
+    #[arg(long, value_parser = parse_size)]
+    pub overdraft: Option<SizeLimit>,
+    /// Flags to set (or clear with NO-): DISMAIL, DISUSER, LOCKPWD, MANAGE,
+    /// MIGRATED, PWD_ELSEWHERE, comma-separated.
+    #[arg(long, value_parser = parse_flags, allow_hyphen_values = true)]
+    pub flags: Option<FlagChange>,
+    /// The store type.
+    #[arg(long, value_enum)]
+    pub store_type: Option<StoreType>,
+    /// Site-defined private data.
+    #[arg(long)]
+    pub private: Option<String>,
+    /// Mark the password expired.
+    #[arg(long)]
+    pub pwd_expired: bool,
+    /// Read the password from standard input (one line).
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+fn parse_size(s: &str) -> Result<SizeLimit, String> {
+    s.parse::<SizeLimit>().map_err(|e| e.to_string())
+}
+
+fn parse_flags(s: &str) -> Result<FlagChange, String> {
+    FlagChange::parse(s).map_err(|e| e.to_string())
+}
+
+/// The user subcommands.
+#[derive(Debug, Subcommand)]
+pub enum UserCmd {
+    /// Add an account; settings not given come from the `default` account.
+    Add {
+        /// The account name.
+        name: String,
+        /// Settings.
+        #[command(flatten)]
+        fields: Fields,
+    },
+    /// Copy an account's settings to a new account.
+    Copy {
+        /// The account to copy.
+        from: String,
+        /// The new account.
+        to: String,
+    },
+    /// Rename an account, keeping its messages.
+    Rename {
+        /// The current name.
+        from: String,
+        /// The new name.
+        to: String,
+    },
+    /// Change accounts (wildcards `*` and `%` allowed).
+    Modify {
+        /// Account name or wildcard.
+        pattern: String,
+        /// Settings to change.
+        #[command(flatten)]
+        fields: Fields,
+        /// Take the accounts out of any group.
+        #[arg(long, conflicts_with = "group")]
+        no_group: bool,
+    },
+    /// Delete accounts (wildcards allowed), or only their messages.
+    Delete {
+        /// Account name or wildcard.
+        pattern: String,
+        /// Remove the messages only; keep the accounts.
+        #[arg(long)]
+        messages_only: bool,
+        /// Return unread messages to their senders (needs the SMTP relay).
+        #[arg(long = "return")]
+        return_unread: bool,
+    },
+    /// Show one account.
+    Show {
+        /// The account name.
+        name: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// Units for sizes.
+        #[arg(long, value_enum, default_value = "k")]
+        units: Units,
+    },
+    /// List accounts (optionally matching a wildcard).
+    List {
+        /// Wildcard (default `*`).
+        #[arg(default_value = "*")]
+        pattern: String,
+        /// Print JSON (an array).
+        #[arg(long)]
+        json: bool,
+        /// Units for sizes.
+        #[arg(long, value_enum, default_value = "k")]
+        units: Units,
+    },
+    /// Set an account's password (argon2id verifier).
+    Passwd {
+        /// The account name.
+        name: String,
+        /// Read the password from standard input (one line).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+fn changes(
+    f: &Fields,
+    input: &mut Stdin,
+    no_group: bool,
+    pw_required: bool,
+) -> Result<AccountChanges, Failure> {
+    let group = if no_group {
+        Some(None)
+    } else {
+        f.group
+            .as_deref()
+            .map(|g| GroupName::new(g).map(Some))
+            .transpose()
+            .map_err(|e| Failure::usage(e.to_string()))?
+    };
+    Ok(AccountChanges {
+        owner: f.owner.clone(),
+        group,
+        quota: f.quota,
+        overdraft: f.overdraft,
+        flags: f.flags,
+        store_type: f.store_type,
+        private: f.private.clone(),
+        password: if f.password_stdin || pw_required {
+            new_password(f.password_stdin, input, false)?
+        } else {
+            None
+        },
+        pwd_expired: f.pwd_expired.then_some(true),
+    })
+}
+
+fn when(t: i64) -> String {
+    if t == 0 {
+        "never".into()
+    } else {
+        format!("{t} (unix time)")
+    }
+}
+
+fn print_human(i: &AccountInfo, u: Units) {
+    println!("Account:          {}", i.name);
+    println!("Owner:            {}", i.owner);
+    println!(
+        "Group:            {}",
+        i.group.as_deref().unwrap_or("(none)")
+    );
+    println!("Store type:       {:?}", i.store_type);
+    println!(
+        "Flags:            {}",
+        if i.flags.is_empty() {
+            "none".into()
+        } else {
+            i.flags.join(",")
+        }
+    );
+    println!(
+        "Password:         {}{}",
+        if i.has_password { "set" } else { "not set" },
+        if i.pwd_expired { " (expired)" } else { "" }
+    );
+    println!("Quota:            {}", u.show_limit(i.quota));
+    println!("Overdraft:        {}", u.show_limit(i.overdraft));
+    println!("Messages:         {}", i.messages);
+    println!("Usage:            {}", u.show(i.usage));
+    println!(
+        "Received:         {} messages, {}",
+        i.received_messages,
+        u.show(i.received_bytes)
+    );
+    println!(
+        "Connections:      {} ({} s total)",
+        i.connections, i.connect_time
+    );
+    println!("Last connect:     {}", when(i.last_connect));
+    println!("Last disconnect:  {}", when(i.last_disconnect));
+    println!("Password changed: {}", when(i.last_pwd_change));
+    if !i.private.is_empty() {
+        println!("Private:          {}", i.private);
+    }
+}
+
+/// Runs a `popstore user` command on the store in `dir`.
+pub fn run(dir: &Path, a: UserArgs) -> ExitCode {
+    finish(user(dir, a))
+}
+
+fn user(dir: &Path, a: UserArgs) -> Result<(), Failure> {
+    let store = open_store(dir)?;
+    let mut input = Stdin::default();
+    let act = actor(&store, a.as_name.as_deref(), &mut input)?;
+    match a.cmd {
+        UserCmd::Add { name, fields } => {
+            let ch = changes(&fields, &mut input, false, true)?;
+            let p = store.create_account(&act, &name, &ch)?;
+            println!("added {}", p.name);
+        }
+        UserCmd::Copy { from, to } => {
+            let p = store.copy_account(&act, &from, &to)?;
+            println!("copied {from} to {}", p.name);
+        }
+        UserCmd::Rename { from, to } => {
+            let p = store.rename_account(&act, &from, &to)?;
+            println!("renamed {from} to {}", p.name);
+        }
+        UserCmd::Modify {
+            pattern,
+            fields,
+            no_group,
+        } => {
+            let ch = changes(&fields, &mut input, no_group, false)?;
+            let names = store.expand(&act, &pattern)?;
+            if names.is_empty() {
+                return Err(Failure::refused(format!(
+                    "no account you manage matches {pattern}"
+                )));
+            }
+            for n in names {
+                store.modify_account(&act, &n, &ch)?;
+                println!("modified {n}");
+            }
+        }
+        UserCmd::Delete {
+            pattern,
+            messages_only,
+            return_unread,
+        } => {
+            let names = store.expand(&act, &pattern)?;
+            if names.is_empty() {
+                return Err(Failure::refused(format!(
+                    "no account you manage matches {pattern}"
+                )));
+            }
+            let mode = DeleteMode {
+                messages_only,
+                return_unread,
+            };
+            for n in names {
+                let k = store.delete_account(&act, &n, mode)?;
+                if messages_only {
+                    println!("deleted {k} messages of {n}");
+                } else {
+                    println!("deleted {n} ({k} messages)");
+                }
+            }
+        }
+        UserCmd::Show { name, json, units } => {
+            let i = store.show_account(&act, &name)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&i).unwrap_or_default());
+            } else {
+                print_human(&i, units);
+            }
+        }
+        UserCmd::List {
+            pattern,
+            json,
+            units,
+        } => {
+            let mut first = true;
+            if json {
+                print!("[");
+            } else {
+                println!(
+                    "{:<32} {:<16} {:>8} {:>12} {:>12}  flags",
+                    "account", "group", "messages", "usage", "quota"
+                );
+            }
+            for i in store.list_accounts(&act, &pattern)? {
+                let i = i?;
+                if json {
+                    let sep = if first { "" } else { "," };
+                    print!("{sep}\n{}", serde_json::to_string(&i).unwrap_or_default());
+                } else {
+                    println!(
+                        "{:<32} {:<16} {:>8} {:>12} {:>12}  {}",
+                        i.name,
+                        i.group.as_deref().unwrap_or("-"),
+                        i.messages,
+                        units.show(i.usage),
+                        units.show_limit(i.quota),
+                        i.flags.join(",")
+                    );
+                }
+                first = false;
+            }
+            if json {
+                println!("\n]");
+            }
+        }
+        UserCmd::Passwd {
+            name,
+            password_stdin,
+        } => {
+            let pw = new_password(password_stdin, &mut input, true)?
+                .ok_or_else(|| Failure::usage("no password given"))?;
+            store.set_password(&act, &name, &pw)?;
+            println!("password of {} changed", store.name(&name)?);
+        }
+    }
+    Ok(())
+}

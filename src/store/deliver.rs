@@ -1,0 +1,308 @@
+//! Delivery into the store: recipient checks at `RCPT TO` and single-copy
+//! delivery, implementing [`crate::delivery::Delivery`].
+
+use std::collections::BTreeMap;
+
+use crate::delivery::{AcceptedRecipient, Delivery, Envelope, Refusal};
+
+use super::account::Profile;
+use super::engine::{Store, now};
+use super::error::StoreError;
+use super::flags::Flags;
+use super::forward::{self, ForwardEntry, ForwardError, ForwardLookup, Resolution};
+use super::messages::MessageView;
+use super::name::{AccountName, Subaddress};
+use super::quota::QuotaCheck;
+use super::wire;
+use popstore_formats::message::MessageHeader;
+
+/// The store seen from one recipient: the recipient's own domain counts as
+/// local (the MTA routed it here).
+struct Routed<'a> {
+    store: &'a Store,
+    domain: Option<String>,
+}
+
+impl ForwardLookup for Routed<'_> {
+    fn forwarding(&self, key: &str) -> Option<ForwardEntry> {
+        self.store.forwarding(key)
+    }
+    fn account(&self, address: &str) -> Option<AccountName> {
+        let sub = Subaddress::parse(address);
+        if let Some(d) = &sub.domain
+            && !self.is_local_domain(d)
+        {
+            return None;
+        }
+        let (cands, _) = self.store.rules.candidates(address).ok()?;
+        cands
+            .into_iter()
+            .find(|c| self.store.profile(c).ok().flatten().is_some())
+    }
+    fn is_local_domain(&self, domain: &str) -> bool {
+        self.domain.as_deref() == Some(domain) || self.store.is_local_domain(domain)
+    }
+}
+
+fn temp(text: &str) -> Refusal {
+    Refusal::new(451, (4, 3, 0), text)
+}
+
+impl Store {
+    /// Where mail for `address` goes: the accounts (after forwarding and
+    /// subaddress rules) and the external targets.
+    pub fn resolve(&self, address: &str) -> Result<Resolution, ForwardError> {
+        let sub = Subaddress::parse(address);
+        let r = Routed {
+            store: self,
+            domain: sub.domain.clone(),
+        };
+        forward::resolve(&r, address)
+    }
+
+    fn refuse_forward(e: ForwardError) -> Refusal {
+        match e {
+            ForwardError::Unknown(a) => Refusal::new(550, (5, 1, 1), format!("{a}: no such user")),
+            ForwardError::Loop(l) => Refusal::new(550, (5, 4, 6), format!("forwarding loop: {l}")),
+            ForwardError::TooDeep(a) => {
+                Refusal::new(550, (5, 4, 6), format!("{a}: forwarding nested too deeply"))
+            }
+        }
+    }
+
+    fn refuse_store(e: StoreError) -> Refusal {
+        temp(&format!("store unavailable: {e}"))
+    }
+
+    /// Checks one account for a message of `size` bytes: exists, not
+    /// DISMAIL, quota room.
+    fn check_account(&self, name: &AccountName, size: u64) -> Result<Profile, Refusal> {
+        let p = self
+            .profile(name)
+            .map_err(Self::refuse_store)?
+            .ok_or_else(|| Refusal::new(550, (5, 1, 1), format!("{name}: no such user")))?;
+        if p.flags().contains(Flags::DISMAIL) {
+            return Err(Refusal::new(
+                550,
+                (5, 2, 1),
+                format!("{name}: mailbox disabled"),
+            ));
+        }
+        let entries = self.read_list(name).map_err(Self::refuse_store)?.entries;
+        let usage: u64 = entries.iter().map(|e| e.size).sum();
+        match p.quota().check(usage, size) {
+            QuotaCheck::Fits => Ok(p),
+            _ if self.settings.quota_temporary => Err(Refusal::new(
+                452,
+                (4, 2, 2),
+                format!("{name}: mailbox full"),
+            )),
+            _ => Err(Refusal::new(
+                552,
+                (5, 2, 2),
+                format!("{name}: mailbox full"),
+            )),
+        }
+    }
+
+    fn check_resolution(&self, r: &Resolution, size: u64) -> Result<(), Refusal> {
+        if !r.external.is_empty() && self.relay().is_none() {
+            return Err(Refusal::new(
+                550,
+                (5, 3, 5),
+                "forwarding to external addresses needs an SMTP relay, none is configured",
+            ));
+        }
+        for a in &r.local {
+            self.check_account(a, size)?;
+        }
+        Ok(())
+    }
+}
+
+/// How many accounts get their reference written at once: each reference
+/// is a few fsyncs, so overlapping them is what makes a 50-recipient
+/// delivery fast.
+const PARALLEL_REFERENCES: usize = 8;
+
+impl Store {
+    /// Adds a reference to `id` for every account, several at once;
+    /// returns the failures.
+    fn add_references<'a>(
+        &self,
+        accounts: &[(&'a AccountName, &'a Vec<usize>)],
+        id: popstore_formats::layout::MessageId,
+        size: u64,
+        created: i64,
+    ) -> Vec<(&'a AccountName, &'a Vec<usize>, StoreError)> {
+        use std::sync::Mutex;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let next = AtomicUsize::new(0);
+        let failures = Mutex::new(Vec::new());
+        let workers = accounts.len().min(PARALLEL_REFERENCES);
+        let work = || {
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some((a, idxs)) = accounts.get(i) else {
+                    break;
+                };
+                if let Err(e) = self.add_reference(a, id, size, created)
+                    && let Ok(mut f) = failures.lock()
+                {
+                    f.push((*a, *idxs, e));
+                }
+            }
+        };
+        if workers <= 1 {
+            work();
+        } else {
+            std::thread::scope(|s| {
+                for _ in 0..workers {
+                    s.spawn(work);
+                }
+            });
+        }
+        failures.into_inner().unwrap_or_default()
+    }
+}
+
+/// The value of the first `Message-ID:` header of a message, if any.
+fn message_id(msg: &[u8]) -> String {
+    for line in msg.split(|b| *b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            break;
+        }
+        if line.len() > 11 && line[..11].eq_ignore_ascii_case(b"message-id:") {
+            return String::from_utf8_lossy(&line[11..]).trim().to_string();
+        }
+    }
+    String::new()
+}
+
+/// A notice returning an unread message to its sender (PMDF's "return"):
+/// a short explanation followed by the original message.
+pub fn return_notice(name: &AccountName, v: &MessageView) -> Vec<u8> {
+    let mut m = Vec::new();
+    m.extend_from_slice(b"From: Mail Delivery System <MAILER-DAEMON>\r\n");
+    m.extend_from_slice(format!("To: <{}>\r\n", v.header.env_from).as_bytes());
+    m.extend_from_slice(format!("Subject: Returned mail: not read by {name}\r\n").as_bytes());
+    m.extend_from_slice(b"MIME-Version: 1.0\r\n");
+    m.extend_from_slice(b"Content-Type: multipart/mixed; boundary=\"=_popstore_return\"\r\n\r\n");
+    m.extend_from_slice(b"--=_popstore_return\r\nContent-Type: text/plain\r\n\r\n");
+    m.extend_from_slice(
+        format!("Your message was removed before {name} read it; it is returned here.\r\n\r\n")
+            .as_bytes(),
+    );
+    m.extend_from_slice(b"--=_popstore_return\r\nContent-Type: message/rfc822\r\n\r\n");
+    m.extend_from_slice(v.body());
+    m.extend_from_slice(b"\r\n--=_popstore_return--\r\n");
+    m
+}
+
+impl Delivery for Store {
+    fn check_recipient(
+        &self,
+        _envelope: &Envelope,
+        recipient: &str,
+        size_hint: u64,
+    ) -> Result<AcceptedRecipient, Refusal> {
+        let r = self.resolve(recipient).map_err(Self::refuse_forward)?;
+        self.check_resolution(&r, size_hint)?;
+        Ok(AcceptedRecipient {
+            address: recipient.to_string(),
+        })
+    }
+
+    fn deliver(
+        &self,
+        envelope: &Envelope,
+        recipients: &[AcceptedRecipient],
+        message: &[u8],
+    ) -> Vec<Result<(), Refusal>> {
+        let body = wire::canonical(message);
+        let size = body.bytes.len() as u64;
+        let mut results: Vec<Result<(), Refusal>> = Vec::with_capacity(recipients.len());
+        let mut plans: Vec<Option<Resolution>> = Vec::with_capacity(recipients.len());
+        for rcpt in recipients {
+            match self
+                .resolve(&rcpt.address)
+                .map_err(Self::refuse_forward)
+                .and_then(|r| self.check_resolution(&r, size).map(|()| r))
+            {
+                Ok(r) => {
+                    results.push(Ok(()));
+                    plans.push(Some(r));
+                }
+                Err(e) => {
+                    results.push(Err(e));
+                    plans.push(None);
+                }
+            }
+        }
+        // Every account once, whatever number of recipients lead to it.
+        let mut accounts: BTreeMap<AccountName, Vec<usize>> = BTreeMap::new();
+        for (i, p) in plans.iter().enumerate() {
+            for a in p.iter().flat_map(|r| &r.local) {
+                accounts.entry(a.clone()).or_default().push(i);
+            }
+        }
+        if !accounts.is_empty() {
+            let created = now();
+            let header = MessageHeader {
+                created,
+                recipient_count: accounts.len() as u32,
+                ref_count: accounts.len() as u32,
+                channel: envelope.channel.clone(),
+                env_from: envelope.mail_from.clone(),
+                envelope_id: envelope.envelope_id.clone().unwrap_or_default(),
+                message_id: message_id(&body.bytes),
+                recipients: recipients.iter().map(|r| r.address.clone()).collect(),
+                ..MessageHeader::default()
+            };
+            match self.write_message(header, body.bytes.clone()) {
+                Err(e) => {
+                    let r = temp(&format!("cannot store the message: {e}"));
+                    for idx in accounts.values().flatten() {
+                        results[*idx] = Err(r.clone());
+                    }
+                }
+                Ok(id) => {
+                    let list: Vec<(&AccountName, &Vec<usize>)> = accounts.iter().collect();
+                    for (a, idxs, e) in self.add_references(&list, id, size, created) {
+                        // The count stays one too high: verify --repair
+                        // reclaims it; never too low.
+                        let r = temp(&format!("cannot store the message for {a}: {e}"));
+                        for idx in idxs {
+                            results[*idx] = Err(r.clone());
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(relay) = self.relay() {
+            for (i, p) in plans.iter().enumerate() {
+                let Some(p) = p else { continue };
+                if p.external.is_empty() || results[i].is_err() {
+                    continue;
+                }
+                if let Err(e) = relay.relay(&envelope.mail_from, &p.external, &body.bytes) {
+                    results[i] = Err(e);
+                }
+            }
+        }
+        results
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn finds_the_message_id_header() {
+        assert_eq!(
+            super::message_id(b"Subject: x\r\nMESSAGE-ID: <a@b>\r\n\r\nMessage-ID: no"),
+            "<a@b>"
+        );
+        assert_eq!(super::message_id(b"\r\nMessage-ID: <body@x>"), "");
+    }
+}

@@ -1,0 +1,54 @@
+//! The store's errors, by what the caller can do about them.
+
+use super::forward::ForwardError;
+use super::groups::GroupError;
+use super::name::NameError;
+
+/// An error of a store operation.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// No store at the given place (not initialised).
+    #[error("no store at {0} (run `popstore init` first)")]
+    NoStore(String),
+    /// `init` found a store already there.
+    #[error("a store exists already at {0}")]
+    AlreadyInitialized(String),
+    /// The account does not exist.
+    #[error("no such account: {0}")]
+    UnknownAccount(String),
+    /// The account exists already.
+    #[error("account {0} exists already")]
+    AccountExists(String),
+    /// Not a valid account name.
+    #[error(transparent)]
+    BadName(#[from] NameError),
+    /// A group operation failed.
+    #[error(transparent)]
+    Group(#[from] GroupError),
+    /// A forwarding operation failed.
+    #[error(transparent)]
+    Forward(#[from] ForwardError),
+    /// The acting manager may not do this.
+    #[error("permission denied: {0}")]
+    Denied(String),
+    /// Another session holds the maildrop.
+    #[error("maildrop of {0} is in use by another session")]
+    InUse(String),
+    /// A value given is out of range or inconsistent.
+    #[error("{0}")]
+    Invalid(String),
+    /// A file of the store does not parse.
+    #[error("{path}: {reason}")]
+    Corrupt {
+        /// The host's name of the file.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The platform failed (I/O, locks).
+    #[error(transparent)]
+    Platform(#[from] popstore_platform::Error),
+}
+
+/// A store operation's result.
+pub type Result<T> = std::result::Result<T, StoreError>;

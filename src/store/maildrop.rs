@@ -1,0 +1,167 @@
+//! Maildrop sessions (POP3): a snapshot of a user's messages taken at
+//! open, deletions marked during the session and committed at close, and
+//! a lock so a second session gets "in use".
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use popstore_platform::{FileLock, LockMode};
+
+use super::account::Profile;
+use super::engine::{Store, now};
+use super::error::{Result, StoreError};
+use super::layout::MessageId;
+use super::messages::MessageView;
+use super::name::AccountName;
+use popstore_formats::msglist::{Entry as ListEntry, EntryFlags};
+
+/// An open maildrop. Dropping it without [`Maildrop::commit`] changes
+/// nothing (a dropped connection commits nothing).
+#[derive(Debug)]
+pub struct Maildrop {
+    store: Arc<Store>,
+    name: AccountName,
+    profile: Profile,
+    entries: Vec<ListEntry>,
+    deleted: Vec<bool>,
+    seen: Vec<bool>,
+    opened: i64,
+    _session: FileLock,
+}
+
+impl Maildrop {
+    /// Opens `name`'s maildrop: takes the session lock (at once, or
+    /// [`StoreError::InUse`]) and snapshots the message list.
+    pub fn open(store: Arc<Store>, name: &AccountName) -> Result<Maildrop> {
+        let session = store
+            .fs
+            .lock(
+                &store.paths.session_lock(name),
+                LockMode::Exclusive,
+                Duration::ZERO,
+            )
+            .map_err(|e| match e.kind() {
+                popstore_platform::ErrorKind::LockTimeout => StoreError::InUse(name.to_string()),
+                _ => StoreError::Platform(e),
+            })?;
+        let profile = store.existing(name)?;
+        let entries = store.read_list(name)?.entries;
+        let n = entries.len();
+        Ok(Maildrop {
+            store,
+            name: name.clone(),
+            profile,
+            deleted: vec![false; n],
+            seen: entries
+                .iter()
+                .map(|e| e.flags.contains(EntryFlags::SEEN))
+                .collect(),
+            entries,
+            opened: now(),
+            _session: session,
+        })
+    }
+
+    /// The account's profile as it was at open.
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
+    /// The messages of the snapshot, in delivery order (index 0 is POP3's
+    /// message 1), deleted ones included.
+    pub fn entries(&self) -> &[ListEntry] {
+        &self.entries
+    }
+
+    /// Number of messages not marked deleted, and their total size.
+    pub fn stat(&self) -> (usize, u64) {
+        self.entries
+            .iter()
+            .zip(&self.deleted)
+            .filter(|(_, d)| !**d)
+            .fold((0, 0), |(n, s), (e, _)| (n + 1, s + e.size))
+    }
+
+    /// True when message `i` exists and is marked deleted.
+    pub fn is_deleted(&self, i: usize) -> bool {
+        self.deleted.get(i).copied().unwrap_or(false)
+    }
+
+    /// Maps message `i` for reading (None when out of range or deleted),
+    /// and marks it seen.
+    pub fn message(&mut self, i: usize) -> Result<Option<MessageView>> {
+        if i >= self.entries.len() || self.deleted[i] {
+            return Ok(None);
+        }
+        self.seen[i] = true;
+        self.store.open_message(self.entries[i].message).map(Some)
+    }
+
+    /// Marks message `i` deleted; false when out of range or already deleted.
+    pub fn mark_deleted(&mut self, i: usize) -> bool {
+        match self.deleted.get_mut(i) {
+            Some(d) if !*d => {
+                *d = true;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Unmarks every deletion (POP3 RSET).
+    pub fn reset(&mut self) {
+        self.deleted.iter_mut().for_each(|d| *d = false);
+    }
+
+    /// Commits the session: removes the deleted messages' references (then
+    /// their counts), records seen marks and accounting. Durable when it
+    /// returns. Messages delivered during the session are kept.
+    pub fn commit(self) -> Result<()> {
+        let gone: HashSet<MessageId> = self
+            .entries
+            .iter()
+            .zip(&self.deleted)
+            .filter(|(_, d)| **d)
+            .map(|(e, _)| e.message)
+            .collect();
+        let seen: HashSet<MessageId> = self
+            .entries
+            .iter()
+            .zip(&self.seen)
+            .filter(|(e, s)| **s && !e.flags.contains(EntryFlags::SEEN))
+            .map(|(e, _)| e.message)
+            .collect();
+        if !gone.is_empty() || !seen.is_empty() {
+            let _l = self.store.lock(
+                &self.store.paths.account_lock(&self.name),
+                LockMode::Exclusive,
+            )?;
+            let mut list = self.store.read_list(&self.name)?;
+            list.entries.retain(|e| !gone.contains(&e.message));
+            for e in &mut list.entries {
+                if seen.contains(&e.message) {
+                    e.flags.set(EntryFlags::SEEN, true);
+                }
+            }
+            self.store.write_list(&self.name, &list, None)?;
+        }
+        for id in gone {
+            self.store.release(id, 1)?;
+        }
+        self.store.record_session(&self.name, self.opened, now())
+    }
+
+    /// Ends the session without committing deletions, recording only the
+    /// accounting.
+    pub fn abandon(self) -> Result<()> {
+        self.store.record_session(&self.name, self.opened, now())
+    }
+}
+
+impl Store {
+    /// Opens a maildrop (see [`Maildrop::open`]).
+    pub fn open_maildrop(self: &Arc<Self>, name: &AccountName) -> Result<Maildrop> {
+        Maildrop::open(Arc::clone(self), name)
+    }
+}

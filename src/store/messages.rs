@@ -1,0 +1,225 @@
+//! Single-copy message files and per-user message lists (SPEC.md sections
+//! 7, 13 and 15).
+//!
+//! One message file holds a message for all its popstore recipients; its
+//! header's reference count is set at creation to the number of references
+//! about to be made. Delivery: file durable, then references, then the
+//! acknowledgement. Deletion: reference removed first, then the count
+//! lowered or the file removed. So after a crash a count may be too high
+//! (an orphan `verify --repair` removes), never too low.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use popstore_formats::StoreFile;
+use popstore_formats::message::{
+    BodyInfo, MessageFile, MessageHeader, encode_refcount, read_header,
+};
+use popstore_formats::msglist::{Entry, MessageList};
+use popstore_platform::{DirPath, ErrorKind, LockMode, Mapped, RecordFormat};
+
+use super::engine::Store;
+use super::error::{Result, StoreError};
+use super::layout::MessageId;
+use super::name::AccountName;
+
+/// Byte offset of the reference count (and its complement) in a message file.
+const REFCOUNT_AT: usize = 44;
+
+/// A message file opened for reading: the mapped file and where its body
+/// lies in it.
+#[derive(Debug)]
+pub struct MessageView {
+    /// The message file's header.
+    pub header: MessageHeader,
+    /// Where the body is, its length, lines and dot-line offsets.
+    pub info: BodyInfo,
+    map: Mapped,
+}
+
+impl MessageView {
+    /// The body in stored form (CRLF lines, not dot-stuffed): write slices
+    /// of it; for POP3, stuff a dot before each offset of
+    /// [`BodyInfo::dot_lines`].
+    pub fn body(&self) -> &[u8] {
+        self.map.get(self.info.range()).unwrap_or(&[])
+    }
+}
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// A fresh message id on root 0: 56 bits drawn from the OS's randomness
+/// (through std's `RandomState`), time and a counter. Creation is
+/// exclusive, so a collision just draws again.
+pub fn new_message_id() -> MessageId {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    h.write_u128(t);
+    h.write_u32(std::process::id());
+    MessageId(h.finish() & 0x00FF_FFFF_FFFF_FFFF)
+}
+
+impl Store {
+    /// Writes a message file whose reference count is `refs`, durable when
+    /// it returns, and gives its id.
+    pub fn write_message(&self, header: MessageHeader, body: Vec<u8>) -> Result<MessageId> {
+        let file = MessageFile::new(header, body);
+        let bytes = file
+            .encode()
+            .map_err(|e| StoreError::Invalid(format!("cannot encode the message: {e}")))?;
+        for _ in 0..8 {
+            let id = new_message_id();
+            let path = self.paths.message(id);
+            self.ensure_dir(&DirPath::of(&path))?;
+            match self.fs.create_new(&path, RecordFormat::Fix512, &bytes) {
+                Ok(()) => return Ok(id),
+                Err(e) if e.kind() == ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(StoreError::Invalid(
+            "could not draw a free message id".into(),
+        ))
+    }
+
+    /// Maps a message file for reading (checks its header).
+    pub fn open_message(&self, id: MessageId) -> Result<MessageView> {
+        let path = self.paths.message(id);
+        let map = self.fs.map(&path)?;
+        let (header, info) = read_header(&map).map_err(|e| self.corrupt(&path, e.to_string()))?;
+        Ok(MessageView { header, info, map })
+    }
+
+    /// The reference count of a message file, or `None` when it is gone.
+    pub fn reference_count(&self, id: MessageId) -> Result<Option<u32>> {
+        match self.open_message(id) {
+            Ok(v) => Ok(Some(v.header.ref_count)),
+            Err(StoreError::Platform(e)) if e.kind() == ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Sets a message file's reference count (removing the file at 0).
+    /// The platform has no in-place write, so the file is replaced whole
+    /// with only bytes 44..52 changed (SPEC.md 15 allows either).
+    pub fn set_reference_count(&self, id: MessageId, count: u32) -> Result<()> {
+        let _l = self.lock(&self.paths.refs_lock(id), LockMode::Exclusive)?;
+        self.write_count(id, count)
+    }
+
+    fn write_count(&self, id: MessageId, count: u32) -> Result<()> {
+        let path = self.paths.message(id);
+        if count == 0 {
+            return match self.fs.remove(&path) {
+                Ok(()) => Ok(()),
+                Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+                Err(e) => Err(e.into()),
+            };
+        }
+        let mut bytes = self.fs.read(&path)?;
+        if bytes.len() < REFCOUNT_AT + 8 {
+            return Err(self.corrupt(&path, "message file too short"));
+        }
+        bytes[REFCOUNT_AT..REFCOUNT_AT + 8].copy_from_slice(&encode_refcount(count));
+        self.fs.replace(&path, RecordFormat::Fix512, &bytes)?;
+        Ok(())
+    }
+
+    /// Drops `n` references to a message file; removes the file with the
+    /// last one. Call only after the references are durably gone.
+    pub fn release(&self, id: MessageId, n: u32) -> Result<()> {
+        let _l = self.lock(&self.paths.refs_lock(id), LockMode::Exclusive)?;
+        let Some(count) = self.reference_count(id)? else {
+            return Ok(());
+        };
+        self.write_count(id, count.saturating_sub(n))
+    }
+
+    /// An account's message list (an empty one when it has none yet).
+    pub fn read_list(&self, name: &AccountName) -> Result<MessageList> {
+        let path = self.paths.message_list(name);
+        match self.fs.read(&path) {
+            Ok(b) => MessageList::decode(&b).map_err(|e| self.corrupt(&path, e.to_string())),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(MessageList {
+                next_uidl: 1,
+                ..MessageList::default()
+            }),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Replaces an account's list (the caller holds the account lock),
+    /// then brings the profile's message count and usage in line with it.
+    pub(crate) fn write_list(
+        &self,
+        name: &AccountName,
+        list: &MessageList,
+        received: Option<u64>,
+    ) -> Result<()> {
+        let path = self.paths.message_list(name);
+        let bytes = list
+            .encode()
+            .map_err(|e| StoreError::Invalid(format!("cannot encode the message list: {e}")))?;
+        self.fs.replace(&path, RecordFormat::Var, &bytes)?;
+        let mut p = self.existing(name)?;
+        p.message_count = list.entries.len() as u64;
+        p.quota_used = list.entries.iter().map(|e| e.size).sum();
+        if let Some(size) = received {
+            p.received_messages += 1;
+            p.received_bytes += size;
+        }
+        self.write_profile(&p)
+    }
+
+    /// Adds a reference to `id` to an account's list, under its lock.
+    /// Durable when it returns.
+    pub(crate) fn add_reference(
+        &self,
+        name: &AccountName,
+        id: MessageId,
+        size: u64,
+        time: i64,
+    ) -> Result<()> {
+        let _l = self.lock(&self.paths.account_lock(name), LockMode::Exclusive)?;
+        let mut list = self.read_list(name)?;
+        let n = list.next_uidl.max(1);
+        list.next_uidl = n + 1;
+        list.entries.push(Entry {
+            message: id,
+            size,
+            delivered: Some(time),
+            flags: Default::default(),
+            uidl: format!("{}.{n}", id.file_name()),
+        });
+        self.write_list(name, &list, Some(size))
+    }
+
+    /// Removes the given messages from an account's list, then releases
+    /// their files (reference first, count after). Returns the entries
+    /// removed.
+    pub fn remove_messages(
+        &self,
+        name: &AccountName,
+        which: impl Fn(&Entry) -> bool,
+    ) -> Result<Vec<Entry>> {
+        let removed = {
+            let _l = self.lock(&self.paths.account_lock(name), LockMode::Exclusive)?;
+            let mut list = self.read_list(name)?;
+            let (gone, keep): (Vec<Entry>, Vec<Entry>) =
+                list.entries.drain(..).partition(|e| which(e));
+            if gone.is_empty() {
+                return Ok(gone);
+            }
+            list.entries = keep;
+            self.write_list(name, &list, None)?;
+            gone
+        };
+        for e in &removed {
+            self.release(e.message, 1)?;
+        }
+        Ok(removed)
+    }
+}

@@ -1,0 +1,498 @@
+//! The whole-store check: every file read through a [`StoreReader`].
+
+use std::collections::BTreeMap;
+
+use popstore_formats::StoreFile;
+use popstore_formats::descriptor::{RootRoles, StoreDescriptor};
+use popstore_formats::folder::FolderIndex;
+use popstore_formats::forward::ForwardingDb;
+use popstore_formats::groups::GroupTree;
+use popstore_formats::layout::{self, Layout, MessageId, UserDir, types};
+use popstore_formats::mailboxes::{MailboxFlags, MailboxList};
+use popstore_formats::message::MessageFile;
+use popstore_formats::msglist::MessageList;
+use popstore_formats::path::{Ods2Name, StorePath};
+use popstore_formats::profile::Profile;
+use popstore_formats::vacation::VacationState;
+
+use super::{DirEntry, StoreDir, StoreReader};
+
+/// One problem: the file (as the host spells it) and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Problem {
+    /// The file or directory.
+    pub path: String,
+    /// What is wrong.
+    pub reason: String,
+}
+
+/// What verify found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    /// Problems, in the order found.
+    pub problems: Vec<Problem>,
+    /// Files read.
+    pub files: u64,
+    /// Accounts (profiles) found.
+    pub accounts: u64,
+    /// Message files found.
+    pub messages: u64,
+    /// References (message-list and folder entries) found.
+    pub references: u64,
+}
+
+/// One reference to a message file, for the cross-check.
+struct Reference {
+    from: String,
+    size: u64,
+    what: String,
+}
+
+struct Walk<'a> {
+    store: &'a dyn StoreReader,
+    report: Report,
+    progress: &'a dyn Fn(u64),
+    refs: BTreeMap<MessageId, Vec<Reference>>,
+    groups: Option<GroupTree>,
+}
+
+fn n(s: &str) -> Ods2Name {
+    Ods2Name::new(s).expect("fixed names are ODS-2 names")
+}
+
+impl Walk<'_> {
+    fn problem(&mut self, path: String, reason: impl Into<String>) {
+        self.report.problems.push(Problem {
+            path,
+            reason: reason.into(),
+        });
+    }
+
+    /// Reads and decodes one file; problems are reported, `None` returned.
+    fn load<T: StoreFile>(&mut self, path: &StorePath) -> Option<T> {
+        let bytes = self.read(path)?;
+        match T::decode(&bytes) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.problem(self.store.spell(path), e.to_string());
+                None
+            }
+        }
+    }
+
+    fn read(&mut self, path: &StorePath) -> Option<Vec<u8>> {
+        self.report.files += 1;
+        (self.progress)(self.report.files);
+        match self.store.read(path) {
+            Ok(Some(b)) => Some(b),
+            Ok(None) => {
+                self.problem(self.store.spell(path), "missing");
+                None
+            }
+            Err(e) => {
+                self.problem(self.store.spell(path), format!("cannot read: {e}"));
+                None
+            }
+        }
+    }
+
+    fn list(&mut self, dir: &StoreDir) -> Vec<DirEntry> {
+        match self.store.list(dir) {
+            Ok(Some(v)) => v,
+            Ok(None) => Vec::new(),
+            Err(e) => {
+                self.problem(self.store.spell_dir(dir, None), format!("cannot list: {e}"));
+                Vec::new()
+            }
+        }
+    }
+
+    fn unexpected(&mut self, dir: &StoreDir, e: &DirEntry) {
+        let (name, reason) = match e {
+            DirEntry::Dir(d) => (d.as_str().to_ascii_lowercase(), "unexpected directory"),
+            DirEntry::File(nm, t) if t.as_str().ends_with(types::TEMP_SUFFIX) => (
+                format!("{}.{}", nm, t).to_ascii_lowercase(),
+                "leftover temporary file (an interrupted replacement)",
+            ),
+            DirEntry::File(nm, t) => (
+                format!("{}.{}", nm, t).to_ascii_lowercase(),
+                "unexpected file (orphan)",
+            ),
+            DirEntry::Other(s) => (s.clone(), "unexpected name (not a store file)"),
+        };
+        self.problem(self.store.spell_dir(dir, Some(&name)), reason);
+    }
+
+    /// Walks the fanout levels below `dir`, calling `leaf` on each
+    /// directory at the bottom.
+    fn fanout(
+        &mut self,
+        dir: &StoreDir,
+        levels: u8,
+        width: u16,
+        leaf: &mut dyn FnMut(&mut Self, &StoreDir),
+    ) {
+        if levels == 0 {
+            leaf(self, dir);
+            return;
+        }
+        let digits = format!("{:X}", width.saturating_sub(1)).len();
+        for e in self.list(dir) {
+            match &e {
+                DirEntry::Dir(d)
+                    if d.as_str().len() == digits
+                        && u32::from_str_radix(d.as_str(), 16)
+                            .is_ok_and(|v| v < u32::from(width)) =>
+                {
+                    self.fanout(&dir.sub(d), levels - 1, width, leaf)
+                }
+                _ => self.unexpected(dir, &e),
+            }
+        }
+    }
+
+    fn user(&mut self, layout: &Layout, dir: &StoreDir) {
+        for e in self.list(dir) {
+            match &e {
+                DirEntry::Dir(name) => self.user_tree(layout, &dir.sub(name)),
+                _ => self.unexpected(dir, &e),
+            }
+        }
+    }
+
+    /// One user's subtree.
+    fn user_tree(&mut self, layout: &Layout, dir: &StoreDir) {
+        let profile_path = dir.file(&n("ACCOUNT"), &n(types::PROFILE));
+        let spelled_profile = self.store.spell(&profile_path);
+        let profile: Option<Profile> = self.load(&profile_path);
+        let mut used = 0u64;
+        let mut count = 0u64;
+        let mut expected = vec![(n("ACCOUNT"), n(types::PROFILE))];
+        if let Some(p) = &profile {
+            self.report.accounts += 1;
+            let id = &p.identity;
+            let name = if id.domain.is_empty() {
+                id.username.clone()
+            } else {
+                format!("{}@{}", id.username, id.domain)
+            };
+            match layout.user_dir(&name) {
+                Some(UserDir { root, dirs }) if root == dir.root && dirs == dir.dirs => {}
+                Some(u) => self.problem(
+                    spelled_profile.clone(),
+                    format!(
+                        "profile of {name:?} is not at its hashed path (expected {})",
+                        self.store.spell(&u.profile())
+                    ),
+                ),
+                None => self.problem(spelled_profile.clone(), "profile has an empty username"),
+            }
+            if !id.group.is_empty()
+                && !self
+                    .groups
+                    .as_ref()
+                    .is_some_and(|g| g.groups.iter().any(|x| x.name == id.group))
+            {
+                self.problem(
+                    spelled_profile.clone(),
+                    format!("group {:?} does not exist", id.group),
+                );
+            }
+        }
+        let entries = self.list(dir);
+        let has = |nm: &str, t: &str| {
+            entries
+                .iter()
+                .any(|e| matches!(e, DirEntry::File(a, b) if a.as_str() == nm && b.as_str() == t))
+        };
+        // popstore message list.
+        if has("MESSAGES", types::MESSAGE_LIST) {
+            expected.push((n("MESSAGES"), n(types::MESSAGE_LIST)));
+            let path = dir.file(&n("MESSAGES"), &n(types::MESSAGE_LIST));
+            let from = self.store.spell(&path);
+            if let Some(l) = self.load::<MessageList>(&path) {
+                for e in &l.entries {
+                    used += e.size;
+                    count += 1;
+                    self.reference(e.message, &from, e.size, format!("UIDL {}", e.uidl));
+                }
+                if let Some(p) = &profile
+                    && p.counters.message_count != l.entries.len() as u64
+                {
+                    self.problem(
+                        spelled_profile.clone(),
+                        format!(
+                            "message count {} but the message list holds {}",
+                            p.counters.message_count,
+                            l.entries.len()
+                        ),
+                    );
+                }
+            }
+        }
+        // MessageStore mailbox list and folder indexes.
+        let mut mailboxes = None;
+        if has("MAILBOXES", types::MAILBOX_LIST) {
+            expected.push((n("MAILBOXES"), n(types::MAILBOX_LIST)));
+            mailboxes =
+                self.load::<MailboxList>(&dir.file(&n("MAILBOXES"), &n(types::MAILBOX_LIST)));
+        }
+        if has("VACATION", types::VACATION_STATE) {
+            expected.push((n("VACATION"), n(types::VACATION_STATE)));
+            let _ =
+                self.load::<VacationState>(&dir.file(&n("VACATION"), &n(types::VACATION_STATE)));
+        }
+        let mut seen_folders = Vec::new();
+        for e in &entries {
+            match e {
+                DirEntry::File(a, b) if expected.iter().any(|(x, y)| x == a && y == b) => {}
+                DirEntry::Dir(d) if d.as_str() == layout::FOLDERS_DIR => {
+                    used += self.folders(&dir.sub(d), mailboxes.as_ref(), &mut seen_folders);
+                }
+                DirEntry::Dir(d) if d.as_str() == layout::SIEVE_DIR => {
+                    let sd = dir.sub(d);
+                    for s in self.list(&sd) {
+                        if !matches!(&s, DirEntry::File(_, t) if t.as_str() == types::SIEVE) {
+                            self.unexpected(&sd, &s);
+                        }
+                    }
+                }
+                _ => self.unexpected(dir, e),
+            }
+        }
+        if let Some(l) = &mailboxes {
+            for m in &l.mailboxes {
+                if !m.flags.contains(MailboxFlags::NOSELECT) && !seen_folders.contains(&m.folder_id)
+                {
+                    let ud = UserDir {
+                        root: dir.root,
+                        dirs: dir.dirs.clone(),
+                    };
+                    self.problem(
+                        self.store.spell(&ud.folder_index(m.folder_id)),
+                        format!("missing: the index of folder {:?}", m.name),
+                    );
+                }
+            }
+        }
+        if let Some(p) = &profile
+            && p.counters.quota_used != used
+        {
+            self.problem(
+                spelled_profile,
+                format!(
+                    "usage (quota used) {} but the messages held total {used} bytes ({count} in the message list)",
+                    p.counters.quota_used
+                ),
+            );
+        }
+    }
+
+    /// The folder indexes of a user; returns the bytes they hold.
+    fn folders(&mut self, dir: &StoreDir, list: Option<&MailboxList>, seen: &mut Vec<u32>) -> u64 {
+        let mut used = 0;
+        for e in self.list(dir) {
+            let id = match &e {
+                DirEntry::File(nm, t) if t.as_str() == types::FOLDER_INDEX => nm
+                    .as_str()
+                    .strip_prefix('F')
+                    .filter(|h| h.len() == 8)
+                    .and_then(|h| u32::from_str_radix(h, 16).ok()),
+                _ => None,
+            };
+            let (Some(id), DirEntry::File(nm, t)) = (id, &e) else {
+                self.unexpected(dir, &e);
+                continue;
+            };
+            let path = dir.file(nm, t);
+            let from = self.store.spell(&path);
+            let Some(f) = self.load::<FolderIndex>(&path) else {
+                continue;
+            };
+            seen.push(id);
+            if f.folder_id != id {
+                self.problem(
+                    from.clone(),
+                    format!("holds folder id {} but is named for {id}", f.folder_id),
+                );
+            }
+            match list {
+                None => self.problem(from.clone(), "folder index without a mailbox list"),
+                Some(l) if !l.mailboxes.iter().any(|m| m.folder_id == id) => self.problem(
+                    from.clone(),
+                    format!("folder {id} is not in the mailbox list"),
+                ),
+                _ => {}
+            }
+            for m in &f.entries {
+                used += m.size;
+                self.reference(m.message, &from, m.size, format!("UID {}", m.uid));
+            }
+        }
+        used
+    }
+
+    fn reference(&mut self, id: MessageId, from: &str, size: u64, what: String) {
+        self.report.references += 1;
+        self.refs.entry(id).or_default().push(Reference {
+            from: from.to_owned(),
+            size,
+            what,
+        });
+    }
+
+    /// The message files of one root.
+    fn messages(
+        &mut self,
+        layout: &Layout,
+        root: u8,
+    ) -> BTreeMap<MessageId, (StorePath, Option<MessageFile>)> {
+        let mut found = BTreeMap::new();
+        let top = StoreDir::top(root).sub(&n(layout::MESSAGES_DIR));
+        let f = layout.fanout;
+        self.fanout(&top, f.levels, f.width, &mut |w, dir| {
+            for e in w.list(dir) {
+                let id = match &e {
+                    DirEntry::File(nm, t) if t.as_str() == types::MESSAGE => {
+                        MessageId::from_file_name(nm.as_str())
+                    }
+                    _ => None,
+                };
+                let (Some(id), DirEntry::File(nm, t)) = (id, &e) else {
+                    w.unexpected(dir, &e);
+                    continue;
+                };
+                let path = dir.file(nm, t);
+                w.report.messages += 1;
+                let expected = layout.message_file(id);
+                if expected != path {
+                    w.problem(
+                        w.store.spell(&path),
+                        format!(
+                            "not at its hashed path (expected {})",
+                            w.store.spell(&expected)
+                        ),
+                    );
+                }
+                let m = w.load::<MessageFile>(&path);
+                found.insert(id, (path, m));
+            }
+        });
+        found
+    }
+}
+
+/// Checks the whole store: framing and checksums of every file, every
+/// profile at its hashed path, every referenced message file present,
+/// every reference count equal to the references found, every account's
+/// usage equal to the sizes it holds, no orphan files. Read-only.
+/// `progress` is called with the number of files read so far.
+pub fn verify(store: &dyn StoreReader, progress: &dyn Fn(u64)) -> Report {
+    let mut w = Walk {
+        store,
+        report: Report::default(),
+        progress,
+        refs: BTreeMap::new(),
+        groups: None,
+    };
+    let Some(desc) = w.load::<StoreDescriptor>(&Layout::descriptor()) else {
+        return w.report;
+    };
+    let layout = desc.layout();
+    let top = StoreDir::top(0);
+    let mut known = vec![(n("POPSTORE"), n(types::DESCRIPTOR))];
+    let top_entries = w.list(&top);
+    let has = |nm: &str, t: &str| {
+        top_entries
+            .iter()
+            .any(|e| matches!(e, DirEntry::File(a, b) if a.as_str() == nm && b.as_str() == t))
+    };
+    if has("GROUPS", types::GROUPS) {
+        known.push((n("GROUPS"), n(types::GROUPS)));
+        w.groups = w.load::<GroupTree>(&Layout::groups());
+    }
+    if has("FORWARD", types::FORWARDING) {
+        known.push((n("FORWARD"), n(types::FORWARDING)));
+        let _ = w.load::<ForwardingDb>(&Layout::forwarding());
+    }
+    // Every root: only USERS and MESSAGES (and root 0's top files).
+    let mut found = BTreeMap::new();
+    for r in &desc.roots {
+        let top = StoreDir::top(r.index);
+        let entries = if r.index == 0 {
+            top_entries.clone()
+        } else {
+            w.list(&top)
+        };
+        for e in &entries {
+            match e {
+                DirEntry::File(a, b)
+                    if r.index == 0 && known.iter().any(|(x, y)| x == a && y == b) => {}
+                DirEntry::Dir(d)
+                    if d.as_str() == layout::USERS_DIR && r.roles.contains(RootRoles::USERS) =>
+                {
+                    let f = layout.fanout;
+                    let l = layout.clone();
+                    w.fanout(&top.sub(d), f.levels, f.width, &mut |w, dir| {
+                        w.user(&l, dir)
+                    });
+                }
+                DirEntry::Dir(d)
+                    if d.as_str() == layout::MESSAGES_DIR
+                        && r.roles.contains(RootRoles::MESSAGES) =>
+                {
+                    found.extend(w.messages(&layout, r.index));
+                }
+                _ => w.unexpected(&top, e),
+            }
+        }
+    }
+    // Cross-check references and message files.
+    let refs = std::mem::take(&mut w.refs);
+    for (id, rs) in &refs {
+        match found.get(id) {
+            None => {
+                let froms: Vec<&str> = rs.iter().map(|r| r.from.as_str()).collect();
+                w.problem(
+                    store.spell(&layout.message_file(*id)),
+                    format!("missing: referenced by {}", froms.join(", ")),
+                );
+            }
+            Some((path, Some(m))) => {
+                if u64::from(m.header.ref_count) != rs.len() as u64 {
+                    w.problem(
+                        store.spell(path),
+                        format!(
+                            "reference count {} but {} references found",
+                            m.header.ref_count,
+                            rs.len()
+                        ),
+                    );
+                }
+                for r in rs.iter().filter(|r| r.size != m.info.length) {
+                    w.problem(
+                        r.from.clone(),
+                        format!(
+                            "{}: size {} but message file {} holds {} bytes",
+                            r.what,
+                            r.size,
+                            store.spell(path),
+                            m.info.length
+                        ),
+                    );
+                }
+            }
+            Some((_, None)) => {} // already reported as unreadable
+        }
+    }
+    for (id, (path, m)) in &found {
+        if !refs.contains_key(id) {
+            let count = m.as_ref().map_or(0, |m| m.header.ref_count);
+            w.problem(
+                store.spell(path),
+                format!("orphan: no references (reference count {count})"),
+            );
+        }
+    }
+    w.report
+}

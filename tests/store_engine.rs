@@ -1,0 +1,446 @@
+//! Store-level tests of the engine, run over every platform backend.
+
+use std::sync::Arc;
+
+use popstore::delivery::{Delivery, Envelope};
+use popstore::store::flags::FlagChange;
+use popstore::store::groups::{Actor, GroupName};
+use popstore::store::layout;
+use popstore::store::password::Secret;
+use popstore::store::units::SizeLimit;
+use popstore::store::{AccountChanges, DeleteMode, Settings, Store, StoreError};
+use popstore_platform::{Entry, Platform};
+
+fn env() -> Envelope {
+    Envelope {
+        mail_from: "sender@far.example".into(),
+        channel: "test".into(),
+        ..Envelope::default()
+    }
+}
+
+fn deliver(store: &Store, to: &[&str], msg: &[u8]) -> Vec<Result<(), String>> {
+    let mut acc = Vec::new();
+    for t in to {
+        acc.push(
+            store
+                .check_recipient(&env(), t, msg.len() as u64)
+                .map_err(|r| r.to_string())
+                .unwrap_or_else(|e| panic!("{t} refused: {e}")),
+        );
+    }
+    store
+        .deliver(&env(), &acc, msg)
+        .into_iter()
+        .map(|r| r.map_err(|e| e.to_string()))
+        .collect()
+}
+
+fn message_files(fs: &dyn Platform) -> usize {
+    fn walk(fs: &dyn Platform, d: &popstore_platform::DirPath) -> usize {
+        let mut n = 0;
+        for e in fs.list(d).unwrap() {
+            match e {
+                Entry::Dir(x) => n += walk(fs, &d.child(x)),
+                Entry::File { ftype, .. } if ftype.as_str() == "MSG" => n += 1,
+                Entry::File { .. } => {}
+            }
+        }
+        n
+    }
+    walk(fs, &layout::messages_dir())
+}
+
+fn add(store: &Store, name: &str) {
+    store
+        .create_account(&Actor::Admin, name, &AccountChanges::default())
+        .unwrap();
+}
+
+fn refusal(store: &Store, to: &str, size: u64) -> String {
+    store
+        .check_recipient(&env(), to, size)
+        .map(|_| "accepted".to_string())
+        .unwrap_or_else(|r| r.to_string())
+}
+
+/// One relayed message: from, to, bytes.
+type Sent = (String, Vec<String>, Vec<u8>);
+
+/// Records what the store hands to the SMTP relay (the real relay, in
+/// `src/relay.rs`, is tested against an SMTP server by its own tests).
+#[derive(Debug, Default)]
+struct Recorder {
+    sent: std::sync::Mutex<Vec<Sent>>,
+    refuse: bool,
+}
+
+impl popstore::store::Relay for Recorder {
+    fn relay(
+        &self,
+        from: &str,
+        to: &[String],
+        msg: &[u8],
+    ) -> Result<(), popstore::delivery::Refusal> {
+        if self.refuse {
+            return Err(popstore::delivery::Refusal::new(
+                554,
+                (5, 7, 1),
+                "relay says no",
+            ));
+        }
+        self.sent
+            .lock()
+            .unwrap()
+            .push((from.to_string(), to.to_vec(), msg.to_vec()));
+        Ok(())
+    }
+}
+
+macro_rules! store_tests {
+    ($backend:ident, $make:expr) => {
+        mod $backend {
+            use super::*;
+
+            fn fresh() -> (Arc<dyn Platform>, Arc<Store>) {
+                let fs: Arc<dyn Platform> = $make;
+                let s = Store::init(fs.clone(), Settings::default()).unwrap();
+                (fs, Arc::new(s))
+            }
+
+            #[test]
+            fn init_once_then_open() {
+                let (fs, _s) = fresh();
+                assert!(matches!(
+                    Store::init(fs.clone(), Settings::default()),
+                    Err(StoreError::AlreadyInitialized(_))
+                ));
+                let s = Store::open(fs).unwrap();
+                assert!(s.profile(&s.name("default").unwrap()).unwrap().is_some());
+            }
+
+            #[test]
+            fn new_accounts_copy_the_default_and_names_ignore_case() {
+                let (_fs, s) = fresh();
+                let ch = AccountChanges {
+                    quota: Some(SizeLimit::Bytes(5000)),
+                    flags: Some(FlagChange::parse("LOCKPWD").unwrap()),
+                    ..AccountChanges::default()
+                };
+                s.modify_account(&Actor::Admin, "default", &ch).unwrap();
+                let ch = AccountChanges {
+                    owner: Some("John Doe".into()),
+                    password: Some(Secret::new("pw")),
+                    ..AccountChanges::default()
+                };
+                s.create_account(&Actor::Admin, "John", &ch).unwrap();
+                let i = s.show_account(&Actor::Admin, "JOHN").unwrap();
+                assert_eq!(i.name, "john");
+                assert_eq!(i.owner, "John Doe");
+                assert_eq!(i.quota, Some(5000));
+                assert_eq!(i.flags, ["LOCKPWD"]);
+                assert!(i.has_password);
+                assert!(matches!(
+                    s.create_account(&Actor::Admin, "jOhN", &AccountChanges::default()),
+                    Err(StoreError::AccountExists(_))
+                ));
+                assert!(s.authenticate("john", &Secret::new("pw")).is_ok());
+                assert!(s.authenticate("john", &Secret::new("nope")).is_err());
+            }
+
+            #[test]
+            fn one_message_file_for_fifty_recipients_removed_with_the_last_reference() {
+                let (fs, s) = fresh();
+                let names: Vec<String> = (0..50).map(|i| format!("user{i}")).collect();
+                for n in &names {
+                    add(&s, n);
+                }
+                let to: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
+                let msg = b"Subject: hi\nMessage-ID: <1@x>\n\nhello\n.dot\n";
+                assert!(deliver(&s, &to, msg).iter().all(|r| r.is_ok()));
+                assert_eq!(message_files(fs.as_ref()), 1);
+                for (k, n) in names.iter().enumerate() {
+                    let mut md = s.open_maildrop(&s.name(n).unwrap()).unwrap();
+                    let stored = b"Subject: hi\r\nMessage-ID: <1@x>\r\n\r\nhello\r\n.dot\r\n";
+                    assert_eq!(md.stat(), (1, stored.len() as u64));
+                    let v = md.message(0).unwrap().unwrap();
+                    assert_eq!(v.body(), stored);
+                    assert_eq!(v.info.dot_lines, [stored.len() as u64 - 6]);
+                    assert_eq!(v.header.message_id, "<1@x>");
+                    assert!(md.mark_deleted(0));
+                    md.commit().unwrap();
+                    let left = if k + 1 < names.len() { 1 } else { 0 };
+                    assert_eq!(message_files(fs.as_ref()), left, "after {n}");
+                }
+                let i = s.show_account(&Actor::Admin, "user0").unwrap();
+                assert_eq!(
+                    (i.messages, i.usage, i.received_messages, i.received_bytes),
+                    (0, 0, 1, 47)
+                );
+                assert_eq!(i.connections, 1);
+            }
+
+            #[test]
+            fn refusals_unknown_dismail_and_quota() {
+                let (_fs, s) = fresh();
+                add(&s, "ann");
+                assert_eq!(
+                    refusal(&s, "bob@here", 10),
+                    "550 5.1.1 bob@here: no such user"
+                );
+                let dis = AccountChanges {
+                    flags: Some(FlagChange::parse("DISMAIL").unwrap()),
+                    ..AccountChanges::default()
+                };
+                s.modify_account(&Actor::Admin, "ann", &dis).unwrap();
+                assert_eq!(refusal(&s, "ann", 10), "550 5.2.1 ann: mailbox disabled");
+                add(&s, "cat");
+                let q = AccountChanges {
+                    quota: Some(SizeLimit::Bytes(100)),
+                    overdraft: Some(SizeLimit::Bytes(50)),
+                    ..AccountChanges::default()
+                };
+                s.modify_account(&Actor::Admin, "cat", &q).unwrap();
+                assert_eq!(refusal(&s, "Cat+box@host", 150), "accepted");
+                assert_eq!(refusal(&s, "cat", 151), "552 5.2.2 cat: mailbox full");
+                assert!(deliver(&s, &["cat"], &[b'x'; 98]).iter().all(|r| r.is_ok()));
+                // usage 100 (98 + CRLF) = quota: refused whatever the size
+                assert_eq!(refusal(&s, "cat", 1), "552 5.2.2 cat: mailbox full");
+                let fs: Arc<dyn Platform> = $make;
+                let settings = Settings {
+                    quota_temporary: true,
+                    ..Settings::default()
+                };
+                let t = Store::init(fs, settings).unwrap();
+                add(&t, "cat");
+                t.modify_account(&Actor::Admin, "cat", &q).unwrap();
+                assert_eq!(refusal(&t, "cat", 151), "452 4.2.2 cat: mailbox full");
+            }
+
+            #[test]
+            fn maildrop_locks_resets_and_drops_commit_nothing() {
+                let (_fs, s) = fresh();
+                add(&s, "ann");
+                for i in 0..3 {
+                    let m = format!("Subject: {i}\r\n\r\nbody\r\n");
+                    assert!(
+                        deliver(&s, &["ann"], m.as_bytes())
+                            .iter()
+                            .all(|r| r.is_ok())
+                    );
+                }
+                let ann = s.name("ann").unwrap();
+                let mut md = s.open_maildrop(&ann).unwrap();
+                assert!(matches!(s.open_maildrop(&ann), Err(StoreError::InUse(_))));
+                assert!(md.mark_deleted(0) && md.mark_deleted(2));
+                assert!(!md.mark_deleted(2));
+                md.reset();
+                assert!(md.mark_deleted(1));
+                drop(md); // connection dropped: nothing committed
+                let mut md = s.open_maildrop(&ann).unwrap();
+                assert_eq!(md.stat().0, 3);
+                // a message delivered during the session survives its commit
+                assert!(md.mark_deleted(1));
+                let uidls: Vec<String> = md.entries().iter().map(|e| e.uidl.clone()).collect();
+                assert!(deliver(&s, &["ann"], b"late\r\n").iter().all(|r| r.is_ok()));
+                md.commit().unwrap();
+                let md = s.open_maildrop(&ann).unwrap();
+                let now: Vec<String> = md.entries().iter().map(|e| e.uidl.clone()).collect();
+                assert_eq!(now.len(), 3);
+                assert_eq!(now[..2], [uidls[0].clone(), uidls[2].clone()]);
+            }
+
+            #[test]
+            fn forwarding_semantics_and_loops() {
+                let (_fs, s) = fresh();
+                add(&s, "ann");
+                add(&s, "bob");
+                let a = Actor::Admin;
+                s.add_forwarding(&a, "ann", &["bob".into()]).unwrap();
+                let r = s.resolve("ann@here.example").unwrap();
+                assert_eq!(r.local.len(), 1);
+                assert_eq!(r.local[0].as_str(), "bob");
+                s.add_forwarding(&a, "list", &["ann".into(), "bob".into()])
+                    .unwrap();
+                assert_eq!(s.resolve("list").unwrap().local.len(), 1);
+                assert!(matches!(
+                    s.add_forwarding(&a, "bob", &["list".into()]),
+                    Err(StoreError::Forward(_))
+                ));
+                s.add_forwarding(&a, "ann", &["bob".into(), "ann".into()])
+                    .unwrap();
+                assert_eq!(s.resolve("list").unwrap().local.len(), 2);
+                // external targets need a relay
+                s.add_forwarding(&a, "out", &["x@far.example".into()])
+                    .unwrap();
+                assert!(refusal(&s, "out", 1).starts_with("550 5.3.5"));
+                s.delete_forwarding(&a, "ann").unwrap();
+                assert_eq!(s.forwardings().unwrap().len(), 2);
+                // A no-override store refuses to forward an account.
+                let fs: Arc<dyn Platform> = $make;
+                let settings = Settings {
+                    no_forward_override: true,
+                    ..Settings::default()
+                };
+                let t = Store::init(fs.clone(), settings).unwrap();
+                add(&t, "ann");
+                assert!(matches!(
+                    t.add_forwarding(&a, "ann", &["x@far.example".into()]),
+                    Err(StoreError::Invalid(_))
+                ));
+                t.add_forwarding(&a, "nobody", &["ann".into()]).unwrap();
+                let t = Store::open(fs).unwrap();
+                assert!(t.settings().no_forward_override);
+                assert_eq!(t.resolve("nobody").unwrap().local[0].as_str(), "ann");
+            }
+
+            #[test]
+            fn external_targets_and_returns_go_through_the_relay() {
+                let (_fs, s) = fresh();
+                add(&s, "ann");
+                let a = Actor::Admin;
+                s.add_forwarding(&a, "ann", &["ann".into(), "ann@far.example".into()])
+                    .unwrap();
+                let rec = Arc::new(Recorder::default());
+                s.set_relay(rec.clone());
+                let msg = b"Subject: fw\r\n\r\nbody\r\n";
+                assert!(deliver(&s, &["ann"], msg).iter().all(|r| r.is_ok()));
+                {
+                    let sent = rec.sent.lock().unwrap();
+                    assert_eq!(sent.len(), 1);
+                    assert_eq!(sent[0].0, "sender@far.example");
+                    assert_eq!(sent[0].1, ["ann@far.example"]);
+                    assert_eq!(sent[0].2, msg);
+                }
+                assert_eq!(s.show_account(&a, "ann").unwrap().messages, 1);
+                // Deleting with returns: the unread message goes back to its sender.
+                let mode = DeleteMode {
+                    messages_only: true,
+                    return_unread: true,
+                };
+                assert_eq!(s.delete_account(&a, "ann", mode).unwrap(), 1);
+                let sent = rec.sent.lock().unwrap();
+                assert_eq!(sent.len(), 2);
+                assert_eq!(sent[1].0, "");
+                assert_eq!(sent[1].1, ["sender@far.example"]);
+                assert!(sent[1].2.windows(msg.len()).any(|w| w == msg));
+                drop(sent);
+                // A relay refusal is the recipient's refusal.
+                let (_fs2, t) = fresh();
+                add(&t, "bob");
+                t.add_forwarding(&a, "bob", &["bob@far.example".into()])
+                    .unwrap();
+                t.set_relay(Arc::new(Recorder {
+                    refuse: true,
+                    ..Recorder::default()
+                }));
+                assert_eq!(
+                    deliver(&t, &["bob"], msg),
+                    [Err("554 5.7.1 relay says no".to_string())]
+                );
+            }
+
+            #[test]
+            fn managers_act_only_within_their_group() {
+                let (_fs, s) = fresh();
+                let a = Actor::Admin;
+                s.add_group(&a, "staff", None).unwrap();
+                s.add_group(&a, "sales", Some("staff")).unwrap();
+                s.add_group(&a, "lab", None).unwrap();
+                let in_group = |g: &str| AccountChanges {
+                    group: Some(Some(GroupName::new(g).unwrap())),
+                    ..AccountChanges::default()
+                };
+                let mut boss = in_group("staff");
+                boss.flags = Some(FlagChange::parse("MANAGE").unwrap());
+                boss.password = Some(Secret::new("b"));
+                s.create_account(&a, "boss", &boss).unwrap();
+                s.create_account(&a, "seller", &in_group("sales")).unwrap();
+                s.create_account(&a, "chemist", &in_group("lab")).unwrap();
+                let m = s.manager("boss", &Secret::new("b")).unwrap();
+                assert!(s.manager("seller", &Secret::new("")).is_err());
+                let q = AccountChanges {
+                    quota: Some(SizeLimit::Bytes(1)),
+                    ..AccountChanges::default()
+                };
+                s.modify_account(&m, "seller", &q).unwrap();
+                assert!(matches!(
+                    s.modify_account(&m, "chemist", &q),
+                    Err(StoreError::Denied(_))
+                ));
+                assert!(matches!(
+                    s.modify_account(&m, "seller", &in_group("lab")),
+                    Err(StoreError::Denied(_))
+                ));
+                assert!(matches!(
+                    s.add_group(&m, "x", None),
+                    Err(StoreError::Denied(_))
+                ));
+                assert_eq!(s.expand(&m, "*").unwrap(), ["boss", "seller"]);
+                assert_eq!(s.expand(&a, "*").unwrap().len(), 4);
+                assert!(matches!(
+                    s.delete_group(&a, "lab"),
+                    Err(StoreError::Invalid(_))
+                ));
+            }
+
+            #[test]
+            fn rename_copy_and_delete() {
+                let (fs, s) = fresh();
+                add(&s, "ann");
+                add(&s, "bob");
+                assert!(
+                    deliver(&s, &["ann", "bob"], b"m\r\n")
+                        .iter()
+                        .all(|r| r.is_ok())
+                );
+                let a = Actor::Admin;
+                s.rename_account(&a, "ann", "anna").unwrap();
+                assert!(matches!(
+                    s.show_account(&a, "ann"),
+                    Err(StoreError::UnknownAccount(_))
+                ));
+                assert_eq!(s.show_account(&a, "anna").unwrap().messages, 1);
+                s.copy_account(&a, "anna", "carl").unwrap();
+                assert_eq!(s.show_account(&a, "carl").unwrap().messages, 0);
+                let only = DeleteMode {
+                    messages_only: true,
+                    ..DeleteMode::default()
+                };
+                assert_eq!(s.delete_account(&a, "anna", only).unwrap(), 1);
+                assert_eq!(s.show_account(&a, "anna").unwrap().messages, 0);
+                assert_eq!(message_files(fs.as_ref()), 1);
+                assert_eq!(
+                    s.delete_account(&a, "bob", DeleteMode::default()).unwrap(),
+                    1
+                );
+                assert_eq!(message_files(fs.as_ref()), 0);
+                assert!(matches!(
+                    s.show_account(&a, "bob"),
+                    Err(StoreError::UnknownAccount(_))
+                ));
+                assert!(
+                    s.delete_account(&a, "default", DeleteMode::default())
+                        .is_err()
+                );
+            }
+        }
+    };
+}
+
+store_tests!(memory, Arc::new(popstore_platform::PosixTree::memory(1)));
+
+/// A fresh directory under Cargo's target tmp dir, kept after the test
+/// (the platform only holds its path).
+fn scratch() -> std::path::PathBuf {
+    tempfile::Builder::new()
+        .prefix("store-engine-")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .unwrap()
+        .keep()
+}
+
+store_tests!(
+    linux,
+    Arc::new(popstore_platform_linux::linux(vec![scratch()]))
+);
