@@ -36,6 +36,7 @@ mod messages;
 pub mod name;
 pub mod password;
 pub mod quota;
+pub mod sieve;
 pub mod units;
 pub mod wire;
 
