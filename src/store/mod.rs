@@ -38,6 +38,7 @@ pub mod password;
 pub mod quota;
 pub mod sieve;
 pub mod units;
+pub mod vacation;
 pub mod wire;
 
 pub use account::{AccountChanges, AccountInfo, DeleteMode, Profile, StoreType};
