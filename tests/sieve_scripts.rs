@@ -115,3 +115,55 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[test]
+fn the_active_script_plans_a_delivery() {
+    use popstore::sieve::plan::Folder;
+    use popstore::store::groups::Actor;
+    use popstore::store::{Settings, Store};
+    use std::sync::Arc;
+
+    let mem = Arc::new(popstore_platform::MemVfs::new());
+    let fs: Arc<dyn popstore_platform::Platform> =
+        Arc::new(popstore_platform::PosixTree::memory_over(mem, 1).expect("memory tree"));
+    let store = Store::init(fs, Settings::default()).expect("init");
+    store
+        .create_account(&Actor::Admin, "bob", &Default::default())
+        .expect("account");
+    let bob = store.name("bob").expect("name");
+    let msg = b"From: alice@example.com\r\nTo: bob@example.org\r\nSubject: hi\r\n\r\nhello\r\n";
+    assert!(
+        store
+            .sieve_plan(&bob, msg, "alice@example.com", "bob@example.org", &[])
+            .expect("plan")
+            .is_none()
+    );
+
+    let script =
+        b"require [\"vacation\",\"fileinto\"];\nfileinto \"Work\";\nvacation :days 1 \"away\";\n";
+    store
+        .sieve_put(&Actor::Admin, "bob", "main", script)
+        .expect("put");
+    store
+        .sieve_activate(&Actor::Admin, "bob", Some("main"))
+        .expect("activate");
+    let plan = store
+        .sieve_plan(&bob, msg, "alice@example.com", "bob@example.org", &[])
+        .expect("plan")
+        .expect("a script");
+    assert_eq!(plan.stores.len(), 1);
+    assert_eq!(
+        plan.stores[0].folder,
+        Folder::Inbox,
+        "a popstore account files into its maildrop"
+    );
+    assert_eq!(plan.replies.len(), 1);
+    let again = store
+        .sieve_plan(&bob, msg, "alice@example.com", "bob@example.org", &[])
+        .expect("plan")
+        .expect("a script");
+    assert!(
+        again.replies.is_empty(),
+        "the tracking file remembers the first reply"
+    );
+}

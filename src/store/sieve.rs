@@ -197,3 +197,59 @@ impl Store {
             .map_err(|e| self.corrupt(&path, format!("script does not compile: {e}")))
     }
 }
+
+impl Store {
+    /// Runs the active Sieve script of `name` over `message` and returns
+    /// the delivery plan (`None` when no script is active: deliver as
+    /// usual). Vacation replies decided here are recorded in the user's
+    /// tracking file. What is left to the delivery channel is to carry the
+    /// plan out: store `plan.stores`, send `plan.forwards` and
+    /// `plan.replies` through the relay, answer `plan.refusal` (LMTP `550
+    /// 5.7.1`) instead of storing.
+    ///
+    /// `recipient` is the envelope recipient as given (with its
+    /// subaddress); `own` the user's other addresses. Dates use UTC as the
+    /// local zone; `mailboxexists` sees only INBOX until folders exist.
+    pub fn sieve_plan(
+        &self,
+        name: &AccountName,
+        message: &[u8],
+        mail_from: &str,
+        recipient: &str,
+        own: &[String],
+    ) -> Result<Option<sieve::plan::Plan>> {
+        let Some(script) = self.active_sieve(name)? else {
+            return Ok(None);
+        };
+        let p = self.existing(name)?;
+        let kind = match p.store_type {
+            super::StoreType::Pop => sieve::plan::AccountKind::Popstore,
+            super::StoreType::Imap => sieve::plan::AccountKind::MessageStore,
+        };
+        let msg = sieve::Message::parse(message, mail_from, recipient);
+        let limits = Limits::default();
+        let now = super::now();
+        let exists = |m: &str| m.eq_ignore_ascii_case("INBOX");
+        let env = sieve::Env {
+            now,
+            local_offset: 0,
+            limits: &limits,
+            mailbox_exists: &exists,
+            separator: '+',
+        };
+        let outcome = sieve::run(&script, &msg, &env);
+        let mut tracker = self.vacation_tracker(name)?;
+        let plan = sieve::plan::plan(
+            outcome,
+            sieve::plan::Input {
+                msg: &msg,
+                user: sieve::vacation::User { recipient, own },
+                kind,
+                now,
+                tracker: &mut tracker,
+            },
+        );
+        tracker.save(now)?;
+        Ok(Some(plan))
+    }
+}
