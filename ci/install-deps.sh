@@ -27,3 +27,6 @@ fi
 for t in aarch64-unknown-linux-gnu s390x-unknown-linux-gnu x86_64-unknown-linux-musl; do
   rustup target list --installed | grep -qx "$t" || rustup target add "$t"
 done
+
+# fuzz smoke runs (ci/fuzz.sh)
+command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked

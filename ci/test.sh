@@ -10,3 +10,4 @@ ci/install-deps.sh
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 cargo test --workspace
+ci/fuzz.sh
