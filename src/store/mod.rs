@@ -37,7 +37,9 @@ pub mod name;
 pub mod password;
 pub mod quota;
 mod repair;
+pub mod sieve;
 pub mod units;
+pub mod vacation;
 
 pub use account::{AccountChanges, AccountInfo, DeleteMode, Profile, StoreType};
 pub use deliver::return_notice;
