@@ -29,3 +29,6 @@ fi
 for t in aarch64-unknown-linux-gnu s390x-unknown-linux-gnu x86_64-unknown-linux-musl; do
   rustup target list --installed | grep -qx "$t" || rustup target add "$t"
 done
+
+# Fuzzing (ci/fuzz.sh): cargo-fuzz, run on stable with RUSTC_BOOTSTRAP=1.
+cargo fuzz --version >/dev/null 2>&1 || cargo install cargo-fuzz --locked

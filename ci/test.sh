@@ -10,3 +10,9 @@ ci/install-deps.sh
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 cargo test --workspace
+
+# The format tests and fixtures on big-endian s390x (qemu-user).
+ci/bigendian-formats.sh
+
+# Every fuzz target briefly (formats readers and others'; FUZZ_SECONDS each).
+ci/fuzz.sh

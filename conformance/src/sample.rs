@@ -11,7 +11,7 @@ use popstore_formats::folder::{FolderEntry, FolderIndex, SystemFlags};
 use popstore_formats::forward::{ForwardFlags, Forwarding, ForwardingDb};
 use popstore_formats::groups::{Group, GroupTree};
 use popstore_formats::imap::ImapData;
-use popstore_formats::layout::{Fanout, Layout, MessageId, linux_relative};
+use popstore_formats::layout::{Fanout, Layout, MessageId, UserDir, linux_relative};
 use popstore_formats::mailboxes::{Mailbox, MailboxFlags, MailboxList, SpecialUse};
 use popstore_formats::message::{MessageFile, MessageHeader};
 use popstore_formats::msglist::{Entry, EntryFlags, MessageList};
@@ -170,16 +170,29 @@ fn folder(id: u32, name: &str, msgs: &[(MessageId, &MessageFile)]) -> FolderInde
     }
 }
 
+/// Writes an account's profile and message list; returns its subtree.
+fn user(
+    out: &mut BTreeMap<String, Vec<u8>>,
+    layout: &Layout,
+    name: &str,
+    p: Profile,
+    l: Option<MessageList>,
+) -> UserDir {
+    let dir = layout.user_dir(name).expect("sample names are valid");
+    out.insert(linux_relative(&dir.profile()), p.encode().unwrap());
+    if let Some(l) = l {
+        out.insert(linux_relative(&dir.message_list()), l.encode().unwrap());
+    }
+    dir
+}
+
 /// Every file of the sample store: Linux path below the store directory,
 /// and bytes.
 pub fn files() -> BTreeMap<String, Vec<u8>> {
     let d = descriptor();
     let layout: Layout = d.layout();
     let mut out = BTreeMap::new();
-    let mut put = |p: String, b: Vec<u8>| {
-        out.insert(p, b);
-    };
-    put(linux_relative(&Layout::descriptor()), d.encode().unwrap());
+    out.insert(linux_relative(&Layout::descriptor()), d.encode().unwrap());
 
     let g = |name: &str, parent: &str, description: &str| Group {
         name: name.into(),
@@ -195,7 +208,7 @@ pub fn files() -> BTreeMap<String, Vec<u8>> {
         ],
         unknown: vec![],
     };
-    put(linux_relative(&Layout::groups()), groups.encode().unwrap());
+    out.insert(linux_relative(&Layout::groups()), groups.encode().unwrap());
 
     let f = |name: &str, to: &[&str]| Forwarding {
         flags: ForwardFlags::default(),
@@ -210,7 +223,7 @@ pub fn files() -> BTreeMap<String, Vec<u8>> {
         ],
         unknown: vec![],
     };
-    put(linux_relative(&Layout::forwarding()), fw.encode().unwrap());
+    out.insert(linux_relative(&Layout::forwarding()), fw.encode().unwrap());
 
     // Messages. M1 is shared by three popstore recipients.
     let (id1, m1) = message(
@@ -237,7 +250,7 @@ pub fn files() -> BTreeMap<String, Vec<u8>> {
         (id5, &m5),
         (id6, &m6),
     ] {
-        put(
+        out.insert(
             linux_relative(&layout.message_file(id)),
             m.encode().unwrap(),
         );
@@ -245,18 +258,18 @@ pub fn files() -> BTreeMap<String, Vec<u8>> {
     let size = |m: &MessageFile| m.info.length;
 
     // popstore accounts.
-    let mut user = |name: &str, p: Profile, l: Option<MessageList>| {
-        let dir = layout.user_dir(name).expect("sample names are valid");
-        out.insert(linux_relative(&dir.profile()), p.encode().unwrap());
-        if let Some(l) = l {
-            out.insert(linux_relative(&dir.message_list()), l.encode().unwrap());
-        }
-        dir
-    };
     let mut default = profile("default", "Template account", "", StoreType::POP, &[]);
     default.verifiers = Verifiers::default();
-    user("default", default, Some(MessageList::default()));
     user(
+        &mut out,
+        &layout,
+        "default",
+        default,
+        Some(MessageList::default()),
+    );
+    user(
+        &mut out,
+        &layout,
         "john",
         profile(
             "john",
@@ -278,7 +291,7 @@ pub fn files() -> BTreeMap<String, Vec<u8>> {
         text: "Back next week.\r\n".into(),
         addresses: vec![],
     });
-    let mary_dir = user("mary", mary, Some(list(&[(id1, &m1)])));
+    let mary_dir = user(&mut out, &layout, "mary", mary, Some(list(&[(id1, &m1)])));
     let vs = VacationState {
         sent: vec![Sent {
             last_sent: T0 + 1,
@@ -290,15 +303,9 @@ pub fn files() -> BTreeMap<String, Vec<u8>> {
         linux_relative(&mary_dir.vacation_state()),
         vs.encode().unwrap(),
     );
-    let mut user = |name: &str, p: Profile, l: Option<MessageList>| {
-        let dir = layout.user_dir(name).expect("sample names are valid");
-        out.insert(linux_relative(&dir.profile()), p.encode().unwrap());
-        if let Some(l) = l {
-            out.insert(linux_relative(&dir.message_list()), l.encode().unwrap());
-        }
-        dir
-    };
     user(
+        &mut out,
+        &layout,
         "pete",
         profile(
             "pete",
@@ -310,6 +317,8 @@ pub fn files() -> BTreeMap<String, Vec<u8>> {
         Some(list(&[(id1, &m1)])),
     );
     user(
+        &mut out,
+        &layout,
         "j.smith",
         profile("J.Smith", "Jo Smith", "staff", StoreType::POP, &[size(&m6)]),
         Some(list(&[(id6, &m6)])),
@@ -320,7 +329,7 @@ pub fn files() -> BTreeMap<String, Vec<u8>> {
     let mut sue = profile("sue", "Sue White", "support", StoreType::IMAP, &sue_sizes);
     sue.counters.message_count = 0;
     sue.sieve_script = Some("main".into());
-    let sue_dir = user("sue", sue, None);
+    let sue_dir = user(&mut out, &layout, "sue", sue, None);
     let mb = |id, su, flags, name: &str| Mailbox {
         folder_id: id,
         special_use: su,

@@ -115,3 +115,16 @@ impl StoreFile for GroupTree {
         write_container(Self::MAGIC, &recs)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn within_follows_parents_up_to_world() {
+        let t = &crate::samples::group_trees()[1]; // staff > sales > emea
+        assert!(t.is_within("emea", "staff"));
+        assert!(t.is_within("emea", "emea"));
+        assert!(t.is_within("emea", ""));
+        assert!(!t.is_within("staff", "sales"));
+        assert!(!t.is_within("", "staff"));
+    }
+}

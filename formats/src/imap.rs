@@ -29,8 +29,8 @@ pub mod rtype {
 crate::open_flags! {
     /// Part flags.
     pub struct PartFlags(u32) {
-        /// A message/rfc822 part: the next entry (path + `.0`-less, same
-        /// path) describes the encapsulated message's header and text.
+        /// A message/rfc822 part: the entry that follows (same path)
+        /// describes the encapsulated message's header and text.
         MESSAGE_RFC822 = 1, "message-rfc822";
     }
 }

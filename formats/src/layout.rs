@@ -166,6 +166,12 @@ impl<'de> serde::Deserialize<'de> for MessageId {
 const BASE32: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 impl MessageId {
+    /// The id of a file on root `root`; `unique` supplies the low 56 bits
+    /// (its top 8 bits are ignored).
+    pub fn new(root: u8, unique: u64) -> MessageId {
+        MessageId((u64::from(root) << 56) | (unique & 0x00FF_FFFF_FFFF_FFFF))
+    }
+
     /// The store root that holds the file.
     pub fn root(self) -> u8 {
         (self.0 >> 56) as u8
@@ -360,6 +366,15 @@ impl Layout {
             ftype: n(types::MESSAGE),
         }
     }
+}
+
+/// The name a replacement of `p` is written under before it is renamed
+/// over `p` (SPEC.md, "Crash consistency"): the type with `_NEW` appended.
+pub fn temp_path(p: &StorePath) -> StorePath {
+    let mut t = p.clone();
+    let ftype = format!("{}{}", p.ftype.as_str(), types::TEMP_SUFFIX);
+    t.ftype = Ods2Name::new(&ftype).unwrap_or_else(|_| p.ftype.clone());
+    t
 }
 
 fn top(name: &str, ftype: &str) -> StorePath {

@@ -137,6 +137,24 @@ pub struct Quota {
     pub overdraft: Option<u64>,
 }
 
+impl Quota {
+    /// The quota rule: a message of `size` bytes is accepted when the
+    /// account is under its primary quota and the message won't take it
+    /// past primary + overdraft. `None` limits are unlimited.
+    pub fn admits(&self, used: u64, size: u64) -> bool {
+        let Some(primary) = self.primary else {
+            return true;
+        };
+        if used >= primary {
+            return false;
+        }
+        match self.overdraft {
+            None => true,
+            Some(o) => used.saturating_add(size) <= primary.saturating_add(o),
+        }
+    }
+}
+
 /// SCRAM-SHA-256 keys (RFC 7677).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ScramSha256 {
@@ -480,5 +498,28 @@ impl StoreFile for Profile {
         }
         recs.extend(self.unknown.iter().map(UnknownRecord::encode));
         write_container(Self::MAGIC, &recs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quota_rule() {
+        let q = Quota {
+            primary: Some(100),
+            overdraft: Some(10),
+        };
+        assert!(q.admits(0, 110));
+        assert!(!q.admits(0, 111));
+        assert!(q.admits(99, 11));
+        assert!(!q.admits(100, 1));
+        assert!(Quota::default().admits(u64::MAX, u64::MAX));
+        let no_overdraft_limit = Quota {
+            primary: Some(5),
+            overdraft: None,
+        };
+        assert!(no_overdraft_limit.admits(4, 1000));
     }
 }

@@ -454,9 +454,8 @@ fn round_trip<T: StoreFile + PartialEq + std::fmt::Debug>(v: &T) -> Result<(), T
     Ok(())
 }
 
+// Cases: proptest's default (256), or PROPTEST_CASES.
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(200))]
-
     #[test]
     fn descriptors_round_trip(v in descriptor()) { round_trip(&v)?; }
     #[test]

@@ -108,6 +108,11 @@ impl Walk<'_> {
     }
 
     fn unexpected(&mut self, dir: &StoreDir, e: &DirEntry) {
+        // The engine's lock files (`*.LCK`: empty files locks are taken on,
+        // beside what they protect) are part of a live store.
+        if matches!(e, DirEntry::File(_, t) if t.as_str() == "LCK") {
+            return;
+        }
         let (name, reason) = match e {
             DirEntry::Dir(d) => (d.as_str().to_ascii_lowercase(), "unexpected directory"),
             DirEntry::File(nm, t) if t.as_str().ends_with(types::TEMP_SUFFIX) => (
