@@ -385,6 +385,11 @@ fn corpus_matches_dovecot() {
     for e in &exceptions_seen {
         eprintln!("documented exception: {e}");
     }
+    let compared: usize = cases.iter().map(|c| c.expect.len()).sum();
+    eprintln!(
+        "compared {compared} FETCH answers for {} messages",
+        cases.len()
+    );
     assert!(
         failures.is_empty(),
         "{} differences from Dovecot:\n{}",
