@@ -480,17 +480,17 @@ impl Gen {
                 out.push_str(&format!(
                     "Content-Type: multipart/{sub}; boundary=\"{b}\"\r\n"
                 ));
-                if self.next() % 6 != 0 {
+                if !self.next().is_multiple_of(6) {
                     out.push_str("\r\n");
                 }
-                if self.next() % 3 == 0 {
+                if self.next().is_multiple_of(3) {
                     out.push_str("preamble\r\n");
                 }
                 bounds.push(b.clone());
                 for _ in 0..1 + self.next() % 3 {
                     out.push_str(&format!("--{b}\r\n"));
                     self.entity(out, depth + 1, bounds);
-                    if self.next() % 2 == 0 {
+                    if self.next().is_multiple_of(2) {
                         out.push_str("\r\n");
                     }
                 }
@@ -499,14 +499,14 @@ impl Gen {
                     1 => out.push_str(&format!("--{b}\r\n")),
                     _ => out.push_str(&format!("--{b}--\r\n")),
                 }
-                if self.next() % 3 == 0 {
+                if self.next().is_multiple_of(3) {
                     out.push_str("epilogue\r\n");
                 }
                 bounds.pop();
             }
             3 => {
                 out.push_str("Content-Type: message/rfc822\r\n");
-                if self.next() % 6 != 0 {
+                if !self.next().is_multiple_of(6) {
                     out.push_str("\r\n");
                 }
                 self.entity(out, depth + 1, bounds);
@@ -520,7 +520,7 @@ impl Gen {
                     "Content-Type: text\r\n",
                 ]);
                 out.push_str(t);
-                if self.next() % 8 != 0 {
+                if !self.next().is_multiple_of(8) {
                     out.push_str("\r\n");
                 }
                 for _ in 0..self.next() % 4 {
@@ -535,7 +535,7 @@ impl Gen {
                     out.push_str(line);
                     out.push_str("\r\n");
                 }
-                if !bounds.is_empty() && self.next() % 5 == 0 {
+                if !bounds.is_empty() && self.next().is_multiple_of(5) {
                     let b = bounds[(self.next() % bounds.len() as u64) as usize].clone();
                     out.push_str(&format!("--{b}\r\n"));
                 }
