@@ -22,6 +22,8 @@ for t in $(cargo fuzz list); do
   [ -d "../conformance/fixtures/v1.0/${t//_/-}" ] && seeds+=("../conformance/fixtures/v1.0/${t//_/-}")
   [ "$t" = any_file ] && seeds+=("../conformance/fixtures")
   [ "$t" = message_header ] && seeds+=("../conformance/fixtures/v1.0/message")
+  # mime: the MIME corpus seeds the precompute target.
+  [ "$t" = mime_precompute ] && seeds+=("../tests/mime-corpus")
   mkdir -p "corpus/$t"
   out=$(cargo fuzz run "$t" "corpus/$t" "${seeds[@]}" -- -max_total_time="$SECONDS_EACH" 2>&1)
   rc=$?

@@ -128,7 +128,7 @@ impl Sizes {
         let mut body_lines = vec![0u64; n];
         let mut total = vec![0u64; n];
         let count = |r: std::ops::Range<usize>| -> u64 {
-            data[r].iter().filter(|&&b| b == b'\n').count() as u64
+            memchr::memchr_iter(b'\n', &data[r]).count() as u64
         };
         for i in (0..n).rev() {
             let p = &tree.parts[i];

@@ -48,7 +48,7 @@ pub fn line_end(data: &[u8], pos: usize) -> (usize, usize) {
 
 /// Finds `b` in `hay`.
 pub fn memchr(b: u8, hay: &[u8]) -> Option<usize> {
-    hay.iter().position(|&c| c == b)
+    memchr::memchr(b, hay)
 }
 
 /// Classifies the line `data[pos..content_end]` (its line break excluded).
