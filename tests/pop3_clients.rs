@@ -1,8 +1,11 @@
-//! POP3 over real sockets with real clients: Python's poplib, curl and
-//! fetchmail against the server started in-process on 127.0.0.1 over the
-//! in-memory maildrop. Each test compares the fetched bytes with what was
-//! stored. (The clients come from `ci/install-deps.sh`.)
+//! POP3 with real clients against the real binary: mail delivered with
+//! `popstore deliver`, then fetched from `popstore serve` with Python's
+//! poplib, curl and fetchmail over real sockets; each test compares the
+//! fetched bytes with what was delivered. (The clients come from
+//! `ci/install-deps.sh`.)
 
+#[path = "pop3/binary.rs"]
+mod binary;
 #[path = "pop3/harness.rs"]
 mod harness;
 
@@ -11,8 +14,22 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use harness::{deliver_all, need, start};
-use popstore::pop3::Pop3Settings;
+use binary::Served;
+use harness::{messages, need};
+
+/// A served store; `deliver_all` gives a user the three test messages.
+fn start() -> Served {
+    let (dir, store) = Served::store();
+    Served::serve(dir, store)
+}
+
+fn deliver_all(s: &Served, user: &str) -> Vec<Vec<u8>> {
+    let msgs = messages();
+    for m in &msgs {
+        Served::deliver(&s.store, &[user], m);
+    }
+    msgs
+}
 
 fn script() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pop3/poplib_client.py")
@@ -68,7 +85,7 @@ fn caps(v: &serde_json::Value, key: &str) -> Vec<String> {
 
 #[test]
 fn poplib_every_login_method_fetches_exact_bytes() {
-    let server = start(Pop3Settings::default());
+    let server = start();
     for (mode, addr, user) in [
         ("userpass", server.pop3, "ann"),
         ("apop", server.pop3, "bob"),
@@ -78,7 +95,7 @@ fn poplib_every_login_method_fetches_exact_bytes() {
         ("stls", server.pop3, "cy"),
         ("ssl", server.pop3s, "ann"),
     ] {
-        let msgs = deliver_all(&server.store, user);
+        let msgs = deliver_all(&server, user);
         let out = server.dir.path().join(mode);
         let delete = mode != "login";
         let summary = poplib(mode, addr, user, &out, delete);
@@ -101,11 +118,11 @@ fn poplib_every_login_method_fetches_exact_bytes() {
         assert_eq!(top.last().unwrap(), ".leading dot", "{mode}");
         if delete {
             assert!(
-                server.store.uidls(user).is_empty(),
+                server.messages(user) == 0,
                 "{mode}: QUIT committed the deletions"
             );
         } else {
-            assert_eq!(server.store.uidls(user).len(), 3);
+            assert_eq!(server.messages(user), 3);
             // Clean up for the next mode using this user.
             let summary = poplib("userpass", server.pop3, user, &out, true);
             assert!(summary["quit"].as_str().unwrap().contains("maildrop empty"));
@@ -115,8 +132,8 @@ fn poplib_every_login_method_fetches_exact_bytes() {
 
 #[test]
 fn two_sessions_on_one_maildrop_get_in_use() {
-    let server = start(Pop3Settings::default());
-    deliver_all(&server.store, "ann");
+    let server = start();
+    deliver_all(&server, "ann");
     let out = server.dir.path().join("inuse");
     let summary = poplib("inuse", server.pop3, "ann", &out, false);
     assert_eq!(
@@ -127,25 +144,56 @@ fn two_sessions_on_one_maildrop_get_in_use() {
 
 #[test]
 fn dropped_connection_commits_nothing() {
-    let server = start(Pop3Settings::default());
-    let msgs = deliver_all(&server.store, "ann");
-    let before = server.store.uidls("ann");
+    let server = start();
+    let msgs = deliver_all(&server, "ann");
     let out = server.dir.path().join("drop");
     poplib("drop", server.pop3, "ann", &out, false);
-    // The server notices the closed socket and releases the lock; wait until
-    // it has recorded the session end.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while server.store.sessions_recorded("ann") == 0 {
-        assert!(
-            Instant::now() < deadline,
-            "the server never ended the dropped session"
-        );
-        std::thread::yield_now();
-    }
-    assert_eq!(server.store.uidls("ann"), before);
-    let summary = poplib("userpass", server.pop3, "ann", &out, false);
-    assert_eq!(summary["uidl"].as_array().unwrap().len(), 3);
+    // The server ends the dropped session when it sees the close; until
+    // then a new login gets [IN-USE]. Retry until it is released.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let summary = loop {
+        let o = Command::new("python3")
+            .arg(script())
+            .args([
+                "userpass",
+                "127.0.0.1",
+                &server.pop3.port().to_string(),
+                "ann",
+                "ann-pw",
+            ])
+            .arg(&out)
+            .output()
+            .unwrap();
+        if o.status.success() {
+            break serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap();
+        }
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("[IN-USE]"), "{err}");
+        assert!(Instant::now() < deadline, "the dropped session never ended");
+    };
+    assert_eq!(
+        summary["uidl"].as_array().unwrap().len(),
+        3,
+        "DELE without QUIT kept"
+    );
     assert_fetched(&out, &msgs);
+    assert_eq!(server.messages("ann"), 3);
+}
+
+#[test]
+fn three_recipients_of_one_message_each_delete_it() {
+    let server = start();
+    let msg = &messages()[0];
+    Served::deliver(&server.store, &["ann", "bob", "cy"], msg);
+    assert_eq!(server.message_files(), 1, "one file for three recipients");
+    for (i, user) in ["ann", "bob", "cy"].into_iter().enumerate() {
+        let out = server.dir.path().join(format!("shared-{user}"));
+        poplib("userpass", server.pop3, user, &out, true);
+        assert_fetched(&out, std::slice::from_ref(msg));
+        assert_eq!(server.messages(user), 0);
+        let left = if i < 2 { 1 } else { 0 };
+        assert_eq!(server.message_files(), left, "after {user} deleted it");
+    }
 }
 
 fn curl(args: &[&str]) -> Vec<u8> {
@@ -165,8 +213,8 @@ fn curl(args: &[&str]) -> Vec<u8> {
 
 #[test]
 fn curl_fetches_over_pop3_stls_and_pop3s() {
-    let server = start(Pop3Settings::default());
-    let msgs = deliver_all(&server.store, "ann");
+    let server = start();
+    let msgs = deliver_all(&server, "ann");
     let plain = format!("pop3://127.0.0.1:{}", server.pop3.port());
     let implicit = format!("pop3s://127.0.0.1:{}", server.pop3s.port());
     for (i, m) in msgs.iter().enumerate() {
@@ -204,9 +252,9 @@ fn curl_fetches_over_pop3_stls_and_pop3s() {
 #[test]
 fn fetchmail_fetches_into_an_mbox() {
     need("fetchmail");
-    let server = start(Pop3Settings::default());
+    let server = start();
     for (name, addr, ssl) in [("plain", server.pop3, false), ("pop3s", server.pop3s, true)] {
-        let msgs = deliver_all(&server.store, "ann");
+        let msgs = deliver_all(&server, "ann");
         let home = server.dir.path().join(format!("fetchmail-{name}"));
         std::fs::create_dir_all(&home).unwrap();
         let mbox = home.join("mbox");
@@ -259,7 +307,7 @@ fn fetchmail_fetches_into_an_mbox() {
             );
         }
         assert!(
-            server.store.uidls("ann").is_empty(),
+            server.messages("ann") == 0,
             "{name}: fetchmail deleted what it fetched"
         );
     }

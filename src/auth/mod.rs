@@ -8,10 +8,12 @@
 //!
 //! Passwords travel as [`Secret`] and never appear in `Debug` output or logs.
 
+mod argon;
 mod cram;
 pub mod sasl;
 pub mod scram;
 mod secret;
+pub mod stored;
 mod verifiers;
 
 use std::fmt;

@@ -2,7 +2,7 @@
 //! they are made from a password (`popstore user passwd`), and how a
 //! plaintext password is checked against them.
 
-use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+use argon2::{Argon2, PasswordHasher};
 use hmac::{Hmac, Mac};
 use md5::Md5;
 use sha2::{Digest, Sha256};
@@ -160,9 +160,7 @@ impl Verifiers {
     /// False when it does not match or no verifier can check it.
     pub fn verify_plain(&self, password: &[u8]) -> bool {
         if let Some(phc) = &self.argon2id {
-            return Argon2::default()
-                .verify_password(password, phc.as_str())
-                .is_ok();
+            return super::argon::verify(password, phc);
         }
         if let Some(keys) = &self.scram_sha256 {
             let again = ScramKeys::derive(password, &keys.salt, keys.iterations);

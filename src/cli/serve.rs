@@ -27,6 +27,11 @@ pub struct ServeArgs {
 /// The one place that names the store engine: every channel (LMTP,
 /// `deliver`, `validate`) gets it from here.
 pub fn open_delivery(config: &Config) -> anyhow::Result<Arc<dyn Delivery>> {
+    Ok(open_store(config)?)
+}
+
+/// Opens the store engine itself (for the channels and the servers).
+pub fn open_store(config: &Config) -> anyhow::Result<Arc<crate::store::Store>> {
     let store =
         super::init::open_store(&config.store.path).map_err(|f| anyhow::anyhow!(f.message))?;
     if let Some(relay) =
@@ -74,18 +79,27 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> ExitCode {
         eprintln!("popstore: {e:#}");
         return ExitCode::from(2);
     }
-    let delivery = match create_store_if_missing(&config).and_then(|()| open_delivery(&config)) {
+    let store = match create_store_if_missing(&config).and_then(|()| open_store(&config)) {
         Ok(d) => d,
         Err(e) => {
             eprintln!("popstore: {e:#}");
             return ExitCode::from(1);
         }
     };
+    let pop3 = match pop3_service(&config, &store) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("popstore: {e:#}");
+            return ExitCode::from(1);
+        }
+    };
+    let delivery: Arc<dyn Delivery> = store;
     let config = Arc::new(config);
     let built = crate::serve::run_blocking(|| async move {
-        let server = crate::serve::Server::bind(config, delivery).await?;
-        // POP3 joins here: bind `config.listen.pop3` / `pop3s` and
-        // `server.add_service(...)` with the POP3 engineer's run function.
+        let mut server = crate::serve::Server::bind(Arc::clone(&config), delivery).await?;
+        if let Some(service) = pop3 {
+            add_pop3(&mut server, &config, service).await?;
+        }
         Ok(server)
     });
     match built {
@@ -95,4 +109,41 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// The POP3 service over the store, unless both POP3 listeners are off.
+fn pop3_service(
+    config: &Config,
+    store: &Arc<crate::store::Store>,
+) -> anyhow::Result<Option<Arc<crate::pop3::Pop3Service>>> {
+    if config.listen.pop3 == Listen::Off && config.listen.pop3s == Listen::Off {
+        return Ok(None);
+    }
+    let backend = Arc::new(crate::pop3::store_maildrop::StoreBackend::new(Arc::clone(
+        store,
+    )));
+    crate::pop3::listen::service_from_config(config, backend.clone(), backend, None).map(Some)
+}
+
+/// Binds the POP3 and POP3S listeners that are not `off` and adds them to
+/// the server, both served by `service`.
+async fn add_pop3(
+    server: &mut crate::serve::Server,
+    config: &Config,
+    service: Arc<crate::pop3::Pop3Service>,
+) -> anyhow::Result<()> {
+    use crate::pop3::ListenerKind;
+    let plain = crate::pop3::listen::bind("POP3", &config.listen.pop3).await?;
+    let implicit = crate::pop3::listen::bind("POP3S", &config.listen.pop3s).await?;
+    for (listener, kind, name) in [
+        (plain, ListenerKind::Plain, "pop3"),
+        (implicit, ListenerKind::Implicit, "pop3s"),
+    ] {
+        let Some(listener) = listener else { continue };
+        let service = Arc::clone(&service);
+        server.add_service(name, move |stop| {
+            Box::pin(async move { Ok(crate::pop3::run(listener, kind, service, stop).await?) })
+        });
+    }
+    Ok(())
 }

@@ -54,6 +54,36 @@ pub struct Fields {
     /// Read the password from standard input (one line).
     #[arg(long)]
     pub password_stdin: bool,
+    /// Verifiers a new password gets.
+    #[command(flatten)]
+    pub verifiers: VerifierFlags,
+}
+
+/// Which verifiers a new password gets: always argon2id (USER/PASS, PLAIN,
+/// LOGIN); SCRAM-SHA-256 unless `--no-scram`; CRAM-MD5 and APOP only on
+/// request (their verifiers are password-equivalent).
+#[derive(Debug, Args, Clone, Copy, Default)]
+pub struct VerifierFlags {
+    /// Do not keep SCRAM-SHA-256 keys (AUTH SCRAM-SHA-256 then fails).
+    #[arg(long)]
+    pub no_scram: bool,
+    /// Keep a CRAM-MD5 verifier (AUTH CRAM-MD5).
+    #[arg(long)]
+    pub cram_md5: bool,
+    /// Keep an APOP secret (plaintext-equivalent).
+    #[arg(long)]
+    pub apop: bool,
+}
+
+impl VerifierFlags {
+    fn options(self) -> crate::auth::VerifierOptions {
+        crate::auth::VerifierOptions {
+            scram_sha256: !self.no_scram,
+            cram_md5: self.cram_md5,
+            apop: self.apop,
+            ..crate::auth::VerifierOptions::default()
+        }
+    }
 }
 
 fn parse_size(s: &str) -> Result<SizeLimit, String> {
@@ -141,6 +171,9 @@ pub enum UserCmd {
         /// Read the password from standard input (one line).
         #[arg(long)]
         password_stdin: bool,
+        /// Verifiers the password gets.
+        #[command(flatten)]
+        verifiers: VerifierFlags,
     },
 }
 
@@ -173,6 +206,7 @@ fn changes(
             None
         },
         pwd_expired: f.pwd_expired.then_some(true),
+        verifiers: Some(f.verifiers.options()),
     })
 }
 
@@ -337,10 +371,11 @@ fn user(dir: &Path, a: UserArgs) -> Result<(), Failure> {
         UserCmd::Passwd {
             name,
             password_stdin,
+            verifiers,
         } => {
             let pw = new_password(password_stdin, &mut input, true)?
                 .ok_or_else(|| Failure::usage("no password given"))?;
-            store.set_password(&act, &name, &pw)?;
+            store.set_password_with(&act, &name, &pw, Some(verifiers.options()))?;
             println!("password of {} changed", store.name(&name)?);
         }
     }

@@ -16,6 +16,7 @@ pub mod send;
 pub mod server;
 pub mod session;
 pub mod settings;
+pub mod store_maildrop;
 #[cfg(test)]
 mod tests;
 

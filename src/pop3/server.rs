@@ -92,6 +92,12 @@ pub async fn run(
             "POP3S listener without a TLS configuration",
         ));
     }
+    if let Ok(addr) = listener.local_addr() {
+        match kind {
+            ListenerKind::Plain => tracing::info!(listen = %addr, "POP3 listening"),
+            ListenerKind::Implicit => tracing::info!(listen = %addr, "POP3S listening"),
+        }
+    }
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut sessions = JoinSet::new();
     tokio::pin!(shutdown);

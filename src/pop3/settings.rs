@@ -47,10 +47,17 @@ impl Default for Pop3Settings {
             hostname: "localhost".into(),
             allow_plaintext_auth: false,
             apop: true,
-            mechanisms: Mechanism::ALL
-                .iter()
-                .map(|m| m.name().to_string())
-                .collect(),
+            // CRAM-MD5 is opt-in: clients pick the strongest mechanism offered
+            // and do not fall back, and few accounts hold its verifier.
+            mechanisms: [
+                Mechanism::ScramSha256Plus,
+                Mechanism::ScramSha256,
+                Mechanism::Plain,
+                Mechanism::Login,
+            ]
+            .iter()
+            .map(|m| m.name().to_string())
+            .collect(),
             max_line_length: 1024,
             idle_timeout_secs: 600,
             max_bad_commands: 10,

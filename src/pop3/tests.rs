@@ -33,11 +33,18 @@ struct Fixture {
 }
 
 impl Fixture {
+    /// Every mechanism offered (the default leaves CRAM-MD5 out).
     fn new() -> Self {
         Self {
             store: MemoryStore::new(),
             creds: Arc::new(StaticCredentials::new()),
-            settings: Pop3Settings::default(),
+            settings: Pop3Settings {
+                mechanisms: crate::auth::sasl::Mechanism::ALL
+                    .iter()
+                    .map(|m| m.name().to_string())
+                    .collect(),
+                ..Pop3Settings::default()
+            },
         }
     }
 
@@ -179,6 +186,19 @@ fn capa_follows_state_and_tls() {
     assert!(
         !c.contains("SASL") && !c.contains("USER") && !c.contains("STLS"),
         "{c}"
+    );
+}
+
+#[test]
+fn default_mechanisms_leave_cram_md5_out() {
+    let mut f = Fixture::new();
+    f.settings = Pop3Settings::default();
+    let c = send(&mut f.session("127.0.0.1", false), "CAPA");
+    assert!(c.contains("SASL SCRAM-SHA-256 PLAIN LOGIN\r\n"), "{c}");
+    let mut s = f.session("127.0.0.1", false);
+    assert_eq!(
+        send(&mut s, "AUTH CRAM-MD5"),
+        "-ERR [AUTH] unsupported mechanism CRAM-MD5\r\n"
     );
 }
 

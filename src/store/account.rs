@@ -11,7 +11,7 @@ use super::error::{Result, StoreError};
 use super::flags::{FlagChange, Flags};
 use super::groups::{Actor, GroupName};
 use super::name::AccountName;
-use super::password::{Secret, argon2id_check, argon2id_verifier};
+use super::password::{Secret, argon2id_check};
 use super::quota::Quota;
 use super::units::SizeLimit;
 
@@ -149,6 +149,9 @@ pub struct AccountChanges {
     pub private: Option<String>,
     /// New password.
     pub password: Option<Secret>,
+    /// Which verifiers a new password gets besides argon2id (default:
+    /// SCRAM-SHA-256 too). Verifiers of the old password are always dropped.
+    pub verifiers: Option<crate::auth::VerifierOptions>,
     /// Mark the password expired or not.
     pub pwd_expired: Option<bool>,
 }
@@ -296,7 +299,21 @@ impl Store {
             p.private = pr.clone();
         }
         if let Some(pw) = &ch.password {
-            p.password = Some(argon2id_verifier(pw).map_err(StoreError::Invalid)?);
+            let opts = ch.verifiers.clone().unwrap_or_default();
+            let v = crate::auth::Verifiers::from_password(
+                &crate::auth::Secret::new(pw.expose().to_string()),
+                &opts,
+            )
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+            p.password = v.argon2id.clone();
+            let raw = p.raw.get_or_insert_with(Default::default);
+            crate::auth::stored::verifiers_to_profile(&v, &mut raw.verifiers);
+            let mut flags = popstore_formats::profile::AccountFlags(p.flags);
+            flags.set(
+                popstore_formats::profile::AccountFlags::APOP,
+                v.apop.is_some(),
+            );
+            p.flags = flags.0;
             p.last_pwd_change = now();
             p.pwd_expired = false;
         }
@@ -409,8 +426,22 @@ impl Store {
 
     /// Sets an account's password (managers; LOCKPWD does not stop them).
     pub fn set_password(&self, actor: &Actor, raw: &str, pw: &Secret) -> Result<()> {
+        self.set_password_with(actor, raw, pw, None)
+    }
+
+    /// Sets an account's password with the verifiers `options` ask for
+    /// (`None`: argon2id and SCRAM-SHA-256); the old password's verifiers
+    /// are all dropped.
+    pub fn set_password_with(
+        &self,
+        actor: &Actor,
+        raw: &str,
+        pw: &Secret,
+        options: Option<crate::auth::VerifierOptions>,
+    ) -> Result<()> {
         let ch = AccountChanges {
             password: Some(pw.clone()),
+            verifiers: options,
             ..AccountChanges::default()
         };
         self.modify_account(actor, raw, &ch).map(|_| ())

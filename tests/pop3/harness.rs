@@ -33,7 +33,13 @@ impl Drop for Server {
     }
 }
 
-pub fn start(settings: Pop3Settings) -> Server {
+/// Starts the server; every SASL mechanism is offered (the default leaves
+/// CRAM-MD5 out).
+pub fn start(mut settings: Pop3Settings) -> Server {
+    settings.mechanisms = popstore::auth::sasl::Mechanism::ALL
+        .iter()
+        .map(|m| m.name().to_string())
+        .collect();
     let dir = tempfile::tempdir().unwrap();
     let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
     popstore::tls::generate_self_signed(&cert, &key, &["localhost".into()]).unwrap();

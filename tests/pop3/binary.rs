@@ -1,0 +1,177 @@
+//! The real `popstore` binary for the POP3 tests: a fresh store with three
+//! accounts (`ann`, `bob`, `cy`, password `NAME-pw`; `ann` and `bob` also
+//! hold CRAM-MD5 and APOP verifiers), mail delivered with `popstore
+//! deliver`, and `popstore serve` on loopback ports chosen by the system.
+#![allow(dead_code)] // each test file uses part of it
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+
+const BIN: &str = env!("CARGO_BIN_EXE_popstore");
+
+/// Runs `popstore --store STORE ARGS` with `stdin`.
+pub fn popstore(store: &Path, args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(BIN)
+        .arg("--store")
+        .arg(store)
+        .args(args)
+        .env_remove("POPSTORE_CONFIG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// Like [`popstore`], asserting success; returns stdout.
+pub fn ok(store: &Path, args: &[&str], stdin: &[u8]) -> String {
+    let out = popstore(store, args, stdin);
+    assert!(
+        out.status.success(),
+        "popstore {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A store and `popstore serve` on it.
+pub struct Served {
+    pub dir: tempfile::TempDir,
+    pub store: PathBuf,
+    pub pop3: SocketAddr,
+    pub pop3s: SocketAddr,
+    child: Child,
+    log: Arc<Mutex<String>>,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn listening(line: &str, what: &str) -> Option<SocketAddr> {
+    if !line.contains(&format!("{what} listening")) {
+        return None;
+    }
+    line.split_whitespace()
+        .find_map(|w| w.strip_prefix("listen="))
+        .and_then(|a| a.parse().ok())
+}
+
+impl Served {
+    /// A new store with the three accounts, not yet serving.
+    pub fn store() -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = dir.path().join("store");
+        ok(&store, &["init"], b"");
+        for (user, extra) in [("ann", true), ("bob", true), ("cy", false)] {
+            let mut args = vec!["user", "add", user, "--password-stdin"];
+            if extra {
+                args.extend(["--cram-md5", "--apop"]);
+            }
+            ok(&store, &args, format!("{user}-pw\n").as_bytes());
+        }
+        (dir, store)
+    }
+
+    /// Delivers `message` to `users` with `popstore deliver`.
+    pub fn deliver(store: &Path, users: &[&str], message: &[u8]) {
+        let mut args = vec!["deliver"];
+        for u in users {
+            args.extend(["--to", u]);
+        }
+        ok(store, &args, message);
+    }
+
+    /// Starts `popstore serve` (POP3 and POP3S on free ports, every SASL
+    /// mechanism offered) and waits until both listen.
+    pub fn serve(dir: tempfile::TempDir, store: PathBuf) -> Served {
+        let config = dir.path().join("popstore.toml");
+        std::fs::write(
+            &config,
+            "[listen]\nlmtp = \"off\"\npop3 = \"127.0.0.1:0\"\npop3s = \"127.0.0.1:0\"\n\
+             imap = \"off\"\nimaps = \"off\"\npoppassd = \"off\"\nweb = \"off\"\n\
+             [pop3]\nhostname = \"pop.test\"\n\
+             mechanisms = [\"SCRAM-SHA-256-PLUS\", \"SCRAM-SHA-256\", \"CRAM-MD5\", \"PLAIN\", \"LOGIN\"]\n",
+        )
+        .unwrap();
+        let mut child = Command::new(BIN)
+            .arg("--store")
+            .arg(&store)
+            .arg("--config")
+            .arg(&config)
+            .arg("serve")
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let log = Arc::new(Mutex::new(String::new()));
+        let (mut pop3, mut pop3s) = (None, None);
+        while pop3.is_none() || pop3s.is_none() {
+            let line = lines
+                .next()
+                .unwrap_or_else(|| panic!("serve exited: {}", log.lock().unwrap()))
+                .unwrap();
+            log.lock().unwrap().push_str(&(line.clone() + "\n"));
+            pop3 = pop3.or(listening(&line, "POP3"));
+            pop3s = pop3s.or(listening(&line, "POP3S"));
+        }
+        let l = log.clone();
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                l.lock().unwrap().push_str(&(line + "\n"));
+            }
+        });
+        Served {
+            dir,
+            store,
+            pop3: pop3.unwrap(),
+            pop3s: pop3s.unwrap(),
+            child,
+            log,
+        }
+    }
+
+    /// The number of messages in `user`'s maildrop (`user show --json`).
+    pub fn messages(&self, user: &str) -> i64 {
+        let json = ok(&self.store, &["user", "show", user, "--json"], b"");
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        v["messages"].as_i64().unwrap()
+    }
+
+    /// The message files in the store.
+    pub fn message_files(&self) -> usize {
+        fn walk(p: &Path, n: &mut usize) {
+            for e in std::fs::read_dir(p).unwrap().map_while(Result::ok) {
+                let path = e.path();
+                if path.is_dir() {
+                    walk(&path, n);
+                } else if path
+                    .file_name()
+                    .and_then(|f| f.to_str())
+                    .is_some_and(|f| f.to_ascii_uppercase().contains(".MSG"))
+                {
+                    *n += 1;
+                }
+            }
+        }
+        let mut n = 0;
+        walk(&self.store, &mut n);
+        n
+    }
+
+    /// The server's log so far.
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+}
