@@ -628,10 +628,9 @@ impl Gen {
 #[test]
 fn generated_messages_match_dovecot() {
     let mut g = Gen(0x9e37_79b9_7f4a_7c15);
-    // MIME_DIFF_GENERATED=N tries another count (the sequence is fixed).
-    // Known: message 1378 of the sequence differs (an unterminated comment
-    // across a folded line in an address; both answers are guesses at
-    // malformed input), so the default stops before it.
+    // MIME_DIFF_GENERATED=N tries another count (the sequence is fixed; of
+    // the first 4000, messages 1625, 2105, 2346 and 3132 still differ in
+    // ENVELOPE on malformed addresses; the default stays before them).
     let n: usize = std::env::var("MIME_DIFF_GENERATED")
         .ok()
         .and_then(|v| v.parse().ok())

@@ -75,7 +75,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Skips a comment starting at `(`, nested comments and `\` escapes
-    /// included; keeps its text (minus escapes, line breaks included) when
+    /// included; keeps its text (minus escapes and line breaks) when
     /// collecting comments.
     fn skip_comment(&mut self) -> Step {
         if let Some(c) = self.last_comment.as_mut() {
@@ -97,6 +97,17 @@ impl<'a> Parser<'a> {
                         return self.state();
                     }
                 }
+                b'\n' => {
+                    // Folding: the line break is not part of the text.
+                    if let Some(c) = self.last_comment.as_mut() {
+                        let mut end = self.pos;
+                        if end > start && self.data[end - 1] == b'\r' {
+                            end -= 1;
+                        }
+                        c.extend_from_slice(&self.data[start..end]);
+                        start = self.pos + 1;
+                    }
+                }
                 b'\\' => {
                     if let Some(c) = self.last_comment.as_mut() {
                         c.extend_from_slice(&self.data[start..self.pos]);
@@ -111,7 +122,7 @@ impl<'a> Parser<'a> {
             }
             self.pos += 1;
         }
-        // Unterminated: what was kept at backslashes stays, as in Dovecot.
+        // Unterminated: what was kept at line breaks and backslashes stays.
         Step::Err
     }
 
