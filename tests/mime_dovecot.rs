@@ -58,6 +58,13 @@ const EXCEPTIONS: &[(&str, &str, &str)] = &[
          soft line break at the end of the part; we answer the decoded length",
     ),
     (
+        "gen-3132",
+        "ENVELOPE",
+        "`b.c.(c)b.c` is an RFC 5322 obs-local-part (CFWS may follow a dot): mailbox \
+         b.c.b.c with the comment as name; Dovecot reads a display name `b.c. b.c` \
+         with MISSING_MAILBOX (only with MIME_DIFF_GENERATED above 3132)",
+    ),
+    (
         "999-generated-20mib",
         "BINARY.SIZE[2]",
         "in this run Dovecot answers BINARY.SIZE[2] 9794804 while its own BINARY[2] \
@@ -628,9 +635,10 @@ impl Gen {
 #[test]
 fn generated_messages_match_dovecot() {
     let mut g = Gen(0x9e37_79b9_7f4a_7c15);
-    // MIME_DIFF_GENERATED=N tries another count (the sequence is fixed; of
-    // the first 4000, messages 1625, 2105, 2346 and 3132 still differ in
-    // ENVELOPE on malformed addresses; the default stays before them).
+    // MIME_DIFF_GENERATED=N tries another count (the sequence is fixed). Of
+    // the first 4000, 3132 is a documented exception and 1625 and 2957 still
+    // differ in ENVELOPE on malformed addresses (a lone `.` before a folded
+    // line; see the mime report); the default stays before them.
     let n: usize = std::env::var("MIME_DIFF_GENERATED")
         .ok()
         .and_then(|v| v.parse().ok())

@@ -3,7 +3,7 @@
 //! recovery from broken input (`MISSING_MAILBOX`, `MISSING_DOMAIN`,
 //! `SYNTAX_ERROR`, `INVALID_ROUTE` placeholders).
 
-use super::rfc822::{Parser, Step};
+use super::rfc822::{Parser, Step, is_atext};
 
 /// One address as the IMAP ENVELOPE shows it. A group start has `mailbox`
 /// = group name and no domain; a group end has every field absent.
@@ -76,10 +76,12 @@ impl Ctx<'_> {
             }
             if dots == 1 && had_atom {
                 // `word . word` (RFC 5322 obs-local-part): white space and
-                // comments may follow the dot. (Dovecot does not allow it.)
-                match self.p.skip_lwsp() {
-                    Step::More => {}
-                    other => return other,
+                // comments may follow the dot when a word comes next.
+                // (Dovecot does not allow it.)
+                let (pos, comment) = (self.p.pos, self.p.last_comment.clone());
+                if self.p.skip_lwsp() != Step::More || !self.p.peek().is_some_and(is_atext) {
+                    self.p.pos = pos;
+                    self.p.last_comment = comment;
                 }
             }
             if self.p.at(b'@') {

@@ -145,13 +145,9 @@ impl<'a> Parser<'a> {
     /// `quoted-string`, starting at `"`: appends the content with escapes
     /// and folding line breaks removed, then skips white space.
     pub fn quoted_string(&mut self, out: &mut Vec<u8>) -> Step {
-        // Unterminated: nothing of it is kept.
-        let keep = out.len();
-        let (closed, r) = self.quoted_string_inner(out);
-        if !closed {
-            out.truncate(keep);
-        }
-        r
+        // Unterminated: what was read up to its last line break or
+        // backslash stays, as in Dovecot.
+        self.quoted_string_inner(out).1
     }
 
     fn quoted_string_inner(&mut self, out: &mut Vec<u8>) -> (bool, Step) {
