@@ -31,6 +31,8 @@ pub struct Config {
     pub tls: TlsConfig,
     /// `[lmtp]`
     pub lmtp: LmtpConfig,
+    /// `[pop3]`
+    pub pop3: crate::pop3::Pop3Settings,
     /// `[relay]`
     pub relay: RelayConfig,
     /// `[log]`

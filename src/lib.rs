@@ -1,15 +1,18 @@
 //! popstore: a mail-store appliance. The store engine, the protocol servers
 //! (POP3, IMAP4, LMTP), authentication, and the command line.
 
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod delivery;
 pub mod host;
 pub mod lmtp;
 pub mod mime;
+pub mod pop3;
 pub mod relay;
 pub mod serve;
 pub mod sieve;
 pub mod store;
+pub mod tls;
 pub mod transfer;
 pub mod verify;

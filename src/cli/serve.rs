@@ -81,7 +81,14 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match crate::serve::run_blocking(Arc::new(config), delivery) {
+    let config = Arc::new(config);
+    let built = crate::serve::run_blocking(|| async move {
+        let server = crate::serve::Server::bind(config, delivery).await?;
+        // POP3 joins here: bind `config.listen.pop3` / `pop3s` and
+        // `server.add_service(...)` with the POP3 engineer's run function.
+        Ok(server)
+    });
+    match built {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("popstore: {e:#}");

@@ -1,0 +1,386 @@
+//! The tokio glue around [`Session`]: accept connections, read lines, write
+//! responses (messages through [`write_message`]), TLS (implicit or STLS),
+//! timeouts and per-address limits. The protocol itself is in `session`.
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use tokio_rustls::TlsAcceptor;
+
+use super::limits::ClientLimits;
+use super::maildrop::MaildropStore;
+use super::send::write_message;
+use super::session::{After, ConnectionParams, Event, Response, Session};
+use super::settings::Pop3Settings;
+use crate::auth::Authenticator;
+
+/// How long a TLS handshake may take.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The kind of listener.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListenerKind {
+    /// POP3 in the clear, with STLS when TLS is configured (port 110).
+    Plain,
+    /// POP3 over implicit TLS (POP3S, port 995).
+    Implicit,
+}
+
+/// Everything a POP3 listener serves with; shared by the POP3 and POP3S
+/// listeners (so per-address limits count both).
+pub struct Pop3Service {
+    settings: Arc<Pop3Settings>,
+    store: Arc<dyn MaildropStore>,
+    auth: Authenticator,
+    tls: Option<TlsAcceptor>,
+    limits: Arc<ClientLimits>,
+}
+
+impl std::fmt::Debug for Pop3Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pop3Service")
+            .field("settings", &self.settings)
+            .field("tls", &self.tls.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Pop3Service {
+    /// A service over a store and an authenticator; `tls` enables POP3S and
+    /// STLS.
+    pub fn new(
+        settings: Pop3Settings,
+        store: Arc<dyn MaildropStore>,
+        auth: Authenticator,
+        tls: Option<Arc<rustls::ServerConfig>>,
+    ) -> Arc<Self> {
+        let limits = ClientLimits::new(
+            settings.max_sessions_per_client,
+            Duration::from_millis(settings.auth_failure_delay_ms),
+            Duration::from_millis(settings.auth_failure_max_delay_ms),
+        );
+        Arc::new(Self {
+            settings: Arc::new(settings),
+            store,
+            auth,
+            tls: tls.map(TlsAcceptor::from),
+            limits,
+        })
+    }
+}
+
+/// Serves POP3 on `listener` until `shutdown` completes; then tells every
+/// session (`-ERR [SYS/TEMP] server shutting down`, nothing committed) and
+/// waits for them to end.
+pub async fn run(
+    listener: TcpListener,
+    kind: ListenerKind,
+    service: Arc<Pop3Service>,
+    shutdown: impl Future<Output = ()> + Send,
+) -> io::Result<()> {
+    if kind == ListenerKind::Implicit && service.tls.is_none() {
+        return Err(io::Error::other(
+            "POP3S listener without a TLS configuration",
+        ));
+    }
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut sessions = JoinSet::new();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            () = &mut shutdown => break,
+            Some(_) = sessions.join_next(), if !sessions.is_empty() => {}
+            accepted = listener.accept() => match accepted {
+                Ok((tcp, peer)) => {
+                    let service = Arc::clone(&service);
+                    let stop = stop_rx.clone();
+                    sessions.spawn(async move {
+                        if let Err(e) = connection(tcp, peer, kind, service, stop).await {
+                            tracing::debug!(%peer, "pop3 connection ended: {e}");
+                        }
+                    });
+                }
+                Err(e) => {
+                    // Out of descriptors and the like: back off a moment
+                    // instead of spinning.
+                    tracing::warn!("pop3 accept: {e}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            },
+        }
+    }
+    let _ = stop_tx.send(true);
+    while sessions.join_next().await.is_some() {}
+    Ok(())
+}
+
+/// A connection in the clear or through TLS.
+enum Stream {
+    Plain(TcpStream),
+    Tls(Box<tokio_rustls::server::TlsStream<TcpStream>>),
+    Gone,
+}
+
+fn gone() -> io::Error {
+    io::Error::new(io::ErrorKind::NotConnected, "connection closed")
+}
+
+impl AsyncRead for Stream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+            Stream::Gone => Poll::Ready(Err(gone())),
+        }
+    }
+}
+
+impl AsyncWrite for Stream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+            Stream::Gone => Poll::Ready(Err(gone())),
+        }
+    }
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_write_vectored(cx, bufs),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_write_vectored(cx, bufs),
+            Stream::Gone => Poll::Ready(Err(gone())),
+        }
+    }
+    fn is_write_vectored(&self) -> bool {
+        true
+    }
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_flush(cx),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+            Stream::Gone => Poll::Ready(Ok(())),
+        }
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+            Stream::Gone => Poll::Ready(Ok(())),
+        }
+    }
+}
+
+/// The `tls-exporter` channel binding (RFC 9266), for TLS 1.3 only.
+fn exporter(tls: &tokio_rustls::server::TlsStream<TcpStream>) -> Option<Vec<u8>> {
+    let conn = tls.get_ref().1;
+    if conn.protocol_version() != Some(rustls::ProtocolVersion::TLSv1_3) {
+        return None;
+    }
+    conn.export_keying_material(vec![0u8; 32], b"EXPORTER-Channel-Binding", None)
+        .ok()
+}
+
+async fn handshake(
+    acceptor: &TlsAcceptor,
+    tcp: TcpStream,
+) -> io::Result<tokio_rustls::server::TlsStream<TcpStream>> {
+    tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp))
+        .await
+        .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "TLS handshake timed out"))?
+}
+
+/// Lines from the client, with the length limit applied.
+struct Lines {
+    buf: Vec<u8>,
+    /// Skipping the rest of an over-long line.
+    discarding: bool,
+}
+
+enum Line {
+    Complete(Vec<u8>),
+    TooLong,
+}
+
+impl Lines {
+    fn take(&mut self, max: usize) -> Option<Line> {
+        loop {
+            match memchr::memchr(b'\n', &self.buf) {
+                Some(nl) => {
+                    let mut line: Vec<u8> = self.buf.drain(..=nl).collect();
+                    if self.discarding {
+                        self.discarding = false;
+                        return Some(Line::TooLong);
+                    }
+                    if line.len() > max {
+                        return Some(Line::TooLong);
+                    }
+                    line.pop();
+                    if line.last() == Some(&b'\r') {
+                        line.pop();
+                    }
+                    return Some(Line::Complete(line));
+                }
+                None if self.buf.len() > max => {
+                    self.discarding = true;
+                    self.buf.clear();
+                    continue;
+                }
+                None => return None,
+            }
+        }
+    }
+}
+
+async fn connection(
+    tcp: TcpStream,
+    peer: SocketAddr,
+    kind: ListenerKind,
+    service: Arc<Pop3Service>,
+    mut stop: watch::Receiver<bool>,
+) -> io::Result<()> {
+    let _ = tcp.set_nodelay(true);
+    let mut stream = match (kind, &service.tls) {
+        (ListenerKind::Implicit, Some(acceptor)) => {
+            Stream::Tls(Box::new(handshake(acceptor, tcp).await?))
+        }
+        _ => Stream::Plain(tcp),
+    };
+    let Some(_slot) = service.limits.try_session(peer.ip()) else {
+        stream
+            .write_all(b"-ERR [SYS/TEMP] too many sessions from your address\r\n")
+            .await?;
+        return stream.shutdown().await;
+    };
+    let settings = &service.settings;
+    let mut session = Session::new(
+        Arc::clone(settings),
+        Arc::clone(&service.store),
+        service.auth.clone(),
+        ConnectionParams {
+            peer: Some(peer.ip()),
+            tls: matches!(stream, Stream::Tls(_)),
+            tls_available: service.tls.is_some(),
+            apop_timestamp: settings
+                .apop
+                .then(|| Session::new_timestamp(&settings.hostname)),
+        },
+    );
+    if let Stream::Tls(t) = &stream {
+        session.tls_started(exporter(t));
+    }
+    let mut out: Vec<u8> = session.greeting().text;
+    let mut lines = Lines {
+        buf: Vec::new(),
+        discarding: false,
+    };
+    let max = settings.max_line_length;
+    loop {
+        while let Some(line) = lines.take(max) {
+            let resp: Response = match line {
+                Line::TooLong => session.line_too_long(),
+                Line::Complete(l) if session.may_block(&l) => {
+                    let (s, r) = tokio::task::spawn_blocking(move || {
+                        let mut s = session;
+                        let r = s.input(&l);
+                        (s, r)
+                    })
+                    .await
+                    .map_err(io::Error::other)?;
+                    session = s;
+                    r
+                }
+                Line::Complete(l) => session.input(&l),
+            };
+            match resp.event {
+                Some(Event::AuthFailed) => {
+                    tracing::info!(%peer, "pop3 authentication failed");
+                    let delay = service.limits.auth_failed(peer.ip());
+                    if !delay.is_zero() {
+                        tokio::time::sleep(delay).await;
+                    }
+                }
+                Some(Event::LoggedIn) => {
+                    tracing::info!(%peer, user = session.user().unwrap_or(""), "pop3 login");
+                    service.limits.auth_succeeded(peer.ip());
+                }
+                None => {}
+            }
+            out.extend_from_slice(&resp.text);
+            if let Some(body) = resp.body {
+                write_message(&mut stream, &out, body.data.as_ref(), body.end).await?;
+                out.clear();
+            }
+            match resp.after {
+                After::Continue => {}
+                After::Close => {
+                    stream.write_all(&out).await?;
+                    return stream.shutdown().await;
+                }
+                After::StartTls => {
+                    stream.write_all(&out).await?;
+                    stream.flush().await?;
+                    out.clear();
+                    // Bytes pipelined after STLS were sent in the clear and
+                    // could have been injected: discard them.
+                    lines.buf.clear();
+                    lines.discarding = false;
+                    let (Stream::Plain(tcp), Some(acceptor)) =
+                        (std::mem::replace(&mut stream, Stream::Gone), &service.tls)
+                    else {
+                        return Err(io::Error::other(
+                            "STLS on a connection that cannot start TLS",
+                        ));
+                    };
+                    let tls = handshake(acceptor, tcp).await?;
+                    session.tls_started(exporter(&tls));
+                    stream = Stream::Tls(Box::new(tls));
+                }
+            }
+        }
+        if !out.is_empty() {
+            stream.write_all(&out).await?;
+            stream.flush().await?;
+            out.clear();
+        }
+        out.shrink_to(1024);
+        lines.buf.shrink_to(1024);
+        lines.buf.reserve(512);
+        tokio::select! {
+            read = tokio::time::timeout(settings.idle_timeout(), stream.read_buf(&mut lines.buf)) => match read {
+                Err(_) => {
+                    let r = session.idle_timeout();
+                    let _ = stream.write_all(&r.text).await;
+                    return stream.shutdown().await;
+                }
+                Ok(Ok(0)) => return Ok(()),
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => return Err(e),
+            },
+            _ = stop.changed() => {
+                let r = session.shutdown();
+                let _ = stream.write_all(&r.text).await;
+                return stream.shutdown().await;
+            }
+        }
+    }
+}
