@@ -134,13 +134,25 @@ pub enum UserCmd {
         #[arg(long, value_enum, default_value = "k")]
         units: Units,
     },
-    /// Set an account's password (argon2id verifier).
+    /// Set an account's password: an argon2id verifier, SCRAM-SHA-256 keys
+    /// (unless --no-scram), and on request the CRAM-MD5 context and the
+    /// APOP secret (both password-equivalent: enable them only for
+    /// accounts whose clients need them).
     Passwd {
         /// The account name.
         name: String,
         /// Read the password from standard input (one line).
         #[arg(long)]
         password_stdin: bool,
+        /// Do not keep SCRAM-SHA-256 keys.
+        #[arg(long)]
+        no_scram: bool,
+        /// Keep a CRAM-MD5 context (AUTH CRAM-MD5).
+        #[arg(long)]
+        cram_md5: bool,
+        /// Keep an APOP secret (the APOP command).
+        #[arg(long)]
+        apop: bool,
     },
 }
 
@@ -337,10 +349,19 @@ fn user(dir: &Path, a: UserArgs) -> Result<(), Failure> {
         UserCmd::Passwd {
             name,
             password_stdin,
+            no_scram,
+            cram_md5,
+            apop,
         } => {
             let pw = new_password(password_stdin, &mut input, true)?
                 .ok_or_else(|| Failure::usage("no password given"))?;
-            store.set_password(&act, &name, &pw)?;
+            let options = crate::auth::VerifierOptions {
+                scram_sha256: !no_scram,
+                cram_md5,
+                apop,
+                ..Default::default()
+            };
+            store.set_password_with(&act, &name, &pw, &options)?;
             println!("password of {} changed", store.name(&name)?);
         }
     }

@@ -416,6 +416,56 @@ impl Store {
         self.modify_account(actor, raw, &ch).map(|_| ())
     }
 
+    /// Sets an account's password with the verifiers `options` enables
+    /// (argon2id always; SCRAM-SHA-256, CRAM-MD5 and APOP on request, made
+    /// by the auth module). Verifiers not enabled are removed, so a
+    /// mechanism an admin did not enable fails for the account.
+    pub fn set_password_with(
+        &self,
+        actor: &Actor,
+        raw: &str,
+        pw: &Secret,
+        options: &crate::auth::VerifierOptions,
+    ) -> Result<()> {
+        use popstore_formats::profile::{CramMd5, ScramSha256};
+        use popstore_formats::types::{HexBytes, Secret as FSecret};
+        let v = crate::auth::Verifiers::from_password(
+            &crate::auth::Secret::new(pw.expose().to_string()),
+            options,
+        )
+        .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let name = self.name(raw)?;
+        self.existing(&name)?;
+        let _l = self.lock(&self.paths.account_lock(&name), LockMode::Exclusive)?;
+        let mut p = self.existing(&name)?;
+        self.check_reach(actor, &p)?;
+        p.password = v.argon2id.clone();
+        p.last_pwd_change = now();
+        p.pwd_expired = false;
+        let raw_profile = p.raw.get_or_insert_with(Default::default);
+        raw_profile.verifiers.scram_sha_256 = v.scram_sha256.as_ref().map(|k| ScramSha256 {
+            iterations: k.iterations,
+            salt: HexBytes(k.salt.clone()),
+            stored_key: FSecret(k.stored_key),
+            server_key: FSecret(k.server_key),
+        });
+        raw_profile.verifiers.cram_md5 = v.cram_md5.as_ref().map(|c| CramMd5 {
+            inner: FSecret(*c.inner.expose()),
+            outer: FSecret(*c.outer.expose()),
+        });
+        raw_profile.verifiers.apop = v
+            .apop
+            .as_ref()
+            .map(|a| FSecret(a.expose().as_bytes().to_vec()));
+        let mut flags = Flags(p.flags);
+        flags.set(
+            Flags(popstore_formats::profile::AccountFlags::APOP.0),
+            v.apop.is_some(),
+        );
+        p.flags = flags.0;
+        self.write_profile(&p)
+    }
+
     /// A user changing their own password: refused for LOCKPWD and
     /// PWD_ELSEWHERE accounts and when the old password is wrong.
     pub fn change_own_password(&self, raw: &str, old: &Secret, new: &Secret) -> Result<()> {
