@@ -328,4 +328,12 @@ fn passwd_makes_the_verifiers_asked_for() {
             .contains(&serde_json::json!("apop")),
         "{v}"
     );
+    // A new password replaces every verifier: none of the old one survives.
+    ok(&st, &["user", "modify", "ann", "--password-stdin"], "pw3\n");
+    let v = inspect(&st);
+    let ver = &v["verifiers"];
+    assert!(ver["cram_md5"].is_null() && ver["apop"].is_null(), "{v}");
+    assert!(ver["scram_sha_256"].is_object(), "{v}");
+    let flags = v["identity"]["flags"].as_array().unwrap();
+    assert!(!flags.contains(&serde_json::json!("apop")), "{v}");
 }

@@ -11,7 +11,7 @@ use super::error::{Result, StoreError};
 use super::flags::{FlagChange, Flags};
 use super::groups::{Actor, GroupName};
 use super::name::AccountName;
-use super::password::{Secret, argon2id_check, argon2id_verifier};
+use super::password::{Secret, argon2id_check};
 use super::quota::Quota;
 use super::units::SizeLimit;
 
@@ -296,9 +296,7 @@ impl Store {
             p.private = pr.clone();
         }
         if let Some(pw) = &ch.password {
-            p.password = Some(argon2id_verifier(pw).map_err(StoreError::Invalid)?);
-            p.last_pwd_change = now();
-            p.pwd_expired = false;
+            set_verifiers(p, pw, &crate::auth::VerifierOptions::default())?;
         }
         if let Some(x) = ch.pwd_expired {
             p.pwd_expired = x;
@@ -427,42 +425,12 @@ impl Store {
         pw: &Secret,
         options: &crate::auth::VerifierOptions,
     ) -> Result<()> {
-        use popstore_formats::profile::{CramMd5, ScramSha256};
-        use popstore_formats::types::{HexBytes, Secret as FSecret};
-        let v = crate::auth::Verifiers::from_password(
-            &crate::auth::Secret::new(pw.expose().to_string()),
-            options,
-        )
-        .map_err(|e| StoreError::Invalid(e.to_string()))?;
         let name = self.name(raw)?;
         self.existing(&name)?;
         let _l = self.lock(&self.paths.account_lock(&name), LockMode::Exclusive)?;
         let mut p = self.existing(&name)?;
         self.check_reach(actor, &p)?;
-        p.password = v.argon2id.clone();
-        p.last_pwd_change = now();
-        p.pwd_expired = false;
-        let raw_profile = p.raw.get_or_insert_with(Default::default);
-        raw_profile.verifiers.scram_sha_256 = v.scram_sha256.as_ref().map(|k| ScramSha256 {
-            iterations: k.iterations,
-            salt: HexBytes(k.salt.clone()),
-            stored_key: FSecret(k.stored_key),
-            server_key: FSecret(k.server_key),
-        });
-        raw_profile.verifiers.cram_md5 = v.cram_md5.as_ref().map(|c| CramMd5 {
-            inner: FSecret(*c.inner.expose()),
-            outer: FSecret(*c.outer.expose()),
-        });
-        raw_profile.verifiers.apop = v
-            .apop
-            .as_ref()
-            .map(|a| FSecret(a.expose().as_bytes().to_vec()));
-        let mut flags = Flags(p.flags);
-        flags.set(
-            Flags(popstore_formats::profile::AccountFlags::APOP.0),
-            v.apop.is_some(),
-        );
-        p.flags = flags.0;
+        set_verifiers(&mut p, pw, options)?;
         self.write_profile(&p)
     }
 
@@ -604,6 +572,48 @@ impl Store {
         p.last_disconnect = disconnected;
         self.write_profile(&p)
     }
+}
+
+/// Replaces every verifier of a profile with those made from `pw`
+/// (argon2id always; the others as `options` says; the auth module makes
+/// them), so no verifier of an old password survives.
+fn set_verifiers(
+    p: &mut Profile,
+    pw: &Secret,
+    options: &crate::auth::VerifierOptions,
+) -> Result<()> {
+    use popstore_formats::profile::{CramMd5, ScramSha256};
+    use popstore_formats::types::{HexBytes, Secret as FSecret};
+    let v = crate::auth::Verifiers::from_password(
+        &crate::auth::Secret::new(pw.expose().to_string()),
+        options,
+    )
+    .map_err(|e| StoreError::Invalid(e.to_string()))?;
+    p.password = v.argon2id.clone();
+    p.last_pwd_change = now();
+    p.pwd_expired = false;
+    let raw_profile = p.raw.get_or_insert_with(Default::default);
+    raw_profile.verifiers.scram_sha_256 = v.scram_sha256.as_ref().map(|k| ScramSha256 {
+        iterations: k.iterations,
+        salt: HexBytes(k.salt.clone()),
+        stored_key: FSecret(k.stored_key),
+        server_key: FSecret(k.server_key),
+    });
+    raw_profile.verifiers.cram_md5 = v.cram_md5.as_ref().map(|c| CramMd5 {
+        inner: FSecret(*c.inner.expose()),
+        outer: FSecret(*c.outer.expose()),
+    });
+    raw_profile.verifiers.apop = v
+        .apop
+        .as_ref()
+        .map(|a| FSecret(a.expose().as_bytes().to_vec()));
+    let mut flags = Flags(p.flags);
+    flags.set(
+        Flags(popstore_formats::profile::AccountFlags::APOP.0),
+        v.apop.is_some(),
+    );
+    p.flags = flags.0;
+    Ok(())
 }
 
 fn layout_users() -> DirPath {
