@@ -238,12 +238,31 @@ fn print_human(i: &AccountInfo, u: Units) {
     }
 }
 
-/// Runs a `popstore user` command on the store in `dir`.
-pub fn run(dir: &Path, a: UserArgs) -> ExitCode {
-    finish(user(dir, a))
+/// Runs a `popstore user` command on the store in `dir` (`config`: the
+/// `--config` file, for the `[relay]` that `delete --return` sends through).
+pub fn run(dir: &Path, config: Option<&Path>, a: UserArgs) -> ExitCode {
+    finish(user(dir, config, a))
 }
 
-fn user(dir: &Path, a: UserArgs) -> Result<(), Failure> {
+/// Sets the store's relay from the configuration's `[relay]`, when it has one.
+fn use_relay(
+    store: &crate::store::Store,
+    dir: &Path,
+    config: Option<&Path>,
+) -> Result<(), Failure> {
+    let overrides = crate::config::Overrides {
+        store: Some(dir.to_path_buf()),
+        ..Default::default()
+    };
+    let c = crate::config::Config::load(config, &overrides)
+        .map_err(|e| Failure::usage(e.to_string()))?;
+    if let Some(relay) = crate::relay::Relay::from_config(&c.relay).map_err(Failure::usage)? {
+        store.set_relay(std::sync::Arc::new(relay));
+    }
+    Ok(())
+}
+
+fn user(dir: &Path, config: Option<&Path>, a: UserArgs) -> Result<(), Failure> {
     let store = open_store(dir)?;
     let mut input = Stdin::default();
     let act = actor(&store, a.as_name.as_deref(), &mut input)?;
@@ -288,6 +307,9 @@ fn user(dir: &Path, a: UserArgs) -> Result<(), Failure> {
                 return Err(Failure::refused(format!(
                     "no account you manage matches {pattern}"
                 )));
+            }
+            if return_unread {
+                use_relay(&store, dir, config)?;
             }
             let mode = DeleteMode {
                 messages_only,
