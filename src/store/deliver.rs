@@ -320,6 +320,14 @@ impl Delivery for Store {
                 && let Some(first) = refusals.first()
             {
                 results[i] = Err((*first).clone());
+            } else if !refusals.is_empty() {
+                tracing::info!(
+                    recipient = %recipients[i].address,
+                    "sieve: {} of {} accounts refused ({}); delivered to the others",
+                    refusals.len(),
+                    r.local.len(),
+                    refusals[0]
+                );
             }
         }
         let fallback = self.send_filtered(&filtered, &stored, |f| {

@@ -161,3 +161,26 @@ impl Store {
         fallback
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn copy(flags: &[&str]) -> Copy {
+        Copy {
+            folder: Folder::Inbox,
+            flags: flags.iter().map(|f| f.to_string()).collect(),
+            create: false,
+        }
+    }
+
+    #[test]
+    fn only_seen_and_deleted_have_a_place() {
+        let f = entry_flags(&[copy(&["\\SEEN", "$Junk"]), copy(&["\\Flagged"])]);
+        assert!(f.contains(EntryFlags::SEEN));
+        assert!(!f.contains(EntryFlags::DELETED));
+        let f = entry_flags(&[copy(&["\\Deleted"])]);
+        assert!(f.contains(EntryFlags::DELETED) && !f.contains(EntryFlags::SEEN));
+        assert_eq!(entry_flags(&[copy(&[])]), EntryFlags::default());
+    }
+}
