@@ -121,7 +121,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Validate(ref a) => deliver::run_validate(&cli, a),
         Command::Sieve(a) => sieve::run(&cli.store, a),
         Command::Init(a) => init::run(&cli.store, a),
-        Command::User(a) => user::run(&cli.store, a),
+        Command::User(a) => user::run(&cli.store, cli.config.as_deref(), a),
         Command::Group(a) => group::run(&cli.store, a),
         Command::Forward(a) => forward::run(&cli.store, a),
         Command::Inspect(a) => inspect::run(&cli.store, a),
