@@ -27,6 +27,7 @@ mod deliver;
 pub mod disk;
 mod engine;
 mod error;
+mod filter;
 pub mod flags;
 pub mod forward;
 pub mod groups;
