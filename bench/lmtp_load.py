@@ -42,20 +42,26 @@ class Conn:
             self.s = socket.create_connection((host, int(port)))
             self.s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.f = self.s.makefile("rb")
+        self.lines = []
         self.reply()
         self.s.sendall(b"LHLO load.test\r\n")
+        self.lines = []
         self.reply()
+        # SIZE= only when the server offers it (RFC 1870); Dovecot doesn't.
+        self.size_ok = any(l[4:8].upper() == b"SIZE" for l in self.lines)
 
     def reply(self):
         while True:
             line = self.f.readline()
             if not line:
                 raise RuntimeError("connection closed")
+            self.lines.append(line)
             if line[3:4] != b"-":
                 return int(line[:3]), line
 
     def send(self, rcpts, data):
-        out = [b"MAIL FROM:<bench@load.test> SIZE=%d\r\n" % len(data)]
+        size = b" SIZE=%d" % len(data) if self.size_ok else b""
+        out = [b"MAIL FROM:<bench@load.test>%s\r\n" % size]
         out += [b"RCPT TO:<%s>\r\n" % r.encode() for r in rcpts]
         out.append(b"DATA\r\n")
         self.s.sendall(b"".join(out))

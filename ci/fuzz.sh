@@ -15,12 +15,17 @@ export RUSTC_BOOTSTRAP=1
 cargo fuzz build
 for t in $(cargo fuzz list); do
   set +e
-  # Seeds: the golden fixtures of the target's kind (read-only; new inputs
-  # go to corpus/$t). Targets of other modules may have seeds of their own.
-  seeds=../conformance/fixtures/v1.0/${t//_/-}
-  [ -d "$seeds" ] || seeds=../conformance/fixtures
+  # Seeds (read-only; new inputs go to corpus/$t): fuzz/seeds/$t when a
+  # target brings its own, the golden fixtures of a format reader's kind.
+  seeds=()
+  [ -d "seeds/$t" ] && seeds+=("seeds/$t")
+  [ -d "../conformance/fixtures/v1.0/${t//_/-}" ] && seeds+=("../conformance/fixtures/v1.0/${t//_/-}")
+  [ "$t" = any_file ] && seeds+=("../conformance/fixtures")
+  [ "$t" = message_header ] && seeds+=("../conformance/fixtures/v1.0/message")
+  # mime: the MIME corpus seeds the precompute target.
+  [ "$t" = mime_precompute ] && seeds+=("../tests/mime-corpus")
   mkdir -p "corpus/$t"
-  out=$(cargo fuzz run "$t" "corpus/$t" "$seeds" -- -max_total_time="$SECONDS_EACH" 2>&1)
+  out=$(cargo fuzz run "$t" "corpus/$t" "${seeds[@]}" -- -max_total_time="$SECONDS_EACH" 2>&1)
   rc=$?
   set -e
   if [ "$rc" -ne 0 ]; then

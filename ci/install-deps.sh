@@ -6,6 +6,8 @@ set -euo pipefail
 PKGS=(
   # differential tests and side-by-side benchmarks
   dovecot-imapd dovecot-pop3d dovecot-lmtpd dovecot-sieve
+  # the MIME differential test's Dovecot driver (tests/mime_diff/dovecot_oracle.py)
+  python3
   # real clients
   swaks fetchmail curl python3-aiosmtpd
   # cross targets

@@ -11,8 +11,9 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 cargo test --workspace
 
-# The format tests and fixtures on big-endian s390x (qemu-user).
-ci/bigendian-formats.sh
-
 # Every fuzz target briefly (formats readers and others'; FUZZ_SECONDS each).
 ci/fuzz.sh
+
+# Cross targets: formats/platform/conformance tests on aarch64 and big-endian
+# s390x under qemu-user, and a static musl binary (ci/cross.sh).
+ci/cross.sh

@@ -7,8 +7,15 @@
 //! [`Server::run`] serves until the shutdown future completes: listeners
 //! stop accepting, idle sessions get `421` and close, sessions in the middle
 //! of a transaction get [`SHUTDOWN_GRACE`] to finish.
+//!
+//! Other servers (POP3, later IMAP, poppassd, web) join with
+//! [`Server::add_service`]: a function that gets a future completing at
+//! shutdown and returns the service's own future, which must stop accepting
+//! and end its sessions when that future completes. The CLI builds the
+//! whole server inside [`run_blocking`]'s closure, on the runtime.
 
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,25 +31,26 @@ use crate::lmtp;
 /// shutdown begins.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
+/// A future that completes when shutdown begins.
+pub type ShutdownFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+type ServiceFuture = Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send>>;
+type Service = Box<dyn FnOnce(ShutdownFuture) -> ServiceFuture + Send>;
+
 /// The bound listeners, ready to serve.
 pub struct Server {
     config: Arc<Config>,
     delivery: Arc<dyn Delivery>,
     lmtp: Option<lmtp::server::Listener>,
-    pop3: Option<Pop3Listeners>,
-}
-
-/// The POP3 and POP3S listeners and the service behind both.
-struct Pop3Listeners {
-    service: Arc<crate::pop3::Pop3Service>,
-    plain: Option<tokio::net::TcpListener>,
-    implicit: Option<tokio::net::TcpListener>,
+    services: Vec<(&'static str, Service)>,
 }
 
 impl std::fmt::Debug for Server {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.services.iter().map(|(n, _)| *n).collect();
         f.debug_struct("Server")
             .field("lmtp", &self.lmtp_address())
+            .field("services", &names)
             .finish_non_exhaustive()
     }
 }
@@ -57,34 +65,29 @@ impl Server {
             config,
             delivery,
             lmtp,
-            pop3: None,
+            services: Vec::new(),
         })
     }
 
-    /// Binds the POP3 and POP3S listeners of the configuration (those not
-    /// `off`), served by `service`.
-    pub async fn bind_pop3(
-        &mut self,
-        service: Arc<crate::pop3::Pop3Service>,
-    ) -> anyhow::Result<()> {
-        let plain = crate::pop3::listen::bind("POP3", &self.config.listen.pop3).await?;
-        let implicit = crate::pop3::listen::bind("POP3S", &self.config.listen.pop3s).await?;
-        self.pop3 = Some(Pop3Listeners {
-            service,
-            plain,
-            implicit,
-        });
-        Ok(())
+    /// The configuration the server was bound with.
+    pub fn config(&self) -> &Arc<Config> {
+        &self.config
     }
 
-    /// Where POP3 and POP3S listen (`None` when off or not bound).
-    pub fn pop3_addresses(&self) -> (Option<std::net::SocketAddr>, Option<std::net::SocketAddr>) {
-        let addr =
-            |l: &Option<tokio::net::TcpListener>| l.as_ref().and_then(|l| l.local_addr().ok());
-        match &self.pop3 {
-            Some(p) => (addr(&p.plain), addr(&p.implicit)),
-            None => (None, None),
-        }
+    /// Adds a service (a bound listener and its sessions) started by
+    /// [`Server::run`]. `start` gets a future that completes when shutdown
+    /// begins; the service's future must then stop accepting, end its
+    /// sessions and return. Services still running [`SHUTDOWN_GRACE`] after
+    /// shutdown began are cut off.
+    ///
+    /// POP3, for example: `server.add_service("pop3", move |stop|
+    /// Box::pin(async move { Ok(pop3::server::run(listener, kind, service,
+    /// stop).await?) }))`.
+    pub fn add_service<F>(&mut self, name: &'static str, start: F)
+    where
+        F: FnOnce(ShutdownFuture) -> ServiceFuture + Send + 'static,
+    {
+        self.services.push((name, Box::new(start)));
     }
 
     /// Where LMTP listens (with the real port when the configuration said 0).
@@ -106,42 +109,41 @@ impl Server {
                 drain_tx.clone(),
             )));
         }
-        if let Some(p) = self.pop3 {
-            use crate::pop3::ListenerKind;
-            for (listener, kind) in [
-                (p.plain, ListenerKind::Plain),
-                (p.implicit, ListenerKind::Implicit),
-            ] {
-                let Some(listener) = listener else { continue };
-                let mut stop = stop_rx.clone();
-                let stopped = async move {
-                    let _ = stop.wait_for(|s| *s).await;
-                };
-                let service = Arc::clone(&p.service);
-                listeners.push(tokio::spawn(async move {
-                    if let Err(e) = crate::pop3::run(listener, kind, service, stopped).await {
-                        warn!(error = %e, "pop3 listener");
-                    }
-                }));
-            }
+        for (name, start) in self.services {
+            let mut stop = stop_rx.clone();
+            let shutdown: ShutdownFuture = Box::pin(async move {
+                let _ = stop.wait_for(|s| *s).await;
+            });
+            let service = start(shutdown);
+            listeners.push(tokio::spawn(async move {
+                if let Err(e) = service.await {
+                    tracing::error!(service = name, error = %e, "service failed");
+                }
+            }));
         }
-        // IMAP, poppassd and web start here the same way.
         if listeners.is_empty() {
             warn!("no server is configured to listen (all listeners are off)");
         }
         shutdown.await;
         info!("shutting down: no new connections");
         let _ = stop_tx.send(true);
-        for l in listeners {
-            let _ = l.await;
-        }
         drop(drain_tx);
-        // Every session holds a drain sender; recv() is None once all are gone.
-        if tokio::time::timeout(SHUTDOWN_GRACE, drain_rx.recv())
+        let finished = async {
+            for l in &mut listeners {
+                let _ = l.await;
+            }
+            // Every LMTP session holds a drain sender; recv() is None once
+            // all are gone.
+            drain_rx.recv().await;
+        };
+        if tokio::time::timeout(SHUTDOWN_GRACE, finished)
             .await
             .is_err()
         {
             warn!("sessions still running after the grace period are cut off");
+            for l in &listeners {
+                l.abort();
+            }
         }
         info!("stopped");
         Ok(())
@@ -176,13 +178,14 @@ pub fn init_logging(config: &Config) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("cannot start logging: {e}"))
 }
 
-/// Runs the servers on a new multi-threaded runtime until SIGTERM or
-/// SIGINT. The runtime, not the caller, owns the store's blocking calls.
-pub fn run_blocking(
-    config: Arc<Config>,
-    delivery: Arc<dyn Delivery>,
-    pop3: Option<Arc<crate::pop3::Pop3Service>>,
-) -> anyhow::Result<()> {
+/// Runs a server on a new multi-threaded runtime until SIGTERM or SIGINT.
+/// `build` binds it (and adds its services) on the runtime; the runtime,
+/// not the caller, owns the store's blocking calls.
+pub fn run_blocking<F, Fut>(build: F) -> anyhow::Result<()>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = anyhow::Result<Server>>,
+{
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("popstore")
@@ -191,10 +194,7 @@ pub fn run_blocking(
     let result = runtime.block_on(async {
         // Signals are caught before binding, so an early SIGTERM is not lost.
         let signal = tokio::spawn(termination_signal());
-        let mut server = Server::bind(config, delivery).await?;
-        if let Some(service) = pop3 {
-            server.bind_pop3(service).await?;
-        }
+        let server = build().await?;
         server
             .run(async {
                 match signal.await {
@@ -207,4 +207,67 @@ pub fn run_blocking(
     });
     runtime.shutdown_timeout(Duration::from_secs(1));
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::delivery::{AcceptedRecipient, Envelope, Refusal};
+
+    struct Nobody;
+
+    impl Delivery for Nobody {
+        fn check_recipient(
+            &self,
+            _: &Envelope,
+            _: &str,
+            _: u64,
+        ) -> Result<AcceptedRecipient, Refusal> {
+            Err(Refusal::new(550, (5, 1, 1), "no such user"))
+        }
+        fn deliver(
+            &self,
+            _: &Envelope,
+            r: &[AcceptedRecipient],
+            _: &[u8],
+        ) -> Vec<Result<(), Refusal>> {
+            vec![Err(Refusal::new(451, (4, 3, 0), "no")); r.len()]
+        }
+    }
+
+    /// A service added to the server starts with it, is told of the
+    /// shutdown, and `run` returns once it has stopped.
+    #[tokio::test]
+    async fn services_start_and_are_told_to_stop() {
+        let mut config = Config::defaults();
+        config.listen.lmtp = Listen::Off;
+        let mut server = Server::bind(Arc::new(config), Arc::new(Nobody))
+            .await
+            .unwrap();
+        let (started_tx, started_rx) = tokio::sync::oneshot::channel();
+        let (stopped_tx, mut stopped_rx) = tokio::sync::oneshot::channel();
+        server.add_service("test", move |stop| {
+            Box::pin(async move {
+                let _ = started_tx.send(());
+                stop.await;
+                let _ = stopped_tx.send(());
+                Ok(())
+            })
+        });
+        assert!(format!("{server:?}").contains("test"));
+        let (go_tx, go_rx) = tokio::sync::oneshot::channel::<()>();
+        let run = tokio::spawn(server.run(async {
+            let _ = go_rx.await;
+        }));
+        started_rx.await.unwrap();
+        assert!(
+            stopped_rx.try_recv().is_err(),
+            "not stopped before shutdown"
+        );
+        go_tx.send(()).unwrap();
+        run.await.unwrap().unwrap();
+        stopped_rx
+            .try_recv()
+            .expect("the service saw the shutdown and ended");
+    }
 }

@@ -275,3 +275,65 @@ fn rename_copy_delete_and_groups() {
     let list = json(&ok(&st, &["user", "list", "--json"], ""));
     assert_eq!(list.as_array().unwrap().len(), 1); // default remains
 }
+
+#[test]
+fn passwd_makes_the_verifiers_asked_for() {
+    let d = tempfile::tempdir().unwrap();
+    let st = d.path().join("s");
+    ok(&st, &["init"], "");
+    ok(&st, &["user", "add", "ann"], "");
+    let profile = walk(&st)
+        .into_iter()
+        .find(|p| p.ends_with("ann/account.prf"))
+        .expect("ann's profile");
+    let inspect = |st: &std::path::Path| {
+        let out = cmd(st).arg("inspect").arg(&profile).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        json(&String::from_utf8_lossy(&out.stdout))["value"].clone()
+    };
+    ok(&st, &["user", "passwd", "ann", "--password-stdin"], "pw1\n");
+    let v = inspect(&st);
+    let ver = &v["verifiers"];
+    assert!(ver["argon2id"].is_string(), "{v}");
+    assert!(ver["scram_sha_256"].is_object(), "{v}");
+    assert!(ver["cram_md5"].is_null() && ver["apop"].is_null(), "{v}");
+    ok(
+        &st,
+        &[
+            "user",
+            "passwd",
+            "ann",
+            "--password-stdin",
+            "--cram-md5",
+            "--apop",
+            "--no-scram",
+        ],
+        "pw2\n",
+    );
+    let v = inspect(&st);
+    let ver = &v["verifiers"];
+    assert!(
+        ver["cram_md5"].is_object() && ver["apop"].is_string(),
+        "{v}"
+    );
+    assert!(ver["scram_sha_256"].is_null(), "{v}");
+    assert!(
+        v["identity"]["flags"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("apop")),
+        "{v}"
+    );
+    // A new password replaces every verifier: none of the old one survives.
+    ok(&st, &["user", "modify", "ann", "--password-stdin"], "pw3\n");
+    let v = inspect(&st);
+    let ver = &v["verifiers"];
+    assert!(ver["cram_md5"].is_null() && ver["apop"].is_null(), "{v}");
+    assert!(ver["scram_sha_256"].is_object(), "{v}");
+    let flags = v["identity"]["flags"].as_array().unwrap();
+    assert!(!flags.contains(&serde_json::json!("apop")), "{v}");
+}

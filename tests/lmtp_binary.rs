@@ -237,6 +237,21 @@ fn serve_takes_mail_from_smtplib_and_swaks_into_the_real_store() {
     // sales, then swaks.
     assert_eq!(messages(&store, "alice"), 1);
     assert_eq!(messages(&store, "bob"), 2);
+    // Every copy holds the message as sent (after the store's trace header).
+    let s = popstore::cli::init::open_store(&store).unwrap();
+    for user in ["alice", "bob"] {
+        let mut md = s.open_maildrop(&s.name(user).unwrap()).unwrap();
+        for i in 0..md.entries().len() {
+            let view = md.message(i).unwrap().unwrap();
+            let body = view.body();
+            assert!(
+                body.ends_with(MESSAGE),
+                "{user} {i}: {}",
+                String::from_utf8_lossy(body)
+            );
+        }
+        md.abandon().unwrap();
+    }
 
     // The forwarding to an external address went through the relay intact.
     assert_eq!(sink.count(), 1);

@@ -154,3 +154,74 @@ fn errors_name_the_right_place() {
         assert_eq!((e.line, e.column), (*line, *col), "{src:?}: {e}");
     }
 }
+
+/// A script touching every part of the message, for random messages.
+const EVERYTHING: &str = r#"require ["body","date","index","relational","variables","envelope","subaddress","imap4flags","fileinto","comparator-i;ascii-numeric","vacation"];
+if header :matches "subject" "*a*b*" { set "s" "${1}"; }
+if address :detail :contains ["from","to","cc"] "x" { addflag "d"; }
+if envelope :user "to" "bob" { keep; }
+if body :content "text" :contains "q" { fileinto "Q"; }
+if body :raw :matches "*=?*" { fileinto "R"; }
+if date :index 1 :last :value "gt" "date" "year" "2000" { fileinto "Y"; }
+if header :count "gt" :comparator "i;ascii-numeric" "received" "2" { discard; }
+vacation "away";
+"#;
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(500))]
+
+    #[test]
+    fn random_messages_never_panic(raw in prop::collection::vec(any::<u8>(), 0..2000),
+                                   head in "(Subject|From|To|Cc|Date|Received|Content-Type|Content-Transfer-Encoding): [ -~]{0,60}\r\n") {
+        let limits = Limits::default();
+        let script = sieve::compile(EVERYTHING, &limits).expect("compiles");
+        let mut m = head.into_bytes();
+        m.extend_from_slice(&raw);
+        let msg = sieve::Message::parse(&m, "a@example.com", "bob+x@example.org");
+        let exists = |_: &str| true;
+        let env = sieve::Env { now: 0, local_offset: 0, limits: &limits, mailbox_exists: &exists, separator: '+' };
+        let _ = sieve::run(&script, &msg, &env);
+    }
+}
+
+#[test]
+fn pathological_wildcards_hit_the_step_limit_not_the_stack() {
+    // Every extension of the star re-reads 1000 characters: O(key × value).
+    let key = format!("*{}b", "a".repeat(1000));
+    let script = format!("if header :matches \"subject\" \"{key}\" {{ discard; }}");
+    let limits = Limits {
+        max_steps: 100_000,
+        ..Limits::default()
+    };
+    let s = sieve::compile(&script, &limits).expect("compiles");
+    let subject = "a".repeat(20_000);
+    let raw = format!("Subject: {subject}\r\n\r\nx\r\n");
+    let msg = sieve::Message::parse(raw.as_bytes(), "a@example.com", "b@example.org");
+    let exists = |_: &str| true;
+    let env = sieve::Env {
+        now: 0,
+        local_offset: 0,
+        limits: &limits,
+        mailbox_exists: &exists,
+        separator: '+',
+    };
+    let e = sieve::run(&s, &msg, &env).expect_err("too much work");
+    assert!(e.message.contains("steps"), "{e}");
+    let long_lit = format!(
+        "if header :matches \"subject\" \"{}\" {{ discard; }}",
+        "a".repeat(200_000)
+    );
+    let s = sieve::compile(&long_lit, &Limits::default()).expect("compiles");
+    let out = sieve::run(
+        &s,
+        &msg,
+        &sieve::Env {
+            now: 0,
+            local_offset: 0,
+            limits: &Limits::default(),
+            mailbox_exists: &exists,
+            separator: '+',
+        },
+    );
+    assert!(out.is_ok(), "a long literal key is no stack risk");
+}

@@ -169,12 +169,37 @@ fn check(fs: Arc<dyn Platform>, acked: &Acked, n: u64) {
     assert_eq!(files.len(), refs.len(), "N={n}");
 }
 
+/// Builds a backend over a (possibly fault-injecting) in-memory file system.
+type Layout = fn(Arc<dyn Vfs>) -> Arc<dyn Platform>;
+
+/// The Linux layout over `vfs`.
+fn linux_layout(vfs: Arc<dyn Vfs>) -> Arc<dyn Platform> {
+    Arc::new(PosixTree::memory_over(vfs, 1).unwrap())
+}
+
+/// The OpenVMS (Files-11) layout over `vfs`, its root at `/root0`.
+fn openvms_layout(vfs: Arc<dyn Vfs>) -> Arc<dyn Platform> {
+    let root = std::path::Path::new("/root0");
+    if vfs.kind(root).unwrap().is_none() {
+        vfs.create_dir(root).unwrap();
+        vfs.sync_dir(std::path::Path::new("/")).unwrap();
+    }
+    Arc::new(popstore_platform_openvms::Files11::new(
+        vfs,
+        vec![root.to_path_buf()],
+    ))
+}
+
 fn run(class: OpClass) -> u64 {
+    run_on(class, linux_layout) + run_on(class, openvms_layout)
+}
+
+fn run_on(class: OpClass, layout: Layout) -> u64 {
     let mut n = 1;
     loop {
         let mem = Arc::new(MemVfs::new());
         {
-            let fs: Arc<dyn Platform> = Arc::new(PosixTree::memory_over(mem.clone(), 1).unwrap());
+            let fs: Arc<dyn Platform> = layout(mem.clone());
             let s = Store::init(fs, Settings::default()).unwrap();
             for u in USERS {
                 s.create_account(&Actor::Admin, u, &AccountChanges::default())
@@ -183,14 +208,14 @@ fn run(class: OpClass) -> u64 {
         }
         let fault = Arc::new(FaultVfs::new(mem.clone() as Arc<dyn Vfs>));
         fault.plan(class, n, FaultMode::Crash);
-        let fs: Arc<dyn Platform> = Arc::new(PosixTree::memory_over(fault.clone(), 1).unwrap());
+        let fs: Arc<dyn Platform> = layout(fault.clone());
         let store = Arc::new(Store::open(fs).unwrap());
         let mut acked = Acked::default();
         workload(&store, &mut acked);
         drop(store);
         let fired = fault.fired();
         mem.crash();
-        let after: Arc<dyn Platform> = Arc::new(PosixTree::memory_over(mem.clone(), 1).unwrap());
+        let after: Arc<dyn Platform> = layout(mem.clone());
         check(after, &acked, n);
         if !fired {
             eprintln!(

@@ -167,6 +167,10 @@ macro_rules! store_tests {
                     assert_eq!(v.body(), stored);
                     assert_eq!(v.info.dot_lines, [stored.len() as u64 - 6]);
                     assert_eq!(v.header.message_id, "<1@x>");
+                    // The MIME module's precomputed IMAP answers are stored.
+                    assert_eq!(v.header.imap.rfc822_size, Some(stored.len() as u64));
+                    assert!(v.header.imap.bodystructure.is_some());
+                    assert!(!v.header.imap.parts.is_empty());
                     assert!(md.mark_deleted(0));
                     md.commit().unwrap();
                     let left = if k + 1 < names.len() { 1 } else { 0 };
@@ -231,7 +235,9 @@ macro_rules! store_tests {
                 s.modify_account(&Actor::Admin, "cat", &q).unwrap();
                 assert_eq!(refusal(&s, "Cat+box@host", 150), "accepted");
                 assert_eq!(refusal(&s, "cat", 151), "552 5.2.2 cat: mailbox full");
-                assert!(deliver(&s, &["cat"], &[b'x'; 98]).iter().all(|r| r.is_ok()));
+                let mut m = vec![b'x'; 98];
+                m.extend_from_slice(b"\r\n");
+                assert!(deliver(&s, &["cat"], &m).iter().all(|r| r.is_ok()));
                 // usage 100 (98 + CRLF) = quota: refused whatever the size
                 assert_eq!(refusal(&s, "cat", 1), "552 5.2.2 cat: mailbox full");
                 let fs: Arc<dyn Platform> = $make;
@@ -476,4 +482,9 @@ fn scratch() -> std::path::PathBuf {
 store_tests!(
     linux,
     Arc::new(popstore_platform_linux::linux(vec![scratch()]))
+);
+
+store_tests!(
+    openvms,
+    Arc::new(popstore_platform_openvms::openvms(vec![scratch()]))
 );

@@ -76,7 +76,7 @@ fn assert_ods2_tree(dir: &Path) -> usize {
 fn the_sample_store_goes_to_openvms_and_back_unchanged() {
     let t = tempfile::tempdir().unwrap();
     let vms = t.path().join("vms");
-    let back = t.path().join("back");
+    let back = t.path().join("nested/back");
 
     let o = popstore(&[
         "transfer",

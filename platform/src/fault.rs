@@ -226,3 +226,36 @@ impl Vfs for FaultVfs {
         self.inner.lock(path, mode, timeout)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::memvfs::MemVfs;
+
+    #[test]
+    fn counts_only_the_planned_class() {
+        let mem = Arc::new(MemVfs::new());
+        let f = FaultVfs::new(mem.clone());
+        let p = Path::new("/a");
+        f.create(p, b"", true).unwrap();
+        f.sync_dir(Path::new("/")).unwrap();
+        f.plan(OpClass::Sync, 2, FaultMode::Fail);
+        f.write_at(p, 0, b"x").unwrap();
+        f.sync(p).unwrap();
+        f.write_at(p, 1, b"y").unwrap();
+        assert!(is_injected(&f.sync(p).unwrap_err()));
+        assert!(f.fired());
+        f.sync(p).unwrap();
+        assert_eq!(f.read(p).unwrap(), b"xy");
+
+        f.plan(OpClass::Rename, 1, FaultMode::Crash);
+        f.write_at(p, 0, b"z").unwrap();
+        assert!(is_injected(&f.rename(p, Path::new("/b")).unwrap_err()));
+        assert!(
+            is_injected(&f.read(p).unwrap_err()),
+            "reads fail after a crash"
+        );
+        mem.crash();
+        assert_eq!(mem.read(p).unwrap(), b"xy", "the unsynced write is lost");
+    }
+}

@@ -22,7 +22,7 @@ use popstore_formats::record::FramingError;
 use crate::error::{Error, ErrorKind, Result};
 use crate::memvfs::MemVfs;
 use crate::platform::Platform;
-use crate::support::{frame, scan_var, unique_token, whole_records};
+use crate::support::{create_host_dir_all, frame, scan_var, unique_token, whole_records};
 use crate::types::{DirPath, Entry, FileInfo, FileLock, LockMode, Mapped, RecordFormat};
 use crate::vfs::{NodeKind, Vfs};
 
@@ -175,13 +175,7 @@ impl Platform for PosixTree {
     fn create_dir_all(&self, dir: &DirPath) -> Result<()> {
         let mut cur = DirPath::root(dir.root);
         let root = self.host_dir(&cur)?;
-        if Self::io("create_dir", &root, self.vfs.kind(&root))?.is_none() {
-            let r = self.vfs.create_dir(&root);
-            if !matches!(&r, Err(e) if e.kind() == io::ErrorKind::AlreadyExists) {
-                Self::io("create_dir", &root, r)?;
-            }
-            Self::io("create_dir", &root, self.vfs.sync_dir(Self::parent(&root)))?;
-        }
+        Self::io("create_dir", &root, create_host_dir_all(&*self.vfs, &root))?;
         for d in &dir.dirs {
             let parent = self.host_dir(&cur)?;
             cur = cur.child(d.clone());

@@ -6,7 +6,33 @@ use std::hash::{BuildHasher, Hasher};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use std::io;
+use std::path::Path;
+
 use popstore_formats::record::{FramingError, var_records, write_var};
+
+use crate::vfs::Vfs;
+
+/// Creates the host directory `dir` and its missing parents, each made
+/// durable (the parent synced) before the next level: for store roots.
+pub fn create_host_dir_all(vfs: &dyn Vfs, dir: &Path) -> io::Result<()> {
+    if vfs.kind(dir)?.is_some() {
+        return Ok(());
+    }
+    if let Some(parent) = dir.parent()
+        && !parent.as_os_str().is_empty()
+    {
+        create_host_dir_all(vfs, parent)?;
+    }
+    match vfs.create_dir(dir) {
+        Err(e) if e.kind() != io::ErrorKind::AlreadyExists => return Err(e),
+        _ => {}
+    }
+    match dir.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => vfs.sync_dir(parent),
+        _ => Ok(()),
+    }
+}
 
 /// A name fragment no other writer uses: a per-process random token (so two
 /// hosts sharing a file system with equal process ids differ) and a

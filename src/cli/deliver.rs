@@ -18,7 +18,7 @@
 //! | 73 | EX_CANTCREAT | over quota, permanent (5.2.2) |
 //! | 74 | EX_IOERR | the message could not be read |
 //! | 75 | EX_TEMPFAIL | any temporary failure (4xx); the store cannot be opened |
-//! | 77 | EX_NOPERM | mailbox disabled (5.2.1) or refused by policy (5.7.x) |
+//! | 77 | EX_NOPERM | mailbox disabled (5.2.1) or refused by policy (5.7.x), which includes a Sieve `reject`/`ereject` (`550 5.7.1 reason` on stderr) |
 //! | 78 | EX_CONFIG | the configuration is invalid |
 //!
 //! A retried multi-recipient delivery may reach again the recipients that

@@ -22,6 +22,7 @@ pub mod inspect;
 pub mod inspect_imap;
 pub mod serve;
 pub mod sieve;
+pub mod sieve_scripts;
 pub mod transfer;
 pub mod user;
 pub mod verify;
@@ -61,9 +62,8 @@ pub enum Command {
     Deliver(deliver::DeliverArgs),
     /// Check whether addresses can receive mail (sysexits codes).
     Validate(deliver::ValidateArgs),
-    /// Sieve scripts: check, test.
-    #[command(subcommand)]
-    Sieve(sieve::SieveCmd),
+    /// Sieve scripts: check, test; per-user put, get, list, activate, delete.
+    Sieve(sieve::SieveArgs),
     /// Print a store file decoded (JSON), or its bytes annotated (--hex).
     Inspect(inspect::InspectArgs),
     /// Check a whole store, read-only: framing, checksums, paths, references, usage.
@@ -119,9 +119,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Serve(ref a) => serve::run(&cli, a),
         Command::Deliver(ref a) => deliver::run_deliver(&cli, a),
         Command::Validate(ref a) => deliver::run_validate(&cli, a),
-        Command::Sieve(c) => sieve::run(c),
+        Command::Sieve(a) => sieve::run(&cli.store, a),
         Command::Init(a) => init::run(&cli.store, a),
-        Command::User(a) => user::run(&cli.store, a),
+        Command::User(a) => user::run(&cli.store, cli.config.as_deref(), a),
         Command::Group(a) => group::run(&cli.store, a),
         Command::Forward(a) => forward::run(&cli.store, a),
         Command::Inspect(a) => inspect::run(&cli.store, a),

@@ -94,7 +94,15 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> ExitCode {
         }
     };
     let delivery: Arc<dyn Delivery> = store;
-    match crate::serve::run_blocking(Arc::new(config), delivery, pop3) {
+    let config = Arc::new(config);
+    let built = crate::serve::run_blocking(|| async move {
+        let mut server = crate::serve::Server::bind(Arc::clone(&config), delivery).await?;
+        if let Some(service) = pop3 {
+            add_pop3(&mut server, &config, service).await?;
+        }
+        Ok(server)
+    });
+    match built {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("popstore: {e:#}");
@@ -115,4 +123,27 @@ fn pop3_service(
         store,
     )));
     crate::pop3::listen::service_from_config(config, backend.clone(), backend, None).map(Some)
+}
+
+/// Binds the POP3 and POP3S listeners that are not `off` and adds them to
+/// the server, both served by `service`.
+async fn add_pop3(
+    server: &mut crate::serve::Server,
+    config: &Config,
+    service: Arc<crate::pop3::Pop3Service>,
+) -> anyhow::Result<()> {
+    use crate::pop3::ListenerKind;
+    let plain = crate::pop3::listen::bind("POP3", &config.listen.pop3).await?;
+    let implicit = crate::pop3::listen::bind("POP3S", &config.listen.pop3s).await?;
+    for (listener, kind, name) in [
+        (plain, ListenerKind::Plain, "pop3"),
+        (implicit, ListenerKind::Implicit, "pop3s"),
+    ] {
+        let Some(listener) = listener else { continue };
+        let service = Arc::clone(&service);
+        server.add_service(name, move |stop| {
+            Box::pin(async move { Ok(crate::pop3::run(listener, kind, service, stop).await?) })
+        });
+    }
+    Ok(())
 }

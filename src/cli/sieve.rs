@@ -8,9 +8,24 @@ use clap::Subcommand;
 
 use crate::sieve::{self, Action, Env, Limits, Message};
 
+/// `popstore sieve`: the subcommand and `--as`.
+#[derive(Debug, clap::Args)]
+pub struct SieveArgs {
+    /// Act as this MANAGE account (its password is the first line of
+    /// standard input); without it, act as the store's administrator.
+    #[arg(long = "as", global = true, value_name = "NAME")]
+    pub as_name: Option<String>,
+    /// What to do.
+    #[command(subcommand)]
+    pub cmd: SieveCmd,
+}
+
 /// The `sieve` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum SieveCmd {
+    /// Per-user scripts in the store (put, get, list, activate, delete).
+    #[command(flatten)]
+    Scripts(super::sieve_scripts::ScriptCmd),
     /// Compile a script and report errors as LINE:COLUMN: message.
     Check {
         /// The script file.
@@ -102,9 +117,10 @@ pub fn describe(a: &Action) -> String {
     }
 }
 
-/// Runs a `sieve` subcommand.
-pub fn run(cmd: SieveCmd) -> ExitCode {
-    match cmd {
+/// Runs a `sieve` subcommand on the store in `dir`.
+pub fn run(dir: &std::path::Path, args: SieveArgs) -> ExitCode {
+    match args.cmd {
+        SieveCmd::Scripts(c) => super::sieve_scripts::run(dir, args.as_name.as_deref(), c),
         SieveCmd::Check { file } => match compile(&file) {
             Ok(_) => {
                 println!("{}: ok", file.display());

@@ -164,7 +164,10 @@ pub enum UserCmd {
         #[arg(long, value_enum, default_value = "k")]
         units: Units,
     },
-    /// Set an account's password (argon2id verifier).
+    /// Set an account's password: an argon2id verifier, SCRAM-SHA-256 keys
+    /// (unless --no-scram), and on request the CRAM-MD5 context and the
+    /// APOP secret (both password-equivalent: enable them only for
+    /// accounts whose clients need them).
     Passwd {
         /// The account name.
         name: String,
@@ -260,12 +263,31 @@ fn print_human(i: &AccountInfo, u: Units) {
     }
 }
 
-/// Runs a `popstore user` command on the store in `dir`.
-pub fn run(dir: &Path, a: UserArgs) -> ExitCode {
-    finish(user(dir, a))
+/// Runs a `popstore user` command on the store in `dir` (`config`: the
+/// `--config` file, for the `[relay]` that `delete --return` sends through).
+pub fn run(dir: &Path, config: Option<&Path>, a: UserArgs) -> ExitCode {
+    finish(user(dir, config, a))
 }
 
-fn user(dir: &Path, a: UserArgs) -> Result<(), Failure> {
+/// Sets the store's relay from the configuration's `[relay]`, when it has one.
+fn use_relay(
+    store: &crate::store::Store,
+    dir: &Path,
+    config: Option<&Path>,
+) -> Result<(), Failure> {
+    let overrides = crate::config::Overrides {
+        store: Some(dir.to_path_buf()),
+        ..Default::default()
+    };
+    let c = crate::config::Config::load(config, &overrides)
+        .map_err(|e| Failure::usage(e.to_string()))?;
+    if let Some(relay) = crate::relay::Relay::from_config(&c.relay).map_err(Failure::usage)? {
+        store.set_relay(std::sync::Arc::new(relay));
+    }
+    Ok(())
+}
+
+fn user(dir: &Path, config: Option<&Path>, a: UserArgs) -> Result<(), Failure> {
     let store = open_store(dir)?;
     let mut input = Stdin::default();
     let act = actor(&store, a.as_name.as_deref(), &mut input)?;
@@ -310,6 +332,9 @@ fn user(dir: &Path, a: UserArgs) -> Result<(), Failure> {
                 return Err(Failure::refused(format!(
                     "no account you manage matches {pattern}"
                 )));
+            }
+            if return_unread {
+                use_relay(&store, dir, config)?;
             }
             let mode = DeleteMode {
                 messages_only,

@@ -3,7 +3,7 @@
 //! recovery from broken input (`MISSING_MAILBOX`, `MISSING_DOMAIN`,
 //! `SYNTAX_ERROR`, `INVALID_ROUTE` placeholders).
 
-use super::rfc822::{Parser, Step};
+use super::rfc822::{Parser, Step, is_atext};
 
 /// One address as the IMAP ENVELOPE shows it. A group start has `mailbox`
 /// = group name and no domain; a group end has every field absent.
@@ -23,6 +23,8 @@ struct Ctx<'a> {
     p: Parser<'a>,
     addr: Address,
     out: Vec<Address>,
+    /// The text of the last local part read, even a broken one.
+    local_text: Vec<u8>,
 }
 
 impl Ctx<'_> {
@@ -45,12 +47,52 @@ impl Ctx<'_> {
         let r = if self.p.at(b'"') {
             self.p.quoted_string(&mut s)
         } else {
-            self.p.dot_atom(&mut s)
+            self.dots_and_atoms(&mut s)
         };
+        self.local_text = s.clone();
         if r == Step::Err {
             return r;
         }
         self.addr.mailbox = Some(s);
+        r
+    }
+
+    /// A local part of atoms and dots as Dovecot reads it (leading,
+    /// trailing and doubled dots accepted), with white space allowed after
+    /// a dot as RFC 5322's obs-local-part allows.
+    fn dots_and_atoms(&mut self, out: &mut Vec<u8>) -> Step {
+        let mut r = Step::Err;
+        let mut had_atom = false;
+        loop {
+            let mut dots = 0;
+            while self.p.at(b'.') {
+                out.push(b'.');
+                self.p.pos += 1;
+                if self.p.eof() {
+                    return Step::End;
+                }
+                dots += 1;
+                r = Step::More;
+            }
+            if dots == 1 && had_atom {
+                // `word . word` (RFC 5322 obs-local-part): white space and
+                // comments may follow the dot when a word comes next.
+                // (Dovecot does not allow it.)
+                let (pos, comment) = (self.p.pos, self.p.last_comment.clone());
+                if self.p.skip_lwsp() != Step::More || !self.p.peek().is_some_and(is_atext) {
+                    self.p.pos = pos;
+                    self.p.last_comment = comment;
+                }
+            }
+            if self.p.at(b'@') {
+                break;
+            }
+            r = self.p.atom(out);
+            had_atom = true;
+            if !(r == Step::More && self.p.at(b'.')) {
+                break;
+            }
+        }
         r
     }
 
@@ -154,7 +196,7 @@ impl Ctx<'_> {
         } else if r2.is_none() {
             // A lone word: a mailbox, unless more words follow (then all
             // of it is a display name).
-            let mut s = self.addr.mailbox.clone().unwrap_or_default();
+            let mut s = std::mem::take(&mut self.local_text);
             s.push(b' ');
             let before = s.len();
             self.p.phrase(&mut s);
@@ -167,7 +209,6 @@ impl Ctx<'_> {
             } else {
                 self.addr.domain = Some(Vec::new());
             }
-            r = Step::Err;
         }
         r
     }
@@ -197,8 +238,9 @@ impl Ctx<'_> {
         self.addr.mailbox = Some(s);
         self.add();
         if r == Step::More && !self.p.at(b';') {
+            // Members, even broken ones, until something other than a comma.
             loop {
-                if self.mailbox() != Step::More {
+                if self.mailbox() == Step::End {
                     r = Step::Err;
                     break;
                 }
@@ -248,6 +290,7 @@ pub fn parse(value: &[u8]) -> Vec<Address> {
         p: Parser::new(value, true),
         addr: Address::default(),
         out: Vec::new(),
+        local_text: Vec::new(),
     };
     if c.p.skip_lwsp() != Step::More {
         return Vec::new();

@@ -104,7 +104,13 @@ impl Content {
                 b"id" if c.id.is_none() => c.id = Some(v.clone()),
                 b"md5" if c.md5.is_none() => c.md5 = Some(v.clone()),
                 b"description" if c.description.is_none() => c.description = Some(v.clone()),
-                b"disposition" if c.disposition.is_none() => c.disposition = params::disposition(v),
+                // Dovecot lets a later Content-Disposition replace one
+                // that had no parameters.
+                b"disposition" if c.disposition.as_ref().is_none_or(|d| d.1.is_empty()) => {
+                    if let Some(d) = params::disposition(v) {
+                        c.disposition = Some(d);
+                    }
+                }
                 b"language" if c.language.is_none() => c.language = params::languages(v),
                 b"location" if c.location.is_none() => c.location = Some(v.clone()),
                 _ => {}
@@ -128,7 +134,7 @@ impl Sizes {
         let mut body_lines = vec![0u64; n];
         let mut total = vec![0u64; n];
         let count = |r: std::ops::Range<usize>| -> u64 {
-            data[r].iter().filter(|&&b| b == b'\n').count() as u64
+            memchr::memchr_iter(b'\n', &data[r]).count() as u64
         };
         for i in (0..n).rev() {
             let p = &tree.parts[i];
@@ -195,6 +201,11 @@ pub fn write(
             None => {
                 text = true;
                 out.extend_from_slice(b"\"text\" \"plain\"");
+            }
+            // A broken `multipart` type that did not make a multipart.
+            Some((t, _)) if t.eq_ignore_ascii_case(b"multipart") => {
+                text = false;
+                out.extend_from_slice(b"\"application\" \"octet-stream\"");
             }
             Some((t, s)) => {
                 text = t.eq_ignore_ascii_case(b"text");

@@ -9,12 +9,8 @@ use std::borrow::Cow;
 /// Returns `raw` with every LF not preceded by CR turned into CRLF and
 /// every NUL into 0x80; borrows when there is nothing to change.
 pub fn canonicalize(raw: &[u8]) -> Cow<'_, [u8]> {
-    let bare = raw
-        .iter()
-        .enumerate()
-        .filter(|&(i, &b)| b == b'\n' && (i == 0 || raw[i - 1] != b'\r'))
-        .count();
-    if bare == 0 && !raw.contains(&0) {
+    let bare = bare_lfs(raw);
+    if bare == 0 && memchr::memchr(0, raw).is_none() {
         return Cow::Borrowed(raw);
     }
     let mut out = Vec::with_capacity(raw.len() + bare);
@@ -31,12 +27,14 @@ pub fn canonicalize(raw: &[u8]) -> Cow<'_, [u8]> {
 
 /// The length of the canonical form of `raw`, without building it.
 pub fn canonical_len(raw: &[u8]) -> u64 {
-    let bare = raw
-        .iter()
-        .enumerate()
-        .filter(|&(i, &b)| b == b'\n' && (i == 0 || raw[i - 1] != b'\r'))
-        .count();
-    (raw.len() + bare) as u64
+    (raw.len() + bare_lfs(raw)) as u64
+}
+
+/// The number of LFs not preceded by CR.
+fn bare_lfs(raw: &[u8]) -> usize {
+    memchr::memchr_iter(b'\n', raw)
+        .filter(|&i| i == 0 || raw[i - 1] != b'\r')
+        .count()
 }
 
 /// Offsets of every line of `data` that begins with `.` (the lines POP3
@@ -46,8 +44,8 @@ pub fn dot_lines(data: &[u8]) -> Vec<u64> {
     if data.first() == Some(&b'.') {
         out.push(0);
     }
-    for (i, w) in data.windows(2).enumerate() {
-        if w == b"\n." {
+    for i in memchr::memchr_iter(b'\n', data) {
+        if data.get(i + 1) == Some(&b'.') {
             out.push(i as u64 + 1);
         }
     }

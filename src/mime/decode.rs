@@ -13,9 +13,25 @@ pub fn decoded_size(cte: Option<&[u8]>, body: &[u8]) -> Option<u64> {
     }
 }
 
-fn b64_value(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'+' || b == b'/'
-}
+/// Byte classes for base64: 1 = alphabet, 2 = white space, 3 = `=`.
+const B64_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = if b.is_ascii_alphanumeric() || b == b'+' || b == b'/' {
+            1
+        } else if b == b' ' || b == b'\t' || b == b'\r' || b == b'\n' {
+            2
+        } else if b == b'=' {
+            3
+        } else {
+            0
+        };
+        i += 1;
+    }
+    t
+};
 
 /// Base64: white space is skipped, `=` padding ends the data, any other
 /// byte is an error.
@@ -23,10 +39,10 @@ fn base64_size(body: &[u8]) -> Option<u64> {
     let mut n: u64 = 0;
     let mut padded = false;
     for &b in body {
-        match b {
-            b' ' | b'\t' | b'\r' | b'\n' => {}
-            b'=' => padded = true,
-            _ if b64_value(b) && !padded => n += 1,
+        match B64_CLASS[usize::from(b)] {
+            1 if !padded => n += 1,
+            2 => {}
+            3 => padded = true,
             _ => return None,
         }
     }
@@ -51,7 +67,7 @@ fn qp_size(body: &[u8]) -> Option<u64> {
     let mut size: u64 = 0;
     let mut pos = 0;
     while pos < body.len() {
-        let (line, newline) = match body[pos..].iter().position(|&b| b == b'\n') {
+        let (line, newline) = match memchr::memchr(b'\n', &body[pos..]) {
             Some(i) => {
                 let end = pos + i;
                 let cend = if end > pos && body[end - 1] == b'\r' {

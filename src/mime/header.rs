@@ -48,7 +48,7 @@ pub fn line_end(data: &[u8], pos: usize) -> (usize, usize) {
 
 /// Finds `b` in `hay`.
 pub fn memchr(b: u8, hay: &[u8]) -> Option<usize> {
-    hay.iter().position(|&c| c == b)
+    memchr::memchr(b, hay)
 }
 
 /// Classifies the line `data[pos..content_end]` (its line break excluded).
@@ -92,6 +92,8 @@ impl Fields {
                 name: data[name.clone()].to_vec(),
                 value: data[value.clone()].to_vec(),
             }),
+            // A continuation holding only white space adds nothing.
+            Line::Continuation(r) if data[r.clone()].iter().all(|&b| b == b' ' || b == b'\t') => {}
             Line::Continuation(r) => {
                 if let Some(last) = self.list.last_mut() {
                     last.value.extend_from_slice(b"\r\n");

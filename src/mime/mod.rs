@@ -11,10 +11,14 @@
 //! No I/O; never panics; time and memory linear in the input. Nesting is
 //! capped at [`scan::MAX_NESTING`] levels and [`scan::MAX_PARTS`] parts.
 //!
-//! The scanner is our own rather than mail-parser's: mail-parser 0.11
-//! decodes header values and recovers from broken MIME its own way, while
-//! answers must match Dovecot's byte for byte, including its handling of
-//! malformed boundaries, parameters and addresses.
+//! The scanner is our own (a byte-cursor parser; nom adds nothing to its
+//! backtracking recovery rules) rather than mail-parser's: mail-parser 0.11
+//! does expose per-part header/body/end offsets and raw header values, but
+//! it splits and recovers from broken MIME by its own rules, while our
+//! answers must equal Dovecot's byte for byte: where a part ends when a
+//! boundary cuts a header short, which line break belongs to a boundary,
+//! prefix-matched boundaries, MIME-Version rules, RFC 2231 merging and
+//! address recovery (`tests/mime_dovecot.rs` checks all of it).
 
 pub mod address;
 pub mod bodystructure;

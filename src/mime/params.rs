@@ -11,35 +11,34 @@ pub type Param = (Vec<u8>, Vec<u8>);
 /// A parsed `type/subtype`, or failure; then the text read so far.
 pub type TypeResult = (Result<(Vec<u8>, Vec<u8>), ()>, Vec<u8>);
 
-/// `type "/" subtype`; on failure returns what was read (the scanner uses
-/// a partial type such as `text` to set the part's kind).
+/// `type "/" subtype`, followed by the end or `;`. On failure returns
+/// what Dovecot keeps: a type running to the end of the value (`text`),
+/// else nothing (the scanner and BODYSTRUCTURE show `"text" ""`, `"" ""`).
 pub fn content_type(p: &mut Parser<'_>) -> TypeResult {
     let mut ty = Vec::new();
     if p.skip_lwsp() != Step::More {
         return (Err(()), ty);
     }
-    if p.mime_token(&mut ty) != Step::More || ty.is_empty() {
-        return (Err(()), ty);
+    match p.mime_token(&mut ty) {
+        Step::More if !ty.is_empty() => {}
+        Step::More => return (Err(()), Vec::new()),
+        _ => return (Err(()), ty),
     }
     if !p.at(b'/') {
-        return (Err(()), ty);
+        return (Err(()), Vec::new());
     }
     p.pos += 1;
-    let partial = {
-        let mut t = ty.clone();
-        t.push(b'/');
-        t
-    };
     if p.skip_lwsp() != Step::More {
-        return (Err(()), partial);
+        return (Err(()), Vec::new());
     }
     let mut sub = Vec::new();
     let r = p.mime_token(&mut sub);
-    let mut full = partial;
-    full.extend_from_slice(&sub);
-    if r == Step::Err {
-        return (Err(()), full);
+    if r == Step::Err || sub.is_empty() || (r == Step::More && !p.at(b';')) {
+        return (Err(()), Vec::new());
     }
+    let mut full = ty.clone();
+    full.push(b'/');
+    full.extend_from_slice(&sub);
     (Ok((ty, sub)), full)
 }
 

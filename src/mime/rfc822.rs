@@ -98,6 +98,7 @@ impl<'a> Parser<'a> {
                     }
                 }
                 b'\n' => {
+                    // Folding: the line break is not part of the text.
                     if let Some(c) = self.last_comment.as_mut() {
                         let mut end = self.pos;
                         if end > start && self.data[end - 1] == b'\r' {
@@ -114,13 +115,14 @@ impl<'a> Parser<'a> {
                     start = self.pos + 1;
                     self.pos += 1;
                     if self.pos >= self.data.len() {
-                        return Step::Err;
+                        break;
                     }
                 }
                 _ => {}
             }
             self.pos += 1;
         }
+        // Unterminated: what was kept at line breaks and backslashes stays.
         Step::Err
     }
 
@@ -143,6 +145,12 @@ impl<'a> Parser<'a> {
     /// `quoted-string`, starting at `"`: appends the content with escapes
     /// and folding line breaks removed, then skips white space.
     pub fn quoted_string(&mut self, out: &mut Vec<u8>) -> Step {
+        // Unterminated: what was read up to its last line break or
+        // backslash stays, as in Dovecot.
+        self.quoted_string_inner(out).1
+    }
+
+    fn quoted_string_inner(&mut self, out: &mut Vec<u8>) -> (bool, Step) {
         self.pos += 1;
         let mut start = self.pos;
         while self.pos < self.data.len() {
@@ -150,7 +158,7 @@ impl<'a> Parser<'a> {
                 b'"' => {
                     out.extend_from_slice(&self.data[start..self.pos]);
                     self.pos += 1;
-                    return self.skip_lwsp();
+                    return (true, self.skip_lwsp());
                 }
                 b'\n' => {
                     let mut end = self.pos;
@@ -164,7 +172,7 @@ impl<'a> Parser<'a> {
                     out.extend_from_slice(&self.data[start..self.pos]);
                     self.pos += 1;
                     if self.pos >= self.data.len() {
-                        return Step::Err;
+                        return (false, Step::Err);
                     }
                     start = self.pos;
                 }
@@ -172,13 +180,29 @@ impl<'a> Parser<'a> {
             }
             self.pos += 1;
         }
-        Step::Err
+        (false, Step::Err)
     }
 
     /// A run of `atext` and `.` (possibly empty), then white space.
     pub fn atom_or_dot(&mut self, out: &mut Vec<u8>) -> Step {
         let start = self.pos;
         while self.peek().is_some_and(|b| is_atext(b) || b == b'.') {
+            self.pos += 1;
+        }
+        out.extend_from_slice(&self.data[start..self.pos]);
+        if self.eof() {
+            return Step::End;
+        }
+        self.skip_lwsp()
+    }
+
+    /// `atom`: one or more `atext`, then white space.
+    pub fn atom(&mut self, out: &mut Vec<u8>) -> Step {
+        if !self.peek().is_some_and(is_atext) {
+            return Step::Err;
+        }
+        let start = self.pos;
+        while self.peek().is_some_and(is_atext) {
             self.pos += 1;
         }
         out.extend_from_slice(&self.data[start..self.pos]);

@@ -336,7 +336,7 @@ impl Scanner<'_> {
             return self.finish_at_boundary(p, pos, &f, pos);
         }
         let mut i = pos;
-        while let Some(off) = self.data[i..].iter().position(|&b| b == b'\n') {
+        while let Some(off) = memchr::memchr(b'\n', &self.data[i..]) {
             let lf = i + off;
             let line = lf + 1;
             if let Some(f) = self.boundary_at(line) {

@@ -96,7 +96,14 @@ impl Builder<'_> {
         } else {
             // BINARY reads Content-Transfer-Encoding even where the other
             // Content-* fields are ignored (no MIME-Version).
-            let cte = p.fields.first("Content-Transfer-Encoding").map(cte_token);
+            // (The last such field counts there, as in Dovecot's decoder.)
+            let cte = p
+                .fields
+                .list
+                .iter()
+                .rev()
+                .find(|f| f.name.eq_ignore_ascii_case(b"Content-Transfer-Encoding"))
+                .map(|f| cte_token(&f.value));
             decoded_size(cte.as_deref(), &self.data[p.body.clone()])
         };
         self.out.push(PartEntry {

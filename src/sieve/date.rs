@@ -89,7 +89,7 @@ pub fn parse(s: &str) -> Option<DateTime> {
     let hour: i64 = t.next()?.parse().ok()?;
     let min: i64 = t.next()?.parse().ok()?;
     let sec: i64 = t.next().map(|x| x.parse().ok()).unwrap_or(Some(0))?;
-    if day == 0 || day > 31 || hour > 23 || min > 59 || sec > 60 {
+    if day == 0 || day > 31 || hour > 23 || min > 59 || sec > 60 || !(0..=9999).contains(&year) {
         return None;
     }
     let zone = w.next().unwrap_or("-0000");

@@ -42,7 +42,8 @@ impl Run<'_> {
                 self.step(1 + (v.len() as u64 / 64))?;
                 if m.kind == MatchKind::Matches {
                     let mut steps = 0;
-                    let caps = matching::wildcard(m.cmp, v, k, &mut steps);
+                    let budget = self.remaining_steps();
+                    let caps = matching::wildcard(m.cmp, v, k, &mut steps, budget);
                     self.step(steps)?;
                     if let Some(caps) = caps {
                         let mut mv = vec![v.clone()];

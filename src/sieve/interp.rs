@@ -107,6 +107,11 @@ impl Run<'_> {
         Ok(())
     }
 
+    /// Steps left before the limit.
+    pub(super) fn remaining_steps(&self) -> u64 {
+        self.env.limits.max_steps.saturating_sub(self.steps)
+    }
+
     pub(super) fn ex(&self, v: &Value) -> String {
         if v.vars {
             self.vars.expand(&v.raw)

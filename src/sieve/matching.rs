@@ -179,75 +179,79 @@ fn pattern(key: &str) -> Vec<Pat> {
 }
 
 /// `:matches` of `value` against the wildcard `key`; on success returns
-/// the text each wildcard matched (RFC 5229 3.2), leftmost stars taking as
-/// little as possible.
-pub fn wildcard(cmp: Comparator, value: &str, key: &str, steps: &mut u64) -> Option<Vec<String>> {
-    let pat = pattern(key);
-    let chars: Vec<char> = value.chars().collect();
-    // Backtracking with memo of failed (pattern, text) positions keeps
-    // this polynomial.
-    let mut failed = std::collections::HashSet::new();
-    let mut caps: Vec<(usize, usize)> = Vec::new();
-    if go(cmp, &pat, 0, &chars, 0, &mut caps, &mut failed, steps) {
-        Some(
-            caps.iter()
-                .map(|&(a, b)| chars[a..b].iter().collect())
-                .collect(),
-        )
-    } else {
-        None
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn go(
+/// the text each wildcard matched (RFC 5229 3.2), stars taking as little as
+/// possible from the left.
+///
+/// Iterative, with one backtracking point: when a later star is reached,
+/// giving an earlier star more text can only reach that later star further
+/// right, where the rest was already tried, so only the last star is ever
+/// extended. Time is O(key × value); `steps` counts the work, and the match
+/// gives up (`None`, with `steps` above `budget`) once it exceeds `budget`.
+pub fn wildcard(
     cmp: Comparator,
-    pat: &[Pat],
-    pi: usize,
-    s: &[char],
-    si: usize,
-    caps: &mut Vec<(usize, usize)>,
-    failed: &mut std::collections::HashSet<(usize, usize)>,
+    value: &str,
+    key: &str,
     steps: &mut u64,
-) -> bool {
-    *steps += 1;
-    if failed.contains(&(pi, si)) {
-        return false;
-    }
-    let ok = match pat.get(pi) {
-        None => si == s.len(),
-        Some(Pat::Lit(c)) => {
-            si < s.len()
-                && cmp.eq_char(s[si], *c)
-                && go(cmp, pat, pi + 1, s, si + 1, caps, failed, steps)
+    budget: u64,
+) -> Option<Vec<String>> {
+    let pat = pattern(key);
+    let s: Vec<char> = value.chars().collect();
+    let mut caps: Vec<(usize, usize)> = Vec::new();
+    // The last star: its pattern index, where it starts, where it ends now,
+    // and how many captures came before it.
+    let mut star: Option<(usize, usize, usize, usize)> = None;
+    let (mut pi, mut si) = (0usize, 0usize);
+    loop {
+        *steps += 1;
+        if *steps > budget {
+            return None;
         }
-        Some(Pat::One) => {
-            if si < s.len() {
-                caps.push((si, si + 1));
-                if go(cmp, pat, pi + 1, s, si + 1, caps, failed, steps) {
-                    return true;
-                }
-                caps.pop();
+        let ok = match pat.get(pi) {
+            None if si == s.len() => {
+                return Some(
+                    caps.iter()
+                        .map(|&(a, b)| s[a..b].iter().collect())
+                        .collect(),
+                );
             }
-            false
-        }
-        Some(Pat::Star) => {
-            let mut found = false;
-            for end in si..=s.len() {
-                caps.push((si, end));
-                if go(cmp, pat, pi + 1, s, end, caps, failed, steps) {
-                    found = true;
-                    break;
+            None => false,
+            Some(Pat::Lit(c)) => {
+                let ok = si < s.len() && cmp.eq_char(s[si], *c);
+                if ok {
+                    pi += 1;
+                    si += 1;
                 }
-                caps.pop();
+                ok
             }
-            found
+            Some(Pat::One) => {
+                let ok = si < s.len();
+                if ok {
+                    caps.push((si, si + 1));
+                    pi += 1;
+                    si += 1;
+                }
+                ok
+            }
+            Some(Pat::Star) => {
+                star = Some((pi, si, si, caps.len()));
+                caps.push((si, si));
+                pi += 1;
+                true
+            }
+        };
+        if !ok {
+            // Give the last star one more character, or fail.
+            let (sp, start, end, n) = star?;
+            if end >= s.len() {
+                return None;
+            }
+            star = Some((sp, start, end + 1, n));
+            caps.truncate(n);
+            caps.push((start, end + 1));
+            pi = sp + 1;
+            si = end + 1;
         }
-    };
-    if !ok {
-        failed.insert((pi, si));
     }
-    ok
 }
 
 /// Compares one value with one key under `:is`, `:contains` or `:value`.
@@ -279,13 +283,19 @@ mod tests {
     #[test]
     fn wildcards_capture_leftmost_shortest() {
         let mut n = 0;
-        let c = wildcard(Comparator::AsciiCasemap, "Hello World", "h*o*d", &mut n);
+        let c = wildcard(
+            Comparator::AsciiCasemap,
+            "Hello World",
+            "h*o*d",
+            &mut n,
+            u64::MAX,
+        );
         assert_eq!(c, Some(vec!["ell".to_string(), " Worl".to_string()]));
-        assert!(wildcard(Comparator::Octet, "abc", "A*", &mut n).is_none());
-        assert!(wildcard(Comparator::Octet, "a*c", "a\\*c", &mut n).is_some());
-        assert!(wildcard(Comparator::Octet, "abc", "a\\*c", &mut n).is_none());
-        assert!(wildcard(Comparator::Octet, "", "*", &mut n).is_some());
-        assert!(wildcard(Comparator::Octet, "ab", "???", &mut n).is_none());
+        assert!(wildcard(Comparator::Octet, "abc", "A*", &mut n, u64::MAX).is_none());
+        assert!(wildcard(Comparator::Octet, "a*c", "a\\*c", &mut n, u64::MAX).is_some());
+        assert!(wildcard(Comparator::Octet, "abc", "a\\*c", &mut n, u64::MAX).is_none());
+        assert!(wildcard(Comparator::Octet, "", "*", &mut n, u64::MAX).is_some());
+        assert!(wildcard(Comparator::Octet, "ab", "???", &mut n, u64::MAX).is_none());
     }
 
     #[test]

@@ -299,23 +299,7 @@ impl Store {
             p.private = pr.clone();
         }
         if let Some(pw) = &ch.password {
-            let opts = ch.verifiers.clone().unwrap_or_default();
-            let v = crate::auth::Verifiers::from_password(
-                &crate::auth::Secret::new(pw.expose().to_string()),
-                &opts,
-            )
-            .map_err(|e| StoreError::Invalid(e.to_string()))?;
-            p.password = v.argon2id.clone();
-            let raw = p.raw.get_or_insert_with(Default::default);
-            crate::auth::stored::verifiers_to_profile(&v, &mut raw.verifiers);
-            let mut flags = popstore_formats::profile::AccountFlags(p.flags);
-            flags.set(
-                popstore_formats::profile::AccountFlags::APOP,
-                v.apop.is_some(),
-            );
-            p.flags = flags.0;
-            p.last_pwd_change = now();
-            p.pwd_expired = false;
+            set_verifiers(p, pw, &ch.verifiers.clone().unwrap_or_default())?;
         }
         if let Some(x) = ch.pwd_expired {
             p.pwd_expired = x;
@@ -585,6 +569,33 @@ impl Store {
         p.last_disconnect = disconnected;
         self.write_profile(&p)
     }
+}
+
+/// Replaces every verifier of a profile with those made from `pw`
+/// (argon2id always; the others as `options` says; the auth module makes
+/// them), so no verifier of an old password survives.
+fn set_verifiers(
+    p: &mut Profile,
+    pw: &Secret,
+    options: &crate::auth::VerifierOptions,
+) -> Result<()> {
+    let v = crate::auth::Verifiers::from_password(
+        &crate::auth::Secret::new(pw.expose().to_string()),
+        options,
+    )
+    .map_err(|e| StoreError::Invalid(e.to_string()))?;
+    p.password = v.argon2id.clone();
+    p.last_pwd_change = now();
+    p.pwd_expired = false;
+    let raw_profile = p.raw.get_or_insert_with(Default::default);
+    crate::auth::stored::verifiers_to_profile(&v, &mut raw_profile.verifiers);
+    let mut flags = Flags(p.flags);
+    flags.set(
+        Flags(popstore_formats::profile::AccountFlags::APOP.0),
+        v.apop.is_some(),
+    );
+    p.flags = flags.0;
+    Ok(())
 }
 
 fn layout_users() -> DirPath {

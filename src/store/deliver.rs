@@ -8,13 +8,14 @@ use crate::delivery::{AcceptedRecipient, Delivery, Envelope, Refusal};
 use super::account::Profile;
 use super::engine::{Store, now};
 use super::error::StoreError;
+use super::filter::{self, Filtered};
 use super::flags::Flags;
 use super::forward::{self, ForwardEntry, ForwardError, ForwardLookup, Resolution};
 use super::messages::MessageView;
 use super::name::{AccountName, Subaddress};
 use super::quota::QuotaCheck;
-use super::wire;
-use popstore_formats::message::MessageHeader;
+use popstore_formats::message::{MessageFlags, MessageHeader};
+use popstore_formats::msglist::EntryFlags;
 
 /// The store seen from one recipient: the recipient's own domain counts as
 /// local (the MTA routed it here).
@@ -105,7 +106,9 @@ impl Store {
         }
     }
 
-    fn check_resolution(&self, r: &Resolution, size: u64) -> Result<(), Refusal> {
+    /// Checks every account of a resolution; returns their profiles, in
+    /// the order of `r.local`.
+    fn check_resolution(&self, r: &Resolution, size: u64) -> Result<Vec<Profile>, Refusal> {
         if !r.external.is_empty() && self.relay().is_none() {
             return Err(Refusal::new(
                 550,
@@ -113,10 +116,10 @@ impl Store {
                 "forwarding to external addresses needs an SMTP relay, none is configured",
             ));
         }
-        for a in &r.local {
-            self.check_account(a, size)?;
-        }
-        Ok(())
+        r.local
+            .iter()
+            .map(|a| self.check_account(a, size))
+            .collect()
     }
 }
 
@@ -130,7 +133,7 @@ impl Store {
     /// returns the failures.
     fn add_references<'a>(
         &self,
-        accounts: &[(&'a AccountName, &'a Vec<usize>)],
+        accounts: &'a [(AccountName, Vec<usize>, EntryFlags)],
         id: popstore_formats::layout::MessageId,
         size: u64,
         created: i64,
@@ -143,13 +146,13 @@ impl Store {
         let work = || {
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some((a, idxs)) = accounts.get(i) else {
+                let Some((a, idxs, flags)) = accounts.get(i) else {
                     break;
                 };
-                if let Err(e) = self.add_reference(a, id, size, created)
+                if let Err(e) = self.add_reference(a, id, size, created, *flags)
                     && let Ok(mut f) = failures.lock()
                 {
-                    f.push((*a, *idxs, e));
+                    f.push((a, idxs, e));
                 }
             }
         };
@@ -164,6 +167,21 @@ impl Store {
         }
         failures.into_inner().unwrap_or_default()
     }
+}
+
+/// The message flags of a stored body: `8bit` for bytes above 0x7F,
+/// `binary` for NUL or a bare CR or LF.
+fn message_flags(stored: &[u8]) -> MessageFlags {
+    let mut f = MessageFlags::default();
+    f.set(MessageFlags::EIGHT_BIT, stored.iter().any(|b| *b > 0x7F));
+    let bare = stored.iter().enumerate().any(|(i, b)| match b {
+        0 => true,
+        b'\r' => stored.get(i + 1) != Some(&b'\n'),
+        b'\n' => i == 0 || stored[i - 1] != b'\r',
+        _ => false,
+    });
+    f.set(MessageFlags::BINARY, bare);
+    f
 }
 
 /// The value of the first `Message-ID:` header of a message, if any.
@@ -220,17 +238,22 @@ impl Delivery for Store {
         recipients: &[AcceptedRecipient],
         message: &[u8],
     ) -> Vec<Result<(), Refusal>> {
-        let body = wire::canonical(message);
-        let size = body.bytes.len() as u64;
+        // The stored form (CRLF lines) and the precomputed IMAP answers.
+        let (stored, pre) = crate::mime::precompute(message);
+        let size = stored.len() as u64;
         let mut results: Vec<Result<(), Refusal>> = Vec::with_capacity(recipients.len());
         let mut plans: Vec<Option<Resolution>> = Vec::with_capacity(recipients.len());
+        let mut profiles: BTreeMap<AccountName, Profile> = BTreeMap::new();
         for rcpt in recipients {
             match self
                 .resolve(&rcpt.address)
                 .map_err(Self::refuse_forward)
-                .and_then(|r| self.check_resolution(&r, size).map(|()| r))
+                .and_then(|r| self.check_resolution(&r, size).map(|ps| (r, ps)))
             {
-                Ok(r) => {
+                Ok((r, ps)) => {
+                    for (a, p) in r.local.iter().zip(ps) {
+                        profiles.entry(a.clone()).or_insert(p);
+                    }
                     results.push(Ok(()));
                     plans.push(Some(r));
                 }
@@ -247,51 +270,145 @@ impl Delivery for Store {
                 accounts.entry(a.clone()).or_default().push(i);
             }
         }
-        if !accounts.is_empty() {
-            let created = now();
-            let header = MessageHeader {
-                created,
-                recipient_count: accounts.len() as u32,
-                ref_count: accounts.len() as u32,
-                channel: envelope.channel.clone(),
-                env_from: envelope.mail_from.clone(),
-                envelope_id: envelope.envelope_id.clone().unwrap_or_default(),
-                message_id: message_id(&body.bytes),
-                recipients: recipients.iter().map(|r| r.address.clone()).collect(),
-                ..MessageHeader::default()
-            };
-            match self.write_message(header, body.bytes.clone()) {
-                Err(e) => {
-                    let r = temp(&format!("cannot store the message: {e}"));
-                    for idx in accounts.values().flatten() {
-                        results[*idx] = Err(r.clone());
-                    }
-                }
-                Ok(id) => {
-                    let list: Vec<(&AccountName, &Vec<usize>)> = accounts.iter().collect();
-                    for (a, idxs, e) in self.add_references(&list, id, size, created) {
-                        // The count stays one too high: verify --repair
-                        // reclaims it; never too low.
-                        let r = temp(&format!("cannot store the message for {a}: {e}"));
-                        for idx in idxs {
-                            results[*idx] = Err(r.clone());
+        // Sieve: only accounts whose profile names an active script; the
+        // script runs once per recipient leading to the account, and the
+        // account gets one copy if any of those runs keeps the message.
+        let mut copies: Vec<(AccountName, Vec<usize>, EntryFlags)> = Vec::new();
+        let mut filtered: Vec<Filtered> = Vec::new();
+        for (a, idxs) in accounts {
+            if profiles.get(&a).is_none_or(|p| p.sieve_script.is_none()) {
+                copies.push((a, idxs, EntryFlags::default()));
+                continue;
+            }
+            let mut keep: Vec<usize> = Vec::new();
+            let mut flags = EntryFlags::default();
+            for &i in &idxs {
+                match self.filter(&a, &stored, envelope, recipients, (i, &idxs)) {
+                    None => keep.push(i),
+                    Some(plan) => {
+                        if !plan.stores.is_empty() {
+                            keep.push(i);
+                            flags = flags | filter::entry_flags(&plan.stores);
                         }
+                        filtered.push(Filtered {
+                            account: a.clone(),
+                            idx: i,
+                            plan,
+                        });
                     }
                 }
             }
+            if !keep.is_empty() {
+                copies.push((a, keep, flags));
+            }
         }
+        self.store_copies(envelope, recipients, &stored, &pre, &copies, &mut results);
+        // A refusal answers for a recipient when the runs for every account
+        // it leads to refused (a list member's reject is only logged).
+        for (i, p) in plans.iter().enumerate() {
+            let Some(r) = p else { continue };
+            if !r.external.is_empty() || r.local.is_empty() || results[i].is_err() {
+                continue;
+            }
+            let refusals: Vec<&Refusal> = r
+                .local
+                .iter()
+                .filter_map(|a| filtered.iter().find(|f| f.account == *a && f.idx == i))
+                .filter_map(|f| f.plan.refusal.as_ref())
+                .collect();
+            if refusals.len() == r.local.len()
+                && let Some(first) = refusals.first()
+            {
+                results[i] = Err((*first).clone());
+            } else if !refusals.is_empty() {
+                tracing::info!(
+                    recipient = %recipients[i].address,
+                    "sieve: {} of {} accounts refused ({}); delivered to the others",
+                    refusals.len(),
+                    r.local.len(),
+                    refusals[0]
+                );
+            }
+        }
+        let fallback = self.send_filtered(&filtered, &stored, |f| {
+            f.plan.refusal.is_none() && results[f.idx].is_ok()
+        });
+        // Accounts that got no copy but lost a redirect: kept.
+        let mut keep: Vec<(AccountName, Vec<usize>, EntryFlags)> = Vec::new();
+        for (a, i) in fallback {
+            if copies.iter().any(|c| c.0 == a) {
+                continue;
+            }
+            match keep.iter_mut().find(|k| k.0 == a) {
+                Some(k) => k.1.push(i),
+                None => keep.push((a, vec![i], EntryFlags::default())),
+            }
+        }
+        self.store_copies(envelope, recipients, &stored, &pre, &keep, &mut results);
         if let Some(relay) = self.relay() {
             for (i, p) in plans.iter().enumerate() {
                 let Some(p) = p else { continue };
                 if p.external.is_empty() || results[i].is_err() {
                     continue;
                 }
-                if let Err(e) = relay.relay(&envelope.mail_from, &p.external, &body.bytes) {
+                if let Err(e) = relay.relay(&envelope.mail_from, &p.external, &stored) {
                     results[i] = Err(e);
                 }
             }
         }
         results
+    }
+}
+
+impl Store {
+    /// Writes the message once and a reference (with its flags) for every
+    /// account in `copies`; a failure becomes a temporary refusal for the
+    /// recipients leading to that account.
+    fn store_copies(
+        &self,
+        envelope: &Envelope,
+        recipients: &[AcceptedRecipient],
+        stored: &[u8],
+        pre: &crate::mime::Precomputed,
+        copies: &[(AccountName, Vec<usize>, EntryFlags)],
+        results: &mut [Result<(), Refusal>],
+    ) {
+        if copies.is_empty() {
+            return;
+        }
+        let size = stored.len() as u64;
+        let created = now();
+        let header = MessageHeader {
+            created,
+            recipient_count: copies.len() as u32,
+            ref_count: copies.len() as u32,
+            channel: envelope.channel.clone(),
+            env_from: envelope.mail_from.clone(),
+            envelope_id: envelope.envelope_id.clone().unwrap_or_default(),
+            message_id: message_id(stored),
+            recipients: recipients.iter().map(|r| r.address.clone()).collect(),
+            flags: message_flags(stored),
+            imap: pre.to_imap_data(),
+            ..MessageHeader::default()
+        };
+        match self.write_message(header, stored.to_vec()) {
+            Err(e) => {
+                let r = temp(&format!("cannot store the message: {e}"));
+                for idx in copies.iter().flat_map(|c| &c.1) {
+                    results[*idx] = Err(r.clone());
+                }
+            }
+            Ok(id) => {
+                for (a, idxs, e) in self.add_references(copies, id, size, created) {
+                    // The count stays one too high: verify --repair
+                    // reclaims it; never too low.
+                    let r = temp(&format!("cannot store the message for {a}: {e}"));
+                    for idx in idxs {
+                        results[*idx] = Err(r.clone());
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -15,7 +15,7 @@ use popstore_formats::StoreFile;
 use popstore_formats::message::{
     BodyInfo, MessageFile, MessageHeader, encode_refcount, read_header,
 };
-use popstore_formats::msglist::{Entry, MessageList};
+use popstore_formats::msglist::{Entry, EntryFlags, MessageList};
 use popstore_platform::{DirPath, ErrorKind, LockMode, Mapped, RecordFormat};
 
 use super::engine::Store;
@@ -52,6 +52,7 @@ pub(crate) struct Slot {
     id: MessageId,
     size: u64,
     time: i64,
+    flags: EntryFlags,
     done: OnceLock<std::result::Result<(), String>>,
 }
 
@@ -187,8 +188,9 @@ impl Store {
         self.write_profile(&p)
     }
 
-    /// Adds a reference to `id` to an account's list, under its lock.
-    /// Durable when it returns.
+    /// Adds a reference to `id` to an account's list, under its lock, with
+    /// the given state flags (Sieve's `\\Seen`/`\\Deleted`). Durable when it
+    /// returns.
     ///
     /// Group commit: concurrent deliveries to one account in this process
     /// queue their entries; whoever holds the account lock writes every
@@ -200,11 +202,13 @@ impl Store {
         id: MessageId,
         size: u64,
         time: i64,
+        flags: EntryFlags,
     ) -> Result<()> {
         let slot = Arc::new(Slot {
             id,
             size,
             time,
+            flags,
             done: OnceLock::new(),
         });
         self.pending
@@ -241,7 +245,7 @@ impl Store {
                 message: s.id,
                 size: s.size,
                 delivered: Some(s.time),
-                flags: Default::default(),
+                flags: s.flags,
                 uidl: format!("{}.{n}", s.id.file_name()),
             });
             bytes += s.size;

@@ -27,6 +27,7 @@ mod deliver;
 pub mod disk;
 mod engine;
 mod error;
+mod filter;
 pub mod flags;
 pub mod forward;
 pub mod groups;
@@ -37,8 +38,9 @@ pub mod name;
 pub mod password;
 pub mod quota;
 mod repair;
+pub mod sieve;
 pub mod units;
-pub mod wire;
+pub mod vacation;
 
 pub use account::{AccountChanges, AccountInfo, DeleteMode, Profile, StoreType};
 pub use deliver::return_notice;

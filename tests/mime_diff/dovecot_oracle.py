@@ -11,6 +11,7 @@ WORKDIR/out/NAME.out: for every data item of the FETCH response, ``ITEM LEN\\n``
 LEN raw bytes then ``\\n`` (ITEM as Dovecot named it, e.g. ``BODY[1.MIME]``).
 Stops Dovecot before exiting. Exit status 0 on success, 1 with a message otherwise.
 """
+import grp
 import os
 import pwd
 import shutil
@@ -36,10 +37,12 @@ def free_port():
 def write_config(work, imap_port, lmtp_port):
     if os.getuid() == 0:
         pw = pwd.getpwnam("nobody")
-        login_user, internal_user = "dovenull", "dovecot"
+        login_user, internal_user, internal_group = "dovenull", "dovecot", "dovecot"
     else:
+        # Unprivileged: every Dovecot process runs as this user.
         pw = pwd.getpwuid(os.getuid())
         login_user = internal_user = pw.pw_name
+        internal_group = grp.getgrgid(pw.pw_gid).gr_name
     mail = os.path.join(work, "mail")
     os.makedirs(mail, exist_ok=True)
     for d in (work, mail):
@@ -59,7 +62,7 @@ disable_plaintext_auth = no
 auth_mechanisms = plain
 default_login_user = {login_user}
 default_internal_user = {internal_user}
-default_internal_group = {pwd.getpwnam(internal_user).pw_name if False else ''}
+default_internal_group = {internal_group}
 first_valid_uid = {pw.pw_uid}
 last_valid_uid = {pw.pw_uid}
 first_valid_gid = {pw.pw_gid}
@@ -76,7 +79,11 @@ userdb {{
   driver = static
   args = uid={pw.pw_uid} gid={pw.pw_gid} home={mail}/%u
 }}
+service anvil {{
+  chroot =
+}}
 service imap-login {{
+  chroot =
   inet_listener imap {{
     address = 127.0.0.1
     port = {imap_port}
@@ -92,7 +99,6 @@ service lmtp {{
   }}
 }}
 """
-    conf = "\n".join(l for l in conf.splitlines() if not l.startswith("default_internal_group"))
     path = os.path.join(work, "dovecot.conf")
     with open(path, "w") as f:
         f.write(conf)

@@ -2,8 +2,9 @@
 //!
 //! [`HostVfs`] is the real file system: std for files and directories,
 //! `fsync` of files and of directories, `link(2)` for exclusive creation,
-//! open-file-description locks (`fcntl(F_OFD_SETLK)`) and memmap2 for
-//! mapping. [`linux`] puts the Linux store layout
+//! open-file-description locks (`fcntl(F_OFD_SETLK)`), memmap2 for
+//! mapping, and user extended attributes (`getxattr`/`setxattr`, used by
+//! the OpenVMS emulation for file headers). [`linux`] puts the Linux store layout
 //! ([`PosixTree`](popstore_platform::PosixTree): `<root n>/<dir>/.../<name>.<type>`,
 //! lower case) over it.
 //!

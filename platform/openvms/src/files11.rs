@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use popstore_formats::path::{Ods2Name, StorePath};
 use popstore_formats::record::{BLOCK, FramingError, var_records};
-use popstore_platform::support::{frame, scan_var, unique_token, whole_records};
+use popstore_platform::support::{
+    create_host_dir_all, frame, scan_var, unique_token, whole_records,
+};
 use popstore_platform::{
     DirPath, Entry, Error, ErrorKind, FileInfo, FileLock, LockMode, Mapped, NodeKind, Platform,
     RecordFormat, Result, Vfs,
@@ -439,17 +441,7 @@ impl Platform for Files11 {
     fn create_dir_all(&self, dir: &DirPath) -> Result<()> {
         let shown = self.display_dir(dir);
         let mut cur = self.root_dir(dir.root, &shown)?.clone();
-        if Self::io("create_dir", &shown, self.vfs.kind(&cur))?.is_none() {
-            match self.vfs.create_dir(&cur) {
-                Err(e) if e.kind() != io::ErrorKind::AlreadyExists => {
-                    return Err(Error::io("create_dir", &shown, e));
-                }
-                _ => {}
-            }
-            if let Some(parent) = cur.parent() {
-                Self::io("create_dir", &shown, self.vfs.sync_dir(parent))?;
-            }
-        }
+        Self::io("create_dir", &shown, create_host_dir_all(&*self.vfs, &cur))?;
         for d in &dir.dirs {
             if let Some(next) = self.child_dir(&cur, d, &shown)? {
                 cur = next;
