@@ -119,9 +119,10 @@ fn pop3_service(
     if config.listen.pop3 == Listen::Off && config.listen.pop3s == Listen::Off {
         return Ok(None);
     }
-    let backend = Arc::new(crate::pop3::store_maildrop::StoreBackend::new(Arc::clone(
-        store,
-    )));
+    let backend = Arc::new(
+        crate::pop3::store_maildrop::StoreBackend::new(Arc::clone(store))
+            .with_login_delay(config.pop3.login_delay_secs),
+    );
     crate::pop3::listen::service_from_config(config, backend.clone(), backend, None).map(Some)
 }
 
