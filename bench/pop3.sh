@@ -5,6 +5,9 @@
 #   bench/pop3.sh            # full run (about 10 minutes on 2 cores)
 #   QUICK=1 bench/pop3.sh    # small sizes, to check the script
 #   ONLY=dovecot bench/pop3.sh   # one server only, raw results
+#   POPSTORE_BIN=/path/to/popstore ONLY=popstore bench/pop3.sh
+#                            # another popstore build (before/after runs)
+#   USERS=, MSGS=, BIG_MSGS=, IDLE=, ROUNDS= override the sizes
 #
 # Reports, for both servers:
 #   - RETR messages/s, USERS users x MSGS messages x SIZE bytes, at
@@ -62,7 +65,7 @@ wait_port() {
 
 echo "== building (release)" >&2
 cargo build --release --bin popstore --example pop3-load >&2
-POPSTORE=$ROOT/target/release/popstore
+POPSTORE=${POPSTORE_BIN:-$ROOT/target/release/popstore}
 LOAD=$ROOT/target/release/examples/pop3-load
 
 # ---------------------------------------------------------------- Dovecot
