@@ -12,10 +12,6 @@ use std::time::{Duration, Instant};
 
 use popstore_platform::{LockMode, Mapped, NodeKind, Vfs};
 
-/// Files up to this size are read into memory by [`Vfs::map`] instead of
-/// being mapped (the caller holds the bytes only while it sends them).
-const READ_INSTEAD_OF_MAP: usize = 64 * 1024;
-
 /// The real file system (crate docs).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct HostVfs;
@@ -195,24 +191,6 @@ impl Vfs for HostVfs {
         let len = usize::try_from(len).map_err(io::Error::other)?;
         if len == 0 {
             return Ok(Mapped::new(Vec::new()));
-        }
-        if len <= READ_INSTEAD_OF_MAP {
-            // A small file is cheaper to read than to map: a map costs
-            // mmap, page faults and an munmap that, in a multi-threaded
-            // server, takes the process-wide mmap lock and interrupts the
-            // other cores to flush their TLBs (profile in BENCHMARKS.md).
-            let mut buf = vec![0; len];
-            let mut got = 0;
-            while got < len {
-                match file.read_at(&mut buf[got..], got as u64) {
-                    Ok(0) => break,
-                    Ok(n) => got += n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(e),
-                }
-            }
-            buf.truncate(got);
-            return Ok(Mapped::new(buf));
         }
         // SAFETY: a memory map is undefined behaviour in Rust terms if the
         // file changes underneath it. The platform contract (Platform::map)

@@ -142,19 +142,3 @@ fn locks_hold_between_processes() {
     assert!(l.is_ok(), "{l:?}");
     assert!(c.wait().unwrap().success());
 }
-
-/// `map` reads small files and maps big ones; both give the file's bytes,
-/// and both stay valid after the file is replaced or removed.
-#[test]
-fn map_small_and_big_files() {
-    let dir = tempfile::tempdir().unwrap();
-    for len in [1usize, 4095, 64 * 1024, 64 * 1024 + 1, 300_000] {
-        let path = dir.path().join(format!("f{len}"));
-        let data: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
-        std::fs::write(&path, &data).unwrap();
-        let view = HostVfs.map(&path, len as u64).unwrap();
-        std::fs::remove_file(&path).unwrap();
-        assert_eq!(view.len(), len);
-        assert!(*view == data[..], "bytes of a {len}-byte file");
-    }
-}
