@@ -69,8 +69,7 @@ pub trait Platform: Send + Sync + fmt::Debug {
     /// the 0xFFFF skip) is [`ErrorKind::Corrupt`](crate::ErrorKind::Corrupt).
     fn read_records(&self, path: &StorePath) -> Result<Vec<Vec<u8>>>;
 
-    /// Maps `path` read-only (a memory map on real hosts; the Linux backend
-    /// reads files up to 64 KiB into memory instead). The store only
+    /// Maps `path` read-only (a memory map on real hosts). The store only
     /// maps files it never changes in place (message files are created once
     /// and replaced or removed, never rewritten), so the view stays valid
     /// and unchanging while held, even after a replace or remove.
