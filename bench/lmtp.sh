@@ -8,7 +8,7 @@
 # Reports messages/s and the bytes the store grew on disk per message
 # (du of the mail directories), side by side, with the ratios.
 #
-# Usage: bench/lmtp.sh [MESSAGES_A] [MESSAGES_B] [CONNECTIONS]
+# Usage: [POPSTORE_BIN=path] bench/lmtp.sh [MESSAGES_A] [MESSAGES_B] [CONNECTIONS]
 #        (defaults 10000 1000 8; smaller numbers for a quick look)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,8 +23,12 @@ if ! command -v dovecot >/dev/null || [ ! -x /usr/lib/dovecot/lmtp ]; then
 fi
 command -v python3 >/dev/null || { echo "python3 is needed (ci/install-deps.sh)" >&2; exit 2; }
 
-cargo build --release --bin popstore >&2
-POPSTORE=$PWD/target/release/popstore
+# POPSTORE_BIN runs another build (e.g. an older commit's) for a
+# before/after comparison in one run.
+if [ -z "${POPSTORE_BIN:-}" ]; then
+    cargo build --release --bin popstore >&2
+fi
+POPSTORE=${POPSTORE_BIN:-$PWD/target/release/popstore}
 LOAD=$PWD/bench/lmtp_load.py
 
 work=$(mktemp -d /tmp/popstore-lmtp-bench-XXXXXX)

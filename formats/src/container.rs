@@ -82,6 +82,16 @@ pub struct Container<'a> {
 
 /// Checks the first 10 bytes: the count word 8, the magic, a known major.
 pub fn check_header(bytes: &[u8], magic: [u8; 4]) -> Result<(u16, u16), Error> {
+    check_header_upto(bytes, magic, FORMAT_MAJOR)
+}
+
+/// [`check_header`] for a kind whose newest major version is `max_major`
+/// (the store descriptor: 2, SPEC.md section 5).
+pub fn check_header_upto(
+    bytes: &[u8],
+    magic: [u8; 4],
+    max_major: u16,
+) -> Result<(u16, u16), Error> {
     let mut expect = vec![HEADER_LEN as u8, 0];
     expect.extend_from_slice(&magic);
     let have = &bytes[..bytes.len().min(6)];
@@ -104,7 +114,7 @@ pub fn check_header(bytes: &[u8], magic: [u8; 4]) -> Result<(u16, u16), Error> {
     }
     let major = u16::from_le_bytes([bytes[6], bytes[7]]);
     let minor = u16::from_le_bytes([bytes[8], bytes[9]]);
-    if major > FORMAT_MAJOR {
+    if major > max_major {
         return Err(Error::new(6, ErrorKind::FutureVersion { major, minor }));
     }
     if major == 0 {
@@ -123,7 +133,16 @@ pub fn check_header(bytes: &[u8], magic: [u8; 4]) -> Result<(u16, u16), Error> {
 /// Checks, in this order: magic, version, record framing, the end record,
 /// its checksum and record count, and that nothing follows it.
 pub fn read_container(bytes: &[u8], magic: [u8; 4]) -> Result<Container<'_>, Error> {
-    let (major, minor) = check_header(bytes, magic)?;
+    read_container_upto(bytes, magic, FORMAT_MAJOR)
+}
+
+/// [`read_container`] for a kind whose newest major version is `max_major`.
+pub fn read_container_upto(
+    bytes: &[u8],
+    magic: [u8; 4],
+    max_major: u16,
+) -> Result<Container<'_>, Error> {
+    let (major, minor) = check_header_upto(bytes, magic, max_major)?;
     let mut records = Vec::new();
     let tail = &bytes[FIRST_RECORD..];
     for r in var_records(tail) {
@@ -225,10 +244,19 @@ fn shift(e: FramingError, by: usize) -> FramingError {
 /// Writes a structured file: header record, `records` (each its data with
 /// the type code first), end record.
 pub fn write_container(magic: [u8; 4], records: &[Vec<u8>]) -> Result<Vec<u8>, WriteError> {
+    write_container_version(magic, (FORMAT_MAJOR, FORMAT_MINOR), records)
+}
+
+/// [`write_container`] with the header's version `(major, minor)` given.
+pub fn write_container_version(
+    magic: [u8; 4],
+    (major, minor): (u16, u16),
+    records: &[Vec<u8>],
+) -> Result<Vec<u8>, WriteError> {
     let mut out = Vec::with_capacity(64 + records.iter().map(|r| r.len() + 3).sum::<usize>());
     let mut header = magic.to_vec();
-    header.extend_from_slice(&FORMAT_MAJOR.to_le_bytes());
-    header.extend_from_slice(&FORMAT_MINOR.to_le_bytes());
+    header.extend_from_slice(&major.to_le_bytes());
+    header.extend_from_slice(&minor.to_le_bytes());
     let framing = |e: FramingError| WriteError::BadValue(e.to_string());
     write_var(&mut out, &header).map_err(framing)?;
     for r in records {

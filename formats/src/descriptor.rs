@@ -3,7 +3,10 @@
 //! compute a path.
 
 use crate::codec::{Enc, PResult, array, i64le, parse_record, str16, u16le, u32le};
-use crate::container::{Container, UnknownRecord, once, read_container, required, write_container};
+use crate::container::{
+    Container, UnknownRecord, check_header_upto, once, read_container_upto, required,
+    write_container_version,
+};
 use crate::error::{Error, ErrorKind, WriteError};
 use crate::kind::{FileKind, StoreFile};
 use crate::layout::{Fanout, Layout};
@@ -37,8 +40,23 @@ crate::open_flags! {
         USER_DOMAINS = 1, "user-domains";
         /// An existing account can't be forwarded (PMDF's no-override).
         NO_FORWARD_OVERRIDE = 2, "no-forward-override";
+        /// Incompatible feature (descriptor 2.0): message files are placed
+        /// by bits 24..55 of their id, not by the hash of their name
+        /// (SPEC.md 14.4).
+        ID_MESSAGE_DIRS = 0x1_0000, "id-message-dirs";
     }
 }
+
+/// Store flags 0x10000 and up are incompatible features: a reader that
+/// does not know one of them must refuse the store (SPEC.md section 5).
+pub const INCOMPAT_FLAGS: u32 = 0xFFFF_0000;
+
+/// The incompatible features this crate implements.
+pub const KNOWN_INCOMPAT: u32 = StoreFlags::ID_MESSAGE_DIRS.0;
+
+/// The descriptor's newest major version: 2 when an incompatible feature
+/// is in use, so that 1.x readers refuse such a store.
+pub const DESCRIPTOR_MAJOR: u16 = 2;
 
 crate::open_flags! {
     /// What a store root holds.
@@ -93,6 +111,33 @@ pub struct StoreDescriptor {
     pub unknown: Vec<UnknownRecord>,
 }
 
+/// File offset of the store flags in a 2.x descriptor, whose first record
+/// must be STORE (SPEC.md section 5).
+const FLAGS_AT: usize = 46;
+
+/// Step 3 of the reader's checks for a 2.x descriptor: its incompatible
+/// features, read at their fixed place before anything else, must all be
+/// known (and there must be one: 2.x exists only to carry them).
+/// Otherwise the store is refused as a future version.
+fn check_features(bytes: &[u8]) -> Result<(), Error> {
+    let store_first = bytes.get(12..14) == Some(&rtype::STORE.to_le_bytes()[..]);
+    let flags = bytes
+        .get(FLAGS_AT..FLAGS_AT + 4)
+        .and_then(|b| <[u8; 4]>::try_from(b).ok())
+        .map(u32::from_le_bytes)
+        .filter(|_| store_first);
+    let incompat = flags.unwrap_or(0) & INCOMPAT_FLAGS;
+    if incompat == 0 || incompat & !KNOWN_INCOMPAT != 0 {
+        return Err(Error::new(
+            6,
+            ErrorKind::UnknownFeatures {
+                flags: incompat & !KNOWN_INCOMPAT,
+            },
+        ));
+    }
+    Ok(())
+}
+
 impl StoreDescriptor {
     /// The path computer for this store.
     pub fn layout(&self) -> Layout {
@@ -108,6 +153,7 @@ impl StoreDescriptor {
         Layout {
             fanout: self.fanout,
             user_roots,
+            id_message_dirs: self.flags.contains(StoreFlags::ID_MESSAGE_DIRS),
         }
     }
 
@@ -178,7 +224,12 @@ impl StoreFile for StoreDescriptor {
     const KIND: FileKind = FileKind::DESCRIPTOR;
 
     fn decode(bytes: &[u8]) -> Result<Self, Error> {
-        let c: Container<'_> = read_container(bytes, Self::MAGIC)?;
+        let (major, _) = check_header_upto(bytes, Self::MAGIC, DESCRIPTOR_MAJOR)?;
+        if major >= 2 {
+            check_features(bytes)?;
+        }
+        let c: Container<'_> = read_container_upto(bytes, Self::MAGIC, DESCRIPTOR_MAJOR)?;
+        let features = c.major >= 2;
         let mut st = None;
         let mut roots = Vec::new();
         let mut domains = Vec::new();
@@ -207,6 +258,28 @@ impl StoreFile for StoreDescriptor {
             unknown,
         };
         let at = c.records.first().map_or(c.end_offset, |r| r.offset);
+        // 2.x exists only to carry incompatible features: refuse (as a
+        // future version, at the version field) a 2.x descriptor whose
+        // features are not all known, or that names none we know.
+        let incompat = d.flags.0 & INCOMPAT_FLAGS;
+        if features && (incompat & !KNOWN_INCOMPAT != 0 || incompat == 0) {
+            return Err(Error::new(
+                6,
+                ErrorKind::UnknownFeatures {
+                    flags: incompat & !KNOWN_INCOMPAT,
+                },
+            ));
+        }
+        if !features && incompat != 0 {
+            return Err(Error::new(
+                at,
+                ErrorKind::BadValue {
+                    reason: format!(
+                        "incompatible feature flags {incompat:#x} in a version 1 descriptor"
+                    ),
+                },
+            ));
+        }
         d.check()
             .map_err(|reason| Error::new(at, ErrorKind::BadValue { reason }))?;
         Ok(d)
@@ -214,6 +287,12 @@ impl StoreFile for StoreDescriptor {
 
     fn encode(&self) -> Result<Vec<u8>, WriteError> {
         self.check().map_err(WriteError::BadValue)?;
+        let unknown = self.flags.0 & INCOMPAT_FLAGS & !KNOWN_INCOMPAT;
+        if unknown != 0 {
+            return Err(WriteError::BadValue(format!(
+                "unknown incompatible feature flags {unknown:#x}"
+            )));
+        }
         let mut recs = Vec::new();
         let mut e = Enc::record(rtype::STORE);
         e.fixed(&self.store_id.0)
@@ -240,6 +319,69 @@ impl StoreFile for StoreDescriptor {
             recs.push(e.finish("domain record")?);
         }
         recs.extend(self.unknown.iter().map(UnknownRecord::encode));
-        write_container(Self::MAGIC, &recs)
+        let version = if self.flags.0 & INCOMPAT_FLAGS != 0 {
+            (DESCRIPTOR_MAJOR, 0)
+        } else {
+            (crate::FORMAT_MAJOR, crate::FORMAT_MINOR)
+        };
+        write_container_version(Self::MAGIC, version, &recs)
+    }
+}
+
+#[cfg(test)]
+mod feature_tests {
+    use super::*;
+    use crate::StoreFile;
+    use crate::layout::MessageId;
+
+    fn with_flags(flags: u32) -> StoreDescriptor {
+        let mut d = crate::samples::descriptors()[1].clone();
+        d.flags = StoreFlags(flags);
+        d
+    }
+
+    #[test]
+    fn an_incompatible_feature_makes_a_version_2_descriptor() {
+        let d = with_flags(StoreFlags::ID_MESSAGE_DIRS.0 | 1);
+        let bytes = d.encode().unwrap();
+        assert_eq!(&bytes[6..10], &[2, 0, 0, 0]);
+        assert_eq!(StoreDescriptor::decode(&bytes).unwrap(), d);
+        assert!(d.layout().id_message_dirs);
+        let plain = with_flags(1).encode().unwrap();
+        assert_eq!(&plain[6..10], &[1, 0, 0, 0]);
+    }
+
+    #[test]
+    fn unknown_features_and_featureless_2_0_are_refused_as_future() {
+        let d = with_flags(0);
+        let v1 = d.encode().unwrap();
+        let with_major = |major: u8| {
+            let mut b = v1.clone();
+            b[6] = major;
+            let n = b.len();
+            let crc = crate::container::crc32(&b[..n - 12]);
+            b[n - 4..].copy_from_slice(&crc.to_le_bytes());
+            b
+        };
+        let v2 = with_major(2);
+        let e = StoreDescriptor::decode(&v2).unwrap_err();
+        assert_eq!((e.kind.code(), e.offset), ("future-version", 6));
+        let unknown = StoreFlags(0x8_0000);
+        assert!(with_flags(unknown.0).encode().is_err());
+        let v3 = with_major(3);
+        let e = StoreDescriptor::decode(&v3).unwrap_err();
+        assert_eq!(e.kind.code(), "future-version");
+    }
+
+    #[test]
+    fn id_message_dirs_follow_bits_24_to_55() {
+        let mut l = with_flags(StoreFlags::ID_MESSAGE_DIRS.0).layout();
+        let a = l.message_file(MessageId((0x12_3456 << 24) | 0x00AB_CDEF));
+        let b = l.message_file(MessageId((0x12_3456 << 24) | 0x0000_0001));
+        assert_eq!(a.dirs, b.dirs);
+        let names: Vec<&str> = a.dirs.iter().map(|d| d.as_str()).collect();
+        assert_eq!(names, ["MESSAGES", "56", "34"]);
+        l.id_message_dirs = false;
+        assert_ne!(l.message_file(MessageId(0x2A)).dirs.len(), 0);
     }
 }

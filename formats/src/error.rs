@@ -34,6 +34,13 @@ pub enum ErrorKind {
         /// The file's minor version.
         minor: u16,
     },
+    /// A store descriptor naming incompatible features this reader does
+    /// not implement (SPEC.md section 5): the store is refused.
+    UnknownFeatures {
+        /// The unknown incompatible-feature flags (0 when a 2.x descriptor
+        /// names none at all, so its reason to be 2.x is unknown).
+        flags: u32,
+    },
     /// A stored checksum does not match the bytes.
     BadChecksum {
         /// What the checksum covers.
@@ -89,6 +96,7 @@ impl ErrorKind {
             ErrorKind::Truncated => "truncated",
             ErrorKind::BadMagic { .. } => "bad-magic",
             ErrorKind::FutureVersion { .. } => "future-version",
+            ErrorKind::UnknownFeatures { .. } => "future-version",
             ErrorKind::BadChecksum { .. } => "bad-checksum",
             ErrorKind::Overlong { .. } => "overlong-record",
             ErrorKind::OddLength { .. } => "odd-length",
@@ -116,6 +124,11 @@ impl fmt::Display for ErrorKind {
                 "format version {major}.{minor} is newer than this program reads \
                  (major {}); upgrade popstore",
                 crate::FORMAT_MAJOR
+            ),
+            ErrorKind::UnknownFeatures { flags } => write!(
+                f,
+                "the store uses incompatible features this program does not know \
+                 (store flags {flags:#x}); upgrade popstore"
             ),
             ErrorKind::BadChecksum {
                 what,

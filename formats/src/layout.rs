@@ -254,6 +254,9 @@ pub struct Layout {
     pub fanout: Fanout,
     /// The roots holding user subtrees, in descriptor order (at least one).
     pub user_roots: Vec<u8>,
+    /// Message directories come from bits 24..55 of the id rather than
+    /// the hash of the file name (descriptor feature `id-message-dirs`).
+    pub id_message_dirs: bool,
 }
 
 impl Default for Layout {
@@ -261,6 +264,7 @@ impl Default for Layout {
         Layout {
             fanout: Fanout::default(),
             user_roots: vec![0],
+            id_message_dirs: false,
         }
     }
 }
@@ -354,11 +358,17 @@ impl Layout {
     }
 
     /// The message file with id `id`: `ROOTr:[MESSAGES.h1.h2]Mxxxxxxxxxxxxx.MSG`,
-    /// hashed on the file name.
+    /// the directories from the hash of the file name, or (feature
+    /// `id-message-dirs`) from bits 24..55 of the id.
     pub fn message_file(&self, id: MessageId) -> StorePath {
         let name = id.file_name();
         let mut dirs = vec![n(MESSAGES_DIR)];
-        dirs.extend(self.fanout.dirs(fnv1a32(name.as_str().as_bytes())));
+        let key = if self.id_message_dirs {
+            (id.0 >> 24) as u32
+        } else {
+            fnv1a32(name.as_str().as_bytes())
+        };
+        dirs.extend(self.fanout.dirs(key));
         StorePath {
             root: id.root(),
             dirs,

@@ -7,7 +7,9 @@ use proptest::option;
 use proptest::prelude::*;
 
 use popstore_formats::container::UnknownRecord;
-use popstore_formats::descriptor::{NameStyle, RootRoles, StoreDescriptor, StoreFlags, StoreRoot};
+use popstore_formats::descriptor::{
+    INCOMPAT_FLAGS, KNOWN_INCOMPAT, NameStyle, RootRoles, StoreDescriptor, StoreFlags, StoreRoot,
+};
 use popstore_formats::folder::{FolderEntry, FolderIndex, SystemFlags};
 use popstore_formats::forward::{ForwardFlags, Forwarding, ForwardingDb};
 use popstore_formats::groups::{Group, GroupTree};
@@ -85,7 +87,9 @@ fn descriptor() -> impl Strategy<Value = StoreDescriptor> {
                     fanout: Fanout { levels, width },
                     name_style: NameStyle(style),
                     max_name_len: max,
-                    flags: StoreFlags(flags),
+                    // Unknown incompatible features are refused by design;
+                    // the known one may be on or off.
+                    flags: StoreFlags(flags & !(INCOMPAT_FLAGS & !KNOWN_INCOMPAT)),
                     charset,
                     roots,
                     domains,

@@ -120,6 +120,9 @@ pub fn descriptor_for(s: &Settings, created: i64, store_id: [u8; 16]) -> StoreDe
     let mut flags = StoreFlags::default();
     flags.set(StoreFlags::USER_DOMAINS, s.user_domains);
     flags.set(StoreFlags::NO_FORWARD_OVERRIDE, s.no_forward_override);
+    // New stores place message files by id, so consecutive deliveries
+    // share a directory (SPEC.md 14.4; descriptor 2.0).
+    flags.set(StoreFlags::ID_MESSAGE_DIRS, true);
     StoreDescriptor {
         store_id: HexBytes(store_id.to_vec()),
         created,

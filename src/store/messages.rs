@@ -58,9 +58,11 @@ pub(crate) struct Slot {
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
-/// A fresh message id on root 0: 56 bits drawn from the OS's randomness
-/// (through std's `RandomState`), time and a counter. Creation is
-/// exclusive, so a collision just draws again.
+/// A fresh message id on root 0: bits 24..55 are the time in units of
+/// 64 seconds (so consecutive messages share a message directory when the
+/// store places files by id, SPEC.md 14.4), bits 0..23 are drawn from the
+/// OS's randomness (through std's `RandomState`), the time and a counter.
+/// Creation is exclusive, so a collision just draws again.
 pub fn new_message_id() -> MessageId {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
@@ -70,7 +72,8 @@ pub fn new_message_id() -> MessageId {
         .map_or(0, |d| d.as_nanos());
     h.write_u128(t);
     h.write_u32(std::process::id());
-    MessageId(h.finish() & 0x00FF_FFFF_FFFF_FFFF)
+    let period = ((t / 1_000_000_000) >> 6) as u64 & 0xFFFF_FFFF;
+    MessageId((period << 24) | (h.finish() & 0x00FF_FFFF))
 }
 
 impl Store {
@@ -81,7 +84,7 @@ impl Store {
         let bytes = file
             .encode()
             .map_err(|e| StoreError::Invalid(format!("cannot encode the message: {e}")))?;
-        for _ in 0..8 {
+        for _ in 0..32 {
             let id = new_message_id();
             let path = self.paths.message(id);
             self.ensure_dir(&DirPath::of(&path))?;
