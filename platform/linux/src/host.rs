@@ -25,18 +25,36 @@ fn c_name(name: &str) -> io::Result<CString> {
     CString::new(name).map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "NUL in a name"))
 }
 
-/// A held OFD lock: closing the file releases it.
-struct HostLock(#[allow(dead_code)] File);
+/// A held OFD lock. Dropping it unlocks explicitly before the file is
+/// closed: closing alone releases an OFD lock only when the last descriptor
+/// of the open file description goes, and a child forked meanwhile (by any
+/// thread, between its fork and exec) holds a copy of every descriptor.
+struct HostLock(File);
+
+impl Drop for HostLock {
+    fn drop(&mut self) {
+        // An unlock of a lock this description holds cannot conflict; if it
+        // fails anyway, closing the file still releases the lock.
+        let _ = ofd_fcntl(&self.0, libc::F_UNLCK as _);
+    }
+}
 
 fn try_ofd_lock(file: &File, mode: LockMode) -> io::Result<bool> {
+    let l_type = match mode {
+        LockMode::Shared => libc::F_RDLCK,
+        LockMode::Exclusive => libc::F_WRLCK,
+    };
+    ofd_fcntl(file, l_type as _)
+}
+
+/// `fcntl(F_OFD_SETLK)` over the whole file with lock type `l_type`:
+/// `Ok(false)` when another description holds a conflicting lock.
+fn ofd_fcntl(file: &File, l_type: libc::c_short) -> io::Result<bool> {
     // SAFETY: `flock` is a plain C struct for which all-zero bytes are a
     // valid value (l_start = l_len = 0 means the whole file; l_pid must be
     // 0 for OFD locks).
     let mut fl: libc::flock = unsafe { std::mem::zeroed() };
-    fl.l_type = match mode {
-        LockMode::Shared => libc::F_RDLCK,
-        LockMode::Exclusive => libc::F_WRLCK,
-    } as _;
+    fl.l_type = l_type;
     fl.l_whence = libc::SEEK_SET as _;
     // SAFETY: the descriptor is open for the duration of the call (borrowed
     // from `file`) and `fl` is a valid, initialised `flock` that outlives
