@@ -8,37 +8,12 @@ mod common;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 
-use common::{Sink, require, write_file};
+use common::{Sink, ok, popstore, require, write_file};
 
 const BIN: &str = env!("CARGO_BIN_EXE_popstore");
-
-fn popstore(store: &Path, args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(BIN)
-        .arg("--store")
-        .arg(store)
-        .args(args)
-        .env_remove("POPSTORE_CONFIG")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn ok(store: &Path, args: &[&str], stdin: &[u8]) -> String {
-    let out = popstore(store, args, stdin);
-    assert!(
-        out.status.success(),
-        "popstore {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
 
 fn messages(store: &Path, user: &str) -> i64 {
     let json = ok(store, &["user", "show", user, "--json"], b"");

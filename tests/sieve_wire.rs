@@ -5,39 +5,14 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 
-use common::{Sink, write_file};
+use common::{Sink, ok, popstore, write_file};
 use popstore_formats::msglist::EntryFlags;
 
 const BIN: &str = env!("CARGO_BIN_EXE_popstore");
-
-fn popstore(store: &Path, args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(BIN)
-        .arg("--store")
-        .arg(store)
-        .args(args)
-        .env_remove("POPSTORE_CONFIG")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn ok(store: &Path, args: &[&str], stdin: &[u8]) -> String {
-    let out = popstore(store, args, stdin);
-    assert!(
-        out.status.success(),
-        "popstore {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
 
 /// The flags of every entry of `user`'s maildrop, in order.
 fn entries(store: &Path, user: &str) -> Vec<EntryFlags> {

@@ -258,3 +258,32 @@ impl Drop for Sink {
         let _ = self.child.wait();
     }
 }
+
+/// Runs the real binary: `popstore --store STORE ARGS` with `stdin`
+/// (`$POPSTORE_CONFIG` removed, so no outside configuration leaks in).
+pub fn popstore(store: &Path, args: &[&str], stdin: &[u8]) -> std::process::Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_popstore"))
+        .arg("--store")
+        .arg(store)
+        .args(args)
+        .env_remove("POPSTORE_CONFIG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// Like [`popstore`], asserting success; returns standard output.
+pub fn ok(store: &Path, args: &[&str], stdin: &[u8]) -> String {
+    let out = popstore(store, args, stdin);
+    assert!(
+        out.status.success(),
+        "popstore {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
