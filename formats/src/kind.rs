@@ -33,6 +33,8 @@ crate::open_enum! {
         GROUPS = u32::from_le_bytes(*b"PSGR"), "groups";
         /// `PSVS`: a user's vacation-tracking state.
         VACATION_STATE = u32::from_le_bytes(*b"PSVS"), "vacation-state";
+        /// `PSMJ`: the journal of a message list (appended; SPEC.md 7.1).
+        MESSAGE_JOURNAL = u32::from_le_bytes(*b"PSMJ"), "message-journal";
         /// `PSMF`: a message file (FIX 512 blocks).
         MESSAGE = u32::from_le_bytes(*b"PSMF"), "message";
     }
