@@ -7,6 +7,7 @@ use popstore_formats::descriptor::{RootRoles, StoreDescriptor};
 use popstore_formats::folder::FolderIndex;
 use popstore_formats::forward::ForwardingDb;
 use popstore_formats::groups::GroupTree;
+use popstore_formats::journal::MessageJournal;
 use popstore_formats::layout::{self, Layout, MessageId, UserDir, types};
 use popstore_formats::mailboxes::{MailboxFlags, MailboxList};
 use popstore_formats::message::MessageFile;
@@ -219,29 +220,67 @@ impl Walk<'_> {
                 .any(|e| matches!(e, DirEntry::File(a, b) if a.as_str() == nm && b.as_str() == t))
         };
         // popstore message list.
+        let mut next_uidl = 1;
+        let mut list_count = 0u64;
         if has("MESSAGES", types::MESSAGE_LIST) {
             expected.push((n("MESSAGES"), n(types::MESSAGE_LIST)));
             let path = dir.file(&n("MESSAGES"), &n(types::MESSAGE_LIST));
             let from = self.store.spell(&path);
             if let Some(l) = self.load::<MessageList>(&path) {
+                next_uidl = l.next_uidl;
+                list_count = l.entries.len() as u64;
                 for e in &l.entries {
                     used += e.size;
                     count += 1;
                     self.reference(e.message, &from, e.size, format!("UIDL {}", e.uidl));
                 }
-                if let Some(p) = &profile
-                    && p.counters.message_count != l.entries.len() as u64
-                {
+            }
+        }
+        // Its journal (SPEC.md 7.1): entries not yet folded into the list
+        // are references like the list's, and not yet in the profile.
+        let mut journal_bytes = 0u64;
+        if has("MESSAGES", types::MESSAGE_JOURNAL) {
+            expected.push((n("MESSAGES"), n(types::MESSAGE_JOURNAL)));
+            let path = dir.file(&n("MESSAGES"), &n(types::MESSAGE_JOURNAL));
+            let from = self.store.spell(&path);
+            if let Some(j) = self.load::<MessageJournal>(&path) {
+                if j.base < next_uidl {
                     self.problem(
-                        spelled_profile.clone(),
+                        from.clone(),
                         format!(
-                            "message count {} but the message list holds {}",
-                            p.counters.message_count,
-                            l.entries.len()
+                            "stale journal (base {} below the list's next UIDL {next_uidl}): \
+                             left by an interrupted fold; verify --repair removes it",
+                            j.base
                         ),
                     );
+                } else if j.base > next_uidl {
+                    self.problem(
+                        from.clone(),
+                        format!(
+                            "journal base {} is ahead of the list's next UIDL {next_uidl}",
+                            j.base
+                        ),
+                    );
+                } else {
+                    for e in &j.entries {
+                        used += e.size;
+                        journal_bytes += e.size;
+                        count += 1;
+                        self.reference(e.message, &from, e.size, format!("UIDL {}", e.uidl));
+                    }
                 }
             }
+        }
+        if let Some(p) = &profile
+            && p.counters.message_count != list_count
+        {
+            self.problem(
+                spelled_profile.clone(),
+                format!(
+                    "message count {} but the message list holds {list_count}",
+                    p.counters.message_count,
+                ),
+            );
         }
         // MessageStore mailbox list and folder indexes.
         let mut mailboxes = None;
@@ -289,14 +328,21 @@ impl Walk<'_> {
             }
         }
         if let Some(p) = &profile
-            && p.counters.quota_used != used
+            && p.counters.quota_used + journal_bytes != used
         {
             self.problem(
                 spelled_profile,
-                format!(
-                    "usage (quota used) {} but the messages held total {used} bytes ({count} in the message list)",
-                    p.counters.quota_used
-                ),
+                if journal_bytes == 0 {
+                    format!(
+                        "usage (quota used) {} but the messages held total {used} bytes ({count} in the message list)",
+                        p.counters.quota_used
+                    )
+                } else {
+                    format!(
+                        "usage (quota used) {} (and {journal_bytes} in the journal) but the messages held total {used} bytes ({count} in the message list and its journal)",
+                        p.counters.quota_used
+                    )
+                },
             );
         }
     }
