@@ -57,6 +57,15 @@ pub(crate) struct Slot {
 }
 
 impl Slot {
+    /// The outcome of the commit that wrote this reference.
+    fn result(&self) -> Result<()> {
+        match self.done.get() {
+            Some(Ok(())) => Ok(()),
+            Some(Err(e)) => Err(StoreError::Invalid(e.clone())),
+            None => Err(StoreError::Invalid("reference not committed".into())),
+        }
+    }
+
     /// Bytes of the message.
     pub(crate) fn size(&self) -> u64 {
         self.size
@@ -180,9 +189,11 @@ impl Store {
     /// returns.
     ///
     /// Group commit: concurrent deliveries to one account in this process
-    /// queue their entries; whoever holds the account lock writes every
-    /// queued entry in one replace of the list and of the profile, and the
-    /// others return as soon as their entry is durable.
+    /// queue their entries. The first becomes the committer: it takes the
+    /// account lock and writes everything queued (one journal append, or
+    /// one replace of the list and profile), again and again until the
+    /// queue is empty; the others sleep until their entry is durable and
+    /// never touch the lock, so no thread polls a lock another holds.
     pub(crate) fn add_reference(
         &self,
         name: &AccountName,
@@ -198,27 +209,54 @@ impl Store {
             flags,
             done: OnceLock::new(),
         });
-        self.pending
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .entry(name.clone())
-            .or_default()
-            .push(Arc::clone(&slot));
-        let _l = self.lock(&self.paths.account_lock(name), LockMode::Exclusive)?;
-        if let Some(r) = slot.done.get() {
-            return r.clone().map_err(StoreError::Invalid);
+        let mut queue = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+        let p = queue.entry(name.clone()).or_default();
+        p.slots.push(Arc::clone(&slot));
+        if p.committing {
+            while slot.done.get().is_none() {
+                queue = self
+                    .committed
+                    .wait(queue)
+                    .unwrap_or_else(PoisonError::into_inner);
+            }
+            drop(queue);
+            return slot.result();
         }
-        let batch = self
-            .pending
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(name)
-            .unwrap_or_default();
-        let r = self.write_batch(name, &batch);
-        let shared = r.as_ref().map(|_| ()).map_err(|e| e.to_string());
-        for s in &batch {
-            let _ = s.done.set(shared.clone());
+        p.committing = true;
+        drop(queue);
+        let lock = self.lock(&self.paths.account_lock(name), LockMode::Exclusive);
+        loop {
+            let batch = {
+                let mut queue = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+                let batch = queue
+                    .get_mut(name)
+                    .map(|p| std::mem::take(&mut p.slots))
+                    .unwrap_or_default();
+                if batch.is_empty() {
+                    queue.remove(name);
+                    break;
+                }
+                batch
+            };
+            let r = match &lock {
+                Ok(_) => self.write_batch(name, &batch).map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            };
+            for s in &batch {
+                let _ = s.done.set(r.clone());
+            }
+            let _queue = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+            self.committed.notify_all();
         }
-        r
+        drop(lock);
+        slot.result()
     }
+}
+
+/// The references queued for one account, and whether a thread is
+/// committing them.
+#[derive(Debug, Default)]
+pub(crate) struct Pending {
+    slots: Vec<Arc<Slot>>,
+    committing: bool,
 }
