@@ -183,29 +183,71 @@ fn shift(e: crate::record::FramingError) -> crate::record::FramingError {
 /// Real journals are folded at a few hundred records, far below it.
 const SCAN_BUDGET: usize = 64 << 20;
 
+/// The whole, checked record whose count word is at `q`, if there is one
+/// (a count n from 6 to 32767, n data bytes in the file ending with the
+/// CRC-32 of the others): its data without the CRC. `budget` is charged
+/// the bytes checked.
+fn whole_at<'a>(bytes: &'a [u8], q: usize, budget: &mut usize) -> Option<&'a [u8]> {
+    let count = bytes.get(q..q + 2)?;
+    let n = usize::from(u16::from_le_bytes([count[0], count[1]]));
+    if !(2 + CRC_LEN..=crate::record::MAX_VAR_RECORD).contains(&n) {
+        return None;
+    }
+    let data = bytes.get(q + 2..q + 2 + n)?;
+    *budget = budget.saturating_sub(n);
+    let (body, c) = data.split_at(n - CRC_LEN);
+    let ok = cfg!(fuzzing) || crc32(body) == u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+    ok.then_some(body)
+}
+
 /// True when a whole record with a matching CRC starts at some even offset
-/// at or after `from`: a count word n from 6 to 32767 whose n data bytes
-/// are in the file and end with the CRC-32 of the others (SPEC.md 7.1).
-/// A torn append is the end of the file: nothing whole follows it.
+/// at or after `from` (SPEC.md 7.1). A torn append is the end of the
+/// file: nothing whole follows it.
 pub(crate) fn whole_record_after(bytes: &[u8], from: usize) -> bool {
     let mut budget = SCAN_BUDGET;
     let mut q = from + from % 2;
     while q + 2 <= bytes.len() {
-        let n = usize::from(u16::from_le_bytes([bytes[q], bytes[q + 1]]));
-        if (2 + CRC_LEN..=crate::record::MAX_VAR_RECORD).contains(&n) && q + 2 + n <= bytes.len() {
-            if budget < n {
-                return true;
-            }
-            budget -= n;
-            let data = &bytes[q + 2..q + 2 + n - CRC_LEN];
-            let c = &bytes[q + 2 + n - CRC_LEN..q + 2 + n];
-            if cfg!(fuzzing) || crc32(data) == u32::from_le_bytes([c[0], c[1], c[2], c[3]]) {
-                return true;
-            }
+        if whole_at(bytes, q, &mut budget).is_some() || budget == 0 {
+            return true;
         }
         q += 2;
     }
     false
+}
+
+/// What can still be read from a journal that does not decode (a corrupt
+/// one, SPEC.md 7.1): its base, when its JOURNAL record is whole, and
+/// every whole, checked ENTRY record found at an even offset after the
+/// header, in file order, whatever lies between them. For `verify`,
+/// which must not call the message files of these entries orphans, and
+/// for `verify --repair`, which rebuilds the journal from them.
+pub fn salvage(bytes: &[u8]) -> (Option<u64>, Vec<Entry>) {
+    let mut budget = SCAN_BUDGET;
+    let mut base = None;
+    let mut entries = Vec::new();
+    let mut q = FIRST_RECORD;
+    while q + 2 <= bytes.len() && budget > 0 {
+        let Some(data) = whole_at(bytes, q, &mut budget) else {
+            q += 2;
+            continue;
+        };
+        let rt = u16::from_le_bytes([data[0], data[1]]);
+        match rt {
+            rtype::JOURNAL if q == FIRST_RECORD => {
+                base = parse_record(rt, q + 4, &data[2..], u64le).ok();
+            }
+            rtype::ENTRY => {
+                if let Ok(e) = parse_record(rt, q + 4, &data[2..], entry)
+                    && valid_uidl(&e.uidl)
+                {
+                    entries.push(e);
+                }
+            }
+            _ => {}
+        }
+        q += crate::record::var_framed_len(data.len() + CRC_LEN);
+    }
+    (base, entries)
 }
 
 impl StoreFile for MessageJournal {
@@ -369,6 +411,20 @@ mod tests {
         bytes[first_entry + 4] ^= 1;
         let e = MessageJournal::decode(&bytes).unwrap_err();
         assert_eq!(e.kind.code(), "bad-checksum");
+    }
+
+    #[test]
+    fn salvage_reads_the_whole_entries_of_a_corrupt_journal() {
+        let bytes = journal(3).encode().unwrap();
+        let first_entry = FIRST_RECORD + var_framed_len(base_record(7).len());
+        let mut m = bytes.clone();
+        m[first_entry + 1] |= 0x80; // overlong count: entry 0 lost
+        assert!(MessageJournal::decode(&m).is_err());
+        let (base, entries) = salvage(&m);
+        assert_eq!(base, Some(7));
+        assert_eq!(entries, journal(3).entries[1..]);
+        // A whole journal salvages to itself.
+        assert_eq!(salvage(&bytes), (Some(7), journal(3).entries));
     }
 
     #[test]
