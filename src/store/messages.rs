@@ -15,7 +15,7 @@ use popstore_formats::StoreFile;
 use popstore_formats::message::{
     BodyInfo, MessageFile, MessageHeader, encode_refcount, read_header,
 };
-use popstore_formats::msglist::{Entry, EntryFlags, MessageList};
+use popstore_formats::msglist::{Entry, EntryFlags};
 use popstore_platform::{DirPath, ErrorKind, LockMode, Mapped, RecordFormat};
 
 use super::engine::Store;
@@ -54,6 +54,24 @@ pub(crate) struct Slot {
     time: i64,
     flags: EntryFlags,
     done: OnceLock<std::result::Result<(), String>>,
+}
+
+impl Slot {
+    /// Bytes of the message.
+    pub(crate) fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// The list entry for this reference, with UIDL number `n`.
+    pub(crate) fn entry(&self, n: u64) -> Entry {
+        Entry {
+            message: self.id,
+            size: self.size,
+            delivered: Some(self.time),
+            flags: self.flags,
+            uidl: format!("{}.{n}", self.id.file_name()),
+        }
+    }
 }
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -157,40 +175,6 @@ impl Store {
         self.write_count(id, count.saturating_sub(n))
     }
 
-    /// An account's message list (an empty one when it has none yet).
-    pub fn read_list(&self, name: &AccountName) -> Result<MessageList> {
-        let path = self.paths.message_list(name);
-        match self.fs.read(&path) {
-            Ok(b) => MessageList::decode(&b).map_err(|e| self.corrupt(&path, e.to_string())),
-            Err(e) if e.kind() == ErrorKind::NotFound => Ok(MessageList {
-                next_uidl: 1,
-                ..MessageList::default()
-            }),
-            Err(e) => Err(e.into()),
-        }
-    }
-
-    /// Replaces an account's list (the caller holds the account lock),
-    /// then brings the profile's message count and usage in line with it.
-    pub(crate) fn write_list(
-        &self,
-        name: &AccountName,
-        list: &MessageList,
-        received: (u64, u64),
-    ) -> Result<()> {
-        let path = self.paths.message_list(name);
-        let bytes = list
-            .encode()
-            .map_err(|e| StoreError::Invalid(format!("cannot encode the message list: {e}")))?;
-        self.fs.replace(&path, RecordFormat::Var, &bytes)?;
-        let mut p = self.existing(name)?;
-        p.message_count = list.entries.len() as u64;
-        p.quota_used = list.entries.iter().map(|e| e.size).sum();
-        p.received_messages += received.0;
-        p.received_bytes += received.1;
-        self.write_profile(&p)
-    }
-
     /// Adds a reference to `id` to an account's list, under its lock, with
     /// the given state flags (Sieve's `\\Seen`/`\\Deleted`). Durable when it
     /// returns.
@@ -236,49 +220,5 @@ impl Store {
             let _ = s.done.set(shared.clone());
         }
         r
-    }
-
-    fn write_batch(&self, name: &AccountName, batch: &[Arc<Slot>]) -> Result<()> {
-        let mut list = self.read_list(name)?;
-        let mut bytes = 0;
-        for s in batch {
-            let n = list.next_uidl.max(1);
-            list.next_uidl = n + 1;
-            list.entries.push(Entry {
-                message: s.id,
-                size: s.size,
-                delivered: Some(s.time),
-                flags: s.flags,
-                uidl: format!("{}.{n}", s.id.file_name()),
-            });
-            bytes += s.size;
-        }
-        self.write_list(name, &list, (batch.len() as u64, bytes))
-    }
-
-    /// Removes the given messages from an account's list, then releases
-    /// their files (reference first, count after). Returns the entries
-    /// removed.
-    pub fn remove_messages(
-        &self,
-        name: &AccountName,
-        which: impl Fn(&Entry) -> bool,
-    ) -> Result<Vec<Entry>> {
-        let removed = {
-            let _l = self.lock(&self.paths.account_lock(name), LockMode::Exclusive)?;
-            let mut list = self.read_list(name)?;
-            let (gone, keep): (Vec<Entry>, Vec<Entry>) =
-                list.entries.drain(..).partition(|e| which(e));
-            if gone.is_empty() {
-                return Ok(gone);
-            }
-            list.entries = keep;
-            self.write_list(name, &list, (0, 0))?;
-            gone
-        };
-        for e in &removed {
-            self.release(e.message, 1)?;
-        }
-        Ok(removed)
     }
 }
