@@ -224,6 +224,27 @@ fn a_torn_tail_is_a_note_and_repair_folds_it() {
         .unwrap();
     std::io::Write::write_all(&mut f, &[0x2d, 0x00, 0x02]).unwrap();
     drop(f);
+    // inspect --hex on the engine's journal: every record, then the tail.
+    let out = Command::cargo_bin("popstore")
+        .unwrap()
+        .arg("inspect")
+        .arg("--hex")
+        .arg(e.journal())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        text.matches("record type 0x0002 ENTRY").count(),
+        2,
+        "{text}"
+    );
+    assert_eq!(text.matches("record CRC-32 = 0x").count(), 3, "{text}");
+    assert!(
+        text.trim_end()
+            .ends_with("2D 00 02                                         torn tail (3 bytes): an append cut short, ignored"),
+        "{text}"
+    );
     let (code, out) = verify(e.root(), &[]);
     assert_eq!(code, 0, "a torn tail is not a problem: {out}");
     assert!(

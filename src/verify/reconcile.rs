@@ -4,6 +4,8 @@
 //! line with the list, under the account lock, so the engine's repair can
 //! then fold it like any other journal:
 //!
+//! - a journal whose base (when its JOURNAL record is whole) is below the
+//!   list's next UIDL is stale: removed, its entries are in the list;
 //! - the list's next UIDL is raised to the journal's base when it is
 //!   behind (so no UIDL number is ever handed out twice);
 //! - the journal is rewritten (replaced whole) with that base and the
@@ -60,6 +62,20 @@ pub fn reconcile_journal(store: &Store, account: &str) -> Result<Vec<String>, St
         }
     };
     let mut changes = Vec::new();
+    if let Some(b) = base
+        && b < list.next_uidl
+    {
+        // Stale: its entries are in the list already (a fold's leftover).
+        fs.remove(&jpath).map_err(|e| format!("{jshown}: {e}"))?;
+        let why = damage
+            .map(|e| format!(" (and corrupt: {e})"))
+            .unwrap_or_default();
+        changes.push(format!(
+            "{jshown}: stale journal (base {b} below the list's next UIDL {}) removed{why}",
+            list.next_uidl
+        ));
+        return Ok(changes);
+    }
     let base = base.unwrap_or(0).max(list.next_uidl).max(1);
     if base > list.next_uidl {
         changes.push(format!(

@@ -71,7 +71,12 @@ impl Walk<'_> {
         let mut reconcile = false;
         let held = match MessageJournal::decode(&bytes) {
             Err(e) => {
-                let (_, entries) = salvage(&bytes);
+                let (base, mut entries) = salvage(&bytes);
+                if let (Some(b), ListState::Read(l)) = (base, &list)
+                    && b < l.next_uidl
+                {
+                    entries.clear(); // stale: its entries are in the list
+                }
                 self.problem(
                     from.clone(),
                     format!(
