@@ -75,57 +75,80 @@ fn sealed(mut data: Vec<u8>) -> Vec<u8> {
     data
 }
 
-/// A whole record read from the journal: its file offset (of the data),
-/// type code and fields (CRC removed), or why it is not whole.
+/// One record read from the journal: whole and checked, or why not.
 enum Read<'a> {
     Whole {
+        /// Offset of the record's data (its type code).
         at: usize,
         rtype: u16,
+        /// The fields (CRC removed).
         body: &'a [u8],
     },
-    BadCrc {
+    /// Framed, but too short for a type code and a CRC, or its CRC does not
+    /// match.
+    Bad {
         /// The record's count word.
         start: usize,
-        /// The CRC field (or the record's data when it is too short).
-        at: usize,
-        stored: u32,
-        computed: u32,
+        /// Its error, should the record turn out not to be a torn tail.
+        error: Error,
     },
-    /// Framing failed at this offset: the rest is a torn tail.
-    Torn(usize),
+    /// Framing failed at this count word: the file ends inside it or inside
+    /// the record, or the count is above 32767.
+    Unframed { start: usize, error: Error },
 }
 
+impl Read<'_> {
+    fn failure(&self) -> Option<(usize, &Error)> {
+        match self {
+            Read::Whole { .. } => None,
+            Read::Bad { start, error } | Read::Unframed { start, error } => Some((*start, error)),
+        }
+    }
+}
+
+/// The records after the header, up to the first one that cannot be framed.
 fn records(bytes: &[u8]) -> Vec<Read<'_>> {
     let mut out = Vec::new();
     for r in var_records(&bytes[FIRST_RECORD..]) {
         let r = match r {
             Ok(r) => r,
             Err(e) => {
-                out.push(Read::Torn(FIRST_RECORD + framing_offset(&e)));
+                let error = Error::from_framing(shift(e));
+                let start = usize::try_from(error.offset).unwrap_or(FIRST_RECORD);
+                out.push(Read::Unframed { start, error });
                 break;
             }
         };
         let start = FIRST_RECORD + r.offset;
         let at = start + 2;
         let Some(split) = r.data.len().checked_sub(CRC_LEN).filter(|n| *n >= 2) else {
-            out.push(Read::BadCrc {
-                start,
+            let error = Error::new(
                 at,
-                stored: 0,
-                computed: 0,
-            });
+                ErrorKind::BadRecord {
+                    rtype: 0xFFFF,
+                    reason: format!(
+                        "record of {} bytes is too short for a type code and a CRC",
+                        r.data.len()
+                    ),
+                },
+            );
+            out.push(Read::Bad { start, error });
             continue;
         };
         let (data, crc) = r.data.split_at(split);
         let stored = u32::from_le_bytes([crc[0], crc[1], crc[2], crc[3]]);
         let computed = crc32(data);
+        // Fuzzing builds skip checksums so mutations reach the parsers.
         if stored != computed && !cfg!(fuzzing) {
-            out.push(Read::BadCrc {
-                start,
-                at: at + split,
-                stored,
-                computed,
-            });
+            let error = Error::new(
+                at + split,
+                ErrorKind::BadChecksum {
+                    what: "record",
+                    stored,
+                    computed,
+                },
+            );
+            out.push(Read::Bad { start, error });
             continue;
         }
         out.push(Read::Whole {
@@ -137,13 +160,94 @@ fn records(bytes: &[u8]) -> Vec<Read<'_>> {
     out
 }
 
-fn framing_offset(e: &crate::record::FramingError) -> usize {
+fn shift(e: crate::record::FramingError) -> crate::record::FramingError {
     use crate::record::FramingError as F;
     match e {
-        F::TruncatedCount { offset } | F::TruncatedRecord { offset, .. } => *offset,
-        F::Overlong { offset, .. } => *offset,
-        F::TooLongToWrite(_) => 0,
+        F::TruncatedCount { offset } => F::TruncatedCount {
+            offset: offset + FIRST_RECORD,
+        },
+        F::TruncatedRecord { offset, len } => F::TruncatedRecord {
+            offset: offset + FIRST_RECORD,
+            len,
+        },
+        F::Overlong { offset, len } => F::Overlong {
+            offset: offset + FIRST_RECORD,
+            len,
+        },
+        other => other,
     }
+}
+
+/// Bytes of CRC work [`whole_record_after`] may do before it gives up and
+/// answers "yes" (the safe answer: an error rather than dropped records).
+/// Real journals are folded at a few hundred records, far below it.
+const SCAN_BUDGET: usize = 64 << 20;
+
+/// The whole, checked record whose count word is at `q`, if there is one
+/// (a count n from 6 to 32767, n data bytes in the file ending with the
+/// CRC-32 of the others): its data without the CRC. `budget` is charged
+/// the bytes checked.
+fn whole_at<'a>(bytes: &'a [u8], q: usize, budget: &mut usize) -> Option<&'a [u8]> {
+    let count = bytes.get(q..q + 2)?;
+    let n = usize::from(u16::from_le_bytes([count[0], count[1]]));
+    if !(2 + CRC_LEN..=crate::record::MAX_VAR_RECORD).contains(&n) {
+        return None;
+    }
+    let data = bytes.get(q + 2..q + 2 + n)?;
+    *budget = budget.saturating_sub(n);
+    let (body, c) = data.split_at(n - CRC_LEN);
+    let ok = cfg!(fuzzing) || crc32(body) == u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+    ok.then_some(body)
+}
+
+/// True when a whole record with a matching CRC starts at some even offset
+/// at or after `from` (SPEC.md 7.1). A torn append is the end of the
+/// file: nothing whole follows it.
+pub(crate) fn whole_record_after(bytes: &[u8], from: usize) -> bool {
+    let mut budget = SCAN_BUDGET;
+    let mut q = from + from % 2;
+    while q + 2 <= bytes.len() {
+        if whole_at(bytes, q, &mut budget).is_some() || budget == 0 {
+            return true;
+        }
+        q += 2;
+    }
+    false
+}
+
+/// What can still be read from a journal that does not decode (a corrupt
+/// one, SPEC.md 7.1): its base, when its JOURNAL record is whole, and
+/// every whole, checked ENTRY record found at an even offset after the
+/// header, in file order, whatever lies between them. For `verify`,
+/// which must not call the message files of these entries orphans, and
+/// for `verify --repair`, which rebuilds the journal from them.
+pub fn salvage(bytes: &[u8]) -> (Option<u64>, Vec<Entry>) {
+    let mut budget = SCAN_BUDGET;
+    let mut base = None;
+    let mut entries = Vec::new();
+    let mut q = FIRST_RECORD;
+    while q + 2 <= bytes.len() && budget > 0 {
+        let Some(data) = whole_at(bytes, q, &mut budget) else {
+            q += 2;
+            continue;
+        };
+        let rt = u16::from_le_bytes([data[0], data[1]]);
+        match rt {
+            rtype::JOURNAL if q == FIRST_RECORD => {
+                base = parse_record(rt, q + 4, &data[2..], u64le).ok();
+            }
+            rtype::ENTRY => {
+                if let Ok(e) = parse_record(rt, q + 4, &data[2..], entry)
+                    && valid_uidl(&e.uidl)
+                {
+                    entries.push(e);
+                }
+            }
+            _ => {}
+        }
+        q += crate::record::var_framed_len(data.len() + CRC_LEN);
+    }
+    (base, entries)
 }
 
 impl StoreFile for MessageJournal {
@@ -152,39 +256,27 @@ impl StoreFile for MessageJournal {
 
     fn decode(bytes: &[u8]) -> Result<Self, Error> {
         check_header(bytes, Self::MAGIC)?;
-        let recs = records(bytes);
-        let last = recs.len().saturating_sub(1);
         let mut j = MessageJournal::default();
         let mut base = None;
         let mut seen = std::collections::HashSet::new();
-        for (i, r) in recs.iter().enumerate() {
-            let (at, rt, body) = match *r {
-                Read::Torn(off) => {
-                    j.torn_tail = (bytes.len() - off) as u64;
-                    break;
+        for (i, r) in records(bytes).into_iter().enumerate() {
+            if let Some((start, error)) = r.failure() {
+                // The JOURNAL record is made whole by an exclusive create,
+                // so it is never torn; nor is a record followed by a whole
+                // one (an append is the end of the file): corruption.
+                if i == 0 || whole_record_after(bytes, start + 2) {
+                    return Err(error.clone());
                 }
-                // A bad last record is a torn append (the JOURNAL record is
-                // made whole by an exclusive create, so it never is).
-                Read::BadCrc { start, .. } if i == last && i > 0 => {
-                    j.torn_tail = (bytes.len() - start) as u64;
-                    break;
-                }
-                Read::BadCrc {
-                    at,
-                    stored,
-                    computed,
-                    ..
-                } => {
-                    return Err(Error::new(
-                        at,
-                        ErrorKind::BadChecksum {
-                            what: "record",
-                            stored,
-                            computed,
-                        },
-                    ));
-                }
-                Read::Whole { at, rtype, body } => (at, rtype, body),
+                j.torn_tail = (bytes.len() - start) as u64;
+                break;
+            }
+            let Read::Whole {
+                at,
+                rtype: rt,
+                body,
+            } = r
+            else {
+                continue;
             };
             match (i, rt) {
                 (0, rtype::JOURNAL) => base = Some(parse_record(rt, at + 2, body, u64le)?),
@@ -225,7 +317,8 @@ impl StoreFile for MessageJournal {
             }
         }
         let Some(b) = base else {
-            // No whole JOURNAL record: the file is shorter than its creation.
+            // No record at all after the header: the file is shorter than
+            // its creation made it.
             return Err(Error::new(FIRST_RECORD, ErrorKind::Truncated));
         };
         j.base = b;
@@ -318,6 +411,60 @@ mod tests {
         bytes[first_entry + 4] ^= 1;
         let e = MessageJournal::decode(&bytes).unwrap_err();
         assert_eq!(e.kind.code(), "bad-checksum");
+    }
+
+    #[test]
+    fn salvage_reads_the_whole_entries_of_a_corrupt_journal() {
+        let bytes = journal(3).encode().unwrap();
+        let first_entry = FIRST_RECORD + var_framed_len(base_record(7).len());
+        let mut m = bytes.clone();
+        m[first_entry + 1] |= 0x80; // overlong count: entry 0 lost
+        assert!(MessageJournal::decode(&m).is_err());
+        let (base, entries) = salvage(&m);
+        assert_eq!(base, Some(7));
+        assert_eq!(entries, journal(3).entries[1..]);
+        // A whole journal salvages to itself.
+        assert_eq!(salvage(&bytes), (Some(7), journal(3).entries));
+    }
+
+    #[test]
+    fn a_tail_of_zeros_is_torn() {
+        // A crash after the file grew but before the data reached the disk
+        // leaves zeros: empty records, none of them whole.
+        let whole = journal(2).encode().unwrap();
+        for n in [2, 4, 60, 512] {
+            let mut bytes = whole.clone();
+            bytes.resize(whole.len() + n, 0);
+            let j = MessageJournal::decode(&bytes).unwrap();
+            assert_eq!(j.entries.len(), 2, "{n} zeros");
+            assert_eq!(j.torn_tail, n as u64, "{n} zeros");
+        }
+    }
+
+    #[test]
+    fn damage_followed_by_a_whole_record_is_corruption() {
+        let bytes = journal(3).encode().unwrap();
+        let first_entry = FIRST_RECORD + var_framed_len(base_record(7).len());
+        // An overlong count: framing stops there, but whole records follow.
+        let mut m = bytes.clone();
+        m[first_entry + 1] |= 0x80;
+        let e = MessageJournal::decode(&m).unwrap_err();
+        assert_eq!(
+            (e.kind.code(), e.offset),
+            ("overlong-record", first_entry as u64)
+        );
+        // A count that runs past the end, swallowing the records after it.
+        let mut m = bytes.clone();
+        m[first_entry] = 0xF0;
+        m[first_entry + 1] = 0x7F;
+        let e = MessageJournal::decode(&m).unwrap_err();
+        assert_eq!((e.kind.code(), e.offset), ("truncated", first_entry as u64));
+        // The same damage on the last record is a torn tail.
+        let two = journal(2).encode().unwrap();
+        let mut m = bytes.clone();
+        m[two.len() + 1] |= 0x80;
+        let j = MessageJournal::decode(&m).unwrap();
+        assert_eq!(j.torn_tail, (bytes.len() - two.len()) as u64);
     }
 
     #[test]

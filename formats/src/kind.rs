@@ -42,7 +42,7 @@ crate::open_enum! {
 
 impl FileKind {
     /// Every kind this crate knows.
-    pub const ALL: [FileKind; 9] = [
+    pub const ALL: [FileKind; 10] = [
         FileKind::DESCRIPTOR,
         FileKind::PROFILE,
         FileKind::MESSAGE_LIST,
@@ -51,6 +51,7 @@ impl FileKind {
         FileKind::FORWARDING,
         FileKind::GROUPS,
         FileKind::VACATION_STATE,
+        FileKind::MESSAGE_JOURNAL,
         FileKind::MESSAGE,
     ];
 
@@ -86,6 +87,10 @@ mod tests {
             Some(FileKind::PROFILE)
         );
         assert_eq!(FileKind::detect(b"PSMF...."), Some(FileKind::MESSAGE));
+        assert_eq!(
+            FileKind::detect(b"\x08\x00PSMJ\x01\x00"),
+            Some(FileKind::MESSAGE_JOURNAL)
+        );
         assert_eq!(FileKind::detect(b"\x08\x00XXXX"), None);
         assert_eq!(FileKind::detect(b""), None);
     }
