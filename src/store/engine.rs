@@ -92,6 +92,9 @@ pub struct Store {
     pub(crate) lock_timeout: Duration,
     pub(crate) pending: Mutex<HashMap<AccountName, super::messages::Pending>>,
     pub(crate) committed: std::sync::Condvar,
+    /// Message directories this process made or found (never removed by
+    /// the engine), so a delivery does not stat the path each time.
+    pub(crate) known_dirs: Mutex<std::collections::HashSet<DirPath>>,
 }
 
 /// Seconds since 1970, now.
@@ -187,6 +190,7 @@ impl Store {
             lock_timeout: Duration::from_secs(30),
             pending: Mutex::new(HashMap::new()),
             committed: std::sync::Condvar::new(),
+            known_dirs: Mutex::default(),
         }
     }
 

@@ -136,12 +136,11 @@ impl Store {
     /// read when the file does not look as the engine writes it.
     fn list_next_uidl(&self, name: &AccountName) -> Result<u64> {
         let path = self.paths.message_list(name);
-        let map = match self.fs.map(&path) {
-            Ok(m) => m,
+        let head = match self.fs.read_head(&path, 22) {
+            Ok(h) => h,
             Err(e) if e.kind() == ErrorKind::NotFound => return Ok(1),
             Err(e) => return Err(e.into()),
         };
-        let head = map.get(0..22).unwrap_or(&[]);
         // count word 8, PSML, version 1; count word 10, type LIST, u64.
         if head.len() == 22
             && head[..6] == *b"\x08\x00PSML"

@@ -114,16 +114,36 @@ impl Store {
         for _ in 0..32 {
             let id = new_message_id();
             let path = self.paths.message(id);
-            self.ensure_dir(&DirPath::of(&path))?;
+            let dir = DirPath::of(&path);
+            let known = self.lock_known_dirs().contains(&dir);
+            if !known {
+                self.ensure_dir(&dir)?;
+                let mut dirs = self.lock_known_dirs();
+                if dirs.len() >= 4096 {
+                    dirs.clear(); // one per 64-second window: keep it bounded
+                }
+                dirs.insert(dir.clone());
+            }
             match self.fs.create_new(&path, RecordFormat::Fix512, &bytes) {
                 Ok(()) => return Ok(id),
                 Err(e) if e.kind() == ErrorKind::AlreadyExists => continue,
+                // Removed behind our back (by hand): make it again.
+                Err(e) if e.kind() == ErrorKind::NotFound && known => {
+                    self.lock_known_dirs().remove(&dir);
+                    continue;
+                }
                 Err(e) => return Err(e.into()),
             }
         }
         Err(StoreError::Invalid(
             "could not draw a free message id".into(),
         ))
+    }
+
+    fn lock_known_dirs(&self) -> std::sync::MutexGuard<'_, std::collections::HashSet<DirPath>> {
+        self.known_dirs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Maps a message file for reading (checks its header).
