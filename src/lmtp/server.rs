@@ -116,23 +116,10 @@ impl Listener {
                     continue;
                 }
             };
+            let session = (client, &settings, &delivery, &registry, &drain);
             let r = match stream {
-                Stream::Tcp(s) => spawn_session(
-                    s.into_std(),
-                    client,
-                    &settings,
-                    &delivery,
-                    &registry,
-                    &drain,
-                ),
-                Stream::Unix(s) => spawn_session(
-                    s.into_std(),
-                    client,
-                    &settings,
-                    &delivery,
-                    &registry,
-                    &drain,
-                ),
+                Stream::Tcp(s) => s.into_std().and_then(|s| spawn_session(s, session)),
+                Stream::Unix(s) => s.into_std().and_then(|s| spawn_session(s, session)),
             };
             if let Err(e) = r {
                 warn!(error = %e, "LMTP connection could not be served");
@@ -167,15 +154,16 @@ enum Stream {
 
 /// Serves an accepted connection on a new thread, or refuses it with
 /// `421 4.3.2` when `max_connections` are served already.
-fn spawn_session<S: Socket + BlockingMode>(
-    stream: io::Result<S>,
-    client: String,
-    settings: &Arc<Settings>,
-    delivery: &Arc<dyn Delivery>,
-    registry: &Arc<Registry>,
-    drain: &mpsc::Sender<()>,
+fn spawn_session<S: Socket>(
+    mut stream: S,
+    (client, settings, delivery, registry, drain): (
+        String,
+        &Arc<Settings>,
+        &Arc<dyn Delivery>,
+        &Arc<Registry>,
+        &mpsc::Sender<()>,
+    ),
 ) -> io::Result<()> {
-    let mut stream = stream?;
     stream.blocking()?;
     let Some(id) = registry.add(stream.handle()?, settings.max_connections) else {
         warn!(%client, max = settings.max_connections, "LMTP connection refused: too many");
@@ -208,21 +196,4 @@ fn spawn_session<S: Socket + BlockingMode>(
         return Err(e);
     }
     Ok(())
-}
-
-/// Switching a socket taken from tokio back to blocking I/O.
-trait BlockingMode {
-    fn blocking(&mut self) -> io::Result<()>;
-}
-
-impl BlockingMode for std::net::TcpStream {
-    fn blocking(&mut self) -> io::Result<()> {
-        self.set_nonblocking(false)
-    }
-}
-
-impl BlockingMode for std::os::unix::net::UnixStream {
-    fn blocking(&mut self) -> io::Result<()> {
-        self.set_nonblocking(false)
-    }
 }

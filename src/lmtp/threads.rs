@@ -24,6 +24,8 @@ use crate::delivery::{Delivery, Refusal};
 
 /// A blocking byte stream with what a session needs of its socket.
 pub(crate) trait Socket: Read + Write + Send + 'static {
+    /// Switches a socket taken from tokio back to blocking I/O.
+    fn blocking(&self) -> io::Result<()>;
     /// Sets how long a read may block.
     fn read_timeout(&self, t: Duration) -> io::Result<()>;
     /// Shuts down reading, writing or both.
@@ -32,35 +34,30 @@ pub(crate) trait Socket: Read + Write + Send + 'static {
     fn handle(&self) -> io::Result<Box<dyn Fn() + Send>>;
 }
 
-impl Socket for std::net::TcpStream {
-    fn read_timeout(&self, t: Duration) -> io::Result<()> {
-        self.set_read_timeout(Some(t))
-    }
-    fn shut(&self, how: Shutdown) -> io::Result<()> {
-        self.shutdown(how)
-    }
-    fn handle(&self) -> io::Result<Box<dyn Fn() + Send>> {
-        let s = self.try_clone()?;
-        Ok(Box::new(move || {
-            let _ = s.shutdown(Shutdown::Read);
-        }))
-    }
+/// TCP and Unix streams have the same methods under the same names.
+macro_rules! socket {
+    ($($t:ty),*) => {$(
+        impl Socket for $t {
+            fn blocking(&self) -> io::Result<()> {
+                self.set_nonblocking(false)
+            }
+            fn read_timeout(&self, t: Duration) -> io::Result<()> {
+                self.set_read_timeout(Some(t))
+            }
+            fn shut(&self, how: Shutdown) -> io::Result<()> {
+                self.shutdown(how)
+            }
+            fn handle(&self) -> io::Result<Box<dyn Fn() + Send>> {
+                let s = self.try_clone()?;
+                Ok(Box::new(move || {
+                    let _ = s.shutdown(Shutdown::Read);
+                }))
+            }
+        }
+    )*};
 }
 
-impl Socket for std::os::unix::net::UnixStream {
-    fn read_timeout(&self, t: Duration) -> io::Result<()> {
-        self.set_read_timeout(Some(t))
-    }
-    fn shut(&self, how: Shutdown) -> io::Result<()> {
-        self.shutdown(how)
-    }
-    fn handle(&self) -> io::Result<Box<dyn Fn() + Send>> {
-        let s = self.try_clone()?;
-        Ok(Box::new(move || {
-            let _ = s.shutdown(Shutdown::Read);
-        }))
-    }
-}
+socket!(std::net::TcpStream, std::os::unix::net::UnixStream);
 
 struct Conn {
     idle: bool,
