@@ -152,17 +152,21 @@ enum Stream {
     Unix(tokio::net::UnixStream),
 }
 
+/// What a session thread gets besides its socket: the client's name and
+/// the listener's shared parts.
+type SessionParts<'a> = (
+    String,
+    &'a Arc<Settings>,
+    &'a Arc<dyn Delivery>,
+    &'a Arc<Registry>,
+    &'a mpsc::Sender<()>,
+);
+
 /// Serves an accepted connection on a new thread, or refuses it with
 /// `421 4.3.2` when `max_connections` are served already.
 fn spawn_session<S: Socket>(
     mut stream: S,
-    (client, settings, delivery, registry, drain): (
-        String,
-        &Arc<Settings>,
-        &Arc<dyn Delivery>,
-        &Arc<Registry>,
-        &mpsc::Sender<()>,
-    ),
+    (client, settings, delivery, registry, drain): SessionParts<'_>,
 ) -> io::Result<()> {
     stream.blocking()?;
     let Some(id) = registry.add(stream.handle()?, settings.max_connections) else {
