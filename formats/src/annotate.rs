@@ -334,9 +334,12 @@ impl Out<'_> {
     fn records(&mut self, kind: FileKind, start: usize, end: usize, sealed: bool) {
         let area = &self.bytes[start..end];
         let recs: Vec<_> = var_records(area).flatten().collect();
+        let mut pos = start;
         for r in recs {
             let o = start + r.offset;
             let len = r.data.len();
+            self.skipped(pos, o);
+            pos = o + 2 + len + len % 2;
             self.span(o, 2, format!("record length {len}"));
             let rtype = self.uint(o + 2, 2) as u16;
             let crc_len = if sealed { 4 } else { 0 };
@@ -370,6 +373,23 @@ impl Out<'_> {
             if len % 2 == 1 {
                 self.span(o + 2 + len, 1, "pad byte");
             }
+        }
+        self.skipped(pos, end);
+    }
+
+    /// Labels `from..to` when records skip it: a 0xFFFF count word and the
+    /// unused rest of its 512-byte block (SPEC.md 3.1).
+    fn skipped(&mut self, from: usize, to: usize) {
+        if to <= from {
+            return;
+        }
+        self.span(
+            from,
+            2.min(to - from),
+            "record length 0xFFFF: skip to the next block",
+        );
+        if to > from + 2 {
+            self.span(from + 2, to - from - 2, "unused rest of the block");
         }
     }
 }
@@ -561,6 +581,21 @@ mod tests {
             }
             assert_eq!(next, b.len());
         }
+    }
+
+    #[test]
+    fn a_skip_to_the_next_block_is_labelled() {
+        // The journal the fuzzer found: a JOURNAL record, then a skip word
+        // whose block the file ends in.
+        let mut bytes = b"\x08\x00PSMJ\x01\x00\x00\x00".to_vec();
+        crate::record::write_var(&mut bytes, &crate::journal::base_record(3)).unwrap();
+        bytes.extend_from_slice(&[0xFF, 0xFF]);
+        bytes.extend_from_slice(&[0xAB; 40]);
+        let spans = annotate(&bytes).unwrap();
+        assert_eq!(spans.iter().map(|s| s.len).sum::<usize>(), bytes.len());
+        let text = render(&bytes, &spans);
+        assert!(text.contains("skip to the next block"), "{text}");
+        assert!(text.contains("unused rest of the block"), "{text}");
     }
 
     #[test]
