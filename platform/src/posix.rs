@@ -261,8 +261,7 @@ impl Platform for PosixTree {
 
     fn map(&self, path: &StorePath) -> Result<Mapped> {
         let host = self.host_path(path)?;
-        let len = Self::io("map", &host, self.vfs.len(&host))?;
-        Self::io("map", &host, self.vfs.map(&host, len))
+        Self::io("map", &host, self.vfs.map_whole(&host))
     }
 
     fn stat(&self, path: &StorePath) -> Result<Option<FileInfo>> {
