@@ -20,6 +20,7 @@ for t in $(cargo fuzz list); do
   seeds=()
   [ -d "seeds/$t" ] && seeds+=("seeds/$t")
   [ -d "../conformance/fixtures/v1.0/${t//_/-}" ] && seeds+=("../conformance/fixtures/v1.0/${t//_/-}")
+  [ -d "../conformance/fixtures/v2.0/${t//_/-}" ] && seeds+=("../conformance/fixtures/v2.0/${t//_/-}")
   [ "$t" = any_file ] && seeds+=("../conformance/fixtures")
   [ "$t" = message_header ] && seeds+=("../conformance/fixtures/v1.0/message")
   # mime: the MIME corpus seeds the precompute target.

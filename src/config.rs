@@ -97,6 +97,8 @@ pub struct LmtpConfig {
     pub max_errors: u32,
     /// Permissions of the Unix socket.
     pub socket_mode: FileMode,
+    /// Sessions served at once (one thread each); more get 421 4.3.2.
+    pub max_connections: u32,
 }
 
 /// Unix permission bits, written in octal (`"0660"`).

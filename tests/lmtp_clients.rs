@@ -314,6 +314,46 @@ fn an_idle_client_is_timed_out() {
     server.stop().unwrap();
 }
 
+#[test]
+fn connections_beyond_the_limit_get_421_and_a_freed_slot_is_reused() {
+    let mut config = lmtp_config();
+    config.lmtp.max_connections = 2;
+    let server = TestServer::start(config, MemoryDelivery::new(&["alice"]));
+    let addr = server.lmtp_tcp();
+    let mut a = Raw::connect(&addr);
+    assert!(a.line().starts_with("220 "));
+    let mut b = Raw::connect(&addr);
+    assert!(b.line().starts_with("220 "));
+    let mut c = Raw::connect(&addr);
+    assert_eq!(
+        c.line(),
+        "421 4.3.2 lmtp.test Too many connections, try again later\r\n"
+    );
+    assert_eq!(c.line(), "", "then the connection closes");
+    a.send("QUIT\r\n");
+    assert!(a.reply().starts_with("221 "));
+    assert_eq!(a.line(), "");
+    // The slot is free once the session's thread has ended: a later
+    // connection is served (retried while the first one winds down).
+    let mut served = false;
+    for _ in 0..500 {
+        let mut d = Raw::connect(&addr);
+        if d.line().starts_with("220 ") {
+            served = true;
+            break;
+        }
+        std::thread::yield_now();
+    }
+    assert!(served, "a freed slot was not reused");
+    b.send("LHLO t\r\nMAIL FROM:<>\r\nRCPT TO:<alice@x>\r\n");
+    assert!(b.reply().starts_with("250"));
+    assert!(b.reply().starts_with("250 2.1.0"));
+    assert!(b.reply().starts_with("250 2.1.5"));
+    b.send("QUIT\r\n");
+    assert!(b.reply().starts_with("221 "));
+    server.stop().unwrap();
+}
+
 /// Many pipelined transactions on parallel connections (the load generator
 /// of bench/): every copy arrives, none twice.
 #[test]

@@ -233,3 +233,33 @@ fn inspect_hex_annotates_and_bad_files_give_offsets() {
         "{err}"
     );
 }
+
+#[test]
+fn inspect_shows_a_journal_and_its_torn_tail() {
+    let fx = repo().join("conformance/fixtures/v2.0/message-journal/torn/cut-inside-record");
+    let o = popstore(&["inspect", fx.with_extension("bin").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    let got: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(got["kind"], "message-journal");
+    assert_eq!(got["value"]["torn_tail"], 20);
+    assert_eq!(got["value"]["entries"].as_array().map(Vec::len), Some(3));
+    let o = popstore(&[
+        "inspect",
+        "--hex",
+        fx.with_extension("bin").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("record type 0x0001 JOURNAL"), "{out}");
+    assert!(out.contains("record CRC-32 = 0x"), "{out}");
+    assert!(
+        out.contains("   170  2D 00 02 00 ") && out.contains("torn tail (20 bytes)"),
+        "{out}"
+    );
+    let bad =
+        repo().join("conformance/fixtures/v2.0/message-journal/invalid/overlong-record-length.bin");
+    let o = popstore(&["inspect", "--hex", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("offset 26: record length 32768"), "{err}");
+}

@@ -98,3 +98,260 @@ fn repair_fixes_counts_orphans_and_dangling_references() {
     assert_eq!(code, 0);
     assert!(!out.contains("repaired"), "{out}");
 }
+
+/// A store made by the engine (with `list-journal`: new stores have it),
+/// accounts ann and bob.
+struct Engine {
+    dir: tempfile::TempDir,
+    store: Arc<Store>,
+}
+
+impl Engine {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let fs = Arc::new(popstore_platform_linux::linux(vec![
+            dir.path().to_path_buf(),
+        ]));
+        let store = Arc::new(Store::init(fs, Settings::default()).unwrap());
+        for u in ["ann", "bob"] {
+            store
+                .create_account(&Actor::Admin, u, &AccountChanges::default())
+                .unwrap();
+        }
+        Engine { dir, store }
+    }
+
+    fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn deliver(&self, to: &[&str], k: usize) {
+        let env = Envelope {
+            mail_from: "a@far.example".into(),
+            channel: "test".into(),
+            ..Envelope::default()
+        };
+        let m = format!("Subject: {k}\r\n\r\nbody {k}\r\n");
+        let acc: Vec<_> = to
+            .iter()
+            .map(|r| self.store.check_recipient(&env, r, m.len() as u64).unwrap())
+            .collect();
+        assert!(
+            self.store
+                .deliver(&env, &acc, m.as_bytes())
+                .iter()
+                .all(|r| r.is_ok())
+        );
+    }
+
+    fn ann(&self) -> popstore::store::name::AccountName {
+        self.store.name("ann").unwrap()
+    }
+
+    fn journal(&self) -> std::path::PathBuf {
+        let p = self.store.paths().user(&self.ann()).message_journal();
+        self.root().join(linux_relative(&p))
+    }
+
+    fn list(&self) -> std::path::PathBuf {
+        self.root().join(linux_relative(
+            &self.store.paths().message_list(&self.ann()),
+        ))
+    }
+
+    /// Ann's message files, in delivery order (list, then journal).
+    fn ann_messages(&self) -> Vec<popstore_formats::layout::MessageId> {
+        let l = self.store.read_list(&self.ann()).unwrap();
+        l.entries.iter().map(|e| e.message).collect()
+    }
+
+    fn exists(&self, id: popstore_formats::layout::MessageId) -> bool {
+        self.store.reference_count(id).unwrap().is_some()
+    }
+}
+
+#[test]
+fn messages_referenced_only_from_a_journal_are_kept_by_repair() {
+    let e = Engine::new();
+    for k in 0..3 {
+        e.deliver(&["ann"], k);
+    }
+    e.deliver(&["ann", "bob"], 3);
+    // Ann's references are all in her journal: no list file yet.
+    assert!(e.journal().is_file());
+    assert!(!e.list().exists());
+    let ids = e.ann_messages();
+    assert_eq!(ids.len(), 4);
+    let (code, out) = verify(e.root(), &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.ends_with("5 references: 0 problems\n"), "{out}");
+    // An orphan, so that repair has something to do.
+    let orphan = e
+        .store
+        .write_message(
+            MessageHeader {
+                ref_count: 1,
+                recipient_count: 1,
+                ..MessageHeader::default()
+            },
+            b"orphan\r\n".to_vec(),
+        )
+        .unwrap();
+    let (code, out) = verify(e.root(), &[]);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(out.matches("orphan").count(), 1, "{out}");
+    let (code, out) = verify(e.root(), &["--repair", "--grace", "0"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.ends_with("0 problems\n"), "{out}");
+    assert!(!e.exists(orphan));
+    for id in &ids {
+        assert!(e.exists(*id), "{id:?} removed: {out}");
+    }
+    assert_eq!(e.ann_messages(), ids);
+    let i = e.store.show_account(&Actor::Admin, "ann").unwrap();
+    assert_eq!(i.messages, 4);
+}
+
+#[test]
+fn a_torn_tail_is_a_note_and_repair_folds_it() {
+    let e = Engine::new();
+    e.deliver(&["ann"], 0);
+    e.deliver(&["ann"], 1);
+    let ids = e.ann_messages();
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(e.journal())
+        .unwrap();
+    std::io::Write::write_all(&mut f, &[0x2d, 0x00, 0x02]).unwrap();
+    drop(f);
+    // inspect --hex on the engine's journal: every record, then the tail.
+    let out = Command::cargo_bin("popstore")
+        .unwrap()
+        .arg("inspect")
+        .arg("--hex")
+        .arg(e.journal())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        text.matches("record type 0x0002 ENTRY").count(),
+        2,
+        "{text}"
+    );
+    assert_eq!(text.matches("record CRC-32 = 0x").count(), 3, "{text}");
+    assert!(
+        text.trim_end()
+            .ends_with("2D 00 02                                         torn tail (3 bytes): an append cut short, ignored"),
+        "{text}"
+    );
+    let (code, out) = verify(e.root(), &[]);
+    assert_eq!(code, 0, "a torn tail is not a problem: {out}");
+    assert!(
+        out.contains("messages.pmj: note: torn tail of 3 bytes"),
+        "{out}"
+    );
+    assert!(out.ends_with("0 problems\n"), "{out}");
+    let (code, out) = verify(e.root(), &["--repair", "--grace", "0"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("repaired"), "{out}");
+    assert!(!e.journal().exists(), "folded: {out}");
+    assert_eq!(e.ann_messages(), ids);
+    let (code, out) = verify(e.root(), &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("note:"), "{out}");
+}
+
+#[test]
+fn a_stale_journal_is_reported_and_removed_without_doubling() {
+    let e = Engine::new();
+    e.deliver(&["ann"], 0);
+    e.deliver(&["ann"], 1);
+    let ids = e.ann_messages();
+    let copy = std::fs::read(e.journal()).unwrap();
+    // A fold that crashed after replacing the list: the journal stays.
+    e.store.fold_journal(&e.ann()).unwrap();
+    std::fs::write(e.journal(), &copy).unwrap();
+    let (code, out) = verify(e.root(), &[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("stale journal (base 1 below the list's next UIDL 3)"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("reference count"),
+        "stale entries are not references: {out}"
+    );
+    let (code, out) = verify(e.root(), &["--repair", "--grace", "0"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(!e.journal().exists());
+    assert_eq!(e.ann_messages(), ids);
+}
+
+#[test]
+fn a_journal_ahead_of_its_list_keeps_the_entries_the_list_lacks() {
+    let e = Engine::new();
+    e.deliver(&["ann"], 0);
+    e.deliver(&["ann"], 1);
+    e.store.fold_journal(&e.ann()).unwrap();
+    let old_list = std::fs::read(e.list()).unwrap(); // next UIDL 3
+    e.deliver(&["ann"], 2);
+    e.store.fold_journal(&e.ann()).unwrap();
+    e.deliver(&["ann"], 3); // journal base 4
+    let ids = e.ann_messages();
+    // The list restored from an older copy: message 2 is referenced by
+    // nothing any more, message 3 only by a journal ahead of its list.
+    std::fs::write(e.list(), &old_list).unwrap();
+    let (code, out) = verify(e.root(), &[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("journal base 4 is ahead of the list's next UIDL 3"),
+        "{out}"
+    );
+    assert_eq!(out.matches("orphan").count(), 1, "only message 2: {out}");
+    let (code, out) = verify(e.root(), &["--repair", "--grace", "0"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("next UIDL raised from 3 to the journal's base 4"),
+        "{out}"
+    );
+    assert!(!e.exists(ids[2]), "unreferenced after the restore: {out}");
+    assert!(e.exists(ids[3]), "{out}");
+    assert_eq!(e.ann_messages(), [ids[0], ids[1], ids[3]]);
+    let list = e.store.read_list(&e.ann()).unwrap();
+    assert_eq!(list.next_uidl, 5, "no UIDL number handed out twice");
+}
+
+#[test]
+fn a_corrupt_journal_is_rebuilt_from_its_whole_entries() {
+    let e = Engine::new();
+    for k in 0..3 {
+        e.deliver(&["ann"], k);
+    }
+    let ids = e.ann_messages();
+    let mut bytes = std::fs::read(e.journal()).unwrap();
+    // The first entry's count word (after the header and the JOURNAL
+    // record: 10 + 2 + 14) made overlong: whole records follow it.
+    bytes[27] |= 0x80;
+    std::fs::write(e.journal(), &bytes).unwrap();
+    let (code, out) = verify(e.root(), &[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("corrupt message-list journal: offset 26"),
+        "{out}"
+    );
+    assert!(out.contains("2 whole entries still readable"), "{out}");
+    assert_eq!(
+        out.matches("orphan").count(),
+        1,
+        "only the lost entry's file: {out}"
+    );
+    let (code, out) = verify(e.root(), &["--repair", "--grace", "0"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("journal rewritten with base 1 and the 2 of its 2"),
+        "{out}"
+    );
+    assert!(!e.exists(ids[0]));
+    assert_eq!(e.ann_messages(), ids[1..]);
+}

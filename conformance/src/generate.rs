@@ -14,7 +14,8 @@ use popstore_formats::{AnyFile, FileKind, StoreFile, samples};
 /// its bytes.
 #[derive(Debug, Clone)]
 pub struct Fixture {
-    /// `v1.0/<kind>/<name>` or `v1.0/<kind>/invalid/<name>`.
+    /// `v<version>/<kind>/<name>`, `v<version>/<kind>/invalid/<name>` or
+    /// `v<version>/<kind>/torn/<name>`.
     pub rel: String,
     /// The file's bytes.
     pub bytes: Vec<u8>,

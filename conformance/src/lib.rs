@@ -5,7 +5,10 @@
 //! Layout: `fixtures/v<major>.<minor>/<kind>/<name>.bin` with
 //! `<name>.json` (the decoded value's JSON view), and
 //! `fixtures/v<major>.<minor>/<kind>/invalid/<name>.bin` with `<name>.json`
-//! (`{"code", "offset", "message"}`). Fixtures are history: they are made
+//! (`{"code", "offset", "message"}`). A kind that can end in a torn tail
+//! (the message-list journal) also has `<kind>/torn/<name>.bin`: valid
+//! files whose expectation shows the tail's length, and whose rewrite is
+//! the file without it. Fixtures are history: they are made
 //! once by `generate-fixtures` (which never overwrites a file) and never
 //! rewritten; the runner (`tests/fixtures.rs`) only reads them.
 
@@ -14,6 +17,7 @@ use std::path::{Path, PathBuf};
 use popstore_formats::AnyFile;
 
 pub mod generate;
+pub mod generate_v2;
 pub mod sample;
 
 /// The fixtures folder.

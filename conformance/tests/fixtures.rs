@@ -3,7 +3,8 @@
 //! bytes, invalid ones must give their error (code and offset). On a
 //! mismatch the produced bytes or JSON are written beside the fixture as
 //! `*.actual` for diffing, and the test fails. Fixtures are never
-//! regenerated here.
+//! regenerated here. Files in a `torn/` folder end in a torn tail: they
+//! must read, show the tail's length, and rewrite to the file without it.
 
 use std::path::Path;
 
@@ -25,9 +26,11 @@ fn check(bin: &Path, failures: &mut Vec<String>) {
             return;
         }
     };
-    let invalid = bin
-        .parent()
-        .is_some_and(|p| p.file_name().is_some_and(|n| n == "invalid"));
+    let folder = |n: &str| {
+        bin.parent()
+            .is_some_and(|p| p.file_name().is_some_and(|f| f == n))
+    };
+    let (invalid, torn) = (folder("invalid"), folder("torn"));
     let actual_json = bin.with_extension("json.actual");
     match (AnyFile::decode(&bytes), invalid) {
         (Ok(v), false) => {
@@ -39,13 +42,25 @@ fn check(bin: &Path, failures: &mut Vec<String>) {
                     actual_json.display()
                 ));
             }
+            let tail = match &v {
+                AnyFile::MessageJournal(j) => j.torn_tail as usize,
+                _ => 0,
+            };
+            if torn != (tail > 0) {
+                failures.push(format!(
+                    "{name}: torn tail of {tail} bytes, but the file is {}in a torn/ folder",
+                    if torn { "" } else { "not " }
+                ));
+            }
+            let kept = &bytes[..bytes.len().saturating_sub(tail)];
             match v.encode() {
-                Ok(out) if out == bytes => {}
+                Ok(out) if out == kept => {}
                 Ok(out) => {
                     let p = bin.with_extension("bin.actual");
                     let _ = std::fs::write(&p, &out);
                     failures.push(format!(
-                        "{name}: rewrite differs from the fixture (see {})",
+                        "{name}: rewrite differs from the fixture{} (see {})",
+                        if torn { " without its torn tail" } else { "" },
                         p.display()
                     ));
                 }
@@ -82,26 +97,70 @@ fn every_fixture_matches_its_expectation() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// The version folders (`v1.0`, `v2.0`, ...), oldest first.
+fn versions() -> Vec<(u32, u32, String)> {
+    let mut out: Vec<(u32, u32, String)> = std::fs::read_dir(fixtures_dir())
+        .expect("fixtures folder")
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let (ma, mi) = name.strip_prefix('v')?.split_once('.')?;
+            Some((ma.parse().ok()?, mi.parse().ok()?, name))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
 #[test]
 fn every_kind_has_minimal_typical_maximal_and_invalid_cases() {
+    let versions = versions();
     for kind in FileKind::ALL {
-        let dir = fixtures_dir().join("v1.0").join(kind.name().unwrap_or("?"));
+        let kind_name = kind.name().unwrap_or("?");
+        // The kind's cases live in the version where it first appears.
+        let Some(dir) = versions
+            .iter()
+            .map(|(_, _, v)| fixtures_dir().join(v).join(kind_name))
+            .find(|d| d.join("minimal.bin").is_file())
+        else {
+            panic!("{kind:?} has no minimal fixture in any version");
+        };
         for n in ["minimal", "typical", "maximal"] {
             assert!(dir.join(format!("{n}.bin")).is_file(), "{kind:?} lacks {n}");
         }
         let invalid = bin_files(&dir.join("invalid"));
-        for case in [
+        // A journal grows by appends: bytes after its last whole record
+        // are a torn tail (its torn/ cases), not trailing garbage.
+        let appended = kind == FileKind::MESSAGE_JOURNAL;
+        let mut cases = vec![
             "bad-magic",
             "future-major-version",
-            "trailing-garbage",
             "overlong-record-length",
-        ] {
+        ];
+        if !appended {
+            cases.push("trailing-garbage");
+        }
+        for case in cases {
             assert!(
                 invalid
                     .iter()
                     .any(|p| p.file_stem().is_some_and(|s| s == case)),
                 "{kind:?} lacks invalid case {case}"
             );
+        }
+        if appended {
+            let torn = bin_files(&dir.join("torn"));
+            for case in [
+                "cut-inside-count-word",
+                "cut-inside-record",
+                "last-record-bad-crc",
+            ] {
+                assert!(
+                    torn.iter()
+                        .any(|p| p.file_stem().is_some_and(|s| s == case)),
+                    "{kind:?} lacks torn case {case}"
+                );
+            }
         }
         assert!(
             invalid
@@ -136,4 +195,21 @@ fn a_wrong_expectation_is_caught() {
     check(&bin, &mut failures);
     assert_eq!(failures.len(), 1, "{failures:?}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_torn_tail_is_accepted_only_in_a_torn_folder() {
+    let src = fixtures_dir().join("v2.0/message-journal/torn/cut-inside-record.bin");
+    let base = std::env::temp_dir().join(format!("popstore-conf-torn-{}", std::process::id()));
+    for (folder, want) in [("torn", 0), ("elsewhere", 1)] {
+        let dir = base.join(folder);
+        std::fs::create_dir_all(&dir).unwrap();
+        let bin = dir.join("case.bin");
+        std::fs::copy(&src, &bin).unwrap();
+        std::fs::copy(src.with_extension("json"), bin.with_extension("json")).unwrap();
+        let mut failures = Vec::new();
+        check(&bin, &mut failures);
+        assert_eq!(failures.len(), want, "{folder}: {failures:?}");
+    }
+    let _ = std::fs::remove_dir_all(&base);
 }

@@ -147,6 +147,17 @@ fn schema(kind: FileKind, rtype: u16) -> Option<Schema> {
                 ("UIDL", Str16),
             ],
         ),
+        (FileKind::MESSAGE_JOURNAL, 1) => ("JOURNAL", &[("base", U64)]),
+        (FileKind::MESSAGE_JOURNAL, 2) => (
+            "ENTRY",
+            &[
+                ("message file", Msgid),
+                ("size", U64),
+                ("delivered", Time),
+                ("entry flags", U32),
+                ("UIDL", Str16),
+            ],
+        ),
         (FileKind::FOLDER_INDEX, 1) => (
             "FOLDER",
             &[
@@ -318,8 +329,9 @@ impl Out<'_> {
         o + n
     }
 
-    /// Annotates the VAR records of `self.bytes[start..end]`.
-    fn records(&mut self, kind: FileKind, start: usize, end: usize) {
+    /// Annotates the VAR records of `self.bytes[start..end]`; `sealed`:
+    /// each ends with its own CRC-32 (the journal, SPEC.md 7.1).
+    fn records(&mut self, kind: FileKind, start: usize, end: usize, sealed: bool) {
         let area = &self.bytes[start..end];
         let recs: Vec<_> = var_records(area).flatten().collect();
         for r in recs {
@@ -327,8 +339,9 @@ impl Out<'_> {
             let len = r.data.len();
             self.span(o, 2, format!("record length {len}"));
             let rtype = self.uint(o + 2, 2) as u16;
-            let data_end = o + 2 + len;
-            if rtype == 0 {
+            let crc_len = if sealed { 4 } else { 0 };
+            let data_end = o + 2 + len - crc_len;
+            if rtype == 0 && !sealed {
                 self.span(o + 2, 2, "record type 0x0000 END");
                 let c = self.uint(o + 4, 4);
                 self.span(o + 4, 4, format!("record count = {c}"));
@@ -346,12 +359,16 @@ impl Out<'_> {
                     2,
                     format!("record type 0x{rtype:04X} (unknown, kept)"),
                 );
-                if len > 2 {
-                    self.span(o + 4, len - 2, "data of the unknown record");
+                if len > 2 + crc_len {
+                    self.span(o + 4, len - 2 - crc_len, "data of the unknown record");
                 }
             }
+            if sealed {
+                let crc = self.uint(data_end, 4);
+                self.span(data_end, 4, format!("record CRC-32 = 0x{crc:08X}"));
+            }
             if len % 2 == 1 {
-                self.span(data_end, 1, "pad byte");
+                self.span(o + 2 + len, 1, "pad byte");
             }
         }
     }
@@ -427,7 +444,7 @@ pub fn annotate(bytes: &[u8]) -> Result<Vec<Span>, Error> {
             out.span(o, n, l);
         }
         let rec_end = at::RECORDS + out.uint(at::RECORDS_LENGTH, 4) as usize;
-        out.records(kind, at::RECORDS, rec_end);
+        out.records(kind, at::RECORDS, rec_end, false);
         let body = m.info.range();
         if body.start > rec_end {
             out.span(rec_end, body.start - rec_end, "header padding (zeros)");
@@ -452,7 +469,19 @@ pub fn annotate(bytes: &[u8]) -> Result<Vec<Span>, Error> {
         );
         out.span(6, 2, format!("major version = {}", out.uint(6, 2)));
         out.span(8, 2, format!("minor version = {}", out.uint(8, 2)));
-        out.records(kind, FIRST_RECORD, bytes.len());
+        let torn = match &file {
+            AnyFile::MessageJournal(j) => usize::try_from(j.torn_tail).unwrap_or(0),
+            _ => 0,
+        };
+        let end = bytes.len() - torn;
+        out.records(kind, FIRST_RECORD, end, kind == FileKind::MESSAGE_JOURNAL);
+        if torn > 0 {
+            out.span(
+                end,
+                torn,
+                format!("torn tail ({torn} bytes): an append cut short, ignored"),
+            );
+        }
     }
     Ok(out.spans)
 }
@@ -513,6 +542,16 @@ mod tests {
                 .map(|v| v.encode().unwrap()),
         );
         files.extend(samples::messages().iter().map(|v| v.encode().unwrap()));
+        for j in samples::message_journals() {
+            let whole = j.encode().unwrap();
+            // With torn tails: cut inside a count word, inside a record.
+            let mut torn = whole.clone();
+            torn.push(0x2d);
+            files.push(torn.clone());
+            torn.extend_from_slice(&[0, 2, 0, 0x33]);
+            files.push(torn);
+            files.push(whole);
+        }
         for b in files {
             let spans = annotate(&b).unwrap();
             let mut next = 0;
@@ -522,5 +561,20 @@ mod tests {
             }
             assert_eq!(next, b.len());
         }
+    }
+
+    #[test]
+    fn journal_records_show_their_crc_and_a_torn_tail() {
+        let mut b = samples::message_journals()[1].encode().unwrap();
+        b.extend_from_slice(&[0x2d, 0x00, 0x02]);
+        let text = render(&b, &annotate(&b).unwrap());
+        assert_eq!(text.matches("record CRC-32 = 0x").count(), 4, "{text}");
+        assert!(text.contains("record type 0x0001 JOURNAL"), "{text}");
+        assert!(text.contains("base = 3"), "{text}");
+        assert!(
+            text.trim_end()
+                .ends_with("torn tail (3 bytes): an append cut short, ignored"),
+            "{text}"
+        );
     }
 }

@@ -6,6 +6,7 @@ use crate::error::{Error, ErrorKind, WriteError};
 use crate::folder::FolderIndex;
 use crate::forward::ForwardingDb;
 use crate::groups::GroupTree;
+use crate::journal::MessageJournal;
 use crate::kind::{FileKind, StoreFile};
 use crate::mailboxes::MailboxList;
 use crate::message::MessageFile;
@@ -36,6 +37,8 @@ pub enum AnyFile {
     VacationState(VacationState),
     /// A message file.
     Message(MessageFile),
+    /// A message-list journal.
+    MessageJournal(MessageJournal),
 }
 
 impl AnyFile {
@@ -69,6 +72,7 @@ impl AnyFile {
             FileKind::GROUPS => AnyFile::Groups(StoreFile::decode(bytes)?),
             FileKind::VACATION_STATE => AnyFile::VacationState(StoreFile::decode(bytes)?),
             FileKind::MESSAGE => AnyFile::Message(StoreFile::decode(bytes)?),
+            FileKind::MESSAGE_JOURNAL => AnyFile::MessageJournal(StoreFile::decode(bytes)?),
             other => {
                 return Err(Error::new(
                     0,
@@ -93,6 +97,7 @@ impl AnyFile {
             AnyFile::Groups(_) => FileKind::GROUPS,
             AnyFile::VacationState(_) => FileKind::VACATION_STATE,
             AnyFile::Message(_) => FileKind::MESSAGE,
+            AnyFile::MessageJournal(_) => FileKind::MESSAGE_JOURNAL,
         }
     }
 
@@ -108,6 +113,7 @@ impl AnyFile {
             AnyFile::Groups(v) => v.encode(),
             AnyFile::VacationState(v) => v.encode(),
             AnyFile::Message(v) => v.encode(),
+            AnyFile::MessageJournal(v) => v.encode(),
         }
     }
 }

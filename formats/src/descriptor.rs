@@ -44,6 +44,11 @@ crate::open_flags! {
         /// by bits 24..55 of their id, not by the hash of their name
         /// (SPEC.md 14.4).
         ID_MESSAGE_DIRS = 0x1_0000, "id-message-dirs";
+        /// Incompatible feature (descriptor 2.0): deliveries append to a
+        /// journal beside each message list (`MESSAGES.PMJ`, SPEC.md 7.1)
+        /// that readers must merge. 0x2_0000 is never assigned: the
+        /// conformance fixtures use it as the unknown feature.
+        LIST_JOURNAL = 0x4_0000, "list-journal";
     }
 }
 
@@ -52,7 +57,7 @@ crate::open_flags! {
 pub const INCOMPAT_FLAGS: u32 = 0xFFFF_0000;
 
 /// The incompatible features this crate implements.
-pub const KNOWN_INCOMPAT: u32 = StoreFlags::ID_MESSAGE_DIRS.0;
+pub const KNOWN_INCOMPAT: u32 = StoreFlags::ID_MESSAGE_DIRS.0 | StoreFlags::LIST_JOURNAL.0;
 
 /// The descriptor's newest major version: 2 when an incompatible feature
 /// is in use, so that 1.x readers refuse such a store.
@@ -154,6 +159,7 @@ impl StoreDescriptor {
             fanout: self.fanout,
             user_roots,
             id_message_dirs: self.flags.contains(StoreFlags::ID_MESSAGE_DIRS),
+            list_journal: self.flags.contains(StoreFlags::LIST_JOURNAL),
         }
     }
 

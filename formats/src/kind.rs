@@ -33,6 +33,8 @@ crate::open_enum! {
         GROUPS = u32::from_le_bytes(*b"PSGR"), "groups";
         /// `PSVS`: a user's vacation-tracking state.
         VACATION_STATE = u32::from_le_bytes(*b"PSVS"), "vacation-state";
+        /// `PSMJ`: the journal of a message list (appended; SPEC.md 7.1).
+        MESSAGE_JOURNAL = u32::from_le_bytes(*b"PSMJ"), "message-journal";
         /// `PSMF`: a message file (FIX 512 blocks).
         MESSAGE = u32::from_le_bytes(*b"PSMF"), "message";
     }
@@ -40,7 +42,7 @@ crate::open_enum! {
 
 impl FileKind {
     /// Every kind this crate knows.
-    pub const ALL: [FileKind; 9] = [
+    pub const ALL: [FileKind; 10] = [
         FileKind::DESCRIPTOR,
         FileKind::PROFILE,
         FileKind::MESSAGE_LIST,
@@ -49,6 +51,7 @@ impl FileKind {
         FileKind::FORWARDING,
         FileKind::GROUPS,
         FileKind::VACATION_STATE,
+        FileKind::MESSAGE_JOURNAL,
         FileKind::MESSAGE,
     ];
 
@@ -84,6 +87,10 @@ mod tests {
             Some(FileKind::PROFILE)
         );
         assert_eq!(FileKind::detect(b"PSMF...."), Some(FileKind::MESSAGE));
+        assert_eq!(
+            FileKind::detect(b"\x08\x00PSMJ\x01\x00"),
+            Some(FileKind::MESSAGE_JOURNAL)
+        );
         assert_eq!(FileKind::detect(b"\x08\x00XXXX"), None);
         assert_eq!(FileKind::detect(b""), None);
     }

@@ -219,6 +219,8 @@ pub mod types {
     pub const PROFILE: &str = "PRF";
     /// popstore message list.
     pub const MESSAGE_LIST: &str = "PML";
+    /// Message-list journal.
+    pub const MESSAGE_JOURNAL: &str = "PMJ";
     /// MessageStore mailbox list.
     pub const MAILBOX_LIST: &str = "PMB";
     /// MessageStore folder index.
@@ -257,6 +259,9 @@ pub struct Layout {
     /// Message directories come from bits 24..55 of the id rather than
     /// the hash of the file name (descriptor feature `id-message-dirs`).
     pub id_message_dirs: bool,
+    /// Message lists have a journal of appended references (descriptor
+    /// feature `list-journal`, SPEC.md 7.1).
+    pub list_journal: bool,
 }
 
 impl Default for Layout {
@@ -265,6 +270,7 @@ impl Default for Layout {
             fanout: Fanout::default(),
             user_roots: vec![0],
             id_message_dirs: false,
+            list_journal: false,
         }
     }
 }
@@ -302,6 +308,11 @@ impl UserDir {
     /// The popstore message list: `MESSAGES.PML`.
     pub fn message_list(&self) -> StorePath {
         self.file("MESSAGES", types::MESSAGE_LIST)
+    }
+
+    /// The message list's journal: `MESSAGES.PMJ`.
+    pub fn message_journal(&self) -> StorePath {
+        self.file("MESSAGES", types::MESSAGE_JOURNAL)
     }
     /// The MessageStore mailbox list: `MAILBOXES.PMB`.
     pub fn mailbox_list(&self) -> StorePath {

@@ -17,6 +17,7 @@ pub mod folder;
 pub mod forward;
 pub mod groups;
 pub mod imap;
+pub mod journal;
 pub mod kind;
 pub mod layout;
 pub mod mailboxes;

@@ -56,7 +56,9 @@ pub fn valid_uidl(u: &str) -> bool {
     (1..=70).contains(&u.len()) && u.bytes().all(|b| (0x21..=0x7E).contains(&b))
 }
 
-fn entry(i: &[u8]) -> PResult<'_, Entry> {
+/// Parses the fields of an ENTRY record (after its type code); the
+/// message-list journal's ENTRY has the same fields.
+pub(crate) fn entry(i: &[u8]) -> PResult<'_, Entry> {
     let (i, message) = u64le(i)?;
     let (i, size) = u64le(i)?;
     let (i, delivered) = time(i)?;
@@ -72,6 +74,16 @@ fn entry(i: &[u8]) -> PResult<'_, Entry> {
             uidl,
         },
     ))
+}
+
+/// Writes the fields of an ENTRY record (after its type code).
+pub(crate) fn entry_fields(e: &mut Enc, m: &Entry) -> Result<(), WriteError> {
+    e.u64(m.message.0)
+        .u64(m.size)
+        .time(m.delivered)
+        .u32(m.flags.0);
+    e.str16("UIDL", &m.uidl)?;
+    Ok(())
 }
 
 impl StoreFile for MessageList {
@@ -124,11 +136,7 @@ impl StoreFile for MessageList {
                 )));
             }
             let mut e = Enc::record(rtype::ENTRY);
-            e.u64(m.message.0)
-                .u64(m.size)
-                .time(m.delivered)
-                .u32(m.flags.0);
-            e.str16("UIDL", &m.uidl)?;
+            entry_fields(&mut e, m)?;
             recs.push(e.finish("entry record")?);
         }
         recs.extend(self.unknown.iter().map(UnknownRecord::encode));

@@ -8,6 +8,7 @@ use crate::folder::{FolderEntry, FolderIndex, SystemFlags};
 use crate::forward::{ForwardFlags, Forwarding, ForwardingDb};
 use crate::groups::{Group, GroupTree};
 use crate::imap::{ImapData, Part, PartFlags};
+use crate::journal::MessageJournal;
 use crate::layout::{Fanout, MessageId};
 use crate::mailboxes::{AclEntry, Mailbox, MailboxFlags, MailboxList, SpecialUse};
 use crate::message::{MessageFile, MessageFlags, MessageHeader};
@@ -218,6 +219,46 @@ pub fn message_lists() -> [MessageList; 3] {
         next_uidl: u64::MAX,
         entries: vec![e(1, EntryFlags::DELETED), long],
         unknown: vec![unknown()],
+    };
+    [min, typical, max]
+}
+
+/// Message-list journals: minimal (the base alone), typical (the typical
+/// list's next deliveries: its base is that list's next UIDL), maximal.
+pub fn message_journals() -> [MessageJournal; 3] {
+    let e = |n: u64, flags| Entry {
+        message: MessageId(0x0000_0193_0000_0000 + n),
+        size: 300 + n,
+        delivered: Some(T0 + n as i64),
+        flags,
+        uidl: format!("!!!!{n:05}"),
+    };
+    let min = MessageJournal {
+        base: 1,
+        ..MessageJournal::default()
+    };
+    let typical = MessageJournal {
+        base: 3,
+        entries: vec![
+            e(3, EntryFlags::default()),
+            e(4, EntryFlags::default()),
+            e(5, EntryFlags::SEEN),
+        ],
+        ..MessageJournal::default()
+    };
+    let mut long = e(7, EntryFlags(0xFFFF_FFFF));
+    long.uidl = "~".repeat(70);
+    long.delivered = None;
+    long.message = MessageId(u64::MAX);
+    let mut wide = e(6, EntryFlags::SEEN | EntryFlags::DELETED);
+    wide.uidl = format!("{}.{}", MessageId(u64::MAX - 1).file_name(), u64::MAX - 2);
+    wide.message = MessageId(u64::MAX - 1);
+    wide.size = u64::MAX;
+    let max = MessageJournal {
+        base: u64::MAX - 2,
+        entries: vec![wide, long],
+        unknown: vec![unknown()],
+        torn_tail: 0,
     };
     [min, typical, max]
 }

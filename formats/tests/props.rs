@@ -14,6 +14,7 @@ use popstore_formats::folder::{FolderEntry, FolderIndex, SystemFlags};
 use popstore_formats::forward::{ForwardFlags, Forwarding, ForwardingDb};
 use popstore_formats::groups::{Group, GroupTree};
 use popstore_formats::imap::{ImapData, Part, PartFlags};
+use popstore_formats::journal::MessageJournal;
 use popstore_formats::layout::{Fanout, MessageId};
 use popstore_formats::mailboxes::{AclEntry, Mailbox, MailboxFlags, MailboxList, SpecialUse};
 use popstore_formats::message::{MessageFile, MessageFlags, MessageHeader, read_header};
@@ -467,6 +468,16 @@ proptest! {
     #[test]
     fn message_lists_round_trip(v in message_list()) { round_trip(&v)?; }
     #[test]
+    fn message_journals_round_trip(l in message_list()) {
+        let j = MessageJournal {
+            base: l.next_uidl,
+            entries: l.entries,
+            unknown: l.unknown,
+            torn_tail: 0,
+        };
+        round_trip(&j)?;
+    }
+    #[test]
     fn folder_indexes_round_trip(v in folder_index()) { round_trip(&v)?; }
     #[test]
     fn mailbox_lists_round_trip(v in mailbox_list()) { round_trip(&v)?; }
@@ -487,7 +498,7 @@ proptest! {
 
     /// Arbitrary bytes, also behind every kind's valid first bytes.
     #[test]
-    fn arbitrary_bytes_never_panic(b in bytes(2000), kind in 0usize..9) {
+    fn arbitrary_bytes_never_panic(b in bytes(2000), kind in 0usize..10) {
         let _ = AnyFile::decode(&b);
         let _ = read_header(&b);
         let prefix: &[&[u8]] = &[
@@ -495,7 +506,7 @@ proptest! {
             b"\x08\x00PSML\x01\x00\x00\x00", b"\x08\x00PSFI\x01\x00\x00\x00",
             b"\x08\x00PSMB\x01\x00\x00\x00", b"\x08\x00PSFW\x01\x00\x00\x00",
             b"\x08\x00PSGR\x01\x00\x00\x00", b"\x08\x00PSVS\x01\x00\x00\x00",
-            b"PSMF\x01\x00\x00\x00",
+            b"PSMF\x01\x00\x00\x00", b"\x08\x00PSMJ\x01\x00\x00\x00",
         ];
         let mut f = prefix[kind].to_vec();
         f.extend_from_slice(&b);
@@ -507,7 +518,7 @@ proptest! {
     /// never a panic; a value read re-encodes.
     #[test]
     fn damaged_files_never_panic(
-        which in 0usize..27,
+        which in 0usize..30,
         edits in vec((any::<prop::sample::Index>(), any::<u8>()), 1..4),
         cut in any::<prop::sample::Index>(),
     ) {
@@ -521,6 +532,7 @@ proptest! {
         files.extend(samples::group_trees().iter().map(|v| v.encode().unwrap()));
         files.extend(samples::vacation_states().iter().map(|v| v.encode().unwrap()));
         files.extend(samples::messages().iter().map(|v| v.encode().unwrap()));
+        files.extend(samples::message_journals().iter().map(|v| v.encode().unwrap()));
         let mut f = files[which].clone();
         for (i, b) in &edits {
             let i = i.index(f.len());

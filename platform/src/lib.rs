@@ -13,6 +13,7 @@
 //! not here: the backend crates depend on this one for the trait, so this
 //! crate cannot depend on them.
 
+mod dirsync;
 pub mod error;
 pub mod fault;
 pub mod memvfs;

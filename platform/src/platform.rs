@@ -64,6 +64,14 @@ pub trait Platform: Send + Sync + fmt::Debug {
     /// The whole data of `path` (up to the logical end of file).
     fn read(&self, path: &StorePath) -> Result<Vec<u8>>;
 
+    /// The first `max` bytes of `path`'s data (all of it when shorter):
+    /// what a reader of a file's first records needs, whatever its length.
+    fn read_head(&self, path: &StorePath, max: usize) -> Result<Vec<u8>> {
+        let mut v = self.read(path)?;
+        v.truncate(max);
+        Ok(v)
+    }
+
     /// The VAR records of `path`, in order, without a torn tail (see
     /// [`Platform::append_records`]). A count word above 32767 (other than
     /// the 0xFFFF skip) is [`ErrorKind::Corrupt`](crate::ErrorKind::Corrupt).

@@ -19,6 +19,7 @@ use std::time::Duration;
 use popstore_formats::path::{Ods2Name, StorePath};
 use popstore_formats::record::FramingError;
 
+use crate::dirsync::DirSyncs;
 use crate::error::{Error, ErrorKind, Result};
 use crate::memvfs::MemVfs;
 use crate::platform::Platform;
@@ -32,6 +33,7 @@ pub struct PosixTree {
     vfs: Arc<dyn Vfs>,
     roots: Vec<PathBuf>,
     host: &'static str,
+    dirsync: Arc<DirSyncs>,
 }
 
 /// The lower-case host spelling of a name.
@@ -62,7 +64,12 @@ impl PosixTree {
     /// `roots` (root index = position). `host` names the backend
     /// (`linux`, `memory`).
     pub fn new(vfs: Arc<dyn Vfs>, roots: Vec<PathBuf>, host: &'static str) -> Self {
-        Self { vfs, roots, host }
+        Self {
+            vfs,
+            roots,
+            host,
+            dirsync: Arc::default(),
+        }
     }
 
     /// The in-memory backend: `roots` store roots `/root0`, `/root1`, ...
@@ -160,6 +167,13 @@ impl PosixTree {
         Ok(tmp)
     }
 
+    /// Syncs the directory holding `host` after an entry was made in it,
+    /// sharing the sync with concurrent callers (see [`DirSyncs`]).
+    fn sync_parent(&self, host: &Path) -> io::Result<()> {
+        self.dirsync
+            .sync(Self::parent(host), |d| self.vfs.sync_dir(d))
+    }
+
     fn io<T>(op: &'static str, host: &Path, r: io::Result<T>) -> Result<T> {
         r.map_err(|e| Error::io(op, host.display().to_string(), e))
     }
@@ -224,7 +238,7 @@ impl Platform for PosixTree {
         let linked = self.vfs.link(&tmp, &host);
         let _ = self.vfs.remove_file(&tmp);
         Self::io("create", &host, linked)?;
-        Self::io("create", &host, self.vfs.sync_dir(Self::parent(&host)))
+        Self::io("create", &host, self.sync_parent(&host))
     }
 
     fn replace(&self, path: &StorePath, _format: RecordFormat, data: &[u8]) -> Result<()> {
@@ -234,7 +248,7 @@ impl Platform for PosixTree {
             let _ = self.vfs.remove_file(&tmp);
             return Err(Error::io("replace", host.display().to_string(), e));
         }
-        Self::io("replace", &host, self.vfs.sync_dir(Self::parent(&host)))
+        Self::io("replace", &host, self.sync_parent(&host))
     }
 
     fn append_records(&self, path: &StorePath, records: &[&[u8]]) -> Result<()> {
@@ -267,6 +281,11 @@ impl Platform for PosixTree {
     fn read(&self, path: &StorePath) -> Result<Vec<u8>> {
         let host = self.host_path(path)?;
         Self::io("read", &host, self.vfs.read(&host))
+    }
+
+    fn read_head(&self, path: &StorePath, max: usize) -> Result<Vec<u8>> {
+        let host = self.host_path(path)?;
+        Self::io("read", &host, self.vfs.read_head(&host, max))
     }
 
     fn read_records(&self, path: &StorePath) -> Result<Vec<Vec<u8>>> {
@@ -330,7 +349,7 @@ impl Platform for PosixTree {
     fn remove(&self, path: &StorePath) -> Result<()> {
         let host = self.host_path(path)?;
         Self::io("remove", &host, self.vfs.remove_file(&host))?;
-        Self::io("remove", &host, self.vfs.sync_dir(Self::parent(&host)))
+        Self::io("remove", &host, self.sync_parent(&host))
     }
 
     fn remove_dir(&self, dir: &DirPath) -> Result<()> {

@@ -99,7 +99,10 @@ pub fn replace_keeps_exact_bytes(p: &dyn Platform) {
         p.replace(&f, RecordFormat::Udf, &data).unwrap();
         assert_eq!(p.read(&f).unwrap(), data);
         assert_eq!(p.stat(&f).unwrap().unwrap().len, data.len() as u64);
+        assert_eq!(p.read_head(&f, 22).unwrap(), data[..data.len().min(22)]);
     }
+    let gone = p.read_head(&sp(&["A"], "NONE", "DAT"), 22).unwrap_err();
+    assert_eq!(gone.kind(), crate::ErrorKind::NotFound);
     let m = sp(&["A"], "M", "MSG");
     let body = blocks(3, 7);
     p.replace(&m, RecordFormat::Fix512, &body).unwrap();

@@ -30,6 +30,12 @@ pub enum NodeKind {
 pub trait Vfs: Send + Sync + fmt::Debug {
     /// The whole content of a file.
     fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
+    /// The first `max` bytes of a file (all of it when shorter).
+    fn read_head(&self, path: &Path, max: usize) -> io::Result<Vec<u8>> {
+        let mut v = self.read(path)?;
+        v.truncate(max);
+        Ok(v)
+    }
     /// What `path` is, or `None` when nothing is there.
     fn kind(&self, path: &Path) -> io::Result<Option<NodeKind>>;
     /// The length of a file.

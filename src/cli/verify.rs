@@ -1,7 +1,9 @@
 //! `popstore verify [--store DIR]`: a read-only check of a whole store.
 //!
-//! One line per problem (`path: reason`), then a summary line. Exit 0 when
-//! clean, 1 when problems were found, 2 when the store can't be used at all
+//! One line per problem (`path: reason`), one per note (`path: note:
+//! reason`, findings that are not problems, such as a journal's torn tail),
+//! then a summary line. Exit 0 when clean (notes allowed), 1 when problems
+//! were found, 2 when the store can't be used at all
 //! (no such directory, no store descriptor). A progress bar on stderr when
 //! it is a terminal.
 
@@ -22,7 +24,9 @@ pub struct VerifyArgs {
     pub host: HostKind,
     /// After checking, repair what the references decide: reference
     /// counts, usage, orphan message files, references to missing files,
-    /// leftover temporary files; then check again (Linux layout).
+    /// leftover temporary files, message-list journals (folded; stale ones
+    /// removed; corrupt ones rebuilt from their whole entries); then check
+    /// again (Linux layout).
     #[arg(long)]
     pub repair: bool,
     /// With --repair: leave message files younger than this many seconds
@@ -55,7 +59,7 @@ pub fn run(store: &Path, args: VerifyArgs) -> ExitCode {
     let reader = PlatformStore::new(&*platform);
     let report = with_progress(|tick| verify(&reader, tick));
     let code = print_report(&report);
-    if !args.repair || report.problems.is_empty() {
+    if !args.repair || (report.problems.is_empty() && report.notes.is_empty()) {
         return code;
     }
     match repair(store, &report, args.grace) {
@@ -89,6 +93,10 @@ fn repair(store: &Path, report: &Report, grace: i64) -> Result<Vec<String>, Stri
         }
     }
     let s = super::init::open_store(store).map_err(|f| f.message)?;
+    // Journals the engine cannot fold as they are come first.
+    for account in &report.journals_to_reconcile {
+        changes.extend(crate::verify::reconcile_journal(&s, account)?);
+    }
     let r = s.repair_with_grace(grace).map_err(|e| e.to_string())?;
     changes.extend(r.changes);
     Ok(changes)
@@ -116,6 +124,12 @@ fn print_report(r: &Report) -> ExitCode {
     let mut out = std::io::stdout().lock();
     for p in &r.problems {
         if writeln!(out, "{}: {}", p.path, p.reason).is_err() {
+            return ExitCode::from(1);
+        }
+    }
+    // Notes are not problems: verify still passes.
+    for p in &r.notes {
+        if writeln!(out, "{}: note: {}", p.path, p.reason).is_err() {
             return ExitCode::from(1);
         }
     }

@@ -12,6 +12,7 @@
 pub mod command;
 pub mod server;
 pub mod session;
+mod threads;
 
 #[cfg(test)]
 mod tests;

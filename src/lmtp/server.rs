@@ -1,20 +1,20 @@
-//! The tokio glue around [`Session`]: listeners (TCP or Unix socket), one
-//! task per connection, timeouts, shutdown, and the store calls on
-//! blocking threads.
+//! The listeners around [`super::Session`] (TCP or Unix socket, accepted with
+//! tokio) and the hand-off of each connection to its own thread
+//! ([`super::threads`]), with the connection limit and shutdown.
 
 use std::io;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, UnixListener};
 use tokio::sync::{mpsc, watch};
-use tracing::{debug, error, info, warn};
+use tracing::{debug, info, warn};
 
-use super::session::{Action, Limits, Session};
+use super::session::Limits;
+use super::threads::{Registry, Socket};
 use crate::config::{Listen, LmtpConfig};
-use crate::delivery::{Delivery, Refusal};
+use crate::delivery::Delivery;
 
 /// What a connection needs besides its socket.
 #[derive(Debug, Clone)]
@@ -27,6 +27,8 @@ pub struct Settings {
     pub data_timeout: Duration,
     /// Permissions of a Unix socket.
     pub socket_mode: u32,
+    /// Connections served at once; more are refused with 421.
+    pub max_connections: usize,
 }
 
 impl Settings {
@@ -37,6 +39,7 @@ impl Settings {
             command_timeout: Duration::from_secs(c.command_timeout.max(1)),
             data_timeout: Duration::from_secs(c.data_timeout.max(1)),
             socket_mode: c.socket_mode.0,
+            max_connections: usize::try_from(c.max_connections.max(1)).unwrap_or(usize::MAX),
         }
     }
 }
@@ -85,9 +88,10 @@ impl Listener {
         }
     }
 
-    /// Accepts connections until `shutdown` turns true, serving each in its
-    /// own task. Each task holds a clone of `drain` until it ends, so the
-    /// caller can wait for the sessions to finish.
+    /// Accepts connections until `shutdown` turns true, serving each on
+    /// its own thread ([`super::threads`]). Each thread holds a clone of
+    /// `drain` until it ends, so the caller can wait for the sessions to
+    /// finish.
     pub async fn serve(
         self,
         settings: Arc<Settings>,
@@ -97,6 +101,7 @@ impl Listener {
     ) {
         let local = self.local();
         info!(listen = %local, "LMTP listening");
+        let registry = Arc::new(Registry::default());
         loop {
             let accepted = tokio::select! {
                 _ = shutdown.wait_for(|s| *s) => break,
@@ -111,22 +116,16 @@ impl Listener {
                     continue;
                 }
             };
-            let settings = settings.clone();
-            let delivery = delivery.clone();
-            let shutdown = shutdown.clone();
-            let drain = drain.clone();
-            tokio::spawn(async move {
-                debug!(%client, "LMTP connection");
-                let r = match stream {
-                    Stream::Tcp(s) => connection(s, &client, &settings, delivery, shutdown).await,
-                    Stream::Unix(s) => connection(s, &client, &settings, delivery, shutdown).await,
-                };
-                if let Err(e) = r {
-                    debug!(%client, error = %e, "LMTP connection ended");
-                }
-                drop(drain);
-            });
+            let session = (client, &settings, &delivery, &registry, &drain);
+            let r = match stream {
+                Stream::Tcp(s) => s.into_std().and_then(|s| spawn_session(s, session)),
+                Stream::Unix(s) => s.into_std().and_then(|s| spawn_session(s, session)),
+            };
+            if let Err(e) = r {
+                warn!(error = %e, "LMTP connection could not be served");
+            }
         }
+        registry.stop();
         if let Listener::Unix(_, path) = &self {
             let _ = std::fs::remove_file(path);
         }
@@ -153,102 +152,52 @@ enum Stream {
     Unix(tokio::net::UnixStream),
 }
 
-/// Serves one LMTP connection on any byte stream until QUIT, end of input,
-/// a timeout, or shutdown (which closes the session between transactions).
-pub async fn connection<S: AsyncRead + AsyncWrite + Unpin>(
-    mut stream: S,
-    client: &str,
-    settings: &Settings,
-    delivery: Arc<dyn Delivery>,
-    mut shutdown: watch::Receiver<bool>,
-) -> io::Result<()> {
-    let mut session = Session::new(settings.limits.clone(), client);
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        match session.next_action() {
-            Action::NeedInput => {
-                flush(&mut stream, &mut session).await?;
-                let limit = if session.in_data() {
-                    settings.data_timeout
-                } else {
-                    settings.command_timeout
-                };
-                let idle = session.is_idle();
-                tokio::select! {
-                    r = tokio::time::timeout(limit, stream.read(&mut buf)) => match r {
-                        Ok(Ok(0)) => return Ok(()),
-                        Ok(Ok(n)) => session.receive(&buf[..n]),
-                        Ok(Err(e)) => return Err(e),
-                        Err(_) => session.close_with(421, "4.4.2", "Timeout, closing connection"),
-                    },
-                    _ = shutdown.wait_for(|s| *s), if idle => {
-                        session.close_with(421, "4.3.2", "Service shutting down");
-                    }
-                }
-            }
-            Action::CheckRecipient {
-                envelope,
-                recipient,
-                size_hint,
-            } => {
-                let d = delivery.clone();
-                let r = tokio::task::spawn_blocking(move || {
-                    d.check_recipient(&envelope, &recipient, size_hint)
-                })
-                .await
-                .unwrap_or_else(|e| {
-                    error!(error = %e, "the store failed while checking a recipient");
-                    Err(Refusal::new(
-                        451,
-                        (4, 3, 0),
-                        "internal error, try again later",
-                    ))
-                });
-                session.recipient_checked(r);
-            }
-            Action::Deliver {
-                envelope,
-                recipients,
-                message,
-            } => {
-                flush(&mut stream, &mut session).await?;
-                let d = delivery.clone();
-                let n = recipients.len();
-                let size = message.len();
-                let r = tokio::task::spawn_blocking(move || {
-                    let results = d.deliver(&envelope, &recipients, &message);
-                    (envelope, recipients, results)
-                })
-                .await;
-                let results = match r {
-                    Ok((envelope, recipients, results)) => {
-                        let ok = results.iter().filter(|r| r.is_ok()).count();
-                        let to: Vec<&str> = recipients.iter().map(|r| r.address.as_str()).collect();
-                        info!(from = %envelope.mail_from, to = ?to, size, delivered = ok, "LMTP message");
-                        results
-                    }
-                    Err(e) => {
-                        error!(error = %e, "the store failed while delivering");
-                        let r = Refusal::new(451, (4, 3, 0), "internal error, try again later");
-                        vec![Err(r); n]
-                    }
-                };
-                session.delivered(results);
-            }
-            Action::Close => {
-                flush(&mut stream, &mut session).await?;
-                let _ = stream.shutdown().await;
-                return Ok(());
-            }
-        }
-    }
-}
+/// What a session thread gets besides its socket: the client's name and
+/// the listener's shared parts.
+type SessionParts<'a> = (
+    String,
+    &'a Arc<Settings>,
+    &'a Arc<dyn Delivery>,
+    &'a Arc<Registry>,
+    &'a mpsc::Sender<()>,
+);
 
-async fn flush<S: AsyncWrite + Unpin>(stream: &mut S, session: &mut Session) -> io::Result<()> {
-    let out = session.take_output();
-    if !out.is_empty() {
-        stream.write_all(&out).await?;
-        stream.flush().await?;
+/// Serves an accepted connection on a new thread, or refuses it with
+/// `421 4.3.2` when `max_connections` are served already.
+fn spawn_session<S: Socket>(
+    mut stream: S,
+    (client, settings, delivery, registry, drain): SessionParts<'_>,
+) -> io::Result<()> {
+    stream.blocking()?;
+    let Some(id) = registry.add(stream.handle()?, settings.max_connections) else {
+        warn!(%client, max = settings.max_connections, "LMTP connection refused: too many");
+        let text = format!(
+            "421 4.3.2 {} Too many connections, try again later\r\n",
+            settings.limits.hostname
+        );
+        let _ = stream.write_all(text.as_bytes());
+        let _ = stream.shut(std::net::Shutdown::Both);
+        return Ok(());
+    };
+    let (settings, delivery, reg, drain) = (
+        settings.clone(),
+        delivery.clone(),
+        registry.clone(),
+        drain.clone(),
+    );
+    let spawned = std::thread::Builder::new()
+        .name("lmtp".into())
+        .spawn(move || {
+            debug!(%client, "LMTP connection");
+            let r = super::threads::connection(stream, &client, &settings, &*delivery, &reg, id);
+            if let Err(e) = r {
+                debug!(%client, error = %e, "LMTP connection ended");
+            }
+            drop(drain);
+        });
+    if let Err(e) = spawned {
+        registry.remove_failed(id);
+        return Err(e);
     }
     Ok(())
 }

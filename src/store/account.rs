@@ -394,12 +394,22 @@ impl Store {
         let mut p = self.existing(&old)?;
         self.check_reach(actor, &p)?;
         p.name = new.as_str().to_string();
+        // The list moves folded: the new name gets one list, no journal.
+        let l = self.load_list(&old)?;
+        if l.journal.valid {
+            p.message_count = l.list.entries.len() as u64;
+            p.quota_used = l.list.entries.iter().map(|e| e.size).sum();
+            p.received_messages += l.journal.entries;
+            p.received_bytes += l.journal.bytes;
+        }
         self.write_new_profile(&p)?;
         let from_list = self.paths.message_list(&old);
-        if self.fs.stat(&from_list)?.is_some() {
-            let list = self.read_list(&old)?;
-            self.write_file(&self.paths.message_list(&new), &list)?;
-            self.fs.remove(&from_list)?;
+        if self.fs.stat(&from_list)?.is_some() || l.journal.valid {
+            self.write_file(&self.paths.message_list(&new), &l.list)?;
+            self.remove_if_there(&from_list)?;
+        }
+        if l.journal.present {
+            self.remove_journal(&old)?;
         }
         self.fs.remove(&self.paths.profile(&old))?;
         drop(_l);
@@ -484,15 +494,22 @@ impl Store {
 
     pub(crate) fn info(&self, p: Profile) -> Result<AccountInfo> {
         let name = AccountName::from_stored(&p.name);
-        let entries = self.read_list(&name)?.entries;
+        let l = self.load_list(&name)?;
+        let entries = l.list.entries;
         let usage: u64 = entries.iter().map(|e| e.size).sum();
+        // Deliveries still in the journal are not in the profile yet.
+        let (jm, jb) = if l.journal.valid {
+            (l.journal.entries, l.journal.bytes)
+        } else {
+            (0, 0)
+        };
         Ok(AccountInfo {
             flags: p.flags().names(),
             has_password: p.password.is_some(),
             messages: entries.len() as u64,
             usage,
-            received_messages: p.received_messages,
-            received_bytes: p.received_bytes,
+            received_messages: p.received_messages + jm,
+            received_bytes: p.received_bytes + jb,
             name: p.name,
             owner: p.owner,
             group: p.group,

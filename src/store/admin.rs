@@ -209,7 +209,11 @@ impl Store {
         if !mode.messages_only {
             {
                 let _l = self.lock(&self.paths.account_lock(&name), LockMode::Exclusive)?;
-                for path in [self.paths.message_list(&name), self.paths.profile(&name)] {
+                for path in [
+                    self.paths.message_list(&name),
+                    self.paths.user(&name).message_journal(),
+                    self.paths.profile(&name),
+                ] {
                     self.remove_if_there(&path)?;
                 }
             }
@@ -219,7 +223,7 @@ impl Store {
         Ok(removed.len())
     }
 
-    fn remove_if_there(&self, path: &popstore_formats::path::StorePath) -> Result<()> {
+    pub(crate) fn remove_if_there(&self, path: &popstore_formats::path::StorePath) -> Result<()> {
         match self.fs.remove(path) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),

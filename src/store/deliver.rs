@@ -89,8 +89,7 @@ impl Store {
                 format!("{name}: mailbox disabled"),
             ));
         }
-        let entries = self.read_list(name).map_err(Self::refuse_store)?.entries;
-        let usage: u64 = entries.iter().map(|e| e.size).sum();
+        let usage = self.usage(name, &p).map_err(Self::refuse_store)?;
         match p.quota().check(usage, size) {
             QuotaCheck::Fits => Ok(p),
             _ if self.settings.quota_temporary => Err(Refusal::new(

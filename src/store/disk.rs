@@ -123,6 +123,9 @@ pub fn descriptor_for(s: &Settings, created: i64, store_id: [u8; 16]) -> StoreDe
     // New stores place message files by id, so consecutive deliveries
     // share a directory (SPEC.md 14.4; descriptor 2.0).
     flags.set(StoreFlags::ID_MESSAGE_DIRS, true);
+    // And append deliveries to a journal beside each message list, so a
+    // delivery does not rewrite the list (SPEC.md 7.1).
+    flags.set(StoreFlags::LIST_JOURNAL, true);
     StoreDescriptor {
         store_id: HexBytes(store_id.to_vec()),
         created,

@@ -90,7 +90,11 @@ pub struct Store {
     pub(crate) paths: Paths,
     pub(crate) relay: RwLock<Option<Arc<dyn Relay>>>,
     pub(crate) lock_timeout: Duration,
-    pub(crate) pending: Mutex<HashMap<AccountName, Vec<Arc<super::messages::Slot>>>>,
+    pub(crate) pending: Mutex<HashMap<AccountName, super::messages::Pending>>,
+    pub(crate) committed: std::sync::Condvar,
+    /// Message directories this process made or found (never removed by
+    /// the engine), so a delivery does not stat the path each time.
+    pub(crate) known_dirs: Mutex<std::collections::HashSet<DirPath>>,
 }
 
 /// Seconds since 1970, now.
@@ -185,6 +189,8 @@ impl Store {
             relay: RwLock::new(None),
             lock_timeout: Duration::from_secs(30),
             pending: Mutex::new(HashMap::new()),
+            committed: std::sync::Condvar::new(),
+            known_dirs: Mutex::default(),
         }
     }
 

@@ -137,14 +137,15 @@ impl Maildrop {
                 &self.store.paths.account_lock(&self.name),
                 LockMode::Exclusive,
             )?;
-            let mut list = self.store.read_list(&self.name)?;
-            list.entries.retain(|e| !gone.contains(&e.message));
-            for e in &mut list.entries {
+            let mut l = self.store.load_list(&self.name)?;
+            l.list.entries.retain(|e| !gone.contains(&e.message));
+            for e in &mut l.list.entries {
                 if seen.contains(&e.message) {
                     e.flags.set(EntryFlags::SEEN, true);
                 }
             }
-            self.store.write_list(&self.name, &list, (0, 0))?;
+            self.store
+                .write_list(&self.name, &l.list, &l.journal, (0, 0))?;
         }
         for id in gone {
             self.store.release(id, 1)?;

@@ -15,7 +15,7 @@ use popstore_formats::StoreFile;
 use popstore_formats::message::{
     BodyInfo, MessageFile, MessageHeader, encode_refcount, read_header,
 };
-use popstore_formats::msglist::{Entry, EntryFlags, MessageList};
+use popstore_formats::msglist::{Entry, EntryFlags};
 use popstore_platform::{DirPath, ErrorKind, LockMode, Mapped, RecordFormat};
 
 use super::engine::Store;
@@ -56,6 +56,33 @@ pub(crate) struct Slot {
     done: OnceLock<std::result::Result<(), String>>,
 }
 
+impl Slot {
+    /// The outcome of the commit that wrote this reference.
+    fn result(&self) -> Result<()> {
+        match self.done.get() {
+            Some(Ok(())) => Ok(()),
+            Some(Err(e)) => Err(StoreError::Invalid(e.clone())),
+            None => Err(StoreError::Invalid("reference not committed".into())),
+        }
+    }
+
+    /// Bytes of the message.
+    pub(crate) fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// The list entry for this reference, with UIDL number `n`.
+    pub(crate) fn entry(&self, n: u64) -> Entry {
+        Entry {
+            message: self.id,
+            size: self.size,
+            delivered: Some(self.time),
+            flags: self.flags,
+            uidl: format!("{}.{n}", self.id.file_name()),
+        }
+    }
+}
+
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// A fresh message id on root 0: bits 24..55 are the time in units of
@@ -87,16 +114,36 @@ impl Store {
         for _ in 0..32 {
             let id = new_message_id();
             let path = self.paths.message(id);
-            self.ensure_dir(&DirPath::of(&path))?;
+            let dir = DirPath::of(&path);
+            let known = self.lock_known_dirs().contains(&dir);
+            if !known {
+                self.ensure_dir(&dir)?;
+                let mut dirs = self.lock_known_dirs();
+                if dirs.len() >= 4096 {
+                    dirs.clear(); // one per 64-second window: keep it bounded
+                }
+                dirs.insert(dir.clone());
+            }
             match self.fs.create_new(&path, RecordFormat::Fix512, &bytes) {
                 Ok(()) => return Ok(id),
                 Err(e) if e.kind() == ErrorKind::AlreadyExists => continue,
+                // Removed behind our back (by hand): make it again.
+                Err(e) if e.kind() == ErrorKind::NotFound && known => {
+                    self.lock_known_dirs().remove(&dir);
+                    continue;
+                }
                 Err(e) => return Err(e.into()),
             }
         }
         Err(StoreError::Invalid(
             "could not draw a free message id".into(),
         ))
+    }
+
+    fn lock_known_dirs(&self) -> std::sync::MutexGuard<'_, std::collections::HashSet<DirPath>> {
+        self.known_dirs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Maps a message file for reading (checks its header).
@@ -157,48 +204,16 @@ impl Store {
         self.write_count(id, count.saturating_sub(n))
     }
 
-    /// An account's message list (an empty one when it has none yet).
-    pub fn read_list(&self, name: &AccountName) -> Result<MessageList> {
-        let path = self.paths.message_list(name);
-        match self.fs.read(&path) {
-            Ok(b) => MessageList::decode(&b).map_err(|e| self.corrupt(&path, e.to_string())),
-            Err(e) if e.kind() == ErrorKind::NotFound => Ok(MessageList {
-                next_uidl: 1,
-                ..MessageList::default()
-            }),
-            Err(e) => Err(e.into()),
-        }
-    }
-
-    /// Replaces an account's list (the caller holds the account lock),
-    /// then brings the profile's message count and usage in line with it.
-    pub(crate) fn write_list(
-        &self,
-        name: &AccountName,
-        list: &MessageList,
-        received: (u64, u64),
-    ) -> Result<()> {
-        let path = self.paths.message_list(name);
-        let bytes = list
-            .encode()
-            .map_err(|e| StoreError::Invalid(format!("cannot encode the message list: {e}")))?;
-        self.fs.replace(&path, RecordFormat::Var, &bytes)?;
-        let mut p = self.existing(name)?;
-        p.message_count = list.entries.len() as u64;
-        p.quota_used = list.entries.iter().map(|e| e.size).sum();
-        p.received_messages += received.0;
-        p.received_bytes += received.1;
-        self.write_profile(&p)
-    }
-
     /// Adds a reference to `id` to an account's list, under its lock, with
     /// the given state flags (Sieve's `\\Seen`/`\\Deleted`). Durable when it
     /// returns.
     ///
     /// Group commit: concurrent deliveries to one account in this process
-    /// queue their entries; whoever holds the account lock writes every
-    /// queued entry in one replace of the list and of the profile, and the
-    /// others return as soon as their entry is durable.
+    /// queue their entries. The first becomes the committer: it takes the
+    /// account lock and writes everything queued (one journal append, or
+    /// one replace of the list and profile), again and again until the
+    /// queue is empty; the others sleep until their entry is durable and
+    /// never touch the lock, so no thread polls a lock another holds.
     pub(crate) fn add_reference(
         &self,
         name: &AccountName,
@@ -214,71 +229,54 @@ impl Store {
             flags,
             done: OnceLock::new(),
         });
-        self.pending
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .entry(name.clone())
-            .or_default()
-            .push(Arc::clone(&slot));
-        let _l = self.lock(&self.paths.account_lock(name), LockMode::Exclusive)?;
-        if let Some(r) = slot.done.get() {
-            return r.clone().map_err(StoreError::Invalid);
-        }
-        let batch = self
-            .pending
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(name)
-            .unwrap_or_default();
-        let r = self.write_batch(name, &batch);
-        let shared = r.as_ref().map(|_| ()).map_err(|e| e.to_string());
-        for s in &batch {
-            let _ = s.done.set(shared.clone());
-        }
-        r
-    }
-
-    fn write_batch(&self, name: &AccountName, batch: &[Arc<Slot>]) -> Result<()> {
-        let mut list = self.read_list(name)?;
-        let mut bytes = 0;
-        for s in batch {
-            let n = list.next_uidl.max(1);
-            list.next_uidl = n + 1;
-            list.entries.push(Entry {
-                message: s.id,
-                size: s.size,
-                delivered: Some(s.time),
-                flags: s.flags,
-                uidl: format!("{}.{n}", s.id.file_name()),
-            });
-            bytes += s.size;
-        }
-        self.write_list(name, &list, (batch.len() as u64, bytes))
-    }
-
-    /// Removes the given messages from an account's list, then releases
-    /// their files (reference first, count after). Returns the entries
-    /// removed.
-    pub fn remove_messages(
-        &self,
-        name: &AccountName,
-        which: impl Fn(&Entry) -> bool,
-    ) -> Result<Vec<Entry>> {
-        let removed = {
-            let _l = self.lock(&self.paths.account_lock(name), LockMode::Exclusive)?;
-            let mut list = self.read_list(name)?;
-            let (gone, keep): (Vec<Entry>, Vec<Entry>) =
-                list.entries.drain(..).partition(|e| which(e));
-            if gone.is_empty() {
-                return Ok(gone);
+        let mut queue = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+        let p = queue.entry(name.clone()).or_default();
+        p.slots.push(Arc::clone(&slot));
+        if p.committing {
+            while slot.done.get().is_none() {
+                queue = self
+                    .committed
+                    .wait(queue)
+                    .unwrap_or_else(PoisonError::into_inner);
             }
-            list.entries = keep;
-            self.write_list(name, &list, (0, 0))?;
-            gone
-        };
-        for e in &removed {
-            self.release(e.message, 1)?;
+            drop(queue);
+            return slot.result();
         }
-        Ok(removed)
+        p.committing = true;
+        drop(queue);
+        let lock = self.lock(&self.paths.account_lock(name), LockMode::Exclusive);
+        loop {
+            let batch = {
+                let mut queue = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+                let batch = queue
+                    .get_mut(name)
+                    .map(|p| std::mem::take(&mut p.slots))
+                    .unwrap_or_default();
+                if batch.is_empty() {
+                    queue.remove(name);
+                    break;
+                }
+                batch
+            };
+            let r = match &lock {
+                Ok(_) => self.write_batch(name, &batch).map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            };
+            for s in &batch {
+                let _ = s.done.set(r.clone());
+            }
+            let _queue = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+            self.committed.notify_all();
+        }
+        drop(lock);
+        slot.result()
     }
+}
+
+/// The references queued for one account, and whether a thread is
+/// committing them.
+#[derive(Debug, Default)]
+pub(crate) struct Pending {
+    slots: Vec<Arc<Slot>>,
+    committing: bool,
 }

@@ -96,7 +96,7 @@ impl Store {
             .collect();
         for name in &names {
             let _l = self.lock(&self.paths.account_lock(name), LockMode::Exclusive)?;
-            let mut list = self.read_list(name)?;
+            let super::list::Loaded { mut list, journal } = self.load_list(name)?;
             let before = list.entries.len();
             list.entries.retain(|e| {
                 self.fs
@@ -109,22 +109,40 @@ impl Store {
             let p = self.existing(name)?;
             let used: u64 = list.entries.iter().map(|e| e.size).sum();
             let count = list.entries.len() as u64;
-            if dangling > 0 || p.quota_used != used || p.message_count != count {
+            // A journal's entries are not in the profile's counters yet.
+            let (held, bytes) = if journal.valid {
+                (
+                    p.message_count + journal.entries,
+                    p.quota_used + journal.bytes,
+                )
+            } else {
+                (p.message_count, p.quota_used)
+            };
+            if dangling > 0 || bytes != used || held != count || journal.present {
+                if journal.present {
+                    report.changes.push(format!(
+                        "{}: journal folded into the list{}",
+                        self.fs.display(&self.paths.user(name).message_journal()),
+                        if journal.valid {
+                            ""
+                        } else {
+                            " (it was stale: removed)"
+                        }
+                    ));
+                }
                 if dangling > 0 {
                     report.changes.push(format!(
                         "{}: dropped {dangling} references to missing message files",
                         self.fs.display(&self.paths.message_list(name))
                     ));
                 }
-                if p.quota_used != used || p.message_count != count {
+                if bytes != used || held != count {
                     report.changes.push(format!(
-                        "{}: usage set to {count} messages, {used} bytes (was {}, {})",
+                        "{}: usage set to {count} messages, {used} bytes (was {held}, {bytes})",
                         self.fs.display(&self.paths.profile(name)),
-                        p.message_count,
-                        p.quota_used
                     ));
                 }
-                self.write_list(name, &list, (0, 0))?;
+                self.write_list(name, &list, &journal, (0, 0))?;
             }
             for e in &list.entries {
                 *refs.entry(e.message).or_default() += 1;

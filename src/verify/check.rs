@@ -17,6 +17,8 @@ use popstore_formats::vacation::VacationState;
 
 use super::{DirEntry, StoreDir, StoreReader};
 
+mod journal;
+
 /// One problem: the file (as the host spells it) and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Problem {
@@ -31,6 +33,15 @@ pub struct Problem {
 pub struct Report {
     /// Problems, in the order found.
     pub problems: Vec<Problem>,
+    /// Findings that are not problems (verify still passes): the normal
+    /// leftovers of a crash the engine clears by itself, such as a
+    /// journal's torn tail.
+    pub notes: Vec<Problem>,
+    /// Accounts (as stored: `name` or `name@domain`) whose message-list
+    /// journal `verify --repair` must reconcile with the list before the
+    /// engine can fold it (corrupt, ahead of the list, or repeating a
+    /// UIDL of the list).
+    pub journals_to_reconcile: Vec<String>,
     /// Files read.
     pub files: u64,
     /// Accounts (profiles) found.
@@ -181,15 +192,18 @@ impl Walk<'_> {
         let mut used = 0u64;
         let mut count = 0u64;
         let mut expected = vec![(n("ACCOUNT"), n(types::PROFILE))];
-        if let Some(p) = &profile {
-            self.report.accounts += 1;
+        let account = profile.as_ref().map(|p| {
             let id = &p.identity;
-            let name = if id.domain.is_empty() {
+            if id.domain.is_empty() {
                 id.username.clone()
             } else {
                 format!("{}@{}", id.username, id.domain)
-            };
-            match layout.user_dir(&name) {
+            }
+        });
+        if let (Some(p), Some(name)) = (&profile, &account) {
+            self.report.accounts += 1;
+            let id = &p.identity;
+            match layout.user_dir(name) {
                 Some(UserDir { root, dirs }) if root == dir.root && dirs == dir.dirs => {}
                 Some(u) => self.problem(
                     spelled_profile.clone(),
@@ -219,29 +233,49 @@ impl Walk<'_> {
                 .any(|e| matches!(e, DirEntry::File(a, b) if a.as_str() == nm && b.as_str() == t))
         };
         // popstore message list.
+        let mut list = None;
+        let mut list_file = false;
         if has("MESSAGES", types::MESSAGE_LIST) {
             expected.push((n("MESSAGES"), n(types::MESSAGE_LIST)));
+            list_file = true;
             let path = dir.file(&n("MESSAGES"), &n(types::MESSAGE_LIST));
             let from = self.store.spell(&path);
-            if let Some(l) = self.load::<MessageList>(&path) {
-                for e in &l.entries {
-                    used += e.size;
-                    count += 1;
-                    self.reference(e.message, &from, e.size, format!("UIDL {}", e.uidl));
-                }
-                if let Some(p) = &profile
-                    && p.counters.message_count != l.entries.len() as u64
-                {
-                    self.problem(
-                        spelled_profile.clone(),
-                        format!(
-                            "message count {} but the message list holds {}",
-                            p.counters.message_count,
-                            l.entries.len()
-                        ),
-                    );
-                }
+            list = self.load::<MessageList>(&path);
+            for e in list.iter().flat_map(|l| &l.entries) {
+                used += e.size;
+                count += 1;
+                self.reference(e.message, &from, e.size, format!("UIDL {}", e.uidl));
             }
+        }
+        // Its journal (SPEC.md 7.1): entries not yet folded into the list
+        // are references like the list's, and not yet in the profile.
+        let mut journal = journal::Held::default();
+        let has_journal = has("MESSAGES", types::MESSAGE_JOURNAL);
+        if has_journal {
+            expected.push((n("MESSAGES"), n(types::MESSAGE_JOURNAL)));
+            let path = dir.file(&n("MESSAGES"), &n(types::MESSAGE_JOURNAL));
+            let state = match (&list, list_file) {
+                (Some(l), _) => journal::ListState::Read(l),
+                (None, true) => journal::ListState::Unreadable,
+                (None, false) => journal::ListState::Absent,
+            };
+            journal = self.journal(&path, layout.list_journal, state, account.as_deref());
+            used += journal.bytes;
+            count += journal.entries;
+        }
+        // The profile counts the list as of the last fold (SPEC.md 7.1).
+        let list_count = list.as_ref().map_or(0, |l| l.entries.len() as u64);
+        if let Some(p) = &profile
+            && (list.is_some() || (has_journal && !list_file))
+            && p.counters.message_count != list_count
+        {
+            self.problem(
+                spelled_profile.clone(),
+                format!(
+                    "message count {} but the message list holds {list_count}",
+                    p.counters.message_count,
+                ),
+            );
         }
         // MessageStore mailbox list and folder indexes.
         let mut mailboxes = None;
@@ -289,15 +323,21 @@ impl Walk<'_> {
             }
         }
         if let Some(p) = &profile
-            && p.counters.quota_used != used
+            && p.counters.quota_used + journal.bytes != used
         {
-            self.problem(
-                spelled_profile,
+            let reason = if journal.entries == 0 {
                 format!(
                     "usage (quota used) {} but the messages held total {used} bytes ({count} in the message list)",
                     p.counters.quota_used
-                ),
-            );
+                )
+            } else {
+                format!(
+                    "usage (quota used) {} plus {} bytes in the journal, but the messages held \
+                     total {used} bytes ({count} in the message list and its journal)",
+                    p.counters.quota_used, journal.bytes
+                )
+            };
+            self.problem(spelled_profile, reason);
         }
     }
 

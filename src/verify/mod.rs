@@ -1,4 +1,5 @@
-//! `popstore verify`: a read-only check of a whole store (SPEC.md).
+//! `popstore verify`: a read-only check of a whole store (SPEC.md), and
+//! the one repair that is verify's own ([`reconcile_journal`]).
 //!
 //! All file access goes through [`StoreReader`], a small read-only view of
 //! a store by logical path, so the same walk runs over any host layout.
@@ -6,9 +7,11 @@
 
 mod check;
 mod host;
+mod reconcile;
 
 pub use check::{Problem, Report, verify};
 pub use host::PlatformStore;
+pub use reconcile::reconcile_journal;
 
 use popstore_formats::path::{Ods2Name, StorePath};
 

@@ -95,6 +95,13 @@ impl Vfs for HostVfs {
         fs::read(path)
     }
 
+    fn read_head(&self, path: &Path, max: usize) -> io::Result<Vec<u8>> {
+        use std::io::Read;
+        let mut v = Vec::with_capacity(max);
+        File::open(path)?.take(max as u64).read_to_end(&mut v)?;
+        Ok(v)
+    }
+
     fn kind(&self, path: &Path) -> io::Result<Option<NodeKind>> {
         match fs::symlink_metadata(path) {
             Ok(m) if m.is_dir() => Ok(Some(NodeKind::Dir)),
