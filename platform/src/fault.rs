@@ -216,6 +216,10 @@ impl Vfs for FaultVfs {
         self.check(None)?;
         self.inner.map(path, len)
     }
+    fn map_whole(&self, path: &Path) -> io::Result<Mapped> {
+        self.check(None)?;
+        self.inner.map_whole(path)
+    }
     fn lock(
         &self,
         path: &Path,

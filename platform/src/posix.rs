@@ -123,8 +123,24 @@ impl PosixTree {
 
     /// The host path of `path`.
     pub fn host_path(&self, path: &StorePath) -> Result<PathBuf> {
-        let mut p = self.host_dir(&DirPath::of(path))?;
-        p.push(format!("{}.{}", lower(&path.name), lower(&path.ftype)));
+        let Some(root) = self.roots.get(usize::from(path.root)) else {
+            return self.host_dir(&DirPath::of(path)); // the bad-root error
+        };
+        // `dirs/name.type` in lower case, built in one buffer: this runs for
+        // every message a POP3 or IMAP client reads.
+        let names = path.dirs.iter().chain([&path.name, &path.ftype]);
+        let mut rel = String::with_capacity(names.map(|n| n.as_str().len() + 1).sum());
+        for d in &path.dirs {
+            rel.push_str(d.as_str());
+            rel.push('/');
+        }
+        rel.push_str(path.name.as_str());
+        rel.push('.');
+        rel.push_str(path.ftype.as_str());
+        rel.make_ascii_lowercase();
+        let mut p = PathBuf::with_capacity(root.as_os_str().len() + 1 + rel.len());
+        p.push(root);
+        p.push(rel);
         Ok(p)
     }
 
@@ -280,8 +296,7 @@ impl Platform for PosixTree {
 
     fn map(&self, path: &StorePath) -> Result<Mapped> {
         let host = self.host_path(path)?;
-        let len = Self::io("map", &host, self.vfs.len(&host))?;
-        Self::io("map", &host, self.vfs.map(&host, len))
+        Self::io("map", &host, self.vfs.map_whole(&host))
     }
 
     fn stat(&self, path: &StorePath) -> Result<Option<FileInfo>> {

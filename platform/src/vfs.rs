@@ -73,6 +73,14 @@ pub trait Vfs: Send + Sync + fmt::Debug {
     fn remove_dir(&self, path: &Path) -> io::Result<()>;
     /// Maps the first `len` bytes of a file read-only.
     fn map(&self, path: &Path, len: u64) -> io::Result<Mapped>;
+    /// Maps a whole file read-only, as long as it is when opened. The
+    /// default asks for the length, then maps; the host backend opens the
+    /// file once and takes the length from the open file (one path lookup,
+    /// and no window for the name to be replaced between the two).
+    fn map_whole(&self, path: &Path) -> io::Result<Mapped> {
+        let len = self.len(path)?;
+        self.map(path, len)
+    }
     /// Locks a file (created empty when missing) in `mode`, waiting at most
     /// `timeout`; `TimedOut` after it. The returned value holds the lock.
     fn lock(

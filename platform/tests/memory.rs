@@ -33,3 +33,32 @@ mod crash {
     use super::*;
     popstore_platform::crash_tests!(fresh, make);
 }
+
+/// A file's host path is its directory's host path joined with
+/// `name.type`, all in lower case; a root that is not configured is an
+/// error naming the path.
+#[test]
+fn host_paths_are_lower_case_under_the_root() {
+    use popstore_platform::testkit::{dp, sp};
+    let t = PosixTree::new(
+        Arc::new(MemVfs::new()),
+        vec![PathBuf::from("/r0"), PathBuf::from("/R1/")],
+        "memory",
+    );
+    let f = sp(&["MESSAGES", "A1", "B2"], "M000DC1", "MSG");
+    assert_eq!(
+        t.host_path(&f).unwrap(),
+        PathBuf::from("/r0/messages/a1/b2/m000dc1.msg")
+    );
+    assert_eq!(
+        t.host_path(&f).unwrap(),
+        t.host_dir(&dp(&["MESSAGES", "A1", "B2"]))
+            .unwrap()
+            .join("m000dc1.msg")
+    );
+    let mut top = sp(&[], "STORE", "CFG");
+    top.root = 1;
+    assert_eq!(t.host_path(&top).unwrap(), PathBuf::from("/R1/store.cfg"));
+    top.root = 2;
+    assert!(t.host_path(&top).is_err(), "root 2 is not configured");
+}

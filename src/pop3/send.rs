@@ -129,7 +129,9 @@ pub async fn write_message<W: AsyncWrite + Unpin>(
     let mut pieces = std::iter::once(prefix)
         .filter(|p| !p.is_empty())
         .chain(Pieces::new(msg.bytes(), msg.dot_lines(), end));
-    let mut batch: Vec<IoSlice<'_>> = Vec::with_capacity(SLICES_PER_WRITE);
+    // A small message needs a few slices: 2 per dot line and 3 more.
+    let want = msg.dot_lines().len().saturating_mul(2).saturating_add(3);
+    let mut batch: Vec<IoSlice<'_>> = Vec::with_capacity(want.min(SLICES_PER_WRITE));
     loop {
         batch.clear();
         batch.extend(pieces.by_ref().take(SLICES_PER_WRITE).map(IoSlice::new));

@@ -3,6 +3,7 @@
 //! responses. The server glue reads lines, writes responses, and runs the
 //! TLS handshake when a response asks for it.
 
+use std::io::Write as _;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
@@ -72,15 +73,20 @@ pub struct Response {
 }
 
 impl Response {
-    fn line(s: impl AsRef<str>) -> Self {
-        let mut text = s.as_ref().as_bytes().to_vec();
-        text.extend_from_slice(b"\r\n");
+    /// A response of complete lines (CRLF included).
+    fn text(text: Vec<u8>) -> Self {
         Self {
             text,
             body: None,
             after: After::Continue,
             event: None,
         }
+    }
+
+    fn line(s: impl AsRef<str>) -> Self {
+        let mut text = s.as_ref().as_bytes().to_vec();
+        text.extend_from_slice(b"\r\n");
+        Self::text(text)
     }
 
     fn ok(s: impl AsRef<str>) -> Self {
@@ -658,7 +664,11 @@ impl Session {
                     .message(i)
                     .map_err(|e| maildrop_error_response(&e))?;
                 let end = data.bytes().len();
-                let mut r = Response::ok(format!("{size} octets"));
+                // Written straight into the response (one allocation, no
+                // intermediate strings): this runs for every message sent.
+                let mut text = Vec::with_capacity(40);
+                let _ = write!(text, "+OK {size} octets\r\n");
+                let mut r = Response::text(text);
                 r.body = Some(MessageBody { data, end });
                 Ok(r)
             }),

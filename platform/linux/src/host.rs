@@ -70,6 +70,27 @@ fn ofd_fcntl(file: &File, l_type: libc::c_short) -> io::Result<bool> {
     }
 }
 
+/// Maps the first `len` bytes of an open file read-only.
+///
+/// Without MAP_POPULATE: measured on the project's VM it saved nothing for
+/// a 10 KiB or a 5 MiB message (the fault-around faults it replaces cost
+/// about what populating costs), and it would fill the page tables of a
+/// whole big message for a TOP that sends a few lines of it.
+fn map_file(file: &File, len: u64) -> io::Result<Mapped> {
+    let len = usize::try_from(len).map_err(io::Error::other)?;
+    if len == 0 {
+        return Ok(Mapped::new(Vec::new()));
+    }
+    // SAFETY: a memory map is undefined behaviour in Rust terms if the
+    // file changes underneath it. The platform contract (Platform::map)
+    // restricts mapping to files the store never modifies in place:
+    // message files are written once, through a temporary file, and
+    // later replaced by rename or removed, which leaves the mapped inode
+    // untouched. The length is at most the file's length at open time.
+    let map = unsafe { memmap2::MmapOptions::new().len(len).map(file)? };
+    Ok(Mapped::new(map))
+}
+
 impl Vfs for HostVfs {
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
         fs::read(path)
@@ -212,19 +233,13 @@ impl Vfs for HostVfs {
     }
 
     fn map(&self, path: &Path, len: u64) -> io::Result<Mapped> {
+        map_file(&File::open(path)?, len)
+    }
+
+    fn map_whole(&self, path: &Path) -> io::Result<Mapped> {
         let file = File::open(path)?;
-        let len = usize::try_from(len).map_err(io::Error::other)?;
-        if len == 0 {
-            return Ok(Mapped::new(Vec::new()));
-        }
-        // SAFETY: a memory map is undefined behaviour in Rust terms if the
-        // file changes underneath it. The platform contract (Platform::map)
-        // restricts mapping to files the store never modifies in place:
-        // message files are written once, through a temporary file, and
-        // later replaced by rename or removed, which leaves the mapped inode
-        // untouched. The length is the file's length at open time.
-        let map = unsafe { memmap2::MmapOptions::new().len(len).map(&file)? };
-        Ok(Mapped::new(map))
+        let len = file.metadata()?.len();
+        map_file(&file, len)
     }
 
     fn lock(
