@@ -105,6 +105,12 @@ pub trait Maildrop: Send {
     /// The store may note that the message was read.
     fn message(&mut self, index: usize) -> Result<Arc<dyn MessageData>, MaildropError>;
 
+    /// A hint that the message at `index` will probably be asked for next
+    /// (clients RETR in order): the store may open it now, while the server
+    /// waits for the client, so the next [`Self::message`] is quicker. It
+    /// must not count as reading the message.
+    fn prefetch(&mut self, _index: usize) {}
+
     /// This user's expiry policy (CAPA EXPIRE after login).
     fn expire_policy(&self) -> Expire {
         Expire::Never

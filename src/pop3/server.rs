@@ -368,6 +368,7 @@ async fn connection(
             stream.flush().await?;
             out.clear();
         }
+        session.read_ahead();
         out.shrink_to(1024);
         lines.buf.shrink_to(1024);
         lines.buf.reserve(512);

@@ -144,6 +144,8 @@ struct Transaction {
     deleted: Vec<bool>,
     login_at: SystemTime,
     started: Instant,
+    /// The message of the last RETR (0-based), for [`Session::read_ahead`].
+    last_retr: Option<usize>,
 }
 
 impl Transaction {
@@ -269,6 +271,19 @@ impl Session {
         match &self.state {
             State::Transaction(t) => Some(&t.user),
             _ => None,
+        }
+    }
+
+    /// Called while the server waits for the client's next command: after
+    /// a RETR, opens the next message not marked deleted ahead of time
+    /// (clients fetch in order), so its RETR does not wait for the store.
+    /// Nothing else changes (the message is not marked seen).
+    pub fn read_ahead(&mut self) {
+        if let State::Transaction(t) = &mut self.state
+            && let Some(i) = t.last_retr.take()
+            && let Some(next) = (i + 1..t.deleted.len()).find(|&j| !t.deleted[j])
+        {
+            t.maildrop.prefetch(next);
         }
     }
 
@@ -541,6 +556,7 @@ impl Session {
                     maildrop,
                     login_at: SystemTime::now(),
                     started: Instant::now(),
+                    last_retr: None,
                 };
                 let (count, octets) = t.totals();
                 let text = format!(
@@ -658,6 +674,7 @@ impl Session {
                 .index(n)
                 .map(|i| Response::ok(format!("{n} {}", t.maildrop.entries()[i].uidl))),
             Command::Retr(n) => t.index(n).and_then(|i| {
+                t.last_retr = Some(i);
                 let size = t.maildrop.entries()[i].size;
                 let data = t
                     .maildrop

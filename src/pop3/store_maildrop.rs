@@ -108,13 +108,19 @@ impl MaildropStore for StoreBackend {
                 uidl: e.uidl.clone(),
             })
             .collect();
-        Ok(Box::new(StoreDrop { inner, entries }))
+        Ok(Box::new(StoreDrop {
+            inner,
+            entries,
+            ahead: None,
+        }))
     }
 }
 
 struct StoreDrop {
     inner: StoreMaildrop,
     entries: Vec<Entry>,
+    /// A message opened ahead of its RETR ([`Maildrop::prefetch`]).
+    ahead: Option<(usize, Arc<dyn MessageData>)>,
 }
 
 /// A mapped message file.
@@ -135,11 +141,25 @@ impl Maildrop for StoreDrop {
     }
 
     fn message(&mut self, index: usize) -> Result<Arc<dyn MessageData>, MaildropError> {
+        if let Some((i, data)) = self.ahead.take()
+            && i == index
+            && self.inner.mark_seen(index)
+        {
+            return Ok(data);
+        }
         match self.inner.message(index) {
             Ok(Some(view)) => Ok(Arc::new(Mapped(view))),
             Ok(None) => Err(MaildropError::Temporary("the message is gone".into())),
             Err(e) => Err(maildrop_error(e)),
         }
+    }
+
+    fn prefetch(&mut self, index: usize) {
+        // A failure here is only a lost head start: the RETR reports it.
+        self.ahead = match self.inner.peek(index) {
+            Ok(Some(view)) => Some((index, Arc::new(Mapped(view)))),
+            _ => None,
+        };
     }
 
     fn commit(
@@ -241,6 +261,47 @@ mod tests {
         let creds = b.credentials("ann").unwrap().unwrap();
         assert!(creds.verifiers.verify_plain(b"new") && !creds.verifiers.verify_plain(b"pw"));
         assert!(creds.verifiers.cram_md5.is_none() && creds.verifiers.apop.is_none());
+    }
+
+    #[test]
+    fn a_message_read_ahead_is_served_and_only_a_retr_marks_it_seen() {
+        let s = store();
+        let env = Envelope {
+            channel: "test".into(),
+            ..Envelope::default()
+        };
+        for k in 0..3 {
+            let rcpt = AcceptedRecipient {
+                address: "ann".into(),
+            };
+            let m = format!("Subject: {k}\r\n\r\nbody {k}\r\n");
+            assert!(s.deliver(&env, &[rcpt], m.as_bytes())[0].is_ok());
+        }
+        let b = StoreBackend::new(s.clone());
+        let mut md = b.open("ann", None).unwrap();
+        assert_eq!(
+            md.message(0).unwrap().bytes(),
+            b"Subject: 0\r\n\r\nbody 0\r\n"
+        );
+        md.prefetch(1);
+        assert_eq!(
+            md.message(1).unwrap().bytes(),
+            b"Subject: 1\r\n\r\nbody 1\r\n"
+        );
+        md.prefetch(2); // read ahead, never asked for
+        md.commit(&[], &record()).unwrap();
+        let ann = s.name("ann").unwrap();
+        let seen: Vec<bool> = s
+            .read_list(&ann)
+            .unwrap()
+            .entries
+            .iter()
+            .map(|e| {
+                e.flags
+                    .contains(popstore_formats::msglist::EntryFlags::SEEN)
+            })
+            .collect();
+        assert_eq!(seen, [true, true, false]);
     }
 
     #[test]

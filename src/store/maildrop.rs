@@ -91,11 +91,30 @@ impl Maildrop {
     /// Maps message `i` for reading (None when out of range or deleted),
     /// and marks it seen.
     pub fn message(&mut self, i: usize) -> Result<Option<MessageView>> {
+        let v = self.peek(i)?;
+        if v.is_some() {
+            self.seen[i] = true;
+        }
+        Ok(v)
+    }
+
+    /// Maps message `i` for reading without marking it seen (None when out
+    /// of range or deleted): for a server that reads ahead.
+    pub fn peek(&self, i: usize) -> Result<Option<MessageView>> {
         if i >= self.entries.len() || self.deleted[i] {
             return Ok(None);
         }
-        self.seen[i] = true;
         self.store.open_message(self.entries[i].message).map(Some)
+    }
+
+    /// Marks message `i` seen (as [`Maildrop::message`] does); false when
+    /// out of range or deleted.
+    pub fn mark_seen(&mut self, i: usize) -> bool {
+        if i >= self.entries.len() || self.deleted[i] {
+            return false;
+        }
+        self.seen[i] = true;
+        true
     }
 
     /// Marks message `i` deleted; false when out of range or already deleted.
