@@ -163,9 +163,11 @@ macro_rules! store_tests {
                     let mut md = s.open_maildrop(&s.name(n).unwrap()).unwrap();
                     let stored = b"Subject: hi\r\nMessage-ID: <1@x>\r\n\r\nhello\r\n.dot\r\n";
                     assert_eq!(md.stat(), (1, stored.len() as u64));
-                    let v = md.message(0).unwrap().unwrap();
+                    let b = md.message(0).unwrap().unwrap();
+                    assert_eq!(b.body(), stored);
+                    assert_eq!(b.info.dot_lines, [stored.len() as u64 - 6]);
+                    let v = s.open_message(md.entries()[0].message).unwrap();
                     assert_eq!(v.body(), stored);
-                    assert_eq!(v.info.dot_lines, [stored.len() as u64 - 6]);
                     assert_eq!(v.header.message_id, "<1@x>");
                     // The MIME module's precomputed IMAP answers are stored.
                     assert_eq!(v.header.imap.rfc822_size, Some(stored.len() as u64));

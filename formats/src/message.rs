@@ -205,11 +205,20 @@ fn bad_value(offset: usize, reason: impl Into<String>) -> Error {
     )
 }
 
-/// Reads and checks the header blocks of a message file (not the body:
-/// cheap enough for every POP3/IMAP open). Checks the magic, version,
-/// block structure and file length, the header checksum and the reference
-/// count's complement.
-pub fn read_header(bytes: &[u8]) -> Result<(MessageHeader, BodyInfo), Error> {
+/// What the checks of a message file's header found: the header records
+/// (without the end record), where the end record is, and where the body
+/// starts.
+struct Frame<'a> {
+    recs: Vec<Record<'a>>,
+    end_at: usize,
+    body_start: usize,
+    body_len: u64,
+    refcount: u32,
+}
+
+/// The checks [`read_header`] and [`read_body_info`] share: prefix,
+/// version, length, reference count, header framing and checksum, padding.
+fn frame(bytes: &[u8]) -> Result<Frame<'_>, Error> {
     let magic = FileKind::MESSAGE.magic();
     let have = &bytes[..bytes.len().min(4)];
     if have != &magic[..have.len()] {
@@ -357,6 +366,47 @@ pub fn read_header(bytes: &[u8]) -> Result<(MessageHeader, BodyInfo), Error> {
         return Err(bad_value(area_end + p, "header padding is not zero"));
     }
 
+    Ok(Frame {
+        recs,
+        end_at,
+        body_start,
+        body_len,
+        refcount,
+    })
+}
+
+/// Where the body is and which of its lines POP3 must dot-stuff, with
+/// every check of [`read_header`] on the frame and the header checksum, but
+/// without decoding the envelope, recipient and IMAP records: what a POP3
+/// RETR needs, for a fraction of the work.
+pub fn read_body_info(bytes: &[u8]) -> Result<BodyInfo, Error> {
+    let f = frame(bytes)?;
+    let mut dots: Vec<u64> = Vec::new();
+    for r in f.recs.iter().filter(|r| r.rtype == rtype::DOT_LINES) {
+        dots.extend(parse_record(r.rtype, r.body_offset(), r.body, |i| {
+            list16(i, 8, u64le)
+        })?);
+    }
+    Ok(body_info(bytes, &f, dots))
+}
+
+fn body_info(bytes: &[u8], f: &Frame<'_>, dot_lines: Vec<u64>) -> BodyInfo {
+    BodyInfo {
+        offset: f.body_start as u64,
+        length: f.body_len,
+        line_count: u64_at(bytes, at::LINE_COUNT),
+        crc32: u32_at(bytes, at::BODY_CRC),
+        dot_lines,
+    }
+}
+
+/// Reads and checks the header blocks of a message file (not the body:
+/// cheap enough for every POP3/IMAP open). Checks the magic, version,
+/// block structure and file length, the header checksum and the reference
+/// count's complement.
+pub fn read_header(bytes: &[u8]) -> Result<(MessageHeader, BodyInfo), Error> {
+    let f = frame(bytes)?;
+    let (recs, end_at, refcount) = (&f.recs, f.end_at, f.refcount);
     let mut h = MessageHeader {
         flags: MessageFlags(u32_at(bytes, at::FLAGS)),
         created: u64_at(bytes, at::CREATED) as i64,
@@ -366,7 +416,7 @@ pub fn read_header(bytes: &[u8]) -> Result<(MessageHeader, BodyInfo), Error> {
     };
     let mut env = None;
     let mut dots: Vec<u64> = Vec::new();
-    for r in &recs {
+    for r in recs {
         let at = r.body_offset();
         match r.rtype {
             rtype::ENVELOPE => {
@@ -392,13 +442,7 @@ pub fn read_header(bytes: &[u8]) -> Result<(MessageHeader, BodyInfo), Error> {
     h.env_from = env_from;
     h.envelope_id = envelope_id;
     h.message_id = message_id;
-    let info = BodyInfo {
-        offset: body_start as u64,
-        length: body_len,
-        line_count: u64_at(bytes, at::LINE_COUNT),
-        crc32: u32_at(bytes, at::BODY_CRC),
-        dot_lines: dots,
-    };
+    let info = body_info(bytes, &f, dots);
     Ok((h, info))
 }
 
@@ -545,5 +589,25 @@ impl StoreFile for MessageFile {
         out.extend_from_slice(&self.body.0);
         out.resize(out.len().div_ceil(BLOCK) * BLOCK, 0);
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod body_info_tests {
+    use super::*;
+
+    #[test]
+    fn body_info_is_read_headers_info_and_checks_the_same_checksum() {
+        for m in crate::samples::messages() {
+            let bytes = m.encode().unwrap();
+            let (_, want) = read_header(&bytes).unwrap();
+            assert_eq!(read_body_info(&bytes).unwrap(), want);
+            // A flipped byte in the header records fails both readers alike.
+            let mut bad = bytes.clone();
+            bad[at::RECORDS + 3] ^= 0x20;
+            let a = read_header(&bad).unwrap_err();
+            let b = read_body_info(&bad).unwrap_err();
+            assert_eq!((a.offset, a.kind.code()), (b.offset, b.kind.code()));
+        }
     }
 }

@@ -9,7 +9,7 @@ use super::maildrop::{Entry, Maildrop, MaildropError, MaildropStore, MessageData
 use crate::auth::stored::verifiers_from_profile;
 use crate::auth::{AccountFlags, CredentialLookup, Credentials, LookupError};
 use crate::store::flags::Flags;
-use crate::store::{Maildrop as StoreMaildrop, MessageView, Store, StoreError};
+use crate::store::{Maildrop as StoreMaildrop, MessageBody, Store, StoreError};
 
 /// The store, serving POP3 maildrops and account credentials.
 #[derive(Debug, Clone)]
@@ -124,7 +124,7 @@ struct StoreDrop {
 }
 
 /// A mapped message file.
-struct Mapped(MessageView);
+struct Mapped(MessageBody);
 
 impl MessageData for Mapped {
     fn bytes(&self) -> &[u8] {

@@ -12,7 +12,7 @@ use super::account::Profile;
 use super::engine::{Store, now};
 use super::error::{Result, StoreError};
 use super::layout::MessageId;
-use super::messages::MessageView;
+use super::messages::MessageBody;
 use super::name::AccountName;
 use popstore_formats::msglist::{Entry as ListEntry, EntryFlags};
 
@@ -90,7 +90,7 @@ impl Maildrop {
 
     /// Maps message `i` for reading (None when out of range or deleted),
     /// and marks it seen.
-    pub fn message(&mut self, i: usize) -> Result<Option<MessageView>> {
+    pub fn message(&mut self, i: usize) -> Result<Option<MessageBody>> {
         let v = self.peek(i)?;
         if v.is_some() {
             self.seen[i] = true;
@@ -100,11 +100,11 @@ impl Maildrop {
 
     /// Maps message `i` for reading without marking it seen (None when out
     /// of range or deleted): for a server that reads ahead.
-    pub fn peek(&self, i: usize) -> Result<Option<MessageView>> {
+    pub fn peek(&self, i: usize) -> Result<Option<MessageBody>> {
         if i >= self.entries.len() || self.deleted[i] {
             return Ok(None);
         }
-        self.store.open_message(self.entries[i].message).map(Some)
+        self.store.open_body(self.entries[i].message).map(Some)
     }
 
     /// Marks message `i` seen (as [`Maildrop::message`] does); false when

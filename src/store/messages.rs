@@ -13,7 +13,7 @@ use std::sync::{Arc, OnceLock, PoisonError};
 
 use popstore_formats::StoreFile;
 use popstore_formats::message::{
-    BodyInfo, MessageFile, MessageHeader, encode_refcount, read_header,
+    BodyInfo, MessageFile, MessageHeader, encode_refcount, read_body_info, read_header,
 };
 use popstore_formats::msglist::{Entry, EntryFlags};
 use popstore_platform::{DirPath, ErrorKind, LockMode, Mapped, RecordFormat};
@@ -41,6 +41,22 @@ impl MessageView {
     /// The body in stored form (CRLF lines, not dot-stuffed): write slices
     /// of it; for POP3, stuff a dot before each offset of
     /// [`BodyInfo::dot_lines`].
+    pub fn body(&self) -> &[u8] {
+        self.map.get(self.info.range()).unwrap_or(&[])
+    }
+}
+
+/// A message file's body opened for sending (POP3): the map and where
+/// the body lies, without the decoded envelope and IMAP data.
+#[derive(Debug)]
+pub struct MessageBody {
+    /// Where the body is, its length, lines and dot-line offsets.
+    pub info: BodyInfo,
+    map: Mapped,
+}
+
+impl MessageBody {
+    /// The body in stored form (CRLF lines, not dot-stuffed).
     pub fn body(&self) -> &[u8] {
         self.map.get(self.info.range()).unwrap_or(&[])
     }
@@ -152,6 +168,16 @@ impl Store {
         let map = self.fs.map(&path)?;
         let (header, info) = read_header(&map).map_err(|e| self.corrupt(&path, e.to_string()))?;
         Ok(MessageView { header, info, map })
+    }
+
+    /// Maps a message file's body for sending: the frame and header
+    /// checksum are checked as [`Store::open_message`] does, but the
+    /// envelope and IMAP records are not decoded.
+    pub fn open_body(&self, id: MessageId) -> Result<MessageBody> {
+        let path = self.paths.message(id);
+        let map = self.fs.map(&path)?;
+        let info = read_body_info(&map).map_err(|e| self.corrupt(&path, e.to_string()))?;
+        Ok(MessageBody { info, map })
     }
 
     /// The reference count of a message file, or `None` when it is gone.

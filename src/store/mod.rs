@@ -49,5 +49,5 @@ pub use engine::{Relay, Settings, Store, now};
 pub use error::{Result, StoreError};
 pub use list::JOURNAL_FOLD_AT;
 pub use maildrop::Maildrop;
-pub use messages::{MessageView, new_message_id};
+pub use messages::{MessageBody, MessageView, new_message_id};
 pub use repair::{REPAIR_GRACE_SECONDS, RepairReport};
