@@ -28,16 +28,8 @@ fn verify(dir: &Path, extra: &[&str]) -> (i32, String) {
 
 #[test]
 fn repair_fixes_counts_orphans_and_dangling_references() {
-    let dir = tempfile::tempdir().unwrap();
-    let fs = Arc::new(popstore_platform_linux::linux(vec![
-        dir.path().to_path_buf(),
-    ]));
-    let store = Arc::new(Store::init(fs, Settings::default()).unwrap());
-    for u in ["ann", "bob"] {
-        store
-            .create_account(&Actor::Admin, u, &AccountChanges::default())
-            .unwrap();
-    }
+    let e = Engine::new();
+    let (dir, store) = (&e.dir, &e.store);
     let env = Envelope {
         mail_from: "a@b.example".into(),
         channel: "test".into(),

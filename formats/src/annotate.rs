@@ -44,6 +44,15 @@ enum F {
 
 type Schema = (&'static str, &'static [(&'static str, F)]);
 
+/// The fields of a message-list ENTRY, in the list and in its journal.
+const ENTRY: &[(&str, F)] = &[
+    ("message file", F::Msgid),
+    ("size", F::U64),
+    ("delivered", F::Time),
+    ("entry flags", F::U32),
+    ("UIDL", F::Str16),
+];
+
 fn schema(kind: FileKind, rtype: u16) -> Option<Schema> {
     use F::*;
     let s: Schema = match (kind, rtype) {
@@ -137,27 +146,9 @@ fn schema(kind: FileKind, rtype: u16) -> Option<Schema> {
         ),
         (FileKind::PROFILE, 0x21) => ("SIEVE", &[("active script", Str16)]),
         (FileKind::MESSAGE_LIST, 1) => ("LIST", &[("next UIDL number", U64)]),
-        (FileKind::MESSAGE_LIST, 2) => (
-            "ENTRY",
-            &[
-                ("message file", Msgid),
-                ("size", U64),
-                ("delivered", Time),
-                ("entry flags", U32),
-                ("UIDL", Str16),
-            ],
-        ),
+        (FileKind::MESSAGE_LIST, 2) => ("ENTRY", ENTRY),
         (FileKind::MESSAGE_JOURNAL, 1) => ("JOURNAL", &[("base", U64)]),
-        (FileKind::MESSAGE_JOURNAL, 2) => (
-            "ENTRY",
-            &[
-                ("message file", Msgid),
-                ("size", U64),
-                ("delivered", Time),
-                ("entry flags", U32),
-                ("UIDL", Str16),
-            ],
-        ),
+        (FileKind::MESSAGE_JOURNAL, 2) => ("ENTRY", ENTRY),
         (FileKind::FOLDER_INDEX, 1) => (
             "FOLDER",
             &[
