@@ -6,6 +6,7 @@
 
 #[path = "pop3/binary.rs"]
 mod binary;
+mod common;
 #[path = "pop3/harness.rs"]
 mod harness;
 

@@ -196,7 +196,7 @@ fn spawn_session<S: Socket>(
             drop(drain);
         });
     if let Err(e) = spawned {
-        registry.remove_failed(id);
+        registry.remove(id);
         return Err(e);
     }
     Ok(())

@@ -103,13 +103,9 @@ impl Registry {
         Some(id)
     }
 
-    fn remove(&self, id: u64) {
+    /// Forgets a connection (ended, or its thread could not start).
+    pub(crate) fn remove(&self, id: u64) {
         self.lock().conns.remove(&id);
-    }
-
-    /// Forgets a connection whose thread could not start.
-    pub(crate) fn remove_failed(&self, id: u64) {
-        self.remove(id);
     }
 
     /// Records whether the session waits between transactions; true when

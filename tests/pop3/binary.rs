@@ -4,40 +4,15 @@
 //! deliver`, and `popstore serve` on loopback ports chosen by the system.
 #![allow(dead_code)] // each test file uses part of it
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 
 const BIN: &str = env!("CARGO_BIN_EXE_popstore");
 
-/// Runs `popstore --store STORE ARGS` with `stdin`.
-pub fn popstore(store: &Path, args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(BIN)
-        .arg("--store")
-        .arg(store)
-        .args(args)
-        .env_remove("POPSTORE_CONFIG")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    child.wait_with_output().unwrap()
-}
-
-/// Like [`popstore`], asserting success; returns stdout.
-pub fn ok(store: &Path, args: &[&str], stdin: &[u8]) -> String {
-    let out = popstore(store, args, stdin);
-    assert!(
-        out.status.success(),
-        "popstore {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
+pub use super::common::ok;
 
 /// A store and `popstore serve` on it.
 pub struct Served {
