@@ -7,12 +7,14 @@
 #   ONLY=dovecot bench/pop3.sh   # one server only, raw results
 #   POPSTORE_BIN=/path/to/popstore ONLY=popstore bench/pop3.sh
 #                            # another popstore build (before/after runs)
-#   USERS=, MSGS=, BIG_MSGS=, IDLE=, ROUNDS= override the sizes
+#   USERS=, MSGS=, BIG_MSGS=, IDLE=, ROUNDS=, SAMPLES= override the sizes
 #
 # Reports, for both servers:
 #   - RETR messages/s, USERS users x MSGS messages x SIZE bytes, at
 #     concurrency 1 and 8 (wall clock including logins, and the RETR phases
-#     alone);
+#     alone): the best and the median of SAMPLES samples, interleaved with
+#     the other server's and with those of a zero-work responder (the
+#     floor: the fastest any server can be measured at here);
 #   - MB/s for BIG_MSGS messages of 5 MiB, beside the loopback ceiling
 #     measured in the same run (best of three samples of each, interleaved,
 #     the same bytes per sample: see big_vs_ceiling);
@@ -31,9 +33,10 @@ SIZE=${SIZE:-10240}
 BIG_MSGS=${BIG_MSGS:-20}
 BIG_SIZE=${BIG_SIZE:-5242880}
 IDLE=${IDLE:-1000}
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-1}
+SAMPLES=${SAMPLES:-5}
 if [ -n "${QUICK:-}" ]; then
-  USERS=10 MSGS=10 BIG_MSGS=3 IDLE=50 ROUNDS=1 CEILING_COUNT=20
+  USERS=10 MSGS=10 BIG_MSGS=3 IDLE=50 ROUNDS=1 SAMPLES=2 CEILING_COUNT=20
 fi
 PASSWORD=bench-password
 
@@ -214,15 +217,31 @@ big_vs_ceiling() { # NAME PORT
   echo "$name big $(python3 -c "import json,sys; a,b=json.loads(sys.argv[1]),json.loads(sys.argv[2]); a['retr_mb_per_s']=b['retr_mb_per_s']; print(json.dumps(a))" "$big" "$bigp")" >>"$WORK/results"
 }
 
-run_server() { # NAME PORT
-  local name=$1 port=$2
-  echo "== $name: warm-up pass" >&2
-  "$LOAD" retr --addr "127.0.0.1:$port" --users "$USERS" --password "$PASSWORD" --concurrency 8 >/dev/null
-  for c in 1 8; do
-    echo "== $name: RETR, concurrency $c" >&2
-    R=$("$LOAD" retr --addr "127.0.0.1:$port" --users "$USERS" --password "$PASSWORD" --concurrency "$c" --rounds "$ROUNDS")
-    echo "$name retr c=$c $R" >>"$WORK/results"
+# RETR messages/s at concurrency 1 and 8: SAMPLES samples per server,
+# interleaved (popstore, Dovecot, the floor, then again), so that a change
+# in the machine's load hits every server alike. Each sample is ROUNDS
+# passes over the USERS users. The floor is `pop3-load floor`, a responder
+# that does no work: the fastest any server can be measured at with this
+# client on this machine.
+retr_samples() { # NAME:PORT...
+  local c s pair
+  for pair in "$@"; do
+    echo "== ${pair%%:*}: warm-up pass" >&2
+    "$LOAD" retr --addr "127.0.0.1:${pair##*:}" --users "$USERS" --password "$PASSWORD" --concurrency 8 >/dev/null
   done
+  for c in 1 8; do
+    for s in $(seq 1 "$SAMPLES"); do
+      for pair in "$@"; do
+        echo "== ${pair%%:*}: RETR, concurrency $c, sample $s" >&2
+        R=$("$LOAD" retr --addr "127.0.0.1:${pair##*:}" --users "$USERS" --password "$PASSWORD" --concurrency "$c" --rounds "$ROUNDS")
+        echo "${pair%%:*} retr c=$c $R" >>"$WORK/results"
+      done
+    done
+  done
+}
+
+big_and_idle() { # NAME PORT
+  local name=$1 port=$2
   echo "== $name: 5 MiB messages and the loopback ceiling" >&2
   big_vs_ceiling "$name" "$port"
   echo "== $name: $IDLE idle connections" >&2
@@ -236,43 +255,57 @@ run_server() { # NAME PORT
 }
 
 : >"$WORK/results"
+SERVERS=()
 if [ "${ONLY:-}" != dovecot ]; then
   setup_popstore
-  run_server popstore "$POPSTORE_PORT"
+  SERVERS+=("popstore:$POPSTORE_PORT")
 fi
 if [ "${ONLY:-}" != popstore ]; then
   setup_dovecot
-  run_server dovecot "$DOVECOT_PORT"
+  SERVERS+=("dovecot:$DOVECOT_PORT")
 fi
+FLOOR_PORT=$(free_port)
+"$LOAD" floor --listen "127.0.0.1:$FLOOR_PORT" --messages "$MSGS" --size "$SIZE" &
+PIDS+=("$!")
+wait_port "$FLOOR_PORT"
+retr_samples "${SERVERS[@]}" "floor:$FLOOR_PORT"
+for pair in "${SERVERS[@]}"; do big_and_idle "${pair%%:*}" "${pair##*:}"; done
 if [ -n "${ONLY:-}" ]; then
   cat "$WORK/results"
   exit 0
 fi
 
-python3 - "$WORK/results" "$USERS" "$MSGS" "$SIZE" "$BIG_MSGS" "$IDLE" <<'PY'
-import json, sys
-rows = {}
+python3 - "$WORK/results" "$USERS" "$MSGS" "$SIZE" "$BIG_MSGS" "$IDLE" "$SAMPLES" <<'PY'
+import json, statistics, sys
+rows, samples = {}, {}
 for line in open(sys.argv[1]):
     name, kind, rest = line.rstrip("\n").split(" ", 2)
     if kind == "retr":
         c, js = rest.split(" ", 1)
-        rows[(name, c)] = json.loads(js)
+        samples.setdefault((name, c), []).append(json.loads(js))
     else:
         rows[(name, kind)] = json.loads(rest)
-users, msgs, size, big, idle = sys.argv[2:]
+users, msgs, size, big, idle, nsamples = sys.argv[2:]
 def r(key, name, what): return rows[(name, key)][what]
+def best(name, c, what): return max(x[what] for x in samples[(name, c)])
+def median(name, c, what): return statistics.median(x[what] for x in samples[(name, c)])
 print(f"POP3: {users} users x {msgs} messages x {size} bytes; {big} messages of 5 MiB; {idle} idle sessions")
+print(f"messages/s: best of {nsamples} interleaved samples (median in brackets)")
 print()
-print("| measure | popstore | Dovecot 2.3 | popstore / Dovecot |")
-print("|---|---|---|---|")
+print("| measure | popstore | Dovecot 2.3 | popstore / Dovecot | floor (zero-work responder) | floor / Dovecot |")
+print("|---|---|---|---|---|---|")
 for c in ("c=1", "c=8"):
     for what, label in (("msgs_per_s", "RETR msgs/s with logins"), ("retr_msgs_per_s", "RETR msgs/s, RETR phase")):
-        p, d = r(c, "popstore", what), r(c, "dovecot", what)
-        print(f"| {label}, concurrency {c[2:]} | {p:.0f} | {d:.0f} | {p/d:.2f} |")
+        p, d = best("popstore", c, what), best("dovecot", c, what)
+        pm, dm = median("popstore", c, what), median("dovecot", c, what)
+        f, fm = best("floor", c, what), median("floor", c, what)
+        # The floor checks no password: beside "with logins" it says nothing.
+        fl = f"| {f:.0f} ({fm:.0f}) | {f/d:.2f} ({fm/dm:.2f}) |" if what == "retr_msgs_per_s" else "| | |"
+        print(f"| {label}, concurrency {c[2:]} | {p:.0f} ({pm:.0f}) | {d:.0f} ({dm:.0f}) | **{p/d:.2f}** ({pm/dm:.2f}) {fl}")
 for what, label in (("mb_per_s", "with login"), ("retr_mb_per_s", "RETR phase")):
     p, d = r("big", "popstore", what), r("big", "dovecot", what)
     pc, dc = r("ceiling", "popstore", "mb_per_s"), r("ceiling", "dovecot", "mb_per_s")
-    print(f"| 5 MiB RETR MB/s, {label} (% of the loopback ceiling beside it) | {p:.0f} ({100*p/pc:.0f}% of {pc:.0f}) | {d:.0f} ({100*d/dc:.0f}% of {dc:.0f}) | {p/d:.2f} |")
+    print(f"| 5 MiB RETR MB/s, {label} (% of the loopback ceiling beside it) | {p:.0f} ({100*p/pc:.0f}% of {pc:.0f}) | {d:.0f} ({100*d/dc:.0f}% of {dc:.0f}) | {p/d:.2f} | | |")
 p, d = r("idle", "popstore", "bytes_per_connection"), r("idle", "dovecot", "bytes_per_connection")
-print(f"| memory per idle authenticated session (PSS) | {p/1024:.1f} KiB | {d/1024:.1f} KiB | {p/d:.3f} |")
+print(f"| memory per idle authenticated session (PSS) | {p/1024:.1f} KiB | {d/1024:.1f} KiB | {p/d:.3f} | | |")
 PY

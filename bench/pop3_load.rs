@@ -8,6 +8,8 @@
 //!   (prints the server's memory in KiB) before and after. Prints JSON.
 //! - `ceiling`: the loopback ceiling: one TCP stream from a thread writing a
 //!   buffer of `--size` bytes `--count` times to a reader. Prints JSON.
+//! - `floor`: a POP3 responder that does no work, to measure `retr` against:
+//!   the round-trip floor of this client on this machine.
 
 use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -41,6 +43,23 @@ enum Cmd {
         /// Passes over all users.
         #[arg(long, default_value_t = 1)]
         rounds: usize,
+        /// RETRs of every message per session (pass after pass), so that a
+        /// profile of the server is not all logins.
+        #[arg(long, default_value_t = 1)]
+        passes: u64,
+    },
+    /// The round-trip floor: a POP3 responder that does no work (any login
+    /// is accepted, STAT says `--messages`, RETR sends the same `--size`
+    /// bytes from memory), one blocking thread per connection. What the
+    /// client measures against it is the fastest any server can be
+    /// measured on this machine.
+    Floor {
+        #[arg(long)]
+        listen: String,
+        #[arg(long, default_value_t = 100)]
+        messages: u64,
+        #[arg(long, default_value_t = 10240)]
+        size: usize,
     },
     /// Hold authenticated idle sessions and measure the server's memory.
     Idle {
@@ -172,27 +191,34 @@ impl Conn {
     }
 }
 
-fn retr(
-    addr: &str,
-    prefix: &str,
+/// Who a `retr` load logs in as and what each session does.
+struct Load {
+    addr: String,
+    prefix: String,
     users: usize,
-    password: &str,
-    concurrency: usize,
-    rounds: usize,
-) -> io::Result<()> {
+    password: String,
+    passes: u64,
+}
+
+fn retr(load: &Load, concurrency: usize, rounds: usize) -> io::Result<()> {
     let next = Arc::new(AtomicUsize::new(0));
     let messages = Arc::new(AtomicU64::new(0));
     let bytes = Arc::new(AtomicU64::new(0));
     // Nanoseconds spent between a successful login and the last RETR.
     let retr_nanos = Arc::new(AtomicU64::new(0));
+    let users = load.users;
     let total = users * rounds;
     let started = Instant::now();
     let workers: Vec<_> = (0..concurrency)
         .map(|_| {
             let (next, messages, bytes) = (next.clone(), messages.clone(), bytes.clone());
             let retr_nanos = retr_nanos.clone();
-            let (addr, prefix, password) =
-                (addr.to_string(), prefix.to_string(), password.to_string());
+            let (addr, prefix, password, passes) = (
+                load.addr.clone(),
+                load.prefix.clone(),
+                load.password.clone(),
+                load.passes,
+            );
             std::thread::spawn(move || -> io::Result<()> {
                 loop {
                     let job = next.fetch_add(1, Ordering::Relaxed);
@@ -209,7 +235,7 @@ fn retr(
                         .nth(1)
                         .and_then(|v| v.parse().ok())
                         .ok_or_else(|| proto(format!("STAT: {stat}")))?;
-                    for i in 1..=n {
+                    for i in (0..passes).flat_map(|_| 1..=n) {
                         c.cmd(&format!("RETR {i}"))?;
                         let b = c.multiline()?;
                         bytes.fetch_add(b, Ordering::Relaxed);
@@ -339,6 +365,50 @@ fn ceiling(size: usize, count: usize) -> io::Result<()> {
     Ok(())
 }
 
+fn floor(listen: &str, messages: u64, size: usize) -> io::Result<()> {
+    let listener = TcpListener::bind(listen)?;
+    let mut retr = b"+OK message follows\r\n".to_vec();
+    let line = b"The quick brown fox jumps over the lazy dog, again and again.\r\n";
+    while retr.len() < size {
+        retr.extend_from_slice(line);
+    }
+    retr.extend_from_slice(b".\r\n");
+    let retr: &'static [u8] = retr.leak();
+    let stat: &'static [u8] = format!("+OK {messages} {}\r\n", messages * size as u64)
+        .into_bytes()
+        .leak();
+    for conn in listener.incoming() {
+        let mut s = conn?;
+        s.set_nodelay(true)?;
+        std::thread::spawn(move || -> io::Result<()> {
+            s.write_all(b"+OK floor ready\r\n")?;
+            let mut buf = vec![0u8; 4096];
+            let mut have = 0;
+            loop {
+                let n = s.read(&mut buf[have..])?;
+                if n == 0 {
+                    return Ok(());
+                }
+                have += n;
+                while let Some(i) = memchr::memchr(b'\n', &buf[..have]) {
+                    let reply: &[u8] = match buf.get(..4) {
+                        Some(b"RETR") => retr,
+                        Some(b"STAT") => stat,
+                        Some(b"QUIT") => {
+                            return s.write_all(b"+OK bye\r\n");
+                        }
+                        _ => b"+OK\r\n",
+                    };
+                    buf.copy_within(i + 1..have, 0);
+                    have -= i + 1;
+                    s.write_all(reply)?;
+                }
+            }
+        });
+    }
+    Ok(())
+}
+
 fn main() -> io::Result<()> {
     match Args::parse().cmd {
         Cmd::Retr {
@@ -348,7 +418,23 @@ fn main() -> io::Result<()> {
             password,
             concurrency,
             rounds,
-        } => retr(&addr, &prefix, users, &password, concurrency, rounds),
+            passes,
+        } => retr(
+            &Load {
+                addr,
+                prefix,
+                users,
+                password,
+                passes,
+            },
+            concurrency,
+            rounds,
+        ),
+        Cmd::Floor {
+            listen,
+            messages,
+            size,
+        } => floor(&listen, messages, size),
         Cmd::Idle {
             addr,
             prefix,
