@@ -3,7 +3,7 @@
 //! [`HostVfs`] is the real file system: std for files and directories,
 //! `fsync` of files and of directories, `link(2)` for exclusive creation,
 //! open-file-description locks (`fcntl(F_OFD_SETLK)`), memmap2 for
-//! mapping, and user extended attributes (`getxattr`/`setxattr`, used by
+//! mapping (small files in a map arena that unmaps them in batches), and user extended attributes (`getxattr`/`setxattr`, used by
 //! the OpenVMS emulation for file headers). [`linux`] puts the Linux store layout
 //! ([`PosixTree`](popstore_platform::PosixTree): `<root n>/<dir>/.../<name>.<type>`,
 //! lower case) over it.
@@ -28,6 +28,7 @@
 //! a growing pause (1 to 20 ms) until the deadline.
 
 mod host;
+mod map_arena;
 
 pub use host::HostVfs;
 
