@@ -264,6 +264,9 @@ if [ "${ONLY:-}" != popstore ]; then
   setup_dovecot
   SERVERS+=("dovecot:$DOVECOT_PORT")
 fi
+# Setting up wrote some hundred MB (messages, maildirs, accounts): let the
+# writeback finish now rather than during the samples.
+sync
 FLOOR_PORT=$(free_port)
 "$LOAD" floor --listen "127.0.0.1:$FLOOR_PORT" --messages "$MSGS" --size "$SIZE" &
 PIDS+=("$!")
