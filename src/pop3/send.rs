@@ -1,7 +1,8 @@
-//! Sending a message for RETR and TOP: slices of the (mapped) message bytes
-//! interleaved with the `.` that dot-stuffs each line beginning with `.`,
-//! written with vectored writes. Nothing is copied and no byte is examined,
-//! except that TOP finds the end of the header and of `n` body lines.
+//! Sending a message for RETR and TOP: slices of the (mapped) message bytes,
+//! split at each line beginning with `.` so that its dot goes out twice
+//! (dot-stuffing), written with vectored writes. Nothing is copied and no
+//! byte is examined, except that TOP finds the end of the header and of `n`
+//! body lines.
 
 use std::io::{self, IoSlice};
 
@@ -39,45 +40,54 @@ pub fn top_end(bytes: &[u8], header_len: Option<usize>, lines: u32) -> usize {
 }
 
 /// The pieces of a multi-line message response, in order: slices of the
-/// message up to `end`, a `.` before each dot line, a CRLF when the message
-/// does not end with one, and the final `.` line.
+/// message up to `end`, a CRLF when the message does not end with one, and
+/// the final `.` line.
+///
+/// A dot line is stuffed without a piece of its own: the slice before it
+/// ends with the line's dot, and the next slice starts at that same dot, so
+/// the dot goes out twice. One slice per dot line rather than two (a
+/// separate `.` and the rest) halves the slices the kernel walks for a
+/// message with many dot lines.
 #[derive(Debug)]
 pub struct Pieces<'a> {
     bytes: &'a [u8],
+    /// Dot-line offsets not yet used (those below `next_dot_from` are
+    /// skipped: used already, or out of order).
     dots: &'a [u64],
     pos: usize,
     end: usize,
-    /// The next piece is the stuffing dot for the line at `pos`.
-    stuff_next: bool,
+    next_dot_from: usize,
     tail_done: bool,
 }
 
 impl<'a> Pieces<'a> {
     /// The pieces of `bytes[..end]` given the dot-line offsets.
     pub fn new(bytes: &'a [u8], dots: &'a [u64], end: usize) -> Self {
-        let end = end.min(bytes.len());
-        let mut p = Self {
+        Self {
             bytes,
             dots,
             pos: 0,
-            end,
-            stuff_next: false,
+            end: end.min(bytes.len()),
+            next_dot_from: 0,
             tail_done: false,
-        };
-        p.skip_dots_before(0);
-        p.stuff_next = p.dots.first() == Some(&0) && end > 0;
-        p
+        }
     }
 
-    /// Drops dot offsets below `pos` (and any out-of-order entries).
-    fn skip_dots_before(&mut self, pos: usize) {
-        while let Some(&d) = self.dots.first() {
-            if (d as usize) < pos {
-                self.dots = &self.dots[1..];
-            } else {
-                break;
+    /// The next dot line inside `next_dot_from..end`, used up.
+    fn take_dot(&mut self) -> Option<usize> {
+        while let Some((&d, rest)) = self.dots.split_first() {
+            let d = usize::try_from(d).unwrap_or(usize::MAX);
+            if d >= self.end {
+                self.dots = &[];
+                return None;
+            }
+            self.dots = rest;
+            if d >= self.next_dot_from {
+                self.next_dot_from = d + 1;
+                return Some(d);
             }
         }
+        None
     }
 }
 
@@ -85,25 +95,20 @@ impl<'a> Iterator for Pieces<'a> {
     type Item = &'a [u8];
 
     fn next(&mut self) -> Option<&'a [u8]> {
-        if self.stuff_next {
-            self.stuff_next = false;
-            self.dots = &self.dots[1..];
-            return Some(b".");
-        }
         if self.pos < self.end {
-            let next_dot = self
-                .dots
-                .first()
-                .map(|&d| d as usize)
-                .filter(|&d| d < self.end && d > self.pos);
-            let stop = next_dot.unwrap_or(self.end);
-            let piece = &self.bytes[self.pos..stop];
-            self.pos = stop;
-            if next_dot.is_some() {
-                self.stuff_next = true;
-            } else {
-                self.skip_dots_before(self.end);
-            }
+            let piece = match self.take_dot() {
+                // Up to and including the dot; the next piece starts at it.
+                Some(d) => {
+                    let piece = &self.bytes[self.pos..=d];
+                    self.pos = d;
+                    piece
+                }
+                None => {
+                    let piece = &self.bytes[self.pos..self.end];
+                    self.pos = self.end;
+                    piece
+                }
+            };
             return Some(piece);
         }
         if self.tail_done {
@@ -129,8 +134,8 @@ pub async fn write_message<W: AsyncWrite + Unpin>(
     let mut pieces = std::iter::once(prefix)
         .filter(|p| !p.is_empty())
         .chain(Pieces::new(msg.bytes(), msg.dot_lines(), end));
-    // A small message needs a few slices: 2 per dot line and 3 more.
-    let want = msg.dot_lines().len().saturating_mul(2).saturating_add(3);
+    // A small message needs a few slices: 1 per dot line and 3 more.
+    let want = msg.dot_lines().len().saturating_add(3);
     let mut batch: Vec<IoSlice<'_>> = Vec::with_capacity(want.min(SLICES_PER_WRITE));
     loop {
         batch.clear();
@@ -173,6 +178,37 @@ mod tests {
         assert_eq!(stuffed(b".\r\n", 3), b"..\r\n.\r\n");
         assert_eq!(stuffed(b"", 0), b".\r\n");
         assert_eq!(stuffed(b"a\r\n", 3), b"a\r\n.\r\n");
+    }
+
+    #[test]
+    fn one_slice_per_dot_line() {
+        let msg = b".a\r\n.b\r\nc\r\n.d\r\n";
+        let m = MemoryMessage::new(msg.to_vec());
+        let pieces: Vec<&[u8]> = Pieces::new(m.bytes(), m.dot_lines(), msg.len()).collect();
+        // ".", ".a\r\n.", ".b\r\nc\r\n.", ".d\r\n", then ".\r\n".
+        assert_eq!(pieces.len(), 5, "{pieces:?}");
+        assert_eq!(pieces.concat(), b"..a\r\n..b\r\nc\r\n..d\r\n.\r\n");
+    }
+
+    #[test]
+    fn repeated_or_outlying_dot_offsets_change_nothing() {
+        let msg = b".a\r\nb\r\n.c\r\n";
+        let expect = b"..a\r\nb\r\n..c\r\n.\r\n";
+        for dots in [
+            &[0u64, 7][..],
+            &[0, 0, 7, 7],
+            &[0, 7, 100],
+            &[0, 7, u64::MAX],
+        ] {
+            let out: Vec<u8> = Pieces::new(msg, dots, msg.len())
+                .flatten()
+                .copied()
+                .collect();
+            assert_eq!(out, expect, "{dots:?}");
+        }
+        // TOP stops before the second dot line: it is not stuffed or sent.
+        let out: Vec<u8> = Pieces::new(msg, &[0, 7], 7).flatten().copied().collect();
+        assert_eq!(out, b"..a\r\nb\r\n.\r\n");
     }
 
     #[test]
