@@ -8,12 +8,9 @@ mod common;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::Command;
 
-use common::{Sink, ok, popstore, require, write_file};
-
-const BIN: &str = env!("CARGO_BIN_EXE_popstore");
+use common::{ServeProcess, Sink, ok, popstore, require, write_file};
 
 fn messages(store: &Path, user: &str) -> i64 {
     let json = ok(store, &["user", "show", user, "--json"], b"");
@@ -27,71 +24,6 @@ fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
-}
-
-/// `popstore serve` running; its log collected from stderr.
-struct Serve {
-    child: Child,
-    log: Arc<Mutex<String>>,
-}
-
-impl Serve {
-    /// Starts `popstore serve` and waits for its "LMTP listening" log line.
-    fn start(store: &Path, config: &Path) -> Serve {
-        let mut child = Command::new(BIN)
-            .arg("--store")
-            .arg(store)
-            .arg("--config")
-            .arg(config)
-            .arg("serve")
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-        let log = Arc::new(Mutex::new(String::new()));
-        loop {
-            let line = lines
-                .next()
-                .unwrap_or_else(|| panic!("serve exited: {}", log.lock().unwrap()))
-                .unwrap();
-            log.lock().unwrap().push_str(&(line.clone() + "\n"));
-            if line.contains("LMTP listening") {
-                break;
-            }
-        }
-        // Keep draining the log so the server never blocks on it.
-        let l = log.clone();
-        std::thread::spawn(move || {
-            for line in lines.map_while(Result::ok) {
-                l.lock().unwrap().push_str(&(line + "\n"));
-            }
-        });
-        Serve { child, log }
-    }
-
-    fn signal(&self, sig: &str) {
-        let status = Command::new("kill")
-            .args([sig, &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-
-    fn wait(mut self) -> (std::process::ExitStatus, String) {
-        let status = self.child.wait().unwrap();
-        let log = self.log.lock().unwrap().clone();
-        (status, log)
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn config(dir: &Path, lmtp: &str, extra: &str) -> PathBuf {
@@ -139,7 +71,7 @@ fn serve_takes_mail_from_smtplib_and_swaks_into_the_real_store() {
             sink.port
         ),
     );
-    let serve = Serve::start(&store, &conf);
+    let serve = ServeProcess::start(&store, &conf, "info");
     let target = format!("127.0.0.1:{port}");
 
     // smtplib.LMTP: a reply per recipient, at RCPT and after DATA.
@@ -264,7 +196,7 @@ fn serve_creates_a_missing_store_and_stops_on_sigint_over_a_unix_socket() {
     let store = dir.path().join("new-store");
     let socket = dir.path().join("lmtp.sock");
     let conf = config(dir.path(), &format!("unix:{}", socket.display()), "");
-    let serve = Serve::start(&store, &conf);
+    let serve = ServeProcess::start(&store, &conf, "info");
     assert!(store.is_dir());
     assert!(socket.exists());
     let mut c = std::os::unix::net::UnixStream::connect(&socket).unwrap();

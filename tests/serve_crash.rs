@@ -9,16 +9,17 @@
 //! `POPSTORE_CRASH_KILLS` sets the number of kills (default 200);
 //! `POPSTORE_CRASH_SEED` replays a run (the seed is printed).
 
+mod common;
+
 use std::collections::{BTreeSet, HashMap};
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-const BIN: &str = env!("CARGO_BIN_EXE_popstore");
+use common::{ServeProcess, popstore};
 const USERS: [&str; 4] = ["ann", "bob", "cat", "dan"];
 
 /// xorshift64*: small, seeded, reproducible.
@@ -53,47 +54,6 @@ fn id_of(body: &[u8]) -> Option<u64> {
     let text = String::from_utf8_lossy(body);
     let at = text.find("Subject: crash ")? + "Subject: crash ".len();
     text[at..].split("\r\n").next()?.parse().ok()
-}
-
-fn popstore(store: &Path, args: &[&str], stdin: &[u8]) -> std::process::Output {
-    let mut c = Command::new(BIN)
-        .arg("--store")
-        .arg(store)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    c.stdin.take().unwrap().write_all(stdin).unwrap();
-    c.wait_with_output().unwrap()
-}
-
-fn start_serve(store: &Path, config: &Path) -> Child {
-    let mut child = Command::new(BIN)
-        .arg("--store")
-        .arg(store)
-        .arg("--config")
-        .arg(config)
-        .arg("serve")
-        .env("RUST_LOG", "warn,popstore::lmtp::server=info")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    loop {
-        let line = lines
-            .next()
-            .expect("serve exited before listening")
-            .unwrap();
-        if line.contains("LMTP listening") {
-            break;
-        }
-    }
-    std::thread::spawn(move || for _ in lines.map_while(Result::ok) {});
-    child
 }
 
 /// Sends messages until the connection breaks; records (id, recipient)
@@ -278,7 +238,7 @@ fn sigkill_during_deliveries_and_deletions_loses_nothing_acknowledged() {
     let mut next_id = 1u64;
     let mut total_acked = 0usize;
     for round in 0..kills {
-        let mut serve = start_serve(&store, &config);
+        let mut serve = ServeProcess::start(&store, &config, "warn,popstore::lmtp::server=info");
         let acked = Arc::new(Mutex::new(Vec::new()));
         let deleted = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
@@ -293,8 +253,7 @@ fn sigkill_during_deliveries_and_deletions_loses_nothing_acknowledged() {
         };
         // The random moment of the crash.
         std::thread::sleep(Duration::from_micros(rng.below(400_000)));
-        serve.kill().unwrap();
-        serve.wait().unwrap();
+        serve.crash();
         client.join().unwrap();
         stop.store(true, Ordering::Relaxed);
         del.join().unwrap();

@@ -5,14 +5,11 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
-use common::{Sink, ok, popstore, write_file};
+use common::{ServeProcess, Sink, ok, popstore, write_file};
 use popstore_formats::msglist::EntryFlags;
-
-const BIN: &str = env!("CARGO_BIN_EXE_popstore");
 
 /// The flags of every entry of `user`'s maildrop, in order.
 fn entries(store: &Path, user: &str) -> Vec<EntryFlags> {
@@ -23,51 +20,12 @@ fn entries(store: &Path, user: &str) -> Vec<EntryFlags> {
     flags
 }
 
-/// `popstore serve` running until dropped.
-struct Serve(Child);
-
-impl Serve {
-    fn start(store: &Path, config: &Path) -> Serve {
-        let mut child = Command::new(BIN)
-            .arg("--store")
-            .arg(store)
-            .arg("--config")
-            .arg(config)
-            .arg("serve")
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-        loop {
-            let line = lines
-                .next()
-                .expect("serve exited before listening")
-                .unwrap();
-            if line.contains("LMTP listening") {
-                break;
-            }
-        }
-        std::thread::spawn(move || for _ in lines.map_while(Result::ok) {});
-        Serve(child)
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 struct Fixture {
     dir: tempfile::TempDir,
     store: PathBuf,
     target: String,
     sink: Sink,
-    _serve: Serve,
+    _serve: ServeProcess,
 }
 
 impl Fixture {
@@ -116,7 +74,7 @@ impl Fixture {
             )
             .as_bytes(),
         );
-        let serve = Serve::start(&store, &conf);
+        let serve = ServeProcess::start(&store, &conf, "info");
         Fixture {
             dir,
             store,

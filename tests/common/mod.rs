@@ -287,3 +287,79 @@ pub fn ok(store: &Path, args: &[&str], stdin: &[u8]) -> String {
     );
     String::from_utf8(out.stdout).unwrap()
 }
+
+/// `popstore serve` as a child process (the real binary), killed when
+/// dropped; its log (standard error) is collected as it comes.
+pub struct ServeProcess {
+    child: Child,
+    log: Arc<Mutex<String>>,
+}
+
+impl ServeProcess {
+    /// Starts `popstore --store STORE --config CONFIG serve` with
+    /// `RUST_LOG=log_filter` and waits for its "LMTP listening" line.
+    pub fn start(store: &Path, config: &Path, log_filter: &str) -> ServeProcess {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_popstore"))
+            .arg("--store")
+            .arg(store)
+            .arg("--config")
+            .arg(config)
+            .arg("serve")
+            .env("RUST_LOG", log_filter)
+            .env_remove("POPSTORE_CONFIG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let log = Arc::new(Mutex::new(String::new()));
+        loop {
+            let line = lines
+                .next()
+                .unwrap_or_else(|| panic!("serve exited: {}", log.lock().unwrap()))
+                .unwrap();
+            log.lock().unwrap().push_str(&(line.clone() + "\n"));
+            if line.contains("LMTP listening") {
+                break;
+            }
+        }
+        // Keep draining the log so the server never blocks writing it.
+        let l = log.clone();
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                l.lock().unwrap().push_str(&(line + "\n"));
+            }
+        });
+        ServeProcess { child, log }
+    }
+
+    /// Sends `sig` (`-TERM`, `-INT`, ...) with kill(1).
+    pub fn signal(&self, sig: &str) {
+        let status = Command::new("kill")
+            .args([sig, &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// Kills the server at once (SIGKILL), as a crash would.
+    pub fn crash(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    /// Waits for the server to exit: its status and its whole log.
+    pub fn wait(mut self) -> (std::process::ExitStatus, String) {
+        let status = self.child.wait().unwrap();
+        let log = self.log.lock().unwrap().clone();
+        (status, log)
+    }
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
