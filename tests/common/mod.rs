@@ -299,6 +299,19 @@ impl ServeProcess {
     /// Starts `popstore --store STORE --config CONFIG serve` with
     /// `RUST_LOG=log_filter` and waits for its "LMTP listening" line.
     pub fn start(store: &Path, config: &Path, log_filter: &str) -> ServeProcess {
+        Self::start_until(store, config, log_filter, |line| {
+            line.contains("LMTP listening")
+        })
+    }
+
+    /// Like [`ServeProcess::start`], waiting until `ready` says yes to a
+    /// log line (it sees every line up to that one).
+    pub fn start_until(
+        store: &Path,
+        config: &Path,
+        log_filter: &str,
+        mut ready: impl FnMut(&str) -> bool,
+    ) -> ServeProcess {
         let mut child = Command::new(env!("CARGO_BIN_EXE_popstore"))
             .arg("--store")
             .arg(store)
@@ -320,7 +333,7 @@ impl ServeProcess {
                 .unwrap_or_else(|| panic!("serve exited: {}", log.lock().unwrap()))
                 .unwrap();
             log.lock().unwrap().push_str(&(line.clone() + "\n"));
-            if line.contains("LMTP listening") {
+            if ready(&line) {
                 break;
             }
         }
@@ -347,6 +360,11 @@ impl ServeProcess {
     pub fn crash(&mut self) {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
+    }
+
+    /// The server's log so far.
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
     }
 
     /// Waits for the server to exit: its status and its whole log.

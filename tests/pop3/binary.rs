@@ -4,31 +4,20 @@
 //! deliver`, and `popstore serve` on loopback ports chosen by the system.
 #![allow(dead_code)] // each test file uses part of it
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 
-const BIN: &str = env!("CARGO_BIN_EXE_popstore");
-
+use super::common::ServeProcess;
 pub use super::common::ok;
 
 /// A store and `popstore serve` on it.
 pub struct Served {
+    /// First, so the server is killed before its store is removed.
+    server: ServeProcess,
     pub dir: tempfile::TempDir,
     pub store: PathBuf,
     pub pop3: SocketAddr,
     pub pop3s: SocketAddr,
-    child: Child,
-    log: Arc<Mutex<String>>,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn listening(line: &str, what: &str) -> Option<SocketAddr> {
@@ -77,43 +66,18 @@ impl Served {
              mechanisms = [\"SCRAM-SHA-256-PLUS\", \"SCRAM-SHA-256\", \"CRAM-MD5\", \"PLAIN\", \"LOGIN\"]\n",
         )
         .unwrap();
-        let mut child = Command::new(BIN)
-            .arg("--store")
-            .arg(&store)
-            .arg("--config")
-            .arg(&config)
-            .arg("serve")
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-        let log = Arc::new(Mutex::new(String::new()));
         let (mut pop3, mut pop3s) = (None, None);
-        while pop3.is_none() || pop3s.is_none() {
-            let line = lines
-                .next()
-                .unwrap_or_else(|| panic!("serve exited: {}", log.lock().unwrap()))
-                .unwrap();
-            log.lock().unwrap().push_str(&(line.clone() + "\n"));
-            pop3 = pop3.or(listening(&line, "POP3"));
-            pop3s = pop3s.or(listening(&line, "POP3S"));
-        }
-        let l = log.clone();
-        std::thread::spawn(move || {
-            for line in lines.map_while(Result::ok) {
-                l.lock().unwrap().push_str(&(line + "\n"));
-            }
+        let server = ServeProcess::start_until(&store, &config, "info", |line| {
+            pop3 = pop3.or(listening(line, "POP3"));
+            pop3s = pop3s.or(listening(line, "POP3S"));
+            pop3.is_some() && pop3s.is_some()
         });
         Served {
+            server,
             dir,
             store,
             pop3: pop3.unwrap(),
             pop3s: pop3s.unwrap(),
-            child,
-            log,
         }
     }
 
@@ -147,6 +111,6 @@ impl Served {
 
     /// The server's log so far.
     pub fn log(&self) -> String {
-        self.log.lock().unwrap().clone()
+        self.server.log()
     }
 }

@@ -40,7 +40,7 @@ const CHUNK: usize = 2 << 20;
 const CHUNKS: usize = 64;
 /// The biggest file placed in the arena: 1/16 of a chunk, so a chunk holds
 /// at least 16 maps (about 170 of 10 KiB messages).
-pub const MAX_LEN: usize = CHUNK / 16;
+const MAX_LEN: usize = CHUNK / 16;
 
 /// The reservation and which chunks are in use.
 struct Arena {
