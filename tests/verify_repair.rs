@@ -26,6 +26,21 @@ fn verify(dir: &Path, extra: &[&str]) -> (i32, String) {
     )
 }
 
+/// A message file with a count of one that no list references: what a
+/// delivery that crashed before any reference leaves.
+fn write_orphan(store: &Store) -> popstore_formats::layout::MessageId {
+    store
+        .write_message(
+            MessageHeader {
+                ref_count: 1,
+                recipient_count: 1,
+                ..MessageHeader::default()
+            },
+            b"orphan\r\n".to_vec(),
+        )
+        .unwrap()
+}
+
 #[test]
 fn repair_fixes_counts_orphans_and_dangling_references() {
     let e = Engine::new();
@@ -55,16 +70,7 @@ fn repair_fixes_counts_orphans_and_dangling_references() {
     // 1. a count too high (a decrement a crash cut short)
     store.set_reference_count(list[0].message, 5).unwrap();
     // 2. an orphan (a delivery that crashed before any reference)
-    let orphan = store
-        .write_message(
-            MessageHeader {
-                ref_count: 1,
-                recipient_count: 1,
-                ..MessageHeader::default()
-            },
-            b"orphan\r\n".to_vec(),
-        )
-        .unwrap();
+    let orphan = write_orphan(store);
     // 3. a referenced file gone (worse than a crash can do)
     let gone = store.paths().message(list[1].message);
     std::fs::remove_file(dir.path().join(linux_relative(&gone))).unwrap();
@@ -178,17 +184,7 @@ fn messages_referenced_only_from_a_journal_are_kept_by_repair() {
     assert_eq!(code, 0, "{out}");
     assert!(out.ends_with("5 references: 0 problems\n"), "{out}");
     // An orphan, so that repair has something to do.
-    let orphan = e
-        .store
-        .write_message(
-            MessageHeader {
-                ref_count: 1,
-                recipient_count: 1,
-                ..MessageHeader::default()
-            },
-            b"orphan\r\n".to_vec(),
-        )
-        .unwrap();
+    let orphan = write_orphan(&e.store);
     let (code, out) = verify(e.root(), &[]);
     assert_eq!(code, 1, "{out}");
     assert_eq!(out.matches("orphan").count(), 1, "{out}");

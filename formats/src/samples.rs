@@ -196,28 +196,32 @@ pub fn profiles() -> [Profile; 3] {
     [min, typical, max]
 }
 
-/// Message lists: minimal, typical, maximal.
-pub fn message_lists() -> [MessageList; 3] {
-    let e = |n: u64, flags| Entry {
+/// The `n`th sample list or journal entry.
+fn entry(n: u64, flags: EntryFlags) -> Entry {
+    Entry {
         message: MessageId(0x0000_0193_0000_0000 + n),
         size: 300 + n,
         delivered: Some(T0 + n as i64),
         flags,
         uidl: format!("!!!!{n:05}"),
-    };
+    }
+}
+
+/// Message lists: minimal, typical, maximal.
+pub fn message_lists() -> [MessageList; 3] {
     let min = MessageList::default();
     let typical = MessageList {
         next_uidl: 3,
-        entries: vec![e(1, EntryFlags::SEEN), e(2, EntryFlags::default())],
+        entries: vec![entry(1, EntryFlags::SEEN), entry(2, EntryFlags::default())],
         unknown: vec![],
     };
-    let mut long = e(3, EntryFlags(0xFFFF_FFFF));
+    let mut long = entry(3, EntryFlags(0xFFFF_FFFF));
     long.uidl = "~".repeat(70);
     long.delivered = None;
     long.message = MessageId(u64::MAX);
     let max = MessageList {
         next_uidl: u64::MAX,
-        entries: vec![e(1, EntryFlags::DELETED), long],
+        entries: vec![entry(1, EntryFlags::DELETED), long],
         unknown: vec![unknown()],
     };
     [min, typical, max]
@@ -226,13 +230,6 @@ pub fn message_lists() -> [MessageList; 3] {
 /// Message-list journals: minimal (the base alone), typical (the typical
 /// list's next deliveries: its base is that list's next UIDL), maximal.
 pub fn message_journals() -> [MessageJournal; 3] {
-    let e = |n: u64, flags| Entry {
-        message: MessageId(0x0000_0193_0000_0000 + n),
-        size: 300 + n,
-        delivered: Some(T0 + n as i64),
-        flags,
-        uidl: format!("!!!!{n:05}"),
-    };
     let min = MessageJournal {
         base: 1,
         ..MessageJournal::default()
@@ -240,17 +237,17 @@ pub fn message_journals() -> [MessageJournal; 3] {
     let typical = MessageJournal {
         base: 3,
         entries: vec![
-            e(3, EntryFlags::default()),
-            e(4, EntryFlags::default()),
-            e(5, EntryFlags::SEEN),
+            entry(3, EntryFlags::default()),
+            entry(4, EntryFlags::default()),
+            entry(5, EntryFlags::SEEN),
         ],
         ..MessageJournal::default()
     };
-    let mut long = e(7, EntryFlags(0xFFFF_FFFF));
+    let mut long = entry(7, EntryFlags(0xFFFF_FFFF));
     long.uidl = "~".repeat(70);
     long.delivered = None;
     long.message = MessageId(u64::MAX);
-    let mut wide = e(6, EntryFlags::SEEN | EntryFlags::DELETED);
+    let mut wide = entry(6, EntryFlags::SEEN | EntryFlags::DELETED);
     wide.uidl = format!("{}.{}", MessageId(u64::MAX - 1).file_name(), u64::MAX - 2);
     wide.message = MessageId(u64::MAX - 1);
     wide.size = u64::MAX;
