@@ -160,6 +160,10 @@ impl Vfs for FaultVfs {
         self.check(None)?;
         self.inner.len(path)
     }
+    fn modified(&self, path: &Path) -> io::Result<Option<std::time::SystemTime>> {
+        self.check(None)?;
+        self.inner.modified(path)
+    }
     fn list(&self, dir: &Path) -> io::Result<Vec<(String, NodeKind)>> {
         self.check(None)?;
         self.inner.list(dir)

@@ -98,6 +98,14 @@ pub trait Platform: Send + Sync + fmt::Debug {
     /// there. The backend's own metadata is not listed. For `verify`.
     fn strays(&self, dir: &DirPath) -> Result<Vec<String>>;
 
+    /// Removes the temporary files of the backend's own making in `dir`
+    /// (leftovers of a replace or create that a crash interrupted, spelled
+    /// as [`is_temp_name`](crate::support::is_temp_name) says) that are at
+    /// least `older_than` old; younger ones may belong to a write in
+    /// progress. Returns their host names, sorted. Durable. Nothing else
+    /// in the directory is touched.
+    fn remove_temporaries(&self, dir: &DirPath, older_than: Duration) -> Result<Vec<String>>;
+
     /// Removes the file `path` (on OpenVMS every version). Durable. A crash
     /// leaves the file or nothing.
     fn remove(&self, path: &StorePath) -> Result<()>;

@@ -346,6 +346,15 @@ impl Platform for PosixTree {
         Ok(out)
     }
 
+    fn remove_temporaries(&self, dir: &DirPath, older_than: Duration) -> Result<Vec<String>> {
+        let host = self.host_dir(dir)?;
+        Self::io(
+            "remove_temporaries",
+            &host,
+            crate::support::remove_old_temporaries(&*self.vfs, &host, older_than),
+        )
+    }
+
     fn remove(&self, path: &StorePath) -> Result<()> {
         let host = self.host_path(path)?;
         Self::io("remove", &host, self.vfs.remove_file(&host))?;

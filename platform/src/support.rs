@@ -48,6 +48,79 @@ pub fn unique_token() -> String {
     format!("{token:016x}-{:x}", COUNTER.fetch_add(1, Ordering::Relaxed))
 }
 
+/// Whether `host_name` is a temporary file of the backends' own making:
+/// `.<NAME>.<TYPE>.<token>.tmp`, with `<token>` as [`unique_token`] makes
+/// it (16 hex digits, `-`, hex digits). A replace or an exclusive create
+/// in progress writes one; a crash can leave it behind. Both backends
+/// spell their temporary files this way (the name and type in the host's
+/// case), so one rule recognises them for `verify`, repair and `serve`.
+pub fn is_temp_name(host_name: &str) -> bool {
+    let Some(rest) = host_name
+        .strip_prefix('.')
+        .and_then(|r| r.strip_suffix(".tmp"))
+    else {
+        return false;
+    };
+    let mut parts = rest.rsplitn(2, '.');
+    let (Some(token), Some(file)) = (parts.next(), parts.next()) else {
+        return false;
+    };
+    let hex = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit());
+    let token_ok = token
+        .split_once('-')
+        .is_some_and(|(a, b)| a.len() == 16 && hex(a) && hex(b));
+    let file_ok = file.split_once('.').is_some_and(|(n, t)| {
+        let ok = |s: &str| {
+            !s.is_empty()
+                && s.len() <= 39
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'$' | b'_' | b'-'))
+        };
+        ok(n) && ok(t)
+    });
+    token_ok && file_ok
+}
+
+/// Removes the temporary files of the backends' own making
+/// ([`is_temp_name`]) in the host directory `dir` whose last change is at
+/// least `older_than` ago (a file whose age the [`Vfs`] cannot tell counts
+/// as old: only the in-memory file system, whose files die with the
+/// process, cannot). Returns the names removed, sorted. A file that
+/// vanishes meanwhile (its writer finished) is not an error.
+pub fn remove_old_temporaries(
+    vfs: &dyn Vfs,
+    dir: &Path,
+    older_than: std::time::Duration,
+) -> io::Result<Vec<String>> {
+    let now = std::time::SystemTime::now();
+    let mut removed = Vec::new();
+    for (name, kind) in vfs.list(dir)? {
+        if kind != crate::vfs::NodeKind::File || !is_temp_name(&name) {
+            continue;
+        }
+        let path = dir.join(&name);
+        let old = match vfs.modified(&path) {
+            Ok(Some(t)) => now.duration_since(t).is_ok_and(|age| age >= older_than),
+            Ok(None) => true,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        };
+        if !old {
+            continue;
+        }
+        match vfs.remove_file(&path) {
+            Ok(()) => removed.push(name),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+    }
+    if !removed.is_empty() {
+        vfs.sync_dir(dir)?;
+    }
+    removed.sort();
+    Ok(removed)
+}
+
 /// How a VAR file's bytes end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct VarScan {
@@ -130,5 +203,33 @@ mod tests {
     #[test]
     fn tokens_differ() {
         assert_ne!(unique_token(), unique_token());
+    }
+}
+
+#[cfg(test)]
+mod temp_name_tests {
+    use super::*;
+
+    #[test]
+    fn recognises_the_backends_temporary_names_only() {
+        let made = format!(".messages.pmj.{}.tmp", unique_token());
+        assert!(is_temp_name(&made), "{made}");
+        assert!(is_temp_name(
+            ".m0012345600abcdef.msg.00ab00cd00ef0012-1f.tmp"
+        ));
+        assert!(is_temp_name(".ACCOUNT.PRF.00ab00cd00ef0012-0.tmp"));
+        for other in [
+            "account.prf",
+            ".account.prf.tmp",
+            ".account.prf.xyz.tmp",
+            ".account.prf.00ab00cd00ef0012.tmp",
+            ".account.prf.00ab00cd00ef0012-.tmp",
+            "..prf.00ab00cd00ef0012-1.tmp",
+            ".account.prf.00ab00cd00ef0012-1.tmp~",
+            ".notes.00ab00cd00ef0012-1.tmp",
+            ".a b.prf.00ab00cd00ef0012-1.tmp",
+        ] {
+            assert!(!is_temp_name(other), "{other}");
+        }
     }
 }

@@ -40,6 +40,12 @@ pub trait Vfs: Send + Sync + fmt::Debug {
     fn kind(&self, path: &Path) -> io::Result<Option<NodeKind>>;
     /// The length of a file.
     fn len(&self, path: &Path) -> io::Result<u64>;
+    /// When a file was last changed, or `None` when this file system does
+    /// not keep times (the in-memory one).
+    fn modified(&self, path: &Path) -> io::Result<Option<std::time::SystemTime>> {
+        let _ = path;
+        Ok(None)
+    }
     /// The names in a directory with their kinds (any order).
     fn list(&self, dir: &Path) -> io::Result<Vec<(String, NodeKind)>>;
     /// Creates a file holding `data` (one write). With `exclusive`, fails

@@ -121,6 +121,10 @@ impl Vfs for HostVfs {
         Ok(fs::metadata(path)?.len())
     }
 
+    fn modified(&self, path: &Path) -> io::Result<Option<std::time::SystemTime>> {
+        fs::symlink_metadata(path)?.modified().map(Some)
+    }
+
     fn list(&self, dir: &Path) -> io::Result<Vec<(String, NodeKind)>> {
         let mut out = Vec::new();
         for e in fs::read_dir(dir)? {

@@ -142,3 +142,33 @@ fn locks_hold_between_processes() {
     assert!(l.is_ok(), "{l:?}");
     assert!(c.wait().unwrap().success());
 }
+
+/// `remove_temporaries` removes only the backend's own temporary files,
+/// and only once they are old enough: a young one may be a write in
+/// progress.
+#[test]
+fn removes_only_old_temporaries_of_its_own() {
+    let (p, dir) = on_disk();
+    p.create_dir_all(&dp(&["U"])).unwrap();
+    p.create_new(
+        &sp(&["U"], "JOHN", "PRF"),
+        popstore_platform::RecordFormat::Var,
+        b"\x02\x00ab",
+    )
+    .unwrap();
+    let host = dir.path().join("root0/u");
+    let temp = ".john.prf.00ab00cd00ef0012-7.tmp";
+    std::fs::write(host.join(temp), b"partial").unwrap();
+    std::fs::write(host.join("notes.txt"), b"someone else's").unwrap();
+    std::fs::write(host.join(".john.prf.tmp"), b"not ours").unwrap();
+    let young = p
+        .remove_temporaries(&dp(&["U"]), Duration::from_secs(3600))
+        .unwrap();
+    assert!(young.is_empty(), "{young:?}");
+    assert!(host.join(temp).exists());
+    let old = p.remove_temporaries(&dp(&["U"]), Duration::ZERO).unwrap();
+    assert_eq!(old, vec![temp.to_string()]);
+    assert!(!host.join(temp).exists());
+    assert!(host.join("notes.txt").exists() && host.join(".john.prf.tmp").exists());
+    assert_eq!(p.read(&sp(&["U"], "JOHN", "PRF")).unwrap(), b"\x02\x00ab");
+}

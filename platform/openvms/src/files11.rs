@@ -593,6 +593,16 @@ impl Platform for Files11 {
         Ok(out)
     }
 
+    fn remove_temporaries(&self, dir: &DirPath, older_than: Duration) -> Result<Vec<String>> {
+        let shown = self.display_dir(dir);
+        let host = self.need_dir("remove_temporaries", dir, &shown)?;
+        Self::io(
+            "remove_temporaries",
+            &shown,
+            popstore_platform::support::remove_old_temporaries(&*self.vfs, &host, older_than),
+        )
+    }
+
     fn remove(&self, path: &StorePath) -> Result<()> {
         let shown = self.shown(path);
         let (dir, versions) = self.lookup("remove", path)?;
