@@ -31,18 +31,14 @@ pub mod verify;
 #[derive(Debug, Parser)]
 #[command(name = "popstore", version, about)]
 pub struct Cli {
-    /// The store directory (default: the configuration's `[store] path`,
-    /// `./popstore-data`).
-    #[arg(
-        long,
-        global = true,
-        env = "POPSTORE_STORE",
-        default_value = "./popstore-data"
-    )]
+    /// The store directory (else $POPSTORE_STORE, else the configuration's
+    /// `[store] path`, `./popstore-data`).
+    #[arg(long, global = true, default_value = "./popstore-data")]
     pub store: PathBuf,
 
-    /// A TOML configuration file merged over the built-in defaults.
-    #[arg(long, global = true, env = "POPSTORE_CONFIG", value_name = "FILE")]
+    /// A TOML configuration file merged over the built-in defaults (else
+    /// $POPSTORE_CONFIG).
+    #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
     /// What to do.
@@ -83,7 +79,8 @@ pub enum Command {
 /// Parses the command line and runs it.
 ///
 /// When neither `--store` nor `$POPSTORE_STORE` is given and a
-/// configuration file is, the file's `[store] path` becomes the store.
+/// configuration file is (`--config` or `$POPSTORE_CONFIG`), the file's
+/// `[store] path` becomes the store. Empty variables count as unset.
 pub fn main() -> ExitCode {
     let matches = match Cli::command().try_get_matches() {
         Ok(m) => m,
@@ -98,9 +95,16 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
-    if matches.value_source("store") == Some(ValueSource::DefaultValue)
-        && let Some(file) = &cli.config
-    {
+    // The environment's say comes after the flags'. An empty variable is
+    // an unset one (scripts often export `POPSTORE_STORE=`): clap's own
+    // `env` would refuse it even beside a `--store DIR`.
+    if cli.config.is_none() {
+        cli.config = env_path("POPSTORE_CONFIG");
+    }
+    let store_given = matches.value_source("store") != Some(ValueSource::DefaultValue);
+    if !store_given && let Some(dir) = env_path("POPSTORE_STORE") {
+        cli.store = dir;
+    } else if !store_given && let Some(file) = &cli.config {
         match Config::load(Some(file), &Overrides::default()) {
             Ok(c) => cli.store = c.store.path,
             Err(e) => {
@@ -110,6 +114,14 @@ pub fn main() -> ExitCode {
         }
     }
     run(cli)
+}
+
+/// A path from the environment variable `name`, unless it is unset or
+/// empty.
+fn env_path(name: &str) -> Option<PathBuf> {
+    std::env::var_os(name)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
 }
 
 /// Runs a parsed command line.
