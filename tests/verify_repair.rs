@@ -1,45 +1,13 @@
 //! `popstore verify --repair`: damage a store the way a crash can (or
 //! worse), and the repair brings it back to what its references say.
 
-use std::path::Path;
-use std::sync::Arc;
+mod common;
 
 use assert_cmd::Command;
+use common::engine::{Engine, verify, write_orphan};
 use popstore::delivery::{Delivery, Envelope};
 use popstore::store::groups::Actor;
-use popstore::store::{AccountChanges, Settings, Store};
 use popstore_formats::layout::linux_relative;
-use popstore_formats::message::MessageHeader;
-
-fn verify(dir: &Path, extra: &[&str]) -> (i32, String) {
-    let out = Command::cargo_bin("popstore")
-        .unwrap()
-        .arg("--store")
-        .arg(dir)
-        .arg("verify")
-        .args(extra)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-    )
-}
-
-/// A message file with a count of one that no list references: what a
-/// delivery that crashed before any reference leaves.
-fn write_orphan(store: &Store) -> popstore_formats::layout::MessageId {
-    store
-        .write_message(
-            MessageHeader {
-                ref_count: 1,
-                recipient_count: 1,
-                ..MessageHeader::default()
-            },
-            b"orphan\r\n".to_vec(),
-        )
-        .unwrap()
-}
 
 #[test]
 fn repair_fixes_counts_orphans_and_dangling_references() {
@@ -95,77 +63,6 @@ fn repair_fixes_counts_orphans_and_dangling_references() {
     let (code, out) = verify(dir.path(), &["--repair", "--grace", "0"]);
     assert_eq!(code, 0);
     assert!(!out.contains("repaired"), "{out}");
-}
-
-/// A store made by the engine (with `list-journal`: new stores have it),
-/// accounts ann and bob.
-struct Engine {
-    dir: tempfile::TempDir,
-    store: Arc<Store>,
-}
-
-impl Engine {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let fs = Arc::new(popstore_platform_linux::linux(vec![
-            dir.path().to_path_buf(),
-        ]));
-        let store = Arc::new(Store::init(fs, Settings::default()).unwrap());
-        for u in ["ann", "bob"] {
-            store
-                .create_account(&Actor::Admin, u, &AccountChanges::default())
-                .unwrap();
-        }
-        Engine { dir, store }
-    }
-
-    fn root(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn deliver(&self, to: &[&str], k: usize) {
-        let env = Envelope {
-            mail_from: "a@far.example".into(),
-            channel: "test".into(),
-            ..Envelope::default()
-        };
-        let m = format!("Subject: {k}\r\n\r\nbody {k}\r\n");
-        let acc: Vec<_> = to
-            .iter()
-            .map(|r| self.store.check_recipient(&env, r, m.len() as u64).unwrap())
-            .collect();
-        assert!(
-            self.store
-                .deliver(&env, &acc, m.as_bytes())
-                .iter()
-                .all(|r| r.is_ok())
-        );
-    }
-
-    fn ann(&self) -> popstore::store::name::AccountName {
-        self.store.name("ann").unwrap()
-    }
-
-    fn journal(&self) -> std::path::PathBuf {
-        let p = self.store.paths().user(&self.ann()).message_journal();
-        self.root().join(linux_relative(&p))
-    }
-
-    fn list(&self) -> std::path::PathBuf {
-        self.root().join(linux_relative(
-            &self.store.paths().message_list(&self.ann()),
-        ))
-    }
-
-    /// Ann's message files, in delivery order (list, then journal).
-    fn ann_messages(&self) -> Vec<popstore_formats::layout::MessageId> {
-        let l = self.store.read_list(&self.ann()).unwrap();
-        l.entries.iter().map(|e| e.message).collect()
-    }
-
-    fn exists(&self, id: popstore_formats::layout::MessageId) -> bool {
-        self.store.reference_count(id).unwrap().is_some()
-    }
 }
 
 #[test]
@@ -299,15 +196,26 @@ fn a_journal_ahead_of_its_list_keeps_the_entries_the_list_lacks() {
     assert_eq!(out.matches("orphan").count(), 1, "only message 2: {out}");
     let (code, out) = verify(e.root(), &["--repair", "--grace", "0"]);
     assert_eq!(code, 0, "{out}");
+    // The list lost message 2's reference (the restore): the file names
+    // ann, so it is given back, not removed.
     assert!(
-        out.contains("next UIDL raised from 3 to the journal's base 4"),
+        out.contains("rebuilt: 3 entries kept, 1 message files that name ann given back"),
         "{out}"
     );
-    assert!(!e.exists(ids[2]), "unreferenced after the restore: {out}");
-    assert!(e.exists(ids[3]), "{out}");
-    assert_eq!(e.ann_messages(), [ids[0], ids[1], ids[3]]);
+    assert!(
+        out.contains("base 4 is ahead of the list's next UIDL 3"),
+        "{out}"
+    );
+    for id in &ids {
+        assert!(e.exists(*id), "{id:?} removed: {out}");
+    }
+    assert_eq!(e.ann_messages(), [ids[0], ids[1], ids[3], ids[2]]);
     let list = e.store.read_list(&e.ann()).unwrap();
-    assert_eq!(list.next_uidl, 5, "no UIDL number handed out twice");
+    let mut uidls: Vec<&str> = list.entries.iter().map(|x| x.uidl.as_str()).collect();
+    uidls.sort();
+    uidls.dedup();
+    assert_eq!(uidls.len(), 4, "no UIDL handed out twice");
+    assert_eq!(list.next_uidl, 6, "no UIDL number handed out twice");
 }
 
 #[test]
@@ -336,10 +244,13 @@ fn a_corrupt_journal_is_rebuilt_from_its_whole_entries() {
     );
     let (code, out) = verify(e.root(), &["--repair", "--grace", "0"]);
     assert_eq!(code, 0, "{out}");
+    // The two whole entries are kept; the lost entry's file names ann and
+    // is given back rather than removed.
     assert!(
-        out.contains("journal rewritten with base 1 and the 2 of its 2"),
+        out.contains("rebuilt: 2 entries kept, 1 message files that name ann given back"),
         "{out}"
     );
-    assert!(!e.exists(ids[0]));
-    assert_eq!(e.ann_messages(), ids[1..]);
+    assert!(e.exists(ids[0]), "{out}");
+    assert_eq!(e.ann_messages(), [ids[1], ids[2], ids[0]]);
+    assert!(!e.journal().exists(), "folded: {out}");
 }

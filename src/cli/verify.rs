@@ -62,10 +62,13 @@ pub fn run(store: &Path, args: VerifyArgs) -> ExitCode {
     if !args.repair || (report.problems.is_empty() && report.notes.is_empty()) {
         return code;
     }
-    match repair(store, &report, args.grace) {
-        Ok(changes) => {
+    match repair(store, args.grace) {
+        Ok((changes, kept)) => {
             for c in &changes {
                 println!("repaired {c}");
+            }
+            for k in &kept {
+                println!("not repaired {k}");
             }
             println!(
                 "repair: {} change{}",
@@ -82,24 +85,13 @@ pub fn run(store: &Path, args: VerifyArgs) -> ExitCode {
     print_report(&after)
 }
 
-/// Runs the engine's repair, and removes leftover temporary files (which
-/// the platform layer does not show).
-fn repair(store: &Path, report: &Report, grace: i64) -> Result<Vec<String>, String> {
-    let mut changes = Vec::new();
-    for p in &report.problems {
-        if p.reason.starts_with("leftover temporary file") {
-            std::fs::remove_file(store.join(&p.path)).map_err(|e| format!("{}: {e}", p.path))?;
-            changes.push(format!("{}: removed leftover temporary file", p.path));
-        }
-    }
+/// Runs the engine's repair (`Store::repair_with_grace`: leftovers,
+/// journals, lost lists, counts, orphans); its `kept` lines say what it
+/// could not read or would not change.
+fn repair(store: &Path, grace: i64) -> Result<(Vec<String>, Vec<String>), String> {
     let s = super::init::open_store(store).map_err(|f| f.message)?;
-    // Journals the engine cannot fold as they are come first.
-    for account in &report.journals_to_reconcile {
-        changes.extend(crate::verify::reconcile_journal(&s, account)?);
-    }
     let r = s.repair_with_grace(grace).map_err(|e| e.to_string())?;
-    changes.extend(r.changes);
-    Ok(changes)
+    Ok((r.changes, r.kept))
 }
 
 fn with_progress(f: impl FnOnce(&dyn Fn(u64)) -> Report) -> Report {

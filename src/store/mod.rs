@@ -39,6 +39,7 @@ pub mod name;
 pub mod password;
 pub mod quota;
 mod repair;
+pub mod scrub;
 pub mod sieve;
 pub mod units;
 pub mod vacation;

@@ -65,6 +65,11 @@ struct Walk<'a> {
     progress: &'a dyn Fn(u64),
     refs: BTreeMap<MessageId, Vec<Reference>>,
     groups: Option<GroupTree>,
+    /// Places whose references could not be read (a directory that does
+    /// not list, a file that does not read, a message list or folder index
+    /// that does not decode): while there are any, a message file nobody
+    /// readable references is *unknown*, not an orphan.
+    uncertain: bool,
 }
 
 fn n(s: &str) -> Ods2Name {
@@ -101,6 +106,7 @@ impl Walk<'_> {
                 None
             }
             Err(e) => {
+                self.uncertain = true;
                 self.problem(self.store.spell(path), format!("cannot read: {e}"));
                 None
             }
@@ -112,6 +118,7 @@ impl Walk<'_> {
             Ok(Some(v)) => v,
             Ok(None) => Vec::new(),
             Err(e) => {
+                self.uncertain = true;
                 self.problem(self.store.spell_dir(dir, None), format!("cannot list: {e}"));
                 Vec::new()
             }
@@ -142,6 +149,18 @@ impl Walk<'_> {
                 format!("{}.{}", nm, t).to_ascii_lowercase(),
                 "unexpected file (orphan)",
             ),
+            DirEntry::Other(s) if popstore_platform::support::is_temp_name(s) => {
+                // The normal leftover of a crash: the engine clears it.
+                let at = self.store.spell_dir(dir, Some(s));
+                self.report.notes.push(Problem {
+                    path: at,
+                    reason: "leftover temporary file of an interrupted write (serve at \
+                             start-up and verify --repair remove it once older than the \
+                             grace period)"
+                        .into(),
+                });
+                return;
+            }
             DirEntry::Other(s) => (s.clone(), "unexpected name (not a store file)"),
         };
         self.problem(self.store.spell_dir(dir, Some(&name)), reason);
@@ -241,6 +260,7 @@ impl Walk<'_> {
             let path = dir.file(&n("MESSAGES"), &n(types::MESSAGE_LIST));
             let from = self.store.spell(&path);
             list = self.load::<MessageList>(&path);
+            self.uncertain |= list.is_none();
             for e in list.iter().flat_map(|l| &l.entries) {
                 used += e.size;
                 count += 1;
@@ -360,6 +380,7 @@ impl Walk<'_> {
             let path = dir.file(nm, t);
             let from = self.store.spell(&path);
             let Some(f) = self.load::<FolderIndex>(&path) else {
+                self.uncertain = true;
                 continue;
             };
             seen.push(id);
@@ -447,6 +468,7 @@ pub fn verify(store: &dyn StoreReader, progress: &dyn Fn(u64)) -> Report {
         progress,
         refs: BTreeMap::new(),
         groups: None,
+        uncertain: false,
     };
     let Some(desc) = w.load::<StoreDescriptor>(&Layout::descriptor()) else {
         return w.report;
@@ -535,17 +557,38 @@ pub fn verify(store: &dyn StoreReader, progress: &dyn Fn(u64)) -> Report {
                     );
                 }
             }
-            Some((_, None)) => {} // already reported as unreadable
+            // Reported as damaged when read; say whose mail it is.
+            Some((path, None)) => {
+                let froms: Vec<String> = rs
+                    .iter()
+                    .map(|r| format!("{} ({})", r.from, r.what))
+                    .collect();
+                w.problem(
+                    store.spell(path),
+                    format!("damaged message file referenced by {}", froms.join(", ")),
+                );
+            }
         }
     }
     for (id, (path, m)) in &found {
-        if !refs.contains_key(id) {
-            let count = m.as_ref().map_or(0, |m| m.header.ref_count);
-            w.problem(
-                store.spell(path),
-                format!("orphan: no references (reference count {count})"),
-            );
+        if refs.contains_key(id) {
+            continue;
         }
+        let count = m.as_ref().map_or(0, |m| m.header.ref_count);
+        let named = m
+            .as_ref()
+            .map(|m| m.header.recipients.join(", "))
+            .filter(|r| !r.is_empty())
+            .map(|r| format!("; its recipients: {r}"))
+            .unwrap_or_default();
+        let reason = if w.uncertain {
+            format!(
+                "unknown: no readable reference (reference count {count}{named}), but some                  places above cannot be read; verify --repair keeps it"
+            )
+        } else {
+            format!("orphan: no references (reference count {count}{named})")
+        };
+        w.problem(store.spell(path), reason);
     }
     w.report
 }

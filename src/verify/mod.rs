@@ -1,5 +1,5 @@
-//! `popstore verify`: a read-only check of a whole store (SPEC.md), and
-//! the one repair that is verify's own ([`reconcile_journal`]).
+//! `popstore verify`: a read-only check of a whole store (SPEC.md). The
+//! repair is the engine's (`Store::repair`).
 //!
 //! All file access goes through [`StoreReader`], a small read-only view of
 //! a store by logical path, so the same walk runs over any host layout.
@@ -7,11 +7,9 @@
 
 mod check;
 mod host;
-mod reconcile;
 
 pub use check::{Problem, Report, verify};
 pub use host::PlatformStore;
-pub use reconcile::reconcile_journal;
 
 use popstore_formats::path::{Ods2Name, StorePath};
 

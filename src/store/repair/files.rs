@@ -1,0 +1,97 @@
+//! The message files of a store as repair sees them: every `.MSG` file of
+//! every root, with what its header says (or why it cannot be read).
+
+use std::collections::BTreeMap;
+
+use popstore_formats::message::read_header;
+use popstore_platform::{DirPath, Entry, ErrorKind};
+
+use crate::store::engine::Store;
+use crate::store::error::Result;
+use crate::store::layout::MessageId;
+
+/// What repair knows of one message file.
+#[derive(Debug, Clone)]
+pub(crate) enum FileState {
+    /// The header reads: its count, creation time, body length and
+    /// envelope recipients.
+    Read {
+        ref_count: u32,
+        created: i64,
+        length: u64,
+        recipients: Vec<String>,
+    },
+    /// The file is there but its header does not decode (damage).
+    Corrupt(String),
+    /// The file cannot be read (permissions, I/O): nothing is known.
+    Unreadable(String),
+}
+
+/// The message files found, and the message directories that could not be
+/// listed (their files are unknown to repair, so it touches none of them).
+#[derive(Debug, Default)]
+pub(crate) struct Files {
+    pub found: BTreeMap<MessageId, FileState>,
+    pub unlisted: Vec<String>,
+}
+
+impl Store {
+    /// Reads the header of every message file on every root.
+    pub(crate) fn scan_message_files(&self) -> Result<Files> {
+        let mut files = Files::default();
+        for root in 0..self.fs.roots() {
+            let top = DirPath::root(root).child(
+                popstore_formats::path::Ods2Name::new(popstore_formats::layout::MESSAGES_DIR)
+                    .unwrap_or_else(|_| unreachable!("MESSAGES is a valid name")),
+            );
+            self.scan_dir(&top, &mut files);
+        }
+        Ok(files)
+    }
+
+    fn scan_dir(&self, dir: &DirPath, files: &mut Files) {
+        let entries = match self.fs.list(dir) {
+            Ok(v) => v,
+            Err(e) if e.kind() == ErrorKind::NotFound => return,
+            Err(e) => {
+                files
+                    .unlisted
+                    .push(format!("{}: cannot list: {e}", self.fs.display_dir(dir)));
+                return;
+            }
+        };
+        for e in entries {
+            match e {
+                Entry::Dir(d) => self.scan_dir(&dir.child(d), files),
+                Entry::File { name, ftype } if ftype.as_str() == "MSG" => {
+                    let Some(id) = MessageId::from_file_name(name.as_str()) else {
+                        continue;
+                    };
+                    if let Some(state) = self.file_state(id) {
+                        files.found.insert(id, state);
+                    }
+                }
+                Entry::File { .. } => {}
+            }
+        }
+    }
+
+    /// The state of one message file, `None` when it is gone.
+    pub(crate) fn file_state(&self, id: MessageId) -> Option<FileState> {
+        let path = self.paths.message(id);
+        let map = match self.fs.map(&path) {
+            Ok(m) => m,
+            Err(e) if e.kind() == ErrorKind::NotFound => return None,
+            Err(e) => return Some(FileState::Unreadable(e.to_string())),
+        };
+        Some(match read_header(&map) {
+            Ok((h, info)) => FileState::Read {
+                ref_count: h.ref_count,
+                created: h.created,
+                length: info.length,
+                recipients: h.recipients,
+            },
+            Err(e) => FileState::Corrupt(e.to_string()),
+        })
+    }
+}

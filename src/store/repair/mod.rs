@@ -1,0 +1,263 @@
+//! `verify --repair`: bring reference counts, usage and orphans in line
+//! with the references (the truth, SPEC.md section 15), without ever
+//! deleting mail an account may still reach.
+//!
+//! The rules, in the order repair applies them:
+//!
+//! 1. **Leftovers.** Temporary files of the store's own making (an
+//!    interrupted replace or create) older than the grace period are
+//!    removed, in every directory of every root ([`Store::remove_leftovers`],
+//!    which `serve` also runs at start-up).
+//! 2. **Every reference that reads counts.** Each user subtree is read
+//!    under its account lock: its message list, journal and folder indexes
+//!    keep their message files alive even when the profile beside them is
+//!    garbled or missing. A place that cannot be read at all (permissions,
+//!    I/O, a folder index that does not decode) makes repair *uncertain*:
+//!    then it removes no message file and lowers no count anywhere; the
+//!    files no readable account references are reported as *unknown*, not
+//!    orphans.
+//! 3. **Lost lists are rebuilt.** When an account's list or journal lost
+//!    references (a list that does not decode or was deleted while the
+//!    profile counts messages, a journal that does not decode, a journal
+//!    ahead of its list), the list is rebuilt: the entries that survive,
+//!    then every message file that names the account as an envelope
+//!    recipient (directly, by subaddress or through forwarding) and that
+//!    the list lacks, with new UIDLs.
+//! 4. **Orphans go back to their recipients.** A message file that no
+//!    account references and that is older than the grace period is given
+//!    back to the existing accounts its recipients name (at least once:
+//!    after a crash between a message's file and its references the
+//!    delivery was never acknowledged, and giving it back may duplicate
+//!    the MTA's retry; a message whose deletion a crash cut short may come
+//!    back). Only a file that names no existing account is removed: that
+//!    is the evidence that no account refers to it.
+//! 5. **Counts follow the references**, raised before references are added
+//!    and lowered only when nothing is uncertain; a file whose header
+//!    changed since it was read is left for the next run.
+//!
+//! Safe while the store serves mail: message files younger than the grace
+//! period are left alone (a delivery may be between writing the file and
+//! adding its references), and every change is made under the lock that
+//! protects it.
+
+mod files;
+mod leftovers;
+mod settle;
+mod subtree;
+
+use std::collections::{BTreeMap, HashMap};
+
+use popstore_formats::msglist::{Entry, EntryFlags};
+use popstore_platform::LockMode;
+
+use super::engine::{Store, now};
+use super::error::Result;
+use super::layout::MessageId;
+use super::name::AccountName;
+use files::{FileState, Files};
+use subtree::Subtree;
+
+/// Message files younger than this are never touched by repair.
+pub const REPAIR_GRACE_SECONDS: i64 = 600;
+
+/// What a repair changed, and what it left for a person.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RepairReport {
+    /// `path: what was done`, in the order done.
+    pub changes: Vec<String>,
+    /// `path: why`: what repair could not read or would not change, and
+    /// the message files it kept because of it. Empty when the store is
+    /// fully repaired.
+    pub kept: Vec<String>,
+}
+
+/// The accounts each (old enough, readable) message file names.
+type Named = BTreeMap<MessageId, Vec<AccountName>>;
+
+impl Store {
+    /// Repairs the store with the default grace period (see the module
+    /// documentation for the rules).
+    pub fn repair(&self) -> Result<RepairReport> {
+        self.repair_with_grace(REPAIR_GRACE_SECONDS)
+    }
+
+    /// [`Store::repair`] with another grace period (0 when no server runs
+    /// on the store).
+    pub fn repair_with_grace(&self, grace_seconds: i64) -> Result<RepairReport> {
+        let mut report = RepairReport::default();
+        let grace = std::time::Duration::from_secs(grace_seconds.max(0).unsigned_abs());
+        report.changes.extend(self.remove_leftovers(grace));
+        let cutoff = now() - grace_seconds;
+        let files = self.scan_message_files()?;
+        report.kept.extend(files.unlisted.iter().cloned());
+        let named = self.named_accounts(&files, cutoff);
+        let (subtrees, unlisted) = self.user_subtrees();
+        let mut uncertain = unlisted;
+        let mut refs: BTreeMap<MessageId, u32> = BTreeMap::new();
+        for dir in subtrees {
+            let lock_path = dir.file(subtree::n("ACCOUNT"), subtree::n("LCK"));
+            let _lock = match self.lock(&lock_path, LockMode::Exclusive) {
+                Ok(l) => l,
+                Err(e) => {
+                    uncertain.push(format!("{}: {e}", self.fs.display_dir(&dir)));
+                    continue;
+                }
+            };
+            let mut t = self.read_subtree(&dir);
+            report.kept.append(&mut t.damaged);
+            if t.unreadable.is_empty()
+                && let Some((name, _)) = t.account.clone()
+            {
+                self.fix_subtree(&name, &mut t, &files, &named, &mut report)?;
+            }
+            uncertain.append(&mut t.unreadable);
+            for e in &t.list.entries {
+                *refs.entry(e.message).or_default() += 1;
+            }
+            for id in &t.folder_refs {
+                *refs.entry(*id).or_default() += 1;
+            }
+        }
+        report
+            .kept
+            .extend(uncertain.iter().map(|u| format!("{u}: cannot be read")));
+        self.settle(
+            &files,
+            &refs,
+            &named,
+            cutoff,
+            !uncertain.is_empty(),
+            &mut report,
+        )?;
+        Ok(report)
+    }
+
+    /// The existing accounts named by the recipients of each message file
+    /// older than `cutoff` (resolved as delivery resolves them: subaddress
+    /// and forwarding), each address resolved once.
+    fn named_accounts(&self, files: &Files, cutoff: i64) -> Named {
+        let mut cache: HashMap<&str, Vec<AccountName>> = HashMap::new();
+        let mut out = Named::new();
+        for (id, state) in &files.found {
+            let FileState::Read {
+                created,
+                recipients,
+                ..
+            } = state
+            else {
+                continue;
+            };
+            if *created > cutoff {
+                continue;
+            }
+            let mut names: Vec<AccountName> = Vec::new();
+            for r in recipients {
+                let local = cache
+                    .entry(r.as_str())
+                    .or_insert_with(|| self.resolve(r).map(|res| res.local).unwrap_or_default());
+                for a in local.iter() {
+                    if !names.contains(a) {
+                        names.push(a.clone());
+                    }
+                }
+            }
+            if !names.is_empty() {
+                out.insert(*id, names);
+            }
+        }
+        out
+    }
+
+    /// Repairs one readable account's list (the caller holds its lock):
+    /// drops references to message files that are gone, rebuilds what was
+    /// lost, folds the journal, and sets the profile's totals.
+    fn fix_subtree(
+        &self,
+        name: &AccountName,
+        t: &mut Subtree,
+        files: &Files,
+        named: &Named,
+        report: &mut RepairReport,
+    ) -> Result<()> {
+        let list_path = self.fs.display(&self.paths.message_list(name));
+        let before = t.list.entries.len();
+        let mut gone = Vec::new();
+        for e in &t.list.entries {
+            // Only a file that is certainly not there: an unreadable
+            // directory keeps its references.
+            if let Ok(None) = self.fs.stat(&self.paths.message(e.message)) {
+                gone.push(e.message);
+            }
+        }
+        t.list.entries.retain(|e| !gone.contains(&e.message));
+        let dangling = before - t.list.entries.len();
+        let mut rebuilt = 0usize;
+        if !t.lost.is_empty() {
+            let have: std::collections::HashSet<MessageId> =
+                t.list.entries.iter().map(|e| e.message).collect();
+            for (id, names) in named {
+                if !names.contains(name) || have.contains(id) {
+                    continue;
+                }
+                let Some(FileState::Read {
+                    created, length, ..
+                }) = files.found.get(id)
+                else {
+                    continue;
+                };
+                let k = t.list.next_uidl.max(1);
+                t.list.next_uidl = k + 1;
+                t.list.entries.push(Entry {
+                    message: *id,
+                    size: *length,
+                    delivered: Some(*created),
+                    flags: EntryFlags::default(),
+                    uidl: format!("{}.{k}", id.file_name()),
+                });
+                rebuilt += 1;
+            }
+            report.changes.push(format!(
+                "{list_path}: rebuilt: {} entries kept, {rebuilt} message files that name {name} \
+                 given back (the references were lost: {})",
+                t.list.entries.len() - rebuilt,
+                t.lost.join("; ")
+            ));
+        }
+        let Some((_, p)) = &t.account else {
+            return Ok(());
+        };
+        let used: u64 = t.list.entries.iter().map(|e| e.size).sum();
+        let count = t.list.entries.len() as u64;
+        let (held, bytes) = (
+            p.message_count + t.journal.entries,
+            p.quota_used + t.journal.bytes,
+        );
+        let write = dangling > 0
+            || !t.lost.is_empty()
+            || t.journal.present
+            || t.list_damaged
+            || held != count
+            || bytes != used;
+        if !write {
+            return Ok(());
+        }
+        if t.journal.present && t.lost.is_empty() {
+            report.changes.push(format!(
+                "{}: journal folded into the list",
+                self.fs.display(&self.paths.user(name).message_journal())
+            ));
+        }
+        if dangling > 0 {
+            report.changes.push(format!(
+                "{list_path}: dropped {dangling} references to missing message files"
+            ));
+        }
+        if bytes != used || held != count {
+            report.changes.push(format!(
+                "{}: usage set to {count} messages, {used} bytes (was {held}, {bytes})",
+                self.fs.display(&self.paths.profile(name)),
+            ));
+        }
+        self.write_list(name, &t.list, &t.journal, (0, 0))
+    }
+}
