@@ -45,6 +45,15 @@ pub struct Config {
 pub struct StoreConfig {
     /// The store directory.
     pub path: PathBuf,
+    /// Seconds after which a temporary file of the store's own making is a
+    /// leftover of an interrupted write: `serve` removes older ones when
+    /// it starts.
+    pub leftover_grace: u64,
+    /// Bytes per second the background scrub reads message files at,
+    /// checking their checksums (0: no scrub).
+    pub scrub_rate: ByteSize,
+    /// Seconds between the end of one scrub pass and the start of the next.
+    pub scrub_pause: u64,
 }
 
 /// `[listen]`: the address of every server.

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod delivery;
 pub mod host;
+pub mod housekeeping;
 pub mod lmtp;
 pub mod mime;
 pub mod pop3;

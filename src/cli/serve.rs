@@ -93,6 +93,9 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    // Leftovers of interrupted writes, then the scrub, on a thread of their
+    // own; stopped when serve returns.
+    let _housekeeping = crate::housekeeping::Housekeeping::start(Arc::clone(&store), &config.store);
     let delivery: Arc<dyn Delivery> = store;
     let config = Arc::new(config);
     let built = crate::serve::run_blocking(|| async move {
