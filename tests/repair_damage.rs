@@ -201,7 +201,9 @@ fn chown_tree(p: &Path, uid: u32, gid: u32) {
 #[test]
 fn unreadable_places_make_repair_keep_every_file() {
     let places: [(&str, fn(&Engine, &[MessageId]) -> PathBuf); 5] = [
-        ("ann's subtree", |e, _| e.list().parent().unwrap().to_path_buf()),
+        ("ann's subtree", |e, _| {
+            e.list().parent().unwrap().to_path_buf()
+        }),
         ("the fanout directory above it", |e, _| {
             e.list().parent().unwrap().parent().unwrap().to_path_buf()
         }),
@@ -223,7 +225,10 @@ fn unreadable_places_make_repair_keep_every_file() {
         std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o000)).unwrap();
         let (code, out) = runner.verify(e.root(), &[]);
         assert_eq!(code, 1, "{what}: {out}");
-        assert!(!out.contains("orphan"), "{what}: nothing is an orphan: {out}");
+        assert!(
+            !out.contains("orphan"),
+            "{what}: nothing is an orphan: {out}"
+        );
         let (_, out) = runner.verify(e.root(), &["--repair", "--grace", "0"]);
         std::fs::set_permissions(&target, std::fs::Permissions::from_mode(mode)).unwrap();
         all_files_kept(&e, &ids, &format!("{what}: {out}"));

@@ -88,7 +88,14 @@ fn a_flipped_byte_in_a_message_body_is_found() {
         out.contains(&format!("{SHARED}: offset 512: bad checksum of the body")),
         "{out}"
     );
-    assert!(out.ends_with(": 1 problem\n"), "{out}");
+    // Whose mail it is, for the admin restoring it from a backup.
+    assert!(
+        out.contains(&format!(
+            "{SHARED}: damaged message file referenced by users/1c/ad/john/messages.pml"
+        )),
+        "{out}"
+    );
+    assert!(out.ends_with(": 2 problems\n"), "{out}");
 }
 
 #[test]
@@ -188,7 +195,8 @@ fn wrong_usage_orphans_and_stray_files_are_found() {
     );
     assert!(
         out.contains(&format!(
-            "{orphan}: orphan: no references (reference count 3)"
+            "{orphan}: orphan: no references (reference count 3; its recipients: \
+             john@example.com, mary@example.com, pete@example.com)"
         )),
         "{out}"
     );

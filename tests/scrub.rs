@@ -1,0 +1,116 @@
+//! The background scrub of `popstore serve`: a byte flipped in a stored
+//! message body (which RETR would send as good mail, as it does no per-byte
+//! work) is found, logged with the file and its recipients, and `verify`
+//! names the accounts that reference the file.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{ServeProcess, ok, popstore};
+
+fn message_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            message_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "msg") {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn the_scrub_finds_a_flipped_byte_and_verify_names_its_accounts() {
+    let t = tempfile::tempdir().unwrap();
+    let store = t.path().join("store");
+    ok(&store, &["init"], b"");
+    for u in ["ann", "bob"] {
+        ok(&store, &["user", "add", u, "--password-stdin"], b"secret\n");
+    }
+    let msg = b"Subject: precious\r\n\r\nsome text that a disk will damage\r\n";
+    ok(
+        &store,
+        &["deliver", "--from", "a@far.example", "--to", "ann", "bob"],
+        msg,
+    );
+    let mut files = Vec::new();
+    message_files(&store.join("messages"), &mut files);
+    assert_eq!(files.len(), 1, "one copy for both");
+    let mut bytes = std::fs::read(&files[0]).unwrap();
+    let at = bytes
+        .windows(9)
+        .position(|w| w == b"some text")
+        .expect("the body is stored as it came");
+    bytes[at] ^= 0x20; // "some" -> "Some"
+    std::fs::write(&files[0], &bytes).unwrap();
+
+    let config = t.path().join("popstore.toml");
+    std::fs::write(
+        &config,
+        "[listen]\nlmtp = \"off\"\npop3 = \"off\"\npop3s = \"off\"\n\
+         [store]\nscrub_rate = \"64m\"\nscrub_pause = 3600\n",
+    )
+    .unwrap();
+    let name = files[0].file_name().unwrap().to_string_lossy().into_owned();
+    let serve = ServeProcess::start_until(&store, &config, "info", |l| {
+        l.contains("scrub: damaged message file") || l.contains("scrub: pass complete")
+    });
+    let log = serve.log();
+    let line = log
+        .lines()
+        .find(|l| l.contains("scrub: damaged message file"))
+        .unwrap_or_else(|| panic!("the scrub missed the damage:\n{log}"));
+    assert!(line.contains(&name), "{line}");
+    assert!(line.contains("bad checksum of the body"), "{line}");
+    assert!(line.contains("ann") && line.contains("bob"), "{line}");
+    drop(serve);
+
+    let out = popstore(&store, &["verify"], b"");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    let named = text
+        .lines()
+        .find(|l| l.contains("damaged message file referenced by"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        named.contains("/ann/") && named.contains("/bob/"),
+        "{named}"
+    );
+}
+
+#[test]
+fn a_clean_store_scrubs_clean() {
+    let t = tempfile::tempdir().unwrap();
+    let store = t.path().join("store");
+    ok(&store, &["init"], b"");
+    ok(
+        &store,
+        &["user", "add", "ann", "--password-stdin"],
+        b"secret\n",
+    );
+    for k in 0..3 {
+        let m = format!("Subject: {k}\r\n\r\nbody {k}\r\n");
+        ok(&store, &["deliver", "--to", "ann"], m.as_bytes());
+    }
+    let config = t.path().join("popstore.toml");
+    std::fs::write(
+        &config,
+        "[listen]\nlmtp = \"off\"\npop3 = \"off\"\npop3s = \"off\"\n\
+         [store]\nscrub_rate = \"64m\"\nscrub_pause = 3600\n",
+    )
+    .unwrap();
+    let serve = ServeProcess::start_until(&store, &config, "info", |l| {
+        l.contains("scrub: pass complete")
+    });
+    let log = serve.log();
+    let done = log
+        .lines()
+        .find(|l| l.contains("scrub: pass complete"))
+        .unwrap();
+    assert!(
+        done.contains("files=3") && done.contains("damaged=0"),
+        "{done}"
+    );
+    assert!(!log.contains("damaged message file"), "{log}");
+}
