@@ -198,9 +198,12 @@ fn chown_tree(p: &Path, uid: u32, gid: u32) {
     }
 }
 
+/// Where in a store a damage is made.
+type Place = fn(&Engine, &[MessageId]) -> PathBuf;
+
 #[test]
 fn unreadable_places_make_repair_keep_every_file() {
-    let places: [(&str, fn(&Engine, &[MessageId]) -> PathBuf); 5] = [
+    let places: [(&str, Place); 5] = [
         ("ann's subtree", |e, _| {
             e.list().parent().unwrap().to_path_buf()
         }),
