@@ -20,6 +20,18 @@ fn message_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// A configuration with no listeners and a fast scrub.
+fn scrub_config(dir: &Path) -> PathBuf {
+    let config = dir.join("popstore.toml");
+    std::fs::write(
+        &config,
+        "[listen]\nlmtp = \"off\"\npop3 = \"off\"\npop3s = \"off\"\n\
+         [store]\nscrub_rate = \"64m\"\nscrub_pause = 3600\n",
+    )
+    .unwrap();
+    config
+}
+
 #[test]
 fn the_scrub_finds_a_flipped_byte_and_verify_names_its_accounts() {
     let t = tempfile::tempdir().unwrap();
@@ -45,13 +57,7 @@ fn the_scrub_finds_a_flipped_byte_and_verify_names_its_accounts() {
     bytes[at] ^= 0x20; // "some" -> "Some"
     std::fs::write(&files[0], &bytes).unwrap();
 
-    let config = t.path().join("popstore.toml");
-    std::fs::write(
-        &config,
-        "[listen]\nlmtp = \"off\"\npop3 = \"off\"\npop3s = \"off\"\n\
-         [store]\nscrub_rate = \"64m\"\nscrub_pause = 3600\n",
-    )
-    .unwrap();
+    let config = scrub_config(t.path());
     let name = files[0].file_name().unwrap().to_string_lossy().into_owned();
     let serve = ServeProcess::start_until(&store, &config, "info", |l| {
         l.contains("scrub: damaged message file") || l.contains("scrub: pass complete")
@@ -93,13 +99,7 @@ fn a_clean_store_scrubs_clean() {
         let m = format!("Subject: {k}\r\n\r\nbody {k}\r\n");
         ok(&store, &["deliver", "--to", "ann"], m.as_bytes());
     }
-    let config = t.path().join("popstore.toml");
-    std::fs::write(
-        &config,
-        "[listen]\nlmtp = \"off\"\npop3 = \"off\"\npop3s = \"off\"\n\
-         [store]\nscrub_rate = \"64m\"\nscrub_pause = 3600\n",
-    )
-    .unwrap();
+    let config = scrub_config(t.path());
     let serve = ServeProcess::start_until(&store, &config, "info", |l| {
         l.contains("scrub: pass complete")
     });

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use popstore_formats::message::read_header;
+use popstore_formats::msglist::{Entry as ListEntry, EntryFlags, MessageList};
 use popstore_platform::{DirPath, Entry, ErrorKind};
 
 use crate::store::engine::Store;
@@ -33,6 +34,30 @@ pub(crate) enum FileState {
 pub(crate) struct Files {
     pub found: BTreeMap<MessageId, FileState>,
     pub unlisted: Vec<String>,
+}
+
+impl Files {
+    /// Appends a reference to the readable message file `id` to `list`,
+    /// unread, with the next UIDL number (above every number in use);
+    /// `false` when the file is not one repair read whole.
+    pub(crate) fn give_back(&self, id: MessageId, list: &mut MessageList) -> bool {
+        let Some(FileState::Read {
+            created, length, ..
+        }) = self.found.get(&id)
+        else {
+            return false;
+        };
+        let k = list.next_uidl.max(1);
+        list.next_uidl = k + 1;
+        list.entries.push(ListEntry {
+            message: id,
+            size: *length,
+            delivered: Some(*created),
+            flags: EntryFlags::default(),
+            uidl: format!("{}.{k}", id.file_name()),
+        });
+        true
+    }
 }
 
 impl Store {

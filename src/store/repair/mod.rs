@@ -47,7 +47,6 @@ mod subtree;
 
 use std::collections::{BTreeMap, HashMap};
 
-use popstore_formats::msglist::{Entry, EntryFlags};
 use popstore_platform::LockMode;
 
 use super::engine::{Store, now};
@@ -199,22 +198,9 @@ impl Store {
                 if !names.contains(name) || have.contains(id) {
                     continue;
                 }
-                let Some(FileState::Read {
-                    created, length, ..
-                }) = files.found.get(id)
-                else {
-                    continue;
-                };
-                let k = t.list.next_uidl.max(1);
-                t.list.next_uidl = k + 1;
-                t.list.entries.push(Entry {
-                    message: *id,
-                    size: *length,
-                    delivered: Some(*created),
-                    flags: EntryFlags::default(),
-                    uidl: format!("{}.{k}", id.file_name()),
-                });
-                rebuilt += 1;
+                if files.give_back(*id, &mut t.list) {
+                    rebuilt += 1;
+                }
             }
             report.changes.push(format!(
                 "{list_path}: rebuilt: {} entries kept, {rebuilt} message files that name {name} \

@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use popstore_formats::msglist::{Entry, EntryFlags};
 use popstore_platform::LockMode;
 
 use super::files::{FileState, Files};
@@ -157,22 +156,9 @@ impl Store {
         let mut l = self.load_list(name)?;
         let mut added = 0usize;
         for id in ids {
-            let Some(FileState::Read {
-                created, length, ..
-            }) = files.found.get(id)
-            else {
-                continue;
-            };
-            let k = l.list.next_uidl.max(1);
-            l.list.next_uidl = k + 1;
-            l.list.entries.push(Entry {
-                message: *id,
-                size: *length,
-                delivered: Some(*created),
-                flags: EntryFlags::default(),
-                uidl: format!("{}.{k}", id.file_name()),
-            });
-            added += 1;
+            if files.give_back(*id, &mut l.list) {
+                added += 1;
+            }
         }
         self.write_list(name, &l.list, &l.journal, (0, 0))?;
         report.changes.push(format!(
