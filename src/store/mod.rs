@@ -29,6 +29,7 @@ mod engine;
 mod error;
 mod filter;
 pub mod flags;
+pub mod folder_name;
 pub mod forward;
 pub mod groups;
 pub mod layout;
