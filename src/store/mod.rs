@@ -30,6 +30,7 @@ mod error;
 mod filter;
 pub mod flags;
 pub mod folder_name;
+pub mod folder_tree;
 pub mod forward;
 pub mod groups;
 pub mod layout;
