@@ -1,7 +1,9 @@
-//! The background scrub of `popstore serve`: a byte flipped in a stored
-//! message body (which RETR would send as good mail, as it does no per-byte
-//! work) is found, logged with the file and its recipients, and `verify`
-//! names the accounts that reference the file.
+//! The housekeeping of `popstore serve`: at start-up it removes the
+//! leftovers of interrupted writes older than the grace period (and only
+//! those); in the background it scrubs message files, so a byte flipped in
+//! a stored body (which RETR would send as good mail, as it does no
+//! per-byte work) is found, logged with the file and its recipients, and
+//! `verify` names the accounts that reference the file.
 
 mod common;
 
@@ -113,4 +115,65 @@ fn a_clean_store_scrubs_clean() {
         "{done}"
     );
     assert!(!log.contains("damaged message file"), "{log}");
+}
+
+#[test]
+fn serve_removes_old_leftovers_at_start_up_and_keeps_young_ones() {
+    let t = tempfile::tempdir().unwrap();
+    let store = t.path().join("store");
+    ok(&store, &["init"], b"");
+    ok(
+        &store,
+        &["user", "add", "ann", "--password-stdin"],
+        b"secret\n",
+    );
+    ok(
+        &store,
+        &["deliver", "--to", "ann"],
+        b"Subject: x\r\n\r\nx\r\n",
+    );
+    let mut dirs = Vec::new();
+    message_files(&store.join("messages"), &mut dirs);
+    let msg_dir = dirs[0].parent().unwrap().to_path_buf();
+    let user_dir = store.join("users");
+    let old_tmp = msg_dir.join(".m000dc9rka6gh1.msg.00ab00cd00ef0012-1.tmp");
+    let young_tmp = msg_dir.join(".m000dc9rka6gh2.msg.00ab00cd00ef0012-2.tmp");
+    let old_root_tmp = store.join(".forward.psf.00ab00cd00ef0012-3.tmp");
+    let not_ours = user_dir.join("notes.tmp");
+    for p in [&old_tmp, &young_tmp, &old_root_tmp, &not_ours] {
+        std::fs::write(p, b"partial").unwrap();
+    }
+    let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+    for p in [&old_tmp, &old_root_tmp, &not_ours] {
+        std::fs::File::options()
+            .write(true)
+            .open(p)
+            .unwrap()
+            .set_modified(two_hours_ago)
+            .unwrap();
+    }
+    let config = t.path().join("popstore.toml");
+    std::fs::write(
+        &config,
+        "[listen]\nlmtp = \"off\"\npop3 = \"off\"\npop3s = \"off\"\n\
+         [store]\nleftover_grace = 600\nscrub_rate = \"0\"\n",
+    )
+    .unwrap();
+    let serve = ServeProcess::start_until(&store, &config, "info", |l| {
+        l.contains("leftover temporary files older than")
+    });
+    let log = serve.log();
+    assert!(!old_tmp.exists() && !old_root_tmp.exists(), "{log}");
+    assert!(
+        young_tmp.exists(),
+        "a write in progress is left alone: {log}"
+    );
+    assert!(
+        not_ours.exists(),
+        "only the store's own temporary names: {log}"
+    );
+    assert!(
+        log.contains("2 leftover temporary files older than 600s removed"),
+        "{log}"
+    );
 }
