@@ -7,6 +7,7 @@ pub mod config;
 pub mod delivery;
 pub mod host;
 pub mod lmtp;
+pub mod mailbox;
 pub mod mime;
 pub mod pop3;
 pub mod relay;
