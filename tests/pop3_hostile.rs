@@ -183,7 +183,8 @@ fn a_damaged_account_answers_exactly_like_a_missing_one() {
         "{missing:?}"
     );
     // Root ignores permission bits: damage the profile itself.
-    let damages: [(&str, Box<dyn Fn()>); 3] = [
+    type Damage<'a> = (&'a str, Box<dyn Fn() + 'a>);
+    let damages: [Damage; 3] = [
         (
             "truncated",
             Box::new(|| std::fs::write(&prf, &good[..good.len() / 2]).unwrap()),
