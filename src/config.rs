@@ -45,6 +45,11 @@ pub struct Config {
 pub struct StoreConfig {
     /// The store directory.
     pub path: PathBuf,
+    /// The domains whose mail is delivered here (`localhost` always is);
+    /// `"*"` makes every domain local. A recipient in another domain is
+    /// refused with `550 5.1.2` unless a forwarding or an account is named
+    /// by its full address.
+    pub local_domains: Vec<String>,
     /// Seconds after which a temporary file of the store's own making is a
     /// leftover of an interrupted write: `serve` removes older ones when
     /// it starts.
@@ -151,6 +156,10 @@ pub struct RelayConfig {
 pub struct LogConfig {
     /// A level or a tracing filter; `RUST_LOG` wins when set.
     pub level: String,
+    /// Where `popstore deliver` and `validate` log (appended); empty: the
+    /// system log (`/dev/log`). Their standard error, which an MTA copies
+    /// into bounces, says only what the sender may read.
+    pub deliver_file: PathBuf,
 }
 
 /// Where a server listens: a TCP address, a Unix socket, or nowhere.

@@ -8,6 +8,7 @@ pub mod delivery;
 pub mod host;
 pub mod housekeeping;
 pub mod lmtp;
+pub mod mailbox;
 pub mod mime;
 pub mod pop3;
 pub mod relay;

@@ -14,6 +14,7 @@ pub mod sasl;
 pub mod scram;
 mod secret;
 pub mod stored;
+pub mod throttle;
 mod verifiers;
 
 use std::fmt;
@@ -135,6 +136,23 @@ impl Authenticator {
             .ok_or(AuthFailure::BadCredentials)
     }
 
+    /// Spends the time a password check against a real account takes, so
+    /// an answer's timing does not tell a missing (or unreadable) account
+    /// from an existing one.
+    fn equal_time(password: &Secret<String>) {
+        static DUMMY: std::sync::OnceLock<Option<Verifiers>> = std::sync::OnceLock::new();
+        let dummy = DUMMY.get_or_init(|| {
+            let options = VerifierOptions {
+                scram_sha256: false,
+                ..VerifierOptions::default()
+            };
+            Verifiers::from_password(&Secret::new(String::from("popstore")), &options).ok()
+        });
+        if let Some(v) = dummy {
+            let _ = v.verify_plain(password.expose().as_bytes());
+        }
+    }
+
     /// Checks a plaintext password (USER/PASS, PLAIN, LOGIN). Returns the
     /// canonical user name.
     pub fn check_plain(
@@ -142,7 +160,13 @@ impl Authenticator {
         user: &str,
         password: &Secret<String>,
     ) -> Result<String, AuthFailure> {
-        let creds = self.lookup(user)?;
+        let creds = match self.lookup(user) {
+            Ok(c) => c,
+            Err(f) => {
+                Self::equal_time(password);
+                return Err(f);
+            }
+        };
         let ok = if creds.flags.pwd_elsewhere {
             match &self.elsewhere {
                 Some(src) => src.verify(&creds.user, password)?,

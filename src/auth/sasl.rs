@@ -80,6 +80,9 @@ pub enum Step {
 #[derive(Debug)]
 pub struct Exchange {
     state: State,
+    /// The user name the client gave, once known (for the throttle and
+    /// the log).
+    user: Option<String>,
 }
 
 #[derive(Debug)]
@@ -105,6 +108,8 @@ struct ScramPending {
     user: String,
     disabled: bool,
     plus: bool,
+    /// Why the exchange will fail whatever the proof (no usable keys).
+    why: Option<AuthFailure>,
 }
 
 impl Exchange {
@@ -127,6 +132,7 @@ impl Exchange {
                 );
                 let mut ex = Self {
                     state: State::Cram(challenge.clone()),
+                    user: None,
                 };
                 if initial.is_some_and(|i| !i.is_empty()) {
                     ex.state = State::Finished;
@@ -140,7 +146,7 @@ impl Exchange {
             Mechanism::ScramSha256 => State::ScramFirst(false),
             Mechanism::ScramSha256Plus => State::ScramFirst(true),
         };
-        let mut ex = Self { state };
+        let mut ex = Self { state, user: None };
         let step = match initial {
             Some(data) => ex.step(data, auth, conn),
             None => match ex.state {
@@ -151,11 +157,22 @@ impl Exchange {
         (ex, step)
     }
 
+    /// The user name the client gave, once the exchange has seen it.
+    pub fn user(&self) -> Option<&str> {
+        self.user.as_deref()
+    }
+
     /// Feeds the client's next response.
     pub fn step(&mut self, data: &[u8], auth: &Authenticator, conn: &ConnectionInfo<'_>) -> Step {
         let state = std::mem::replace(&mut self.state, State::Finished);
         match state {
-            State::Plain => plain(data, auth),
+            State::Plain => {
+                self.user = data
+                    .split(|&b| b == 0)
+                    .nth(1)
+                    .map(|u| String::from_utf8_lossy(u).into_owned());
+                plain(data, auth)
+            }
             State::LoginUser => match std::str::from_utf8(data) {
                 Ok(u) if !u.is_empty() => {
                     self.state = State::LoginPassword(u.to_string());
@@ -163,11 +180,20 @@ impl Exchange {
                 }
                 _ => Step::Failure(AuthFailure::Malformed("bad user name")),
             },
-            State::LoginPassword(user) => match String::from_utf8(data.to_vec()) {
-                Ok(pw) => finish(auth.check_plain(&user, &Secret::new(pw))),
-                Err(_) => Step::Failure(AuthFailure::Malformed("password is not UTF-8")),
-            },
-            State::Cram(challenge) => cram(data, &challenge, auth),
+            State::LoginPassword(user) => {
+                self.user = Some(user.clone());
+                match String::from_utf8(data.to_vec()) {
+                    Ok(pw) => finish(auth.check_plain(&user, &Secret::new(pw))),
+                    Err(_) => Step::Failure(AuthFailure::Malformed("password is not UTF-8")),
+                }
+            }
+            State::Cram(challenge) => {
+                self.user = std::str::from_utf8(data)
+                    .ok()
+                    .and_then(|t| t.rsplit_once(' '))
+                    .map(|(u, _)| u.to_string());
+                cram(data, &challenge, auth)
+            }
             State::ScramFirst(plus) => match self.scram_first(data, plus, auth, conn) {
                 Ok(step) => step,
                 Err(f) => Step::Failure(f),
@@ -220,23 +246,32 @@ impl Exchange {
             }
             _ => {}
         }
+        self.user = Some(first.user.clone());
         if first.authzid.as_deref().is_some_and(|a| a != first.user) {
             return Err(AuthFailure::Malformed(
                 "authorization identity must equal the user name",
             ));
         }
-        let (keys, user, disabled) = match auth.lookup(&first.user) {
+        // A missing account, one without SCRAM keys and one the store
+        // cannot read all go through the whole exchange with a made-up
+        // salt (the same each time for a name) and fail at its end, as a
+        // wrong password does: nothing before that tells them apart.
+        let (keys, user, disabled, why) = match auth.lookup(&first.user) {
             Ok(creds) => match creds.verifiers.scram_sha256 {
-                Some(k) => (Some(k), creds.user, creds.flags.disuser),
-                None => return Err(AuthFailure::MissingVerifier("SCRAM-SHA-256")),
+                Some(k) => (Some(k), creds.user, creds.flags.disuser, None),
+                None => (
+                    None,
+                    creds.user,
+                    false,
+                    Some(AuthFailure::MissingVerifier("SCRAM-SHA-256")),
+                ),
             },
-            Err(AuthFailure::BadCredentials) => (None, first.user.clone(), false),
-            Err(e) => return Err(e),
+            Err(e) => (None, first.user.clone(), false, Some(e)),
         };
         let nonce = format!("{}{}", first.client_nonce, scram::new_nonce());
         let (salt, iterations) = match &keys {
             Some(k) => (k.salt.clone(), k.iterations),
-            None => (scram::new_nonce().into_bytes(), 4096),
+            None => (fake_salt(&first.user), 4096),
         };
         let server_first = scram::server_first(&nonce, &salt, iterations);
         self.state = State::ScramFinal(Box::new(ScramPending {
@@ -247,6 +282,7 @@ impl Exchange {
             user,
             disabled,
             plus,
+            why,
         }));
         Ok(Step::Challenge(server_first.into_bytes()))
     }
@@ -274,7 +310,7 @@ impl Exchange {
         }
         let auth_message = format!("{},{},{}", p.first.bare, p.server_first, fin.without_proof);
         let Some(keys) = &p.keys else {
-            return Err(AuthFailure::BadCredentials);
+            return Err(p.why.unwrap_or(AuthFailure::BadCredentials));
         };
         let Some(server_final) = scram::verify_proof(keys, &auth_message, &fin.proof) else {
             return Err(AuthFailure::BadCredentials);
@@ -285,6 +321,16 @@ impl Exchange {
         self.state = State::ScramDone(p.user);
         Ok(Step::Challenge(server_final.into_bytes()))
     }
+}
+
+/// A salt for a name without SCRAM keys: the same for the same name in
+/// this process (a real account's salt does not change either), unknown
+/// to the client.
+fn fake_salt(user: &str) -> Vec<u8> {
+    static KEY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let key = KEY.get_or_init(scram::new_nonce);
+    let mac = super::verifiers::hmac_sha256(key.as_bytes(), user.to_lowercase().as_bytes());
+    mac[..16].to_vec()
 }
 
 fn finish(r: Result<String, AuthFailure>) -> Step {
@@ -423,30 +469,35 @@ mod tests {
         );
     }
 
-    #[test]
-    fn scram_without_keys_fails_with_missing_verifier() {
-        let a = authenticator();
-        let (_, s) = Exchange::start(Mechanism::ScramSha256, Some(b"n,,n=bare,r=abc"), &a, &CONN);
-        assert_eq!(
-            s,
-            Step::Failure(AuthFailure::MissingVerifier("SCRAM-SHA-256"))
-        );
-        // an unknown user runs to the end and fails there
-        let (mut ex, s) = Exchange::start(
-            Mechanism::ScramSha256,
-            Some(b"n,,n=nobody,r=abc"),
-            &a,
-            &CONN,
-        );
+    /// Runs SCRAM for `user` with a made-up proof: the salt offered and
+    /// the final step.
+    fn scram_attempt(a: &Authenticator, user: &str) -> (String, Step) {
+        let first = format!("n,,n={user},r=abc");
+        let (mut ex, s) = Exchange::start(Mechanism::ScramSha256, Some(first.as_bytes()), a, &CONN);
         let Step::Challenge(sf) = s else {
             panic!("{s:?}")
         };
         let sf = String::from_utf8(sf).unwrap();
         let nonce = sf.split(',').next().unwrap();
+        let salt = sf.split(',').nth(1).unwrap().to_string();
         let fin = format!("c=biws,{nonce},p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=");
+        assert_eq!(ex.user(), Some(user));
+        (salt, ex.step(fin.as_bytes(), a, &CONN))
+    }
+
+    #[test]
+    fn scram_without_keys_runs_to_the_end_like_an_unknown_user() {
+        let a = authenticator();
+        // An account without SCRAM keys and a missing account both get a
+        // challenge with a salt that does not change, and fail at the end.
+        let (salt, step) = scram_attempt(&a, "bare");
         assert_eq!(
-            ex.step(fin.as_bytes(), &a, &CONN),
-            Step::Failure(AuthFailure::BadCredentials)
+            step,
+            Step::Failure(AuthFailure::MissingVerifier("SCRAM-SHA-256"))
         );
+        assert_eq!(scram_attempt(&a, "bare").0, salt);
+        let (salt, step) = scram_attempt(&a, "nobody");
+        assert_eq!(step, Step::Failure(AuthFailure::BadCredentials));
+        assert_eq!(scram_attempt(&a, "nobody").0, salt);
     }
 }

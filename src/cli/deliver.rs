@@ -21,6 +21,14 @@
 //! | 77 | EX_NOPERM | mailbox disabled (5.2.1) or refused by policy (5.7.x), which includes a Sieve `reject`/`ereject` (`550 5.7.1 reason` on stderr) |
 //! | 78 | EX_CONFIG | the configuration is invalid |
 //!
+//! Recipients are read as LMTP reads `RCPT TO` ([`crate::mailbox`]):
+//! `"alice"@localhost` is `alice@localhost`, a domain that is not local is
+//! refused (`5.1.2`, exit 67), a source route too (`5.7.1`, exit 77).
+//!
+//! Standard error (which MTAs copy into bounces) carries the reply only,
+//! never a host path; the details of a store error go to the log
+//! (`[log] deliver_file`, else the system log).
+//!
 //! A retried multi-recipient delivery may reach again the recipients that
 //! already got the message: an MTA that cares calls `deliver` with one
 //! recipient at a time (Postfix: `*_destination_recipient_limit = 1`).
@@ -131,6 +139,15 @@ pub fn normalize(input: &[u8]) -> Vec<u8> {
     out
 }
 
+/// A recipient as given, in canonical form; a refusal when it is no
+/// acceptable address.
+pub fn recipient(address: &str) -> Result<String, Refusal> {
+    crate::mailbox::parse_recipient(address).map_err(|e| {
+        let (code, enhanced) = e.reply();
+        Refusal::new(code, enhanced, format!("{}: {e}", address.trim()))
+    })
+}
+
 /// The pipeline: checks each recipient, delivers to those accepted, and
 /// returns one result per recipient given, in order.
 pub fn deliver(
@@ -145,7 +162,7 @@ pub fn deliver(
     let mut accepted = Vec::new();
     let mut slots = Vec::new();
     for (i, r) in recipients.iter().enumerate() {
-        match delivery.check_recipient(envelope, r, size) {
+        match recipient(r).and_then(|r| delivery.check_recipient(envelope, &r, size)) {
             Ok(a) => {
                 accepted.push(a);
                 slots.push(i);
@@ -172,6 +189,19 @@ pub fn deliver(
     results
 }
 
+/// Opens the store; when it cannot be, says so on stderr without naming
+/// where it is (the log has the details).
+fn open(config: &crate::config::Config) -> Option<std::sync::Arc<dyn Delivery>> {
+    match super::serve::open_delivery(config) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            tracing::error!("cannot open the store: {e:#}");
+            eprintln!("popstore: 451 4.3.0 the mail store cannot be opened; try again later");
+            None
+        }
+    }
+}
+
 /// Runs `popstore deliver`.
 pub fn run_deliver(cli: &Cli, args: &DeliverArgs) -> ExitCode {
     let config = match super::load_config(cli, Overrides::default()) {
@@ -181,6 +211,7 @@ pub fn run_deliver(cli: &Cli, args: &DeliverArgs) -> ExitCode {
             return ExitCode::from(sysexits::CONFIG);
         }
     };
+    log::init(&config);
     let limit = config.lmtp.max_message_size.0;
     let mut raw = Vec::new();
     if let Err(e) = std::io::stdin()
@@ -196,12 +227,8 @@ pub fn run_deliver(cli: &Cli, args: &DeliverArgs) -> ExitCode {
         eprintln!("popstore: 552 5.3.4 message larger than the limit of {limit} bytes");
         return ExitCode::from(sysexits::DATAERR);
     }
-    let delivery = match super::serve::open_delivery(&config) {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("popstore: {e:#}");
-            return ExitCode::from(sysexits::TEMPFAIL);
-        }
+    let Some(delivery) = open(&config) else {
+        return ExitCode::from(sysexits::TEMPFAIL);
     };
     let envelope = Envelope {
         mail_from: args.from.clone(),
@@ -235,12 +262,9 @@ pub fn run_validate(cli: &Cli, args: &ValidateArgs) -> ExitCode {
             return ExitCode::from(sysexits::CONFIG);
         }
     };
-    let delivery = match super::serve::open_delivery(&config) {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("popstore: {e:#}");
-            return ExitCode::from(sysexits::TEMPFAIL);
-        }
+    log::init(&config);
+    let Some(delivery) = open(&config) else {
+        return ExitCode::from(sysexits::TEMPFAIL);
     };
     let envelope = Envelope {
         channel: "validate".into(),
@@ -251,8 +275,8 @@ pub fn run_validate(cli: &Cli, args: &ValidateArgs) -> ExitCode {
         .addresses
         .iter()
         .map(|a| {
-            let r = delivery
-                .check_recipient(&envelope, a, args.size)
+            let r = recipient(a)
+                .and_then(|r| delivery.check_recipient(&envelope, &r, args.size))
                 .map(|_| ())
                 .map_err(|e| config.lmtp.quota_failure.apply(e));
             match &r {
@@ -265,5 +289,6 @@ pub fn run_validate(cli: &Cli, args: &ValidateArgs) -> ExitCode {
     ExitCode::from(overall_exit_code(&results))
 }
 
+mod log;
 #[cfg(test)]
 mod tests;

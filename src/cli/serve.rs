@@ -32,8 +32,14 @@ pub fn open_delivery(config: &Config) -> anyhow::Result<Arc<dyn Delivery>> {
 
 /// Opens the store engine itself (for the channels and the servers).
 pub fn open_store(config: &Config) -> anyhow::Result<Arc<crate::store::Store>> {
-    let store =
+    let mut store =
         super::init::open_store(&config.store.path).map_err(|f| anyhow::anyhow!(f.message))?;
+    if let Some(s) = Arc::get_mut(&mut store) {
+        s.set_policy(
+            config.store.local_domains.clone(),
+            config.lmtp.quota_failure == crate::config::QuotaFailure::Temporary,
+        );
+    }
     if let Some(relay) =
         crate::relay::Relay::from_config(&config.relay).map_err(anyhow::Error::msg)?
     {

@@ -2,6 +2,8 @@
 //! parsed into [`Command`]s. Exact small parsers: no allocation except the
 //! addresses, no panics on any input.
 
+use crate::mailbox::{AddressError, PathKind, parse_path};
+
 /// One parsed command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
@@ -11,14 +13,16 @@ pub enum Command {
     SmtpHello,
     /// `MAIL FROM:<reverse-path> [SIZE=n] [BODY=7BIT|8BITMIME]`
     Mail {
-        /// The reverse path without brackets; empty for `<>`.
+        /// The reverse path without brackets (canonical form, source route
+        /// dropped); empty for `<>`.
         from: String,
         /// `SIZE=`, when given.
         size: Option<u64>,
         /// `BODY=8BITMIME`.
         body_8bit: bool,
     },
-    /// `RCPT TO:<forward-path>`
+    /// `RCPT TO:<forward-path>`: the address in its canonical form
+    /// ([`crate::mailbox::Mailbox::canonical`]).
     Rcpt(String),
     /// `DATA`
     Data,
@@ -136,7 +140,7 @@ fn parse_mail(rest: &str) -> Result<Command, Rejection> {
             "Syntax: MAIL FROM:<address> [parameters]",
         ));
     };
-    let (from, params) = parse_path(arg)
+    let (from, params) = parse_path(arg, PathKind::Reverse)
         .map_err(|why| reject(501, "5.1.7", format!("Bad sender address: {why}")))?;
     let mut size = None;
     let mut body_8bit = false;
@@ -175,11 +179,10 @@ fn parse_rcpt(rest: &str) -> Result<Command, Rejection> {
     let Some(arg) = after_keyword(rest, "TO:") else {
         return Err(reject(501, "5.5.4", "Syntax: RCPT TO:<address>"));
     };
-    let (to, params) = parse_path(arg)
-        .map_err(|why| reject(501, "5.1.3", format!("Bad recipient address: {why}")))?;
-    if to.is_empty() {
-        return Err(reject(501, "5.1.3", "Bad recipient address: empty"));
-    }
+    let (to, params) = parse_path(arg, PathKind::Forward).map_err(|e| match e {
+        AddressError::SourceRoute => reject(553, "5.7.1", format!("Recipient refused: {e}")),
+        AddressError::Syntax(_) => reject(501, "5.1.3", format!("Bad recipient address: {e}")),
+    })?;
     if let Some(p) = params.split(' ').find(|p| !p.is_empty()) {
         let key = p.split('=').next().unwrap_or(p);
         return Err(reject(
@@ -189,69 +192,6 @@ fn parse_rcpt(rest: &str) -> Result<Command, Rejection> {
         ));
     }
     Ok(Command::Rcpt(to))
-}
-
-/// Parses `<path>` at the start of `s`: returns the address (source route
-/// dropped, quotes kept as written) and what follows the `>` (parameters).
-///
-/// RFC 5321: `Path = "<" [ A-d-l ":" ] Mailbox ">"`, `Reverse-path = Path / "<>"`.
-fn parse_path(s: &str) -> Result<(String, &str), &'static str> {
-    let Some(inner) = s.strip_prefix('<') else {
-        return Err("it must be written in angle brackets");
-    };
-    let mut in_quotes = false;
-    let mut escaped = false;
-    let mut end = None;
-    for (i, c) in inner.char_indices() {
-        if escaped {
-            escaped = false;
-        } else if in_quotes {
-            match c {
-                '\\' => escaped = true,
-                '"' => in_quotes = false,
-                _ => {}
-            }
-        } else {
-            match c {
-                '"' => in_quotes = true,
-                '>' => {
-                    end = Some(i);
-                    break;
-                }
-                ' ' | '\t' | '<' => return Err("space or '<' outside quotes"),
-                _ => {}
-            }
-        }
-    }
-    let Some(end) = end else {
-        return Err("no closing '>'");
-    };
-    let mut address = &inner[..end];
-    let after = &inner[end + 1..];
-    if !(after.is_empty() || after.starts_with(' ')) {
-        return Err("text after '>'");
-    }
-    if address.starts_with('@') {
-        // A source route (`@relay1,@relay2:user@host`): obsolete, ignored.
-        match address.find(':') {
-            Some(colon) => address = &address[colon + 1..],
-            None => return Err("a source route without ':'"),
-        }
-    }
-    if !address.is_empty() {
-        let at = address.rfind('@');
-        let (local, domain) = match at {
-            Some(i) => (&address[..i], Some(&address[i + 1..])),
-            None => (address, None),
-        };
-        if local.is_empty() {
-            return Err("empty local part");
-        }
-        if domain.is_some_and(|d| d.is_empty() || d.contains('@') && !d.starts_with('[')) {
-            return Err("bad domain");
-        }
-    }
-    Ok((address.to_string(), after))
 }
 
 #[cfg(test)]
@@ -298,6 +238,10 @@ mod tests {
             ok("RCPT TO:<\"john smith>\"@foo.edu>"),
             Command::Rcpt("\"john smith>\"@foo.edu".into())
         );
+        assert_eq!(
+            ok("RCPT TO:<\"alice\"@LOCALHOST>"),
+            Command::Rcpt("alice@localhost".into())
+        );
         assert_eq!(ok("DATA"), Command::Data);
         assert_eq!(ok("rset"), Command::Rset);
         assert_eq!(ok("NOOP anything"), Command::Noop);
@@ -334,6 +278,9 @@ mod tests {
         assert_eq!(err(b"RCPT TO:<@b>"), "501 5.1.3");
         assert_eq!(err(b"RCPT TO:<a@>"), "501 5.1.3");
         assert_eq!(err(b"RCPT TO:<a@b> NOTIFY=NEVER"), "555 5.5.4");
+        assert_eq!(err(b"RCPT TO:<@relay:a@b>"), "553 5.7.1");
+        assert_eq!(err(b"RCPT TO:<\"a@b>"), "501 5.1.3");
+        assert_eq!(err(b"RCPT TO:<a@b_c>"), "501 5.1.3");
         assert_eq!(err(b"RCPT FROM:<a@b>"), "501 5.5.4");
         assert_eq!(err(b"DATA now"), "501 5.5.4");
         assert_eq!(err(b"VRFY"), "501 5.5.4");

@@ -102,7 +102,10 @@ pub struct Session {
     pending_recipient: String,
     message: Vec<u8>,
     data_size: u64,
+    /// The data read so far ends a line (CRLF), or none was read yet.
     at_line_start: bool,
+    /// The data read so far ends with a CR (its LF may come next).
+    after_cr: bool,
 }
 
 impl Session {
@@ -126,6 +129,7 @@ impl Session {
             message: Vec::new(),
             data_size: 0,
             at_line_start: true,
+            after_cr: false,
         };
         let greeting = format!("{} LMTP popstore ready", s.limits.hostname);
         s.reply(220, "", &greeting);
@@ -290,6 +294,7 @@ impl Session {
         self.message = Vec::new();
         self.data_size = 0;
         self.at_line_start = true;
+        self.after_cr = false;
     }
 
     /// The next complete command line (CRLF or LF removed), handling over-long lines.
@@ -410,6 +415,7 @@ impl Session {
                 } else {
                     self.phase = Phase::Data;
                     self.at_line_start = true;
+                    self.after_cr = false;
                     self.reply(354, "", "Start mail input; end with <CRLF>.<CRLF>");
                 }
             }
@@ -445,6 +451,16 @@ impl Session {
 
     /// Reads message data up to the final `.`; returns the delivery (or
     /// `None` when more input is needed).
+    ///
+    /// Only `<CRLF>.<CRLF>` ends the data (RFC 5321 section 4.1.1.4), and a
+    /// line starts only after CRLF: a dot after a bare LF or a bare CR is
+    /// content, kept as written, so `<LF>.<CRLF>`, `<LF>.<LF>`, `<CR>.<CR>`
+    /// and `<CRLF>.<LF>` end nothing and what follows them is never read
+    /// as commands (SMTP smuggling). Bare LF and CR themselves are kept and
+    /// stored as every message is (a bare LF becomes CRLF, a bare CR stays):
+    /// the MTA in front already accepted the message, refusing it here
+    /// would only turn into a bounce, and once the end of data is exact a
+    /// bare line end can no longer split one message into two.
     fn read_data(&mut self) -> Option<Action> {
         loop {
             let avail = &self.input[self.pos..];
@@ -466,10 +482,16 @@ impl Session {
                 self.at_line_start = false;
                 continue;
             }
-            let (take, line_start) = match memmem::find(avail, b"\n.") {
-                Some(i) => (i + 1, true),
-                None => (avail.len(), avail.ends_with(b"\n")),
+            let (take, line_start) = if self.after_cr && avail[0] == b'\n' {
+                // The LF of a CRLF split across reads.
+                (1, true)
+            } else {
+                match memmem::find(avail, b"\r\n.") {
+                    Some(i) => (i + 2, true),
+                    None => (avail.len(), avail.ends_with(b"\r\n")),
+                }
             };
+            self.after_cr = !line_start && avail[take - 1] == b'\r';
             self.data_size += take as u64;
             if self.data_size <= self.limits.max_message_size {
                 self.message.extend_from_slice(&avail[..take]);

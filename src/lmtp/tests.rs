@@ -387,6 +387,35 @@ fn data_transparency() {
     );
 }
 
+/// SMTP smuggling: only `<CRLF>.<CRLF>` ends the data, whatever the
+/// chunking; a dot after a bare LF or CR is content, kept as written.
+#[test]
+fn only_crlf_dot_crlf_ends_the_data_in_any_chunking() {
+    let hidden = "MAIL FROM:<evil@x>\r\nRCPT TO:<a@x>\r\nDATA\r\nforged\r\n";
+    for fake in ["\n.\r\n", "\n.\n", "\r.\r", "\r\n.\n"] {
+        let input = format!(
+            "LHLO x\r\nMAIL FROM:<>\r\nRCPT TO:<a@x>\r\nDATA\r\nbody{fake}{hidden}.\r\nQUIT\r\n"
+        );
+        for chunk in [1, 2, 3, 5, 7, usize::MAX] {
+            let mut store = Store::with(&["a"]);
+            let mut s = Session::new(limits(), "c");
+            let (out, closed) = run(&mut s, &mut store, input.as_bytes(), chunk);
+            assert!(closed);
+            let c = codes(&out);
+            assert_eq!(
+                c[c.len() - 3..],
+                ["354 Start", "250 2.1.5", "221 2.0.0"],
+                "{fake:?}/{chunk}: {out}"
+            );
+            assert_eq!(c.iter().filter(|c| c.starts_with("354")).count(), 1);
+            // `<CRLF>.<LF>` begins a line with a dot: dot-stuffing drops it.
+            let kept = fake.replace("\r\n.", "\r\n");
+            let want = format!("body{kept}{hidden}");
+            assert_eq!(store.users["a"], [want.into_bytes()], "{fake:?}/{chunk}");
+        }
+    }
+}
+
 #[test]
 fn long_lines_and_garbage_never_break_the_session() {
     let long = "NOOP ".to_string() + &"a".repeat(MAX_COMMAND_LINE * 3);

@@ -22,6 +22,7 @@ use super::send::write_message;
 use super::session::{After, ConnectionParams, Event, Response, Session};
 use super::settings::Pop3Settings;
 use crate::auth::Authenticator;
+use crate::auth::throttle::AuthThrottle;
 
 /// How long a TLS handshake may take.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(60);
@@ -43,6 +44,7 @@ pub struct Pop3Service {
     auth: Authenticator,
     tls: Option<TlsAcceptor>,
     limits: Arc<ClientLimits>,
+    throttle: Arc<AuthThrottle>,
 }
 
 impl std::fmt::Debug for Pop3Service {
@@ -68,12 +70,17 @@ impl Pop3Service {
             Duration::from_millis(settings.auth_failure_delay_ms),
             Duration::from_millis(settings.auth_failure_max_delay_ms),
         );
+        let throttle = Arc::new(AuthThrottle::new(
+            Duration::from_millis(settings.auth_failure_delay_ms),
+            Duration::from_millis(settings.auth_failure_max_delay_ms),
+        ));
         Arc::new(Self {
             settings: Arc::new(settings),
             store,
             auth,
             tls: tls.map(TlsAcceptor::from),
             limits,
+            throttle,
         })
     }
 }
@@ -317,19 +324,21 @@ async fn connection(
                 }
                 Line::Complete(l) => session.input(&l),
             };
-            match resp.event {
-                Some(Event::AuthFailed) => {
-                    tracing::info!(%peer, "pop3 authentication failed");
-                    let delay = service.limits.auth_failed(peer.ip());
-                    if !delay.is_zero() {
-                        tokio::time::sleep(delay).await;
-                    }
+            // The answer to a login waits as the shared throttle says.
+            let hold = match &resp.event {
+                Some(Event::AuthFailed(user)) => {
+                    tracing::info!(%peer, user, "pop3 authentication failed");
+                    service.throttle.failed(peer.ip(), user)
                 }
                 Some(Event::LoggedIn) => {
-                    tracing::info!(%peer, user = session.user().unwrap_or(""), "pop3 login");
-                    service.limits.auth_succeeded(peer.ip());
+                    let user = session.user().unwrap_or("");
+                    tracing::info!(%peer, user, "pop3 login");
+                    service.throttle.succeeded(peer.ip(), user)
                 }
-                None => {}
+                None => Duration::ZERO,
+            };
+            if !hold.is_zero() {
+                tokio::time::sleep(hold).await;
             }
             out.extend_from_slice(&resp.text);
             if let Some(body) = resp.body {

@@ -48,11 +48,12 @@ pub enum After {
 }
 
 /// Something the glue must know about beyond the bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
-    /// An authentication failed (the glue delays the reply, growing per
-    /// client address).
-    AuthFailed,
+    /// An authentication at this account name (as the client gave it;
+    /// empty when it gave none) failed: the glue holds the reply as the
+    /// shared throttle ([`crate::auth::throttle`]) says.
+    AuthFailed(String),
     /// The user logged in.
     LoggedIn,
 }
@@ -194,6 +195,8 @@ pub struct Session {
     tls_exporter: Option<Vec<u8>>,
     state: State,
     bad_commands: u32,
+    /// The account name of the last login attempt, as given.
+    attempt: String,
 }
 
 impl std::fmt::Debug for Session {
@@ -205,20 +208,40 @@ impl std::fmt::Debug for Session {
     }
 }
 
-fn auth_failure_response(f: &AuthFailure) -> Response {
+/// The reply to a failed authentication at `user`.
+///
+/// Before authentication nothing may tell an existing account from a
+/// missing one, so a wrong password, a missing account, an account
+/// without the mechanism's verifier and an account the store cannot read
+/// (or whose password source failed) all get the one reply below, after
+/// the same work (see [`crate::auth::Authenticator`]) and the same
+/// throttle delay. It claims no wrong password: RFC 3206's `[AUTH]` covers
+/// "some other problem" with the credentials. A store error is not
+/// answered `[SYS/TEMP]`: only an existing account can meet one, so that
+/// would name the account; it is logged as an error instead, where the
+/// administrator sees it. `[SYS/PERM]` for a disabled account comes only
+/// after the password checked out.
+fn auth_failure_response(f: &AuthFailure, user: &str) -> Response {
     let r = match f {
-        AuthFailure::BadCredentials => Response::err("[AUTH] invalid user name or password"),
         AuthFailure::Disabled => Response::err("[SYS/PERM] this account is disabled"),
-        AuthFailure::MissingVerifier(m) => {
-            Response::err(format!("[AUTH] {m} is not enabled for this account"))
-        }
         AuthFailure::Malformed(s) => Response::err(format!("[AUTH] {s}")),
         AuthFailure::Cancelled => return Response::err("authentication cancelled"),
-        AuthFailure::Temporary(s) => Response::err(format!("[SYS/TEMP] {s}")),
-        AuthFailure::Permanent(s) => Response::err(format!("[SYS/PERM] {s}")),
+        AuthFailure::BadCredentials => Response::err(AUTH_FAILED),
+        AuthFailure::MissingVerifier(m) => {
+            tracing::info!(user, "pop3: the account has no {m} verifier");
+            Response::err(AUTH_FAILED)
+        }
+        AuthFailure::Temporary(e) | AuthFailure::Permanent(e) => {
+            tracing::error!(user, "pop3: cannot check the credentials: {e}");
+            Response::err(AUTH_FAILED)
+        }
     };
-    r.with_event(Event::AuthFailed)
+    r.with_event(Event::AuthFailed(user.to_string()))
 }
+
+/// The one reply to a login that did not succeed (see
+/// [`auth_failure_response`]).
+const AUTH_FAILED: &str = "[AUTH] authentication failed";
 
 fn maildrop_error_response(e: &MaildropError) -> Response {
     Response::err(match e {
@@ -245,6 +268,7 @@ impl Session {
             tls_exporter: None,
             state: State::Authorization { user: None },
             bad_commands: 0,
+            attempt: String::new(),
         }
     }
 
@@ -497,6 +521,7 @@ impl Session {
                     return self.bad(Response::err("USER first"));
                 };
                 let r = self.auth.check_plain(&user, &pw);
+                self.attempt = user;
                 self.login(r)
             }
             Command::Apop(user, digest) => {
@@ -509,6 +534,7 @@ impl Session {
                     return self.bad(Response::err("APOP is not available"));
                 };
                 let r = self.auth.check_apop(&user, &ts, &digest);
+                self.attempt = user;
                 self.login(r)
             }
             Command::Auth(None, _) => {
@@ -539,7 +565,7 @@ impl Session {
             Ok(u) => u,
             Err(f) => {
                 self.state = State::Authorization { user: None };
-                let resp = auth_failure_response(&f);
+                let resp = auth_failure_response(&f, &self.attempt);
                 return if matches!(f, AuthFailure::Cancelled) {
                     resp
                 } else {
@@ -609,6 +635,7 @@ impl Session {
     }
 
     fn sasl_step(&mut self, exchange: Exchange, step: Step) -> Response {
+        self.attempt = exchange.user().unwrap_or_default().to_string();
         match step {
             Step::Challenge(data) => {
                 self.state = State::Sasl { exchange };

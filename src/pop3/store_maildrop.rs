@@ -172,7 +172,7 @@ impl Maildrop for StoreDrop {
         }
         self.inner.commit().map_err(|e| {
             tracing::error!("pop3: commit: {e}");
-            MaildropError::Temporary(e.to_string())
+            MaildropError::Temporary("the mail store could not be written; try again".into())
         })
     }
 

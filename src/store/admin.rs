@@ -6,7 +6,7 @@ use popstore_platform::{ErrorKind, LockMode};
 use super::account::DeleteMode;
 use super::engine::Store;
 use super::error::{Result, StoreError};
-use super::forward::{self, ForwardEntry, ForwardLookup};
+use super::forward::{self, ForwardEntry, ForwardError, ForwardLookup};
 use super::groups::{Actor, GroupName, GroupTree};
 use super::layout;
 use super::name::{AccountName, Subaddress};
@@ -95,7 +95,7 @@ impl Store {
             }
         }
         let key = sub.base();
-        if let Some(a) = self.account(&key) {
+        if let Some(a) = self.account(&key)? {
             let p = self.existing(&a)?;
             if !override_account {
                 return Err(StoreError::Invalid(format!(
@@ -133,7 +133,7 @@ impl Store {
     /// Removes a forwarding.
     pub fn delete_forwarding(&self, actor: &Actor, name: &str) -> Result<()> {
         let key = Subaddress::parse(name).base();
-        if let Some(a) = self.account(&key) {
+        if let Some(a) = self.account(&key)? {
             let p = self.existing(&a)?;
             if !actor.may_manage(&self.group_tree()?, p.group_name().as_ref()) {
                 return Err(StoreError::Denied(format!(
@@ -242,37 +242,58 @@ impl Store {
     }
 }
 
+/// A store error met while resolving a recipient: temporary, and its
+/// text (which may name host paths) is for the log only.
+fn unavailable(e: StoreError) -> ForwardError {
+    ForwardError::Unavailable(e.to_string())
+}
+
 impl ForwardLookup for Store {
-    fn forwarding(&self, key: &str) -> Option<ForwardEntry> {
-        self.forwardings().ok()?.into_iter().find(|e| e.name == key)
-    }
-
-    fn account(&self, address: &str) -> Option<AccountName> {
-        let (cands, _) = self.rules.candidates(address).ok()?;
-        let sub = Subaddress::parse(address);
-        if let Some(d) = &sub.domain
-            && self.rules.style == super::name::NameStyle::Local
-            && !self.rules.user_domains
-            && !self.is_local_domain(d)
-        {
-            return None;
-        }
-        cands
+    fn forwarding(&self, key: &str) -> std::result::Result<Option<ForwardEntry>, ForwardError> {
+        Ok(self
+            .forwardings()
+            .map_err(unavailable)?
             .into_iter()
-            .find(|c| self.profile(c).ok().flatten().is_some())
+            .find(|e| e.name == key))
     }
 
-    fn is_local_domain(&self, domain: &str) -> bool {
+    fn account(&self, address: &str) -> std::result::Result<Option<AccountName>, ForwardError> {
+        let Ok((cands, _)) = self.rules.candidates(address) else {
+            return Ok(None); // not a valid name: no such account
+        };
+        let sub = Subaddress::parse(address);
+        let local = match &sub.domain {
+            None => true,
+            Some(d) => self.is_local_domain(d)?,
+        };
+        for c in cands {
+            // In a domain not delivered here, only an account named by
+            // that full address (address style, user domains).
+            if !local && c.domain() != sub.domain.as_deref() {
+                continue;
+            }
+            if self.profile(&c).map_err(unavailable)?.is_some() {
+                return Ok(Some(c));
+            }
+        }
+        Ok(None)
+    }
+
+    fn is_local_domain(&self, domain: &str) -> std::result::Result<bool, ForwardError> {
         let d = domain.to_ascii_lowercase();
-        self.settings
-            .local_domains
-            .iter()
-            .any(|l| l.eq_ignore_ascii_case(&d))
-            || (self.rules.user_domains
-                && self
-                    .profile(&AccountName::from_stored(&format!("default@{d}")))
-                    .ok()
-                    .flatten()
-                    .is_some())
+        if d == "localhost"
+            || self
+                .settings
+                .local_domains
+                .iter()
+                .any(|l| l == "*" || l.eq_ignore_ascii_case(&d))
+        {
+            return Ok(true);
+        }
+        if !self.rules.user_domains || self.rules.account(&format!("default@{d}")).is_err() {
+            return Ok(false);
+        }
+        let template = AccountName::from_stored(&format!("default@{d}"));
+        Ok(self.profile(&template).map_err(unavailable)?.is_some())
     }
 }

@@ -10,69 +10,54 @@ use super::engine::{Store, now};
 use super::error::StoreError;
 use super::filter::{self, Filtered};
 use super::flags::Flags;
-use super::forward::{self, ForwardEntry, ForwardError, ForwardLookup, Resolution};
+use super::forward::{self, ForwardError, ForwardLookup, Resolution};
 use super::messages::MessageView;
 use super::name::{AccountName, Subaddress};
 use super::quota::QuotaCheck;
 use popstore_formats::message::{MessageFlags, MessageHeader};
 use popstore_formats::msglist::EntryFlags;
 
-/// The store seen from one recipient: the recipient's own domain counts as
-/// local (the MTA routed it here).
-struct Routed<'a> {
-    store: &'a Store,
-    domain: Option<String>,
-}
-
-impl ForwardLookup for Routed<'_> {
-    fn forwarding(&self, key: &str) -> Option<ForwardEntry> {
-        self.store.forwarding(key)
-    }
-    fn account(&self, address: &str) -> Option<AccountName> {
-        let sub = Subaddress::parse(address);
-        if let Some(d) = &sub.domain
-            && !self.is_local_domain(d)
-        {
-            return None;
-        }
-        let (cands, _) = self.store.rules.candidates(address).ok()?;
-        cands
-            .into_iter()
-            .find(|c| self.store.profile(c).ok().flatten().is_some())
-    }
-    fn is_local_domain(&self, domain: &str) -> bool {
-        self.domain.as_deref() == Some(domain) || self.store.is_local_domain(domain)
-    }
-}
-
-fn temp(text: &str) -> Refusal {
-    Refusal::new(451, (4, 3, 0), text)
+/// A temporary refusal for a store error: the reply says only that the
+/// store failed (replies and an MTA's bounces name no host path); the
+/// details go to the log.
+fn store_failure(what: &str, detail: &dyn std::fmt::Display) -> Refusal {
+    tracing::error!("delivery: {what}: {detail}");
+    Refusal::new(
+        451,
+        (4, 3, 0),
+        "the mail store cannot be read or written now; try again later",
+    )
 }
 
 impl Store {
     /// Where mail for `address` goes: the accounts (after forwarding and
-    /// subaddress rules) and the external targets.
+    /// subaddress rules) and the external targets. Only the local domains
+    /// (`[store] local_domains`, `localhost`, user domains) reach accounts
+    /// by their local part.
     pub fn resolve(&self, address: &str) -> Result<Resolution, ForwardError> {
-        let sub = Subaddress::parse(address);
-        let r = Routed {
-            store: self,
-            domain: sub.domain.clone(),
-        };
-        forward::resolve(&r, address)
+        forward::resolve(self, address)
     }
 
-    fn refuse_forward(e: ForwardError) -> Refusal {
+    fn refuse_forward(&self, address: &str, e: ForwardError) -> Refusal {
         match e {
-            ForwardError::Unknown(a) => Refusal::new(550, (5, 1, 1), format!("{a}: no such user")),
+            ForwardError::Unknown(a) => {
+                let sub = Subaddress::parse(address);
+                match sub.domain.as_deref().map(|d| self.is_local_domain(d)) {
+                    Some(Ok(false)) => Refusal::new(
+                        550,
+                        (5, 1, 2),
+                        format!("{a}: mail for this domain is not delivered here"),
+                    ),
+                    Some(Err(e)) => store_failure(address, &e),
+                    _ => Refusal::new(550, (5, 1, 1), format!("{a}: no such user")),
+                }
+            }
             ForwardError::Loop(l) => Refusal::new(550, (5, 4, 6), format!("forwarding loop: {l}")),
             ForwardError::TooDeep(a) => {
                 Refusal::new(550, (5, 4, 6), format!("{a}: forwarding nested too deeply"))
             }
+            ForwardError::Unavailable(detail) => store_failure(address, &detail),
         }
-    }
-
-    fn refuse_store(e: StoreError) -> Refusal {
-        temp(&format!("store unavailable: {e}"))
     }
 
     /// Checks one account for a message of `size` bytes: exists, not
@@ -80,7 +65,7 @@ impl Store {
     fn check_account(&self, name: &AccountName, size: u64) -> Result<Profile, Refusal> {
         let p = self
             .profile(name)
-            .map_err(Self::refuse_store)?
+            .map_err(|e| store_failure(name.as_str(), &e))?
             .ok_or_else(|| Refusal::new(550, (5, 1, 1), format!("{name}: no such user")))?;
         if p.flags().contains(Flags::DISMAIL) {
             return Err(Refusal::new(
@@ -89,7 +74,9 @@ impl Store {
                 format!("{name}: mailbox disabled"),
             ));
         }
-        let usage = self.usage(name, &p).map_err(Self::refuse_store)?;
+        let usage = self
+            .usage(name, &p)
+            .map_err(|e| store_failure(name.as_str(), &e))?;
         match p.quota().check(usage, size) {
             QuotaCheck::Fits => Ok(p),
             _ if self.settings.quota_temporary => Err(Refusal::new(
@@ -224,7 +211,9 @@ impl Delivery for Store {
         recipient: &str,
         size_hint: u64,
     ) -> Result<AcceptedRecipient, Refusal> {
-        let r = self.resolve(recipient).map_err(Self::refuse_forward)?;
+        let r = self
+            .resolve(recipient)
+            .map_err(|e| self.refuse_forward(recipient, e))?;
         self.check_resolution(&r, size_hint)?;
         Ok(AcceptedRecipient {
             address: recipient.to_string(),
@@ -246,7 +235,7 @@ impl Delivery for Store {
         for rcpt in recipients {
             match self
                 .resolve(&rcpt.address)
-                .map_err(Self::refuse_forward)
+                .map_err(|e| self.refuse_forward(&rcpt.address, e))
                 .and_then(|r| self.check_resolution(&r, size).map(|ps| (r, ps)))
             {
                 Ok((r, ps)) => {
@@ -392,7 +381,7 @@ impl Store {
         };
         match self.write_message(header, stored.to_vec()) {
             Err(e) => {
-                let r = temp(&format!("cannot store the message: {e}"));
+                let r = store_failure("writing the message file", &e);
                 for idx in copies.iter().flat_map(|c| &c.1) {
                     results[*idx] = Err(r.clone());
                 }
@@ -401,7 +390,7 @@ impl Store {
                 for (a, idxs, e) in self.add_references(copies, id, size, created) {
                     // The count stays one too high: verify --repair
                     // reclaims it; never too low.
-                    let r = temp(&format!("cannot store the message for {a}: {e}"));
+                    let r = store_failure(&format!("adding the reference for {a}"), &e);
                     for idx in idxs {
                         results[*idx] = Err(r.clone());
                     }

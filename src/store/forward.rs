@@ -22,15 +22,17 @@ pub struct ForwardEntry {
     pub override_account: bool,
 }
 
-/// What the resolver needs to know about the store.
+/// What the resolver needs to know about the store. Each answer may be
+/// [`ForwardError::Unavailable`]: the store could not be read, so nobody
+/// knows whether the name exists (never "no such user").
 pub trait ForwardLookup {
     /// The forwarding entry stored under `key` (lower case).
-    fn forwarding(&self, key: &str) -> Option<ForwardEntry>;
+    fn forwarding(&self, key: &str) -> Result<Option<ForwardEntry>, ForwardError>;
     /// The existing account an address denotes, if any (subaddress
     /// already removed).
-    fn account(&self, address: &str) -> Option<AccountName>;
+    fn account(&self, address: &str) -> Result<Option<AccountName>, ForwardError>;
     /// True when mail for `domain` is delivered here.
-    fn is_local_domain(&self, domain: &str) -> bool;
+    fn is_local_domain(&self, domain: &str) -> Result<bool, ForwardError>;
 }
 
 /// Where a recipient's mail goes after forwarding.
@@ -56,6 +58,11 @@ pub enum ForwardError {
     /// Forwarding chains deeper than the limit.
     #[error("forwarding of {0} is nested too deeply")]
     TooDeep(String),
+    /// The store could not be read (an account's profile, the forwarding
+    /// database): a temporary failure. The text is for the log only (it
+    /// may name host paths).
+    #[error("the store cannot be read: {0}")]
+    Unavailable(String),
 }
 
 /// Longest chain of forwardings followed.
@@ -64,25 +71,25 @@ pub const MAX_DEPTH: usize = 16;
 /// The forwarding keys an address may be stored under, most specific
 /// first: the full address, then (for a local or absent domain) the local
 /// part.
-pub fn keys_for(lookup: &dyn ForwardLookup, sub: &Subaddress) -> Vec<String> {
+pub fn keys_for(lookup: &dyn ForwardLookup, sub: &Subaddress) -> Result<Vec<String>, ForwardError> {
     let mut keys = vec![sub.base()];
     if let Some(d) = &sub.domain
-        && lookup.is_local_domain(d)
+        && lookup.is_local_domain(d)?
     {
         keys.push(sub.local.clone());
     }
-    keys
+    Ok(keys)
 }
 
-fn is_local_target(lookup: &dyn ForwardLookup, sub: &Subaddress) -> bool {
-    match &sub.domain {
+fn is_local_target(lookup: &dyn ForwardLookup, sub: &Subaddress) -> Result<bool, ForwardError> {
+    Ok(match &sub.domain {
         None => true,
         Some(d) => {
-            lookup.is_local_domain(d)
-                || lookup.account(&sub.base()).is_some()
-                || lookup.forwarding(&sub.base()).is_some()
+            lookup.is_local_domain(d)?
+                || lookup.account(&sub.base())?.is_some()
+                || lookup.forwarding(&sub.base())?.is_some()
         }
-    }
+    })
 }
 
 /// Resolves a recipient address through the forwarding database.
@@ -112,11 +119,15 @@ fn walk(
     path: &mut Vec<String>,
     res: &mut Resolution,
 ) -> Result<(), ForwardError> {
-    let account = lookup.account(&sub.base());
-    let entry = keys_for(lookup, sub)
-        .into_iter()
-        .find_map(|k| lookup.forwarding(&k))
-        .filter(|e| e.override_account || account.is_none());
+    let account = lookup.account(&sub.base())?;
+    let mut entry = None;
+    for k in keys_for(lookup, sub)? {
+        if let Some(e) = lookup.forwarding(&k)? {
+            entry = Some(e);
+            break;
+        }
+    }
+    let entry = entry.filter(|e| e.override_account || account.is_none());
     let Some(entry) = entry else {
         if let Some(a) = account {
             push_unique(&mut res.local, a);
@@ -133,11 +144,11 @@ fn walk(
     path.push(entry.name.clone());
     for t in &entry.targets {
         let ts = Subaddress::parse(t);
-        if !is_local_target(lookup, &ts) {
+        if !is_local_target(lookup, &ts)? {
             push_unique(&mut res.external, t.trim().to_string());
             continue;
         }
-        let t_account = lookup.account(&ts.base());
+        let t_account = lookup.account(&ts.base())?;
         let is_self = ts.base() == entry.name
             || ts.local == entry.name
             || (t_account.is_some() && t_account == account);
@@ -165,17 +176,17 @@ pub fn check_new_entry(
         entry: &'a ForwardEntry,
     }
     impl ForwardLookup for With<'_> {
-        fn forwarding(&self, key: &str) -> Option<ForwardEntry> {
+        fn forwarding(&self, key: &str) -> Result<Option<ForwardEntry>, ForwardError> {
             if key == self.entry.name {
-                Some(self.entry.clone())
+                Ok(Some(self.entry.clone()))
             } else {
                 self.inner.forwarding(key)
             }
         }
-        fn account(&self, address: &str) -> Option<AccountName> {
+        fn account(&self, address: &str) -> Result<Option<AccountName>, ForwardError> {
             self.inner.account(address)
         }
-        fn is_local_domain(&self, domain: &str) -> bool {
+        fn is_local_domain(&self, domain: &str) -> Result<bool, ForwardError> {
             self.inner.is_local_domain(domain)
         }
     }
@@ -219,17 +230,27 @@ mod tests {
     }
 
     impl ForwardLookup for Db {
-        fn forwarding(&self, key: &str) -> Option<ForwardEntry> {
-            self.fwd.get(key).cloned()
+        fn forwarding(&self, key: &str) -> Result<Option<ForwardEntry>, ForwardError> {
+            if key == "broken" {
+                return Err(ForwardError::Unavailable(
+                    "/store/forward.psf: truncated".into(),
+                ));
+            }
+            Ok(self.fwd.get(key).cloned())
         }
-        fn account(&self, address: &str) -> Option<AccountName> {
+        fn account(&self, address: &str) -> Result<Option<AccountName>, ForwardError> {
             let local = Subaddress::parse(address);
+            if local.local == "damaged" {
+                return Err(ForwardError::Unavailable(
+                    "/store/damaged: bad magic".into(),
+                ));
+            }
             let ok = local.domain.as_deref().is_none_or(|d| d == "here.example");
-            (ok && self.accounts.contains(&local.local.as_str()))
-                .then(|| AccountName::from_stored(&local.local))
+            Ok((ok && self.accounts.contains(&local.local.as_str()))
+                .then(|| AccountName::from_stored(&local.local)))
         }
-        fn is_local_domain(&self, domain: &str) -> bool {
-            domain == "here.example"
+        fn is_local_domain(&self, domain: &str) -> Result<bool, ForwardError> {
+            Ok(domain == "here.example")
         }
     }
 
@@ -306,5 +327,20 @@ mod tests {
         assert_eq!(check_new_entry(&db, &fine), Ok(()));
         let looped = db.fwd("c", &["a"], true);
         assert!(matches!(resolve(&looped, "a"), Err(ForwardError::Loop(_))));
+    }
+
+    #[test]
+    fn a_store_error_is_never_an_unknown_user() {
+        let db = Db {
+            accounts: vec!["ann"],
+            ..Db::default()
+        }
+        .fwd("team", &["ann", "damaged"], false);
+        for a in ["damaged", "team", "broken", "damaged@here.example"] {
+            assert!(
+                matches!(resolve(&db, a), Err(ForwardError::Unavailable(_))),
+                "{a}"
+            );
+        }
     }
 }
