@@ -242,3 +242,28 @@ fn unreadable_places_make_repair_keep_every_file() {
         reachable_after_mending(&e, &ids);
     }
 }
+
+#[test]
+fn recipients_count_in_any_domain_the_store_accepted() {
+    // A message accepted for ann@example.com while the server's
+    // `local_domains` listed example.com, whose reference was lost:
+    // `verify --repair` runs without that configuration, and still gives
+    // it back to ann rather than removing it as naming no account.
+    let e = Engine::new();
+    let id = e
+        .store
+        .write_message(
+            popstore_formats::message::MessageHeader {
+                ref_count: 1,
+                recipient_count: 1,
+                recipients: vec!["Ann+lists@Example.COM".into()],
+                ..Default::default()
+            },
+            b"Subject: kept\r\n\r\nkept\r\n".to_vec(),
+        )
+        .unwrap();
+    let (code, out) = verify(e.root(), &["--repair", "--grace", "0"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(e.exists(id), "{out}");
+    assert_eq!(e.ann_messages(), [id], "{out}");
+}

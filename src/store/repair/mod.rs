@@ -51,6 +51,7 @@ use popstore_platform::LockMode;
 
 use super::engine::{Store, now};
 use super::error::Result;
+use super::forward::{self, ForwardEntry, ForwardError, ForwardLookup};
 use super::layout::MessageId;
 use super::name::AccountName;
 use files::{FileState, Files};
@@ -70,8 +71,44 @@ pub struct RepairReport {
     pub kept: Vec<String>,
 }
 
-/// The accounts each (old enough, readable) message file names.
-type Named = BTreeMap<MessageId, Vec<AccountName>>;
+/// The accounts each (old enough, readable) message file names, and the
+/// files whose recipients could not be resolved (the store failed to
+/// read a profile or the forwarding database): those are never removed.
+#[derive(Debug, Default)]
+struct Named {
+    accounts: BTreeMap<MessageId, Vec<AccountName>>,
+    unknown: std::collections::BTreeSet<MessageId>,
+}
+
+/// Recipients as repair reads them: every domain counts as local, since
+/// the store accepted each message for its recipients whatever its
+/// configuration says now (repair runs without the server's `[store]
+/// local_domains`).
+struct AsDelivered<'a>(&'a Store);
+
+impl ForwardLookup for AsDelivered<'_> {
+    fn forwarding(&self, key: &str) -> std::result::Result<Option<ForwardEntry>, ForwardError> {
+        self.0.forwarding(key)
+    }
+
+    fn account(&self, address: &str) -> std::result::Result<Option<AccountName>, ForwardError> {
+        let Ok((cands, _)) = self.0.rules.candidates(address) else {
+            return Ok(None);
+        };
+        for c in cands {
+            match self.0.profile(&c) {
+                Ok(Some(_)) => return Ok(Some(c)),
+                Ok(None) => {}
+                Err(e) => return Err(ForwardError::Unavailable(e.to_string())),
+            }
+        }
+        Ok(None)
+    }
+
+    fn is_local_domain(&self, _domain: &str) -> std::result::Result<bool, ForwardError> {
+        Ok(true)
+    }
+}
 
 impl Store {
     /// Repairs the store with the default grace period (see the module
@@ -135,8 +172,8 @@ impl Store {
     /// older than `cutoff` (resolved as delivery resolves them: subaddress
     /// and forwarding), each address resolved once.
     fn named_accounts(&self, files: &Files, cutoff: i64) -> Named {
-        let mut cache: HashMap<&str, Vec<AccountName>> = HashMap::new();
-        let mut out = Named::new();
+        let mut cache: HashMap<&str, Option<Vec<AccountName>>> = HashMap::new();
+        let mut out = Named::default();
         for (id, state) in &files.found {
             let FileState::Read {
                 created,
@@ -151,17 +188,28 @@ impl Store {
             }
             let mut names: Vec<AccountName> = Vec::new();
             for r in recipients {
-                let local = cache
-                    .entry(r.as_str())
-                    .or_insert_with(|| self.resolve(r).map(|res| res.local).unwrap_or_default());
-                for a in local.iter() {
-                    if !names.contains(a) {
-                        names.push(a.clone());
+                let local = cache.entry(r.as_str()).or_insert_with(|| {
+                    match forward::resolve(&AsDelivered(self), r) {
+                        Ok(res) => Some(res.local),
+                        Err(ForwardError::Unavailable(_)) => None,
+                        Err(_) => Some(Vec::new()),
+                    }
+                });
+                match local {
+                    Some(local) => {
+                        for a in local.iter() {
+                            if !names.contains(a) {
+                                names.push(a.clone());
+                            }
+                        }
+                    }
+                    None => {
+                        out.unknown.insert(*id);
                     }
                 }
             }
             if !names.is_empty() {
-                out.insert(*id, names);
+                out.accounts.insert(*id, names);
             }
         }
         out
@@ -194,7 +242,7 @@ impl Store {
         if !t.lost.is_empty() {
             let have: std::collections::HashSet<MessageId> =
                 t.list.entries.iter().map(|e| e.message).collect();
-            for (id, names) in named {
+            for (id, names) in &named.accounts {
                 if !names.contains(name) || have.contains(id) {
                     continue;
                 }

@@ -54,7 +54,13 @@ impl Store {
                         "{path}: unknown: no readable account references it, but some \
                          cannot be read: kept"
                     ));
-                } else if let Some(names) = named.get(id) {
+                } else if named.unknown.contains(id) {
+                    report.kept.push(format!(
+                        "{path}: unknown: no reference, and its recipients could not be \
+                         resolved (the store failed to read an account or the forwarding \
+                         database): kept"
+                    ));
+                } else if let Some(names) = named.accounts.get(id) {
                     // The count first: never below the references about to
                     // be made.
                     let k = names.len() as u32;
