@@ -142,7 +142,7 @@ pub fn normalize(input: &[u8]) -> Vec<u8> {
 /// A recipient as given, in canonical form; a refusal when it is no
 /// acceptable address.
 pub fn recipient(address: &str) -> Result<String, Refusal> {
-    crate::mailbox::parse_recipient(address).map_err(|e| {
+    crate::smtp_path::parse_recipient(address).map_err(|e| {
         let (code, enhanced) = e.reply();
         Refusal::new(code, enhanced, format!("{}: {e}", address.trim()))
     })

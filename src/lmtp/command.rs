@@ -2,7 +2,7 @@
 //! parsed into [`Command`]s. Exact small parsers: no allocation except the
 //! addresses, no panics on any input.
 
-use crate::mailbox::{AddressError, PathKind, parse_path};
+use crate::smtp_path::{AddressError, PathKind, parse_path};
 
 /// One parsed command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,7 +22,7 @@ pub enum Command {
         body_8bit: bool,
     },
     /// `RCPT TO:<forward-path>`: the address in its canonical form
-    /// ([`crate::mailbox::Mailbox::canonical`]).
+    /// ([`crate::smtp_path::Mailbox::canonical`]).
     Rcpt(String),
     /// `DATA`
     Data,
