@@ -12,6 +12,7 @@ pub mod pop3;
 pub mod relay;
 pub mod serve;
 pub mod sieve;
+pub mod slots;
 pub mod store;
 pub mod tls;
 pub mod transfer;
