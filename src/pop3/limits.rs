@@ -1,5 +1,5 @@
-//! Limits per client address: concurrent sessions, and a delay that grows
-//! with each failed authentication.
+//! Limits per client address: a delay that grows with each failed
+//! authentication. (Sessions per address are counted by [`crate::slots`].)
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -11,7 +11,6 @@ const FAILURE_MEMORY: Duration = Duration::from_secs(15 * 60);
 
 #[derive(Debug, Default)]
 struct Client {
-    sessions: u32,
     failures: u32,
     last_failure: Option<Instant>,
 }
@@ -19,37 +18,16 @@ struct Client {
 /// The per-address bookkeeping shared by all listeners of a server.
 #[derive(Debug)]
 pub struct ClientLimits {
-    max_sessions: u32,
     base_delay: Duration,
     max_delay: Duration,
     clients: Mutex<HashMap<IpAddr, Client>>,
 }
 
-/// A session slot; dropping it frees the slot.
-#[derive(Debug)]
-pub struct SessionSlot {
-    limits: Arc<ClientLimits>,
-    ip: IpAddr,
-}
-
-impl Drop for SessionSlot {
-    fn drop(&mut self) {
-        let mut clients = self.limits.lock();
-        if let Some(c) = clients.get_mut(&self.ip) {
-            c.sessions = c.sessions.saturating_sub(1);
-            if c.sessions == 0 && c.failures == 0 {
-                clients.remove(&self.ip);
-            }
-        }
-    }
-}
-
 impl ClientLimits {
-    /// Limits: `max_sessions` per address (0: none), and failed
-    /// authentications delayed by `base_delay`, doubling, up to `max_delay`.
-    pub fn new(max_sessions: u32, base_delay: Duration, max_delay: Duration) -> Arc<Self> {
+    /// Failed authentications delayed by `base_delay`, doubling, up to
+    /// `max_delay`.
+    pub fn new(base_delay: Duration, max_delay: Duration) -> Arc<Self> {
         Arc::new(Self {
-            max_sessions,
             base_delay,
             max_delay,
             clients: Mutex::new(HashMap::new()),
@@ -60,32 +38,15 @@ impl ClientLimits {
         self.clients.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Takes a session slot for `ip`, or `None` when it has too many.
-    pub fn try_session(self: &Arc<Self>, ip: IpAddr) -> Option<SessionSlot> {
-        let mut clients = self.lock();
-        if clients.len() > 10_000 {
-            let now = Instant::now();
-            clients.retain(|_, c| {
-                c.sessions > 0 || c.last_failure.is_some_and(|t| now - t < FAILURE_MEMORY)
-            });
-        }
-        let c = clients.entry(ip).or_default();
-        if self.max_sessions > 0 && c.sessions >= self.max_sessions {
-            return None;
-        }
-        c.sessions += 1;
-        Some(SessionSlot {
-            limits: Arc::clone(self),
-            ip,
-        })
-    }
-
     /// Records a failed authentication from `ip`; returns how long to wait
     /// before answering: nothing for the first, then `base`, doubling.
     pub fn auth_failed(&self, ip: IpAddr) -> Duration {
         let mut clients = self.lock();
-        let c = clients.entry(ip).or_default();
         let now = Instant::now();
+        if clients.len() > 10_000 {
+            clients.retain(|_, c| c.last_failure.is_some_and(|t| now - t < FAILURE_MEMORY));
+        }
+        let c = clients.entry(ip).or_default();
         if c.last_failure.is_some_and(|t| now - t > FAILURE_MEMORY) {
             c.failures = 0;
         }
@@ -114,21 +75,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn caps_sessions_per_address() {
-        let l = ClientLimits::new(2, Duration::from_millis(10), Duration::from_millis(35));
-        let ip: IpAddr = "192.0.2.1".parse().unwrap();
-        let other: IpAddr = "192.0.2.2".parse().unwrap();
-        let a = l.try_session(ip).unwrap();
-        let _b = l.try_session(ip).unwrap();
-        assert!(l.try_session(ip).is_none());
-        assert!(l.try_session(other).is_some());
-        drop(a);
-        assert!(l.try_session(ip).is_some());
-    }
-
-    #[test]
     fn delay_grows_and_resets() {
-        let l = ClientLimits::new(0, Duration::from_millis(10), Duration::from_millis(35));
+        let l = ClientLimits::new(Duration::from_millis(10), Duration::from_millis(35));
         let ip: IpAddr = "192.0.2.1".parse().unwrap();
         let delays: Vec<u128> = (0..5).map(|_| l.auth_failed(ip).as_millis()).collect();
         assert_eq!(delays, vec![0, 10, 20, 35, 35]);
