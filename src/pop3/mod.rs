@@ -8,6 +8,7 @@
 //! - [`server`]: the thin tokio glue (listeners, TLS, limits, timeouts).
 
 pub mod command;
+mod guard;
 pub mod limits;
 pub mod listen;
 pub mod maildrop;

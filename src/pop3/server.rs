@@ -24,13 +24,14 @@ use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
+use super::guard::{Guard, lost_slot};
 use super::limits::ClientLimits;
 use super::maildrop::MaildropStore;
 use super::send::write_message;
 use super::session::{After, ConnectionParams, Event, Response, Session};
 use super::settings::Pop3Settings;
 use crate::auth::Authenticator;
-use crate::slots::{Refusal, Slot, Slots, Wait};
+use crate::slots::{Refusal, Slots, Wait};
 
 /// How long a TLS handshake may take.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(60);
@@ -240,72 +241,6 @@ async fn handshake(
         .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "TLS handshake timed out"))?
 }
 
-/// The session lost its slot to a new connection.
-fn lost_slot() -> io::Error {
-    io::Error::new(
-        io::ErrorKind::ConnectionAborted,
-        "closed to make room for a new connection",
-    )
-}
-
-/// What a session waits on besides its client: the reply deadline, and
-/// losing its slot.
-struct Guard {
-    slot: Slot,
-    evict: Arc<Notify>,
-    send_timeout: Duration,
-}
-
-impl Guard {
-    /// Runs `io` (a TLS handshake) as a wait for the client's input.
-    async fn input<T>(&self, io: impl Future<Output = io::Result<T>>) -> io::Result<T> {
-        if !self.slot.waiting(Wait::Input, Instant::now()) {
-            return Err(lost_slot());
-        }
-        tokio::select! {
-            r = io => r,
-            () = self.evict.notified() => Err(lost_slot()),
-        }
-    }
-
-    /// Sends a reply: `io` must complete within the send timeout.
-    async fn send<T>(&self, io: impl Future<Output = io::Result<T>>) -> io::Result<T> {
-        if !self.slot.waiting(Wait::Output, Instant::now()) {
-            return Err(lost_slot());
-        }
-        let limit = self.send_timeout;
-        tokio::select! {
-            r = tokio::time::timeout(limit, io) => r.map_err(|_| {
-                io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    format!("reply not taken within {}s", limit.as_secs()),
-                )
-            })?,
-            () = self.evict.notified() => Err(lost_slot()),
-        }
-    }
-
-    /// Keeps the client waiting for `delay` (after a failed login).
-    async fn delay(&self, delay: Duration) -> io::Result<()> {
-        if !self.slot.waiting(Wait::Output, Instant::now()) {
-            return Err(lost_slot());
-        }
-        tokio::select! {
-            () = tokio::time::sleep(delay) => Ok(()),
-            () = self.evict.notified() => Err(lost_slot()),
-        }
-    }
-
-    /// The session works for its client (it is not to lose its slot).
-    fn working(&self) -> io::Result<()> {
-        if self.slot.working() {
-            Ok(())
-        } else {
-            Err(lost_slot())
-        }
-    }
-}
-
 /// Sends a parting reply and closes, giving up after [`BYE_TIMEOUT`].
 async fn bye(stream: &mut Stream, text: &[u8]) {
     let _ = tokio::time::timeout(BYE_TIMEOUT, async {
@@ -398,11 +333,7 @@ async fn connection(
         }
     };
     let settings = &service.settings;
-    let guard = Guard {
-        slot,
-        evict,
-        send_timeout: settings.send_timeout(),
-    };
+    let guard = Guard::new(slot, evict, settings.send_timeout());
     let mut stream = match (kind, &service.tls) {
         (ListenerKind::Implicit, Some(acceptor)) => {
             Stream::Tls(Box::new(guard.input(handshake(acceptor, tcp)).await?))
