@@ -227,6 +227,7 @@ impl<S: Socket> Conn<'_, S> {
         let settings = self.settings;
         let mut session = Session::new(settings.limits.clone(), self.client);
         let mut buf = vec![0u8; 64 * 1024];
+        self.stream.write_timeout(settings.send_timeout)?;
         // The session moved on (a reply or a store call): the next input is
         // a new command line or data chunk, with a deadline of its own.
         let mut moved_on = true;
@@ -384,13 +385,12 @@ impl<S: Socket> Conn<'_, S> {
                 format!("reply not taken within {}s", limit.as_secs()),
             )
         };
+        // The socket's write timeout is `send_timeout` between replies (set
+        // in `serve`), so a reply written at once costs no system call for
+        // it; after a partial write it is what is left, until the end.
+        let mut shortened = false;
         let mut rest = out;
-        while !rest.is_empty() {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(not_taken());
-            }
-            self.stream.write_timeout(left)?;
+        loop {
             match self.stream.write(rest) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
                 Ok(n) => rest = &rest[n..],
@@ -405,6 +405,18 @@ impl<S: Socket> Conn<'_, S> {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
             }
+            if rest.is_empty() {
+                break;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(not_taken());
+            }
+            self.stream.write_timeout(left)?;
+            shortened = true;
+        }
+        if shortened {
+            self.stream.write_timeout(limit)?;
         }
         Ok(())
     }
