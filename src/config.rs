@@ -103,16 +103,24 @@ pub struct LmtpConfig {
     pub max_recipients: u32,
     /// How a recipient without quota room is refused.
     pub quota_failure: QuotaFailure,
-    /// Seconds to wait for a command.
+    /// Seconds within which a whole command line must arrive.
     pub command_timeout: u64,
-    /// Seconds to wait for the next piece of message data.
+    /// Seconds within which each 64 KiB of message data (and the rest up
+    /// to the final dot) must arrive.
     pub data_timeout: u64,
+    /// Seconds within which the client must take the replies to what it
+    /// sent; every write waits at most that long.
+    pub send_timeout: u64,
     /// Bad commands before the session is closed.
     pub max_errors: u32,
     /// Permissions of the Unix socket.
     pub socket_mode: FileMode,
-    /// Sessions served at once (one thread each); more get 421 4.3.2.
+    /// Sessions served at once (one thread each); when all are taken, the
+    /// one waiting longest on its client makes room (`crate::slots`).
     pub max_connections: u32,
+    /// Sessions from one client address at once (0: no limit); more get
+    /// 421 4.7.0.
+    pub max_connections_per_client: u32,
 }
 
 /// Unix permission bits, written in octal (`"0660"`).

@@ -13,6 +13,7 @@ pub mod pop3;
 pub mod relay;
 pub mod serve;
 pub mod sieve;
+pub mod slots;
 pub mod smtp_path;
 pub mod store;
 pub mod tls;

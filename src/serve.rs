@@ -162,6 +162,24 @@ pub async fn termination_signal() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Raises the soft limit on open files (`ulimit -n`) to the hard limit,
+/// and warns when even that may be too few for the configured sessions:
+/// each LMTP session holds two descriptors (its socket and a handle to
+/// wake it), each POP3 session one, and the store and the process need
+/// some more.
+pub fn raise_open_file_limit(config: &Config) {
+    let want =
+        2 * u64::from(config.lmtp.max_connections) + u64::from(config.pop3.max_sessions) + 256;
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) if limit < want => warn!(
+            limit,
+            want, "the open-file limit (ulimit -n) is lower than the configured sessions may need"
+        ),
+        Ok(limit) => tracing::debug!(limit, "open-file limit"),
+        Err(e) => warn!(error = %e, "cannot raise the open-file limit"),
+    }
+}
+
 /// Starts logging to stderr: `RUST_LOG` when set, else `[log] level`.
 pub fn init_logging(config: &Config) -> anyhow::Result<()> {
     use tracing_subscriber::EnvFilter;

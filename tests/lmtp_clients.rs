@@ -314,10 +314,42 @@ fn an_idle_client_is_timed_out() {
     server.stop().unwrap();
 }
 
+/// With every slot taken, a new connection takes the slot of the session
+/// that waits on a client which never completed a command; the busy MTA
+/// session goes on.
 #[test]
-fn connections_beyond_the_limit_get_421_and_a_freed_slot_is_reused() {
+fn a_full_server_closes_a_waiting_session_to_make_room() {
     let mut config = lmtp_config();
     config.lmtp.max_connections = 2;
+    config.lmtp.max_connections_per_client = 0;
+    let server = TestServer::start(config, MemoryDelivery::new(&["alice"]));
+    let addr = server.lmtp_tcp();
+    let mut silent = Raw::connect(&addr);
+    assert!(silent.line().starts_with("220 "));
+    let mut mta = Raw::connect(&addr);
+    assert!(mta.line().starts_with("220 "));
+    mta.send("LHLO t\r\n");
+    assert!(mta.reply().starts_with("250"));
+    let mut newcomer = Raw::connect(&addr);
+    assert!(newcomer.line().starts_with("220 "));
+    assert_eq!(
+        silent.line(),
+        "421 4.3.2 lmtp.test Server busy, closing a waiting connection: try again later\r\n"
+    );
+    assert_eq!(silent.line(), "", "then the connection closes");
+    mta.send("MAIL FROM:<>\r\nRCPT TO:<alice@x>\r\nQUIT\r\n");
+    assert!(mta.reply().starts_with("250 2.1.0"));
+    assert!(mta.reply().starts_with("250 2.1.5"));
+    assert!(mta.reply().starts_with("221 "));
+    newcomer.send("QUIT\r\n");
+    assert!(newcomer.reply().starts_with("221 "));
+    server.stop().unwrap();
+}
+
+#[test]
+fn connections_beyond_an_address_share_get_421_and_a_freed_slot_is_reused() {
+    let mut config = lmtp_config();
+    config.lmtp.max_connections_per_client = 2;
     let server = TestServer::start(config, MemoryDelivery::new(&["alice"]));
     let addr = server.lmtp_tcp();
     let mut a = Raw::connect(&addr);
@@ -327,7 +359,7 @@ fn connections_beyond_the_limit_get_421_and_a_freed_slot_is_reused() {
     let mut c = Raw::connect(&addr);
     assert_eq!(
         c.line(),
-        "421 4.3.2 lmtp.test Too many connections, try again later\r\n"
+        "421 4.7.0 lmtp.test Too many connections from your address, try again later\r\n"
     );
     assert_eq!(c.line(), "", "then the connection closes");
     a.send("QUIT\r\n");

@@ -85,6 +85,7 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> ExitCode {
         eprintln!("popstore: {e:#}");
         return ExitCode::from(2);
     }
+    crate::serve::raise_open_file_limit(&config);
     let store = match create_store_if_missing(&config).and_then(|()| open_store(&config)) {
         Ok(d) => d,
         Err(e) => {

@@ -1,8 +1,10 @@
 //! The listeners around [`super::Session`] (TCP or Unix socket, accepted with
 //! tokio) and the hand-off of each connection to its own thread
-//! ([`super::threads`]), with the connection limit and shutdown.
+//! ([`super::threads`]), with the connection slots ([`crate::slots`]) and
+//! shutdown.
 
 use std::io;
+use std::net::{IpAddr, Shutdown};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,20 +17,26 @@ use super::session::Limits;
 use super::threads::{Registry, Socket};
 use crate::config::{Listen, LmtpConfig};
 use crate::delivery::Delivery;
+use crate::slots::{Evict, Refusal, Slots, Wait};
 
 /// What a connection needs besides its socket.
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// The session limits.
     pub limits: Limits,
-    /// How long to wait for a command.
+    /// How long a whole command line may take to arrive.
     pub command_timeout: Duration,
-    /// How long to wait for the next piece of message data.
+    /// How long each [`super::threads::DATA_CHUNK`] of message data may
+    /// take to arrive.
     pub data_timeout: Duration,
+    /// How long the client may take to take the replies to what it sent.
+    pub send_timeout: Duration,
     /// Permissions of a Unix socket.
     pub socket_mode: u32,
-    /// Connections served at once; more are refused with 421.
+    /// Connections served at once (see [`crate::slots`]).
     pub max_connections: usize,
+    /// Connections from one client address at once (0: no limit).
+    pub max_connections_per_client: usize,
 }
 
 impl Settings {
@@ -38,8 +46,11 @@ impl Settings {
             limits: Limits::from_config(c),
             command_timeout: Duration::from_secs(c.command_timeout.max(1)),
             data_timeout: Duration::from_secs(c.data_timeout.max(1)),
+            send_timeout: Duration::from_secs(c.send_timeout.max(1)),
             socket_mode: c.socket_mode.0,
             max_connections: usize::try_from(c.max_connections.max(1)).unwrap_or(usize::MAX),
+            max_connections_per_client: usize::try_from(c.max_connections_per_client)
+                .unwrap_or(usize::MAX),
         }
     }
 }
@@ -102,12 +113,17 @@ impl Listener {
         let local = self.local();
         info!(listen = %local, "LMTP listening");
         let registry = Arc::new(Registry::default());
+        let slots = Slots::new(
+            "LMTP",
+            settings.max_connections,
+            settings.max_connections_per_client,
+        );
         loop {
             let accepted = tokio::select! {
                 _ = shutdown.wait_for(|s| *s) => break,
                 a = self.accept() => a,
             };
-            let (stream, client) = match accepted {
+            let (stream, client, peer) = match accepted {
                 Ok(x) => x,
                 Err(e) => {
                     // Out of descriptors and the like: wait a little, go on.
@@ -116,7 +132,9 @@ impl Listener {
                     continue;
                 }
             };
-            let session = (client, &settings, &delivery, &registry, &drain);
+            let session = (
+                client, peer, &settings, &delivery, &registry, &slots, &drain,
+            );
             let r = match stream {
                 Stream::Tcp(s) => s.into_std().and_then(|s| spawn_session(s, session)),
                 Stream::Unix(s) => s.into_std().and_then(|s| spawn_session(s, session)),
@@ -132,16 +150,18 @@ impl Listener {
         info!(listen = %local, "LMTP stopped accepting");
     }
 
-    async fn accept(&self) -> io::Result<(Stream, String)> {
+    /// A new connection, the client's name, and its address (none on a
+    /// Unix socket).
+    async fn accept(&self) -> io::Result<(Stream, String, Option<IpAddr>)> {
         match self {
             Listener::Tcp(l) => {
                 let (s, peer) = l.accept().await?;
                 let _ = s.set_nodelay(true);
-                Ok((Stream::Tcp(s), format!("[{}]", peer.ip())))
+                Ok((Stream::Tcp(s), format!("[{}]", peer.ip()), Some(peer.ip())))
             }
             Listener::Unix(l, _) => {
                 let (s, _) = l.accept().await?;
-                Ok((Stream::Unix(s), "localhost".to_string()))
+                Ok((Stream::Unix(s), "localhost".to_string(), None))
             }
         }
     }
@@ -153,32 +173,58 @@ enum Stream {
 }
 
 /// What a session thread gets besides its socket: the client's name and
-/// the listener's shared parts.
+/// address, and the listener's shared parts.
 type SessionParts<'a> = (
     String,
+    Option<IpAddr>,
     &'a Arc<Settings>,
     &'a Arc<dyn Delivery>,
     &'a Arc<Registry>,
+    &'a Arc<Slots>,
     &'a mpsc::Sender<()>,
 );
 
-/// Serves an accepted connection on a new thread, or refuses it with
-/// `421 4.3.2` when `max_connections` are served already.
+/// Serves an accepted connection (still non-blocking) on a new thread, or
+/// refuses it: `421 4.7.0` when its address holds its share of the slots,
+/// `421 4.3.2` when every slot is held by a session busy in the store.
 fn spawn_session<S: Socket>(
     mut stream: S,
-    (client, settings, delivery, registry, drain): SessionParts<'_>,
+    (client, peer, settings, delivery, registry, slots, drain): SessionParts<'_>,
 ) -> io::Result<()> {
-    stream.blocking()?;
-    let Some(id) = registry.add(stream.handle()?, settings.max_connections) else {
-        warn!(%client, max = settings.max_connections, "LMTP connection refused: too many");
-        let text = format!(
-            "421 4.3.2 {} Too many connections, try again later\r\n",
-            settings.limits.hostname
-        );
-        let _ = stream.write_all(text.as_bytes());
-        let _ = stream.shut(std::net::Shutdown::Both);
-        return Ok(());
+    let handle = stream.handle()?;
+    let wake = Arc::clone(&handle);
+    let evict: Evict = Box::new(move |wait| {
+        // A reader is woken to say goodbye; a writer's client reads nothing.
+        wake(match wait {
+            Wait::Input => Shutdown::Read,
+            Wait::Output => Shutdown::Both,
+        });
+    });
+    let slot = match slots.admit(peer, evict) {
+        Ok(slot) => slot,
+        Err(refusal) => {
+            let host = &settings.limits.hostname;
+            let text = match refusal {
+                Refusal::PerClient => {
+                    warn!(%client, max = settings.max_connections_per_client, "LMTP connection refused: too many from this address");
+                    format!(
+                        "421 4.7.0 {host} Too many connections from your address, try again later\r\n"
+                    )
+                }
+                Refusal::Full => {
+                    warn!(%client, max = settings.max_connections, "LMTP connection refused: too many");
+                    format!("421 4.3.2 {host} Too many connections, try again later\r\n")
+                }
+            };
+            // One attempt while the socket is non-blocking: the reply fits
+            // its empty buffer, and nothing waits on the client.
+            let _ = stream.write(text.as_bytes());
+            let _ = stream.shut(Shutdown::Both);
+            return Ok(());
+        }
     };
+    stream.blocking()?;
+    let id = registry.add(handle);
     let (settings, delivery, reg, drain) = (
         settings.clone(),
         delivery.clone(),
@@ -189,9 +235,15 @@ fn spawn_session<S: Socket>(
         .name("lmtp".into())
         .spawn(move || {
             debug!(%client, "LMTP connection");
-            let r = super::threads::connection(stream, &client, &settings, &*delivery, &reg, id);
-            if let Err(e) = r {
-                debug!(%client, error = %e, "LMTP connection ended");
+            let r =
+                super::threads::connection(stream, &client, &settings, &*delivery, &reg, id, slot);
+            match r {
+                Ok(()) => {}
+                // A missed deadline: logged once the session is over.
+                Err(e) if e.kind() == io::ErrorKind::TimedOut => {
+                    info!(%client, "LMTP connection closed: {e}");
+                }
+                Err(e) => debug!(%client, error = %e, "LMTP connection ended"),
             }
             drop(drain);
         });

@@ -1,6 +1,14 @@
 //! The tokio glue around [`Session`]: accept connections, read lines, write
 //! responses (messages through [`write_message`]), TLS (implicit or STLS),
-//! timeouts and per-address limits. The protocol itself is in `session`.
+//! deadlines and connection slots. The protocol itself is in `session`.
+//!
+//! Deadlines: a whole command line must arrive within the idle timeout of
+//! the server's being ready for it (bytes trickling in do not extend it),
+//! and a whole reply, a RETR included, must be taken by the client within
+//! the send timeout (every write waits at most until then). A session
+//! missing either ends without committing, so its maildrop is free again.
+//! Sessions hold a slot of [`Slots`] (a share per client address; a full
+//! table takes the slot of the session waiting longest on its client).
 
 use std::future::Future;
 use std::io;
@@ -8,24 +16,29 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
-use super::limits::ClientLimits;
+use super::guard::{Guard, lost_slot};
 use super::maildrop::MaildropStore;
 use super::send::write_message;
 use super::session::{After, ConnectionParams, Event, Response, Session};
 use super::settings::Pop3Settings;
 use crate::auth::Authenticator;
 use crate::auth::throttle::AuthThrottle;
+use crate::slots::{Refusal, Slots, Wait};
 
 /// How long a TLS handshake may take.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How long a parting reply (shutdown, autologout, closed to make room)
+/// and the close after it may take.
+const BYE_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// The kind of listener.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,14 +50,14 @@ pub enum ListenerKind {
 }
 
 /// Everything a POP3 listener serves with; shared by the POP3 and POP3S
-/// listeners (so per-address limits count both).
+/// listeners (so the slots and per-address limits count both).
 pub struct Pop3Service {
     settings: Arc<Pop3Settings>,
     store: Arc<dyn MaildropStore>,
     auth: Authenticator,
     tls: Option<TlsAcceptor>,
-    limits: Arc<ClientLimits>,
     throttle: Arc<AuthThrottle>,
+    slots: Arc<Slots>,
 }
 
 impl std::fmt::Debug for Pop3Service {
@@ -65,22 +78,22 @@ impl Pop3Service {
         auth: Authenticator,
         tls: Option<Arc<rustls::ServerConfig>>,
     ) -> Arc<Self> {
-        let limits = ClientLimits::new(
-            settings.max_sessions_per_client,
-            Duration::from_millis(settings.auth_failure_delay_ms),
-            Duration::from_millis(settings.auth_failure_max_delay_ms),
-        );
         let throttle = Arc::new(AuthThrottle::new(
             Duration::from_millis(settings.auth_failure_delay_ms),
             Duration::from_millis(settings.auth_failure_max_delay_ms),
         ));
+        let slots = Slots::new(
+            "POP3",
+            usize::try_from(settings.max_sessions).unwrap_or(usize::MAX),
+            usize::try_from(settings.max_sessions_per_client).unwrap_or(usize::MAX),
+        );
         Arc::new(Self {
             settings: Arc::new(settings),
             store,
             auth,
             tls: tls.map(TlsAcceptor::from),
-            limits,
             throttle,
+            slots,
         })
     }
 }
@@ -117,8 +130,14 @@ pub async fn run(
                     let service = Arc::clone(&service);
                     let stop = stop_rx.clone();
                     sessions.spawn(async move {
-                        if let Err(e) = connection(tcp, peer, kind, service, stop).await {
-                            tracing::debug!(%peer, "pop3 connection ended: {e}");
+                        match connection(tcp, peer, kind, service, stop).await {
+                            Ok(()) => {}
+                            // A missed deadline: the session is over (and
+                            // its maildrop free) when this is logged.
+                            Err(e) if e.kind() == io::ErrorKind::TimedOut => {
+                                tracing::info!(%peer, "pop3 connection closed: {e}");
+                            }
+                            Err(e) => tracing::debug!(%peer, "pop3 connection ended: {e}"),
                         }
                     });
                 }
@@ -222,6 +241,35 @@ async fn handshake(
         .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "TLS handshake timed out"))?
 }
 
+/// Sends a parting reply and closes, giving up after [`BYE_TIMEOUT`].
+async fn bye(stream: &mut Stream, text: &[u8]) {
+    let _ = tokio::time::timeout(BYE_TIMEOUT, async {
+        stream.write_all(text).await?;
+        stream.shutdown().await
+    })
+    .await;
+}
+
+/// Refuses a connection that got no slot: one attempt at the reply, which
+/// fits an empty socket buffer (nothing waits on the client). POP3S
+/// connections are closed without one: a TLS handshake would cost more than
+/// the refusal saves.
+fn refuse(tcp: &TcpStream, peer: SocketAddr, kind: ListenerKind, refusal: Refusal) {
+    let text: &[u8] = match refusal {
+        Refusal::PerClient => {
+            tracing::warn!(%peer, "pop3 connection refused: too many sessions from this address");
+            b"-ERR [SYS/TEMP] too many sessions from your address\r\n"
+        }
+        Refusal::Full => {
+            tracing::warn!(%peer, "pop3 connection refused: every session is busy");
+            b"-ERR [SYS/TEMP] too many sessions, try again later\r\n"
+        }
+    };
+    if kind == ListenerKind::Plain {
+        let _ = tcp.try_write(text);
+    }
+}
+
 /// Lines from the client, with the length limit applied.
 struct Lines {
     buf: Vec<u8>,
@@ -272,19 +320,26 @@ async fn connection(
     mut stop: watch::Receiver<bool>,
 ) -> io::Result<()> {
     let _ = tcp.set_nodelay(true);
+    let evict = Arc::new(Notify::new());
+    let told = Arc::clone(&evict);
+    let slot = match service
+        .slots
+        .admit(Some(peer.ip()), Box::new(move |_| told.notify_one()))
+    {
+        Ok(slot) => slot,
+        Err(refusal) => {
+            refuse(&tcp, peer, kind, refusal);
+            return Ok(());
+        }
+    };
+    let settings = &service.settings;
+    let guard = Guard::new(slot, evict, settings.send_timeout());
     let mut stream = match (kind, &service.tls) {
         (ListenerKind::Implicit, Some(acceptor)) => {
-            Stream::Tls(Box::new(handshake(acceptor, tcp).await?))
+            Stream::Tls(Box::new(guard.input(handshake(acceptor, tcp)).await?))
         }
         _ => Stream::Plain(tcp),
     };
-    let Some(_slot) = service.limits.try_session(peer.ip()) else {
-        stream
-            .write_all(b"-ERR [SYS/TEMP] too many sessions from your address\r\n")
-            .await?;
-        return stream.shutdown().await;
-    };
-    let settings = &service.settings;
     let mut session = Session::new(
         Arc::clone(settings),
         Arc::clone(&service.store),
@@ -307,8 +362,16 @@ async fn connection(
         discarding: false,
     };
     let max = settings.max_line_length;
+    // Since when the command line awaited is awaited: a new one begins
+    // once a reply has gone out. It must be complete within the idle
+    // timeout.
+    let mut line_since = Instant::now();
     loop {
+        let mut answered = false;
         while let Some(line) = lines.take(max) {
+            answered = true;
+            guard.working()?;
+            guard.slot.active();
             let resp: Response = match line {
                 Line::TooLong => session.line_too_long(),
                 Line::Complete(l) if session.may_block(&l) => {
@@ -324,7 +387,8 @@ async fn connection(
                 }
                 Line::Complete(l) => session.input(&l),
             };
-            // The answer to a login waits as the shared throttle says.
+            // The answer to a login waits as the shared throttle says (the
+            // session may still be closed meanwhile to make room).
             let hold = match &resp.event {
                 Some(Event::AuthFailed(user)) => {
                     tracing::info!(%peer, user, "pop3 authentication failed");
@@ -338,22 +402,31 @@ async fn connection(
                 None => Duration::ZERO,
             };
             if !hold.is_zero() {
-                tokio::time::sleep(hold).await;
+                guard.delay(hold).await?;
             }
             out.extend_from_slice(&resp.text);
             if let Some(body) = resp.body {
-                write_message(&mut stream, &out, body.data.as_ref(), body.end).await?;
+                let message = write_message(&mut stream, &out, body.data.as_ref(), body.end);
+                guard.send(message).await?;
                 out.clear();
             }
             match resp.after {
                 After::Continue => {}
                 After::Close => {
-                    stream.write_all(&out).await?;
-                    return stream.shutdown().await;
+                    return guard
+                        .send(async {
+                            stream.write_all(&out).await?;
+                            stream.shutdown().await
+                        })
+                        .await;
                 }
                 After::StartTls => {
-                    stream.write_all(&out).await?;
-                    stream.flush().await?;
+                    guard
+                        .send(async {
+                            stream.write_all(&out).await?;
+                            stream.flush().await
+                        })
+                        .await?;
                     out.clear();
                     // Bytes pipelined after STLS were sent in the clear and
                     // could have been injected: discard them.
@@ -366,37 +439,63 @@ async fn connection(
                             "STLS on a connection that cannot start TLS",
                         ));
                     };
-                    let tls = handshake(acceptor, tcp).await?;
+                    let tls = guard.input(handshake(acceptor, tcp)).await?;
                     session.tls_started(exporter(&tls));
                     stream = Stream::Tls(Box::new(tls));
                 }
             }
         }
         if !out.is_empty() {
-            stream.write_all(&out).await?;
-            stream.flush().await?;
+            guard
+                .send(async {
+                    stream.write_all(&out).await?;
+                    stream.flush().await
+                })
+                .await?;
             out.clear();
+        }
+        if answered {
+            line_since = Instant::now();
         }
         session.read_ahead();
         out.shrink_to(1024);
         lines.buf.shrink_to(1024);
         lines.buf.reserve(512);
-        tokio::select! {
-            read = tokio::time::timeout(settings.idle_timeout(), stream.read_buf(&mut lines.buf)) => match read {
-                Err(_) => {
-                    let r = session.idle_timeout();
-                    let _ = stream.write_all(&r.text).await;
-                    return stream.shutdown().await;
+        let deadline = tokio::time::Instant::from_std(line_since + settings.idle_timeout());
+        let read = if guard.slot.waiting(Wait::Input, line_since) {
+            tokio::select! {
+                read = tokio::time::timeout_at(deadline, stream.read_buf(&mut lines.buf)) => read,
+                _ = stop.changed() => {
+                    let r = session.shutdown();
+                    bye(&mut stream, &r.text).await;
+                    return Ok(());
                 }
-                Ok(Ok(0)) => return Ok(()),
-                Ok(Ok(_)) => {}
-                Ok(Err(e)) => return Err(e),
-            },
-            _ = stop.changed() => {
-                let r = session.shutdown();
-                let _ = stream.write_all(&r.text).await;
-                return stream.shutdown().await;
+                () = guard.evict.notified() => Ok(Err(lost_slot())),
             }
+        } else {
+            Ok(Err(lost_slot()))
+        };
+        match read {
+            Err(_) => {
+                let r = session.idle_timeout();
+                tracing::info!(%peer, "pop3 autologout: no complete command within the idle timeout");
+                bye(&mut stream, &r.text).await;
+                return Ok(());
+            }
+            Ok(Ok(0)) => return Ok(()),
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) if guard.slot.evicted() => {
+                // Closed to make room while the client was to send a
+                // command: it is told.
+                session.close_without_commit();
+                bye(
+                    &mut stream,
+                    b"-ERR [SYS/TEMP] server busy, closing this waiting session\r\n",
+                )
+                .await;
+                return Err(e);
+            }
+            Ok(Err(e)) => return Err(e),
         }
     }
 }

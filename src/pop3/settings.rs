@@ -24,11 +24,19 @@ pub struct Pop3Settings {
     /// The longest command line accepted, in octets including CRLF
     /// (RFC 2449 lets clients send 255; SASL responses may be longer).
     pub max_line_length: usize,
-    /// Idle time before an autologout, in seconds (RFC 1939: at least 600).
+    /// Idle time before an autologout, in seconds (RFC 1939: at least 600):
+    /// a whole command line must arrive within it.
     pub idle_timeout_secs: u64,
+    /// Seconds within which the client must take a reply (a whole RETR
+    /// included); every write waits at most that long.
+    pub send_timeout_secs: u64,
     /// Bad commands (and failed logins) tolerated in a session before it is
     /// closed.
     pub max_bad_commands: u32,
+    /// Sessions served at once by the POP3 and POP3S listeners together;
+    /// when all are taken, the one waiting longest on its client makes room
+    /// (`crate::slots`).
+    pub max_sessions: u32,
     /// Concurrent sessions allowed from one client address (0: no limit).
     pub max_sessions_per_client: u32,
     /// The delay before answering the second failed authentication from a
@@ -60,7 +68,9 @@ impl Default for Pop3Settings {
             .collect(),
             max_line_length: 1024,
             idle_timeout_secs: 600,
+            send_timeout_secs: 600,
             max_bad_commands: 10,
+            max_sessions: 500,
             max_sessions_per_client: 50,
             auth_failure_delay_ms: 250,
             auth_failure_max_delay_ms: 15_000,
@@ -70,9 +80,14 @@ impl Default for Pop3Settings {
 }
 
 impl Pop3Settings {
-    /// The idle timeout.
+    /// The idle timeout: the deadline of a command line.
     pub fn idle_timeout(&self) -> Duration {
         Duration::from_secs(self.idle_timeout_secs)
+    }
+
+    /// The deadline of a reply.
+    pub fn send_timeout(&self) -> Duration {
+        Duration::from_secs(self.send_timeout_secs)
     }
 
     /// The configured mechanisms that popstore knows, in the configured
@@ -92,6 +107,12 @@ impl Pop3Settings {
             .find(|m| Mechanism::from_name(m).is_none())
         {
             return Err(format!("[pop3] mechanisms: unknown SASL mechanism {bad:?}"));
+        }
+        if self.idle_timeout_secs == 0 || self.send_timeout_secs == 0 {
+            return Err("[pop3] idle_timeout_secs and send_timeout_secs must be at least 1".into());
+        }
+        if self.max_sessions == 0 {
+            return Err("[pop3] max_sessions must be at least 1".into());
         }
         if self.max_line_length < 255 {
             return Err("[pop3] max_line_length must be at least 255".into());
