@@ -93,6 +93,7 @@ pub struct Volume {
     name: String,
     glusterd: Option<Child>,
     created: bool,
+    mount_options: String,
     mounts: Vec<PathBuf>,
     /// The brick and the mount points live here.
     dir: tempfile::TempDir,
@@ -107,6 +108,7 @@ impl Volume {
             name: format!("popstore-test-{}", std::process::id()),
             glusterd: None,
             created: false,
+            mount_options: mount_options.to_string(),
             mounts: Vec::new(),
             dir: tempfile::tempdir().unwrap(),
         };
@@ -138,23 +140,30 @@ impl Volume {
         for (k, val) in options {
             gluster(&["volume", "set", &v.name, k, val]).unwrap();
         }
-        for m in ["m1", "m2"] {
-            let at = v.dir.path().join(m);
-            std::fs::create_dir(&at).unwrap();
-            let mut args = vec!["-t", "glusterfs"];
-            if !mount_options.is_empty() {
-                args.extend(["-o", mount_options]);
-            }
-            let source = format!("localhost:/{}", v.name);
-            let at_s = at.to_str().unwrap().to_string();
-            args.extend([source.as_str(), at_s.as_str()]);
-            run("mount", &args).unwrap();
-            v.mounts.push(at);
-        }
+        v.mount_again();
+        v.mount_again();
         v
     }
 
-    /// Mount point `i` (0 or 1).
+    /// Mounts the volume once more (a client with empty caches); returns
+    /// the new mount's index.
+    pub fn mount_again(&mut self) -> usize {
+        let i = self.mounts.len();
+        let at = self.dir.path().join(format!("m{}", i + 1));
+        std::fs::create_dir(&at).unwrap();
+        let mut args = vec!["-t", "glusterfs"];
+        if !self.mount_options.is_empty() {
+            args.extend(["-o", self.mount_options.as_str()]);
+        }
+        let source = format!("localhost:/{}", self.name);
+        let at_s = at.to_str().unwrap().to_string();
+        args.extend([source.as_str(), at_s.as_str()]);
+        run("mount", &args).unwrap();
+        self.mounts.push(at);
+        i
+    }
+
+    /// Mount point `i` (0 and 1 from the start).
     pub fn mount(&self, i: usize) -> &Path {
         &self.mounts[i]
     }
