@@ -7,10 +7,15 @@
 //! message acknowledged with 250 (and not deleted since) must be listed on
 //! both nodes with the same bytes, and `popstore verify` must be clean.
 //!
+//! A second test runs deliveries on a volume left with GlusterFS's default
+//! caches (which the store does not support): an append that meets a stale
+//! view is refused, never written over another node's entries.
+//!
 //! Needs root, `/dev/fuse` and GlusterFS (ci/install-deps.sh); skipped with
-//! a reason otherwise, unless `CI=true`. The volume gets the options the
-//! store requires (tests/gluster/volume.rs); `POPSTORE_GLUSTER_DEFAULTS=1`
-//! runs it on GlusterFS's default options instead, to show what they lose.
+//! a reason otherwise, unless `CI=true`. glusterd is started (and stopped)
+//! when none runs. The volume gets the options the store requires
+//! (tests/gluster/volume.rs); `POPSTORE_GLUSTER_DEFAULTS=1` runs the first
+//! test on GlusterFS's default options instead, to show what they lose.
 
 mod common;
 mod gluster;

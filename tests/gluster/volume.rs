@@ -184,6 +184,12 @@ impl Drop for Volume {
             }
         }
         if let Some(mut g) = self.glusterd.take() {
+            // SIGTERM first, so it reaps the hook scripts of the delete.
+            let _ = run("kill", &["-TERM", &g.id().to_string()]);
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while matches!(g.try_wait(), Ok(None)) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(50));
+            }
             let _ = g.kill();
             let _ = g.wait();
         }
