@@ -10,6 +10,8 @@ PKGS=(
   python3
   # real clients
   swaks fetchmail curl python3-aiosmtpd
+  # two serve nodes on one GlusterFS volume (tests/shared_store_gluster.rs)
+  glusterfs-server glusterfs-client
   # cross targets
   qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross
   gcc-s390x-linux-gnu libc6-dev-s390x-cross musl-tools

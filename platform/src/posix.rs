@@ -261,21 +261,21 @@ impl Platform for PosixTree {
                 other => return other,
             }
         }
-        let old = Self::io("append", &host, self.vfs.read(&host))?;
-        let scan = scan_var(&old).map_err(|e| corrupt("append", host.display().to_string(), &e))?;
-        if scan.valid_end < old.len() {
-            Self::io(
-                "append",
-                &host,
-                self.vfs.set_len(&host, scan.valid_end as u64),
-            )?;
+        // The scan's framing error, kept to report it as corruption.
+        let bad = std::cell::RefCell::new(None);
+        let valid_end = |old: &[u8]| match scan_var(old) {
+            Ok(scan) => Ok(scan.valid_end as u64),
+            Err(e) => {
+                let msg = e.to_string();
+                *bad.borrow_mut() = Some(e);
+                Err(io::Error::new(io::ErrorKind::InvalidData, msg))
+            }
+        };
+        let r = self.vfs.append(&host, &valid_end, &bytes);
+        if let Some(e) = bad.into_inner() {
+            return Err(corrupt("append", host.display().to_string(), &e));
         }
-        Self::io(
-            "append",
-            &host,
-            self.vfs.write_at(&host, scan.valid_end as u64, &bytes),
-        )?;
-        Self::io("append", &host, self.vfs.sync(&host))
+        Self::io("append", &host, r)
     }
 
     fn read(&self, path: &StorePath) -> Result<Vec<u8>> {

@@ -55,6 +55,30 @@ pub trait Vfs: Send + Sync + fmt::Debug {
     fn write_at(&self, path: &Path, offset: u64, data: &[u8]) -> io::Result<()>;
     /// Sets a file's length (one write).
     fn set_len(&self, path: &Path, len: u64) -> io::Result<()>;
+    /// Appends `data` to an existing file after its valid content: reads
+    /// the whole file, asks `valid_end` where the valid content ends, cuts
+    /// off anything after that, writes `data` there and syncs. The caller
+    /// holds a lock serialising appends to the file.
+    ///
+    /// The default is made of [`Vfs::read`], [`Vfs::set_len`],
+    /// [`Vfs::write_at`] and [`Vfs::sync`] (each counted by a fault
+    /// injector). The host backend does it through one open file and
+    /// fails, rather than write over bytes it did not read, when the file
+    /// is not as it read it (a stale view of a shared file system).
+    fn append(
+        &self,
+        path: &Path,
+        valid_end: &dyn Fn(&[u8]) -> io::Result<u64>,
+        data: &[u8],
+    ) -> io::Result<()> {
+        let old = self.read(path)?;
+        let end = valid_end(&old)?;
+        if end < old.len() as u64 {
+            self.set_len(path, end)?;
+        }
+        self.write_at(path, end, data)?;
+        self.sync(path)
+    }
     /// A named extended attribute of a file, or `None` when it has none.
     fn get_xattr(&self, path: &Path, name: &str) -> io::Result<Option<Vec<u8>>>;
     /// Sets a named extended attribute of a file (one write). Attributes

@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 
 use popstore_platform::{LockMode, Mapped, NodeKind, Vfs};
 
+use crate::shared_fs::{append_checked, retry_stale};
+
 /// The real file system (crate docs).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct HostVfs;
@@ -97,19 +99,25 @@ fn map_file(file: &File, len: u64) -> io::Result<Mapped> {
 }
 
 impl Vfs for HostVfs {
+    // Reads, lookups and maps by path are retried after ESTALE (see
+    // shared_fs): on a shared file system another node may just have
+    // replaced the file.
+
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        fs::read(path)
+        retry_stale(|| fs::read(path))
     }
 
     fn read_head(&self, path: &Path, max: usize) -> io::Result<Vec<u8>> {
         use std::io::Read;
-        let mut v = Vec::with_capacity(max);
-        File::open(path)?.take(max as u64).read_to_end(&mut v)?;
-        Ok(v)
+        retry_stale(|| {
+            let mut v = Vec::with_capacity(max);
+            File::open(path)?.take(max as u64).read_to_end(&mut v)?;
+            Ok(v)
+        })
     }
 
     fn kind(&self, path: &Path) -> io::Result<Option<NodeKind>> {
-        match fs::symlink_metadata(path) {
+        match retry_stale(|| fs::symlink_metadata(path)) {
             Ok(m) if m.is_dir() => Ok(Some(NodeKind::Dir)),
             Ok(_) => Ok(Some(NodeKind::File)),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
@@ -118,7 +126,7 @@ impl Vfs for HostVfs {
     }
 
     fn len(&self, path: &Path) -> io::Result<u64> {
-        Ok(fs::metadata(path)?.len())
+        Ok(retry_stale(|| fs::metadata(path))?.len())
     }
 
     fn modified(&self, path: &Path) -> io::Result<Option<std::time::SystemTime>> {
@@ -162,6 +170,15 @@ impl Vfs for HostVfs {
 
     fn set_len(&self, path: &Path, len: u64) -> io::Result<()> {
         OpenOptions::new().write(true).open(path)?.set_len(len)
+    }
+
+    fn append(
+        &self,
+        path: &Path,
+        valid_end: &dyn Fn(&[u8]) -> io::Result<u64>,
+        data: &[u8],
+    ) -> io::Result<()> {
+        append_checked(path, valid_end, data)
     }
 
     fn get_xattr(&self, path: &Path, name: &str) -> io::Result<Option<Vec<u8>>> {
@@ -242,13 +259,15 @@ impl Vfs for HostVfs {
     }
 
     fn map(&self, path: &Path, len: u64) -> io::Result<Mapped> {
-        map_file(&File::open(path)?, len)
+        map_file(&retry_stale(|| File::open(path))?, len)
     }
 
     fn map_whole(&self, path: &Path) -> io::Result<Mapped> {
-        let file = File::open(path)?;
-        let len = file.metadata()?.len();
-        map_file(&file, len)
+        retry_stale(|| {
+            let file = File::open(path)?;
+            let len = file.metadata()?.len();
+            map_file(&file, len)
+        })
     }
 
     fn lock(

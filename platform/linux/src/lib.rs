@@ -29,6 +29,7 @@
 
 mod host;
 mod map_arena;
+mod shared_fs;
 
 pub use host::HostVfs;
 
