@@ -443,14 +443,8 @@ fn two_nodes_on_one_glusterfs_store_lose_no_acknowledged_mail() {
             .collect();
         assert!(damage.is_empty(), "verify found damage: {damage:?}");
         verify(&stores[0], &["--repair", "--grace", "0"]);
-        let (_, left) = verify(&stores[0], &[]);
-        let tmps = left.iter().filter(|p| leftover_tmp(p)).count();
-        if tmps > 0 {
-            // Another change (issue 12, item 3) makes repair remove these.
-            eprintln!("note: {tmps} temporary files left by the kill remain after repair");
-        }
-        let rest: Vec<_> = left.iter().filter(|p| !leftover_tmp(p)).collect();
-        assert!(rest.is_empty(), "verify after repair: {rest:?}");
+        let (clean, left) = verify(&stores[0], &[]);
+        assert!(clean && left.is_empty(), "verify after repair: {left:?}");
     }
     check_after_repair(&stores, &configs, &l);
 }
