@@ -44,15 +44,6 @@ struct Served {
     pop3: SocketAddr,
 }
 
-fn listening(line: &str, what: &str) -> Option<SocketAddr> {
-    if !line.contains(&format!("{what} listening")) {
-        return None;
-    }
-    line.split_whitespace()
-        .find_map(|w| w.strip_prefix("listen="))
-        .and_then(|a| a.parse().ok())
-}
-
 impl Served {
     /// Starts the server with extra `[lmtp]` and `[pop3]` settings.
     fn start(lmtp: &str, pop3: &str) -> Served {
@@ -74,18 +65,13 @@ impl Served {
             )
             .as_bytes(),
         );
-        let (mut l, mut p) = (None, None);
-        let server = ServeProcess::start_until(&store, &config, "info", |line| {
-            l = l.or(listening(line, "LMTP"));
-            p = p.or(listening(line, "POP3"));
-            l.is_some() && p.is_some()
-        });
+        let (server, lmtp, pop3) = ServeProcess::start_lmtp_pop3(&store, &config);
         Served {
             server,
             dir,
             store,
-            lmtp: l.unwrap(),
-            pop3: p.unwrap(),
+            lmtp,
+            pop3,
         }
     }
 

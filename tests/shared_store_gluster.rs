@@ -44,27 +44,9 @@ struct Node {
     pop3: SocketAddr,
 }
 
-fn listening(line: &str, what: &str) -> Option<SocketAddr> {
-    if !line.contains(&format!("{what} listening")) {
-        return None;
-    }
-    line.split_whitespace()
-        .find_map(|w| w.strip_prefix("listen="))
-        .and_then(|a| a.parse().ok())
-}
-
 fn start_node(store: &Path, config: &Path) -> Node {
-    let (mut lmtp, mut pop3) = (None, None);
-    let serve = ServeProcess::start_until(store, config, "info", |line| {
-        lmtp = lmtp.or(listening(line, "LMTP"));
-        pop3 = pop3.or(listening(line, "POP3"));
-        lmtp.is_some() && pop3.is_some()
-    });
-    Node {
-        serve,
-        lmtp: lmtp.unwrap(),
-        pop3: pop3.unwrap(),
-    }
+    let (serve, lmtp, pop3) = ServeProcess::start_lmtp_pop3(store, config);
+    Node { serve, lmtp, pop3 }
 }
 
 /// What the clients were told.

@@ -261,6 +261,18 @@ impl Drop for Sink {
     }
 }
 
+/// The address in a `popstore serve` log line saying `WHAT listening
+/// listen=ADDR` (how the tests learn the port a server bound, port 0 in
+/// its configuration).
+pub fn listening(line: &str, what: &str) -> Option<std::net::SocketAddr> {
+    if !line.contains(&format!("{what} listening")) {
+        return None;
+    }
+    line.split_whitespace()
+        .find_map(|w| w.strip_prefix("listen="))
+        .and_then(|a| a.parse().ok())
+}
+
 /// Runs the real binary: `popstore --store STORE ARGS` with `stdin`
 /// (`$POPSTORE_CONFIG` removed, so no outside configuration leaks in).
 pub fn popstore(store: &Path, args: &[&str], stdin: &[u8]) -> std::process::Output {
@@ -304,6 +316,21 @@ impl ServeProcess {
         Self::start_until(store, config, log_filter, |line| {
             line.contains("LMTP listening")
         })
+    }
+
+    /// Starts `popstore serve` with LMTP and POP3 on port 0 in `config`
+    /// and waits until both listen; gives their addresses.
+    pub fn start_lmtp_pop3(
+        store: &Path,
+        config: &Path,
+    ) -> (ServeProcess, std::net::SocketAddr, std::net::SocketAddr) {
+        let (mut lmtp, mut pop3) = (None, None);
+        let server = Self::start_until(store, config, "info", |line| {
+            lmtp = lmtp.or(listening(line, "LMTP"));
+            pop3 = pop3.or(listening(line, "POP3"));
+            lmtp.is_some() && pop3.is_some()
+        });
+        (server, lmtp.unwrap(), pop3.unwrap())
     }
 
     /// Like [`ServeProcess::start`], waiting until `ready` says yes to a

@@ -22,15 +22,6 @@ pub struct Node {
     pub pop3: SocketAddr,
 }
 
-fn listening(line: &str, what: &str) -> Option<SocketAddr> {
-    if !line.contains(&format!("{what} listening")) {
-        return None;
-    }
-    line.split_whitespace()
-        .find_map(|w| w.strip_prefix("listen="))
-        .and_then(|a| a.parse().ok())
-}
-
 /// A new store with `alice` and `bob`.
 pub fn store() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
@@ -65,18 +56,13 @@ impl Node {
             ),
         )
         .unwrap();
-        let (mut lmtp, mut pop3) = (None, None);
-        let server = ServeProcess::start_until(&store, &config, "info", |line| {
-            lmtp = lmtp.or(listening(line, "LMTP"));
-            pop3 = pop3.or(listening(line, "POP3"));
-            lmtp.is_some() && pop3.is_some()
-        });
+        let (server, lmtp, pop3) = ServeProcess::start_lmtp_pop3(&store, &config);
         Node {
             server,
             dir,
             store,
-            lmtp: lmtp.unwrap(),
-            pop3: pop3.unwrap(),
+            lmtp,
+            pop3,
         }
     }
 

@@ -7,8 +7,8 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use super::common::ServeProcess;
 pub use super::common::ok;
+use super::common::{ServeProcess, listening};
 
 /// A store and `popstore serve` on it.
 pub struct Served {
@@ -18,15 +18,6 @@ pub struct Served {
     pub store: PathBuf,
     pub pop3: SocketAddr,
     pub pop3s: SocketAddr,
-}
-
-fn listening(line: &str, what: &str) -> Option<SocketAddr> {
-    if !line.contains(&format!("{what} listening")) {
-        return None;
-    }
-    line.split_whitespace()
-        .find_map(|w| w.strip_prefix("listen="))
-        .and_then(|a| a.parse().ok())
 }
 
 impl Served {
