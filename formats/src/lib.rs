@@ -13,7 +13,10 @@ pub mod codec;
 pub mod container;
 pub mod descriptor;
 pub mod error;
+pub mod fold;
 pub mod folder;
+pub mod folder_head;
+pub mod folder_journal;
 pub mod forward;
 pub mod groups;
 pub mod imap;
@@ -27,6 +30,7 @@ pub mod path;
 pub mod profile;
 pub mod record;
 pub mod samples;
+pub mod sealed;
 pub mod types;
 pub mod vacation;
 

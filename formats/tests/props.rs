@@ -285,6 +285,7 @@ fn folder_index() -> impl Strategy<Value = FolderIndex> {
                     name,
                     keywords,
                     entries,
+                    expunges: None,
                     unknown,
                 }
             },
