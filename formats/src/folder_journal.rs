@@ -10,6 +10,27 @@
 //! tail (a crash while appending, or an append still being written) is
 //! dropped and measured, whole records after damage are corruption. The
 //! journal is applied to its index by [`crate::fold`].
+//!
+//! How the pieces fit (SPEC.md 8.1 has the rules):
+//! - **Open a folder**: decode the index ([`crate::folder::FolderIndex`])
+//!   and the journal ([`FolderJournal::read`], which also gives the
+//!   [`Cursor`] after its last whole record); when the journal is
+//!   current for the index ([`JournalBase::belonging`]), apply its changes
+//!   ([`crate::fold::apply`], after [`crate::fold::keep_expunges`]) to get
+//!   the folder every reader sees.
+//! - **Change it** (under the folder lock): number the change from the
+//!   cursor ([`Cursor::next_modseq`], [`Cursor::next_uid`]), take its
+//!   bytes from [`Cursor::accept`], write them at the cursor's old offset
+//!   and sync; a new journal starts with [`head_bytes`], written by an
+//!   exclusive create.
+//! - **Learn what others changed**: read the head ([`HEAD_LEN`] bytes,
+//!   [`read_base`]) and the bytes from the cursor's offset, from one open
+//!   file; [`read_since`] gives the changes and the next cursor. A base
+//!   other than the cursor's means the journal was folded: read the
+//!   index's head ([`crate::folder_head::read_head`]) and start again.
+//! - **Fold** (under the folder lock): [`crate::fold::fold`] gives the new
+//!   index; replace the index file with it, then remove the journal.
+//! - **Repair**: [`salvage`] reads what is whole in a corrupt journal.
 
 use crate::codec::{Enc, PResult, i64le, list16, parse_record, str16, u32le, u64le};
 use crate::container::{FIRST_RECORD, UnknownRecord, check_header};
@@ -238,14 +259,16 @@ impl Cursor {
     }
 
     /// Checks `change` against the journal's rules as the next record
-    /// (SPEC.md 8.1) and moves past it, for a writer about to append its
-    /// [`Change::framed`] bytes at [`Cursor::offset`].
-    pub fn accept(&mut self, change: &Change) -> Result<(), WriteError> {
+    /// (SPEC.md 8.1), and returns the bytes to write for it at
+    /// [`Cursor::offset`] ([`Change::framed`]); the cursor moves past
+    /// them. A writer of several records calls it for each and writes the
+    /// bytes together. On error the cursor is unchanged.
+    pub fn accept(&mut self, change: &Change) -> Result<Vec<u8>, WriteError> {
         rule(self, change).map_err(|(_, reason)| WriteError::BadValue(reason))?;
-        let len = change.framed()?.len() as u64;
+        let bytes = change.framed()?;
         self.advance(change);
-        self.offset += len;
-        Ok(())
+        self.offset += bytes.len() as u64;
+        Ok(bytes)
     }
 
     fn advance(&mut self, change: &Change) {
@@ -668,8 +691,7 @@ mod tests {
         let mut cursor = Cursor::start(j.base);
         for c in &j.changes {
             assert_eq!(cursor.offset, file.len() as u64);
-            cursor.accept(c).unwrap();
-            file.extend_from_slice(&c.framed().unwrap());
+            file.extend_from_slice(&cursor.accept(c).unwrap());
         }
         assert_eq!(file, j.encode().unwrap());
         assert_eq!(FolderJournal::read(&file).unwrap().1, cursor);
