@@ -40,5 +40,6 @@ pub use kind::{FileKind, StoreFile};
 
 /// The major format version this crate writes and the newest it reads.
 pub const FORMAT_MAJOR: u16 = 1;
-/// The minor format version this crate writes.
+/// The minor format version this crate writes (a folder index that keeps
+/// its expunges is written as 1.1: [`folder::MINOR_EXPUNGES`]).
 pub const FORMAT_MINOR: u16 = 0;
