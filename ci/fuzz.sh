@@ -19,8 +19,9 @@ for t in $(cargo fuzz list); do
   # target brings its own, the golden fixtures of a format reader's kind.
   seeds=()
   [ -d "seeds/$t" ] && seeds+=("seeds/$t")
-  [ -d "../conformance/fixtures/v1.0/${t//_/-}" ] && seeds+=("../conformance/fixtures/v1.0/${t//_/-}")
-  [ -d "../conformance/fixtures/v2.0/${t//_/-}" ] && seeds+=("../conformance/fixtures/v2.0/${t//_/-}")
+  for v in ../conformance/fixtures/v*/; do
+    [ -d "$v${t//_/-}" ] && seeds+=("$v${t//_/-}")
+  done
   [ "$t" = any_file ] && seeds+=("../conformance/fixtures")
   [ "$t" = message_header ] && seeds+=("../conformance/fixtures/v1.0/message")
   # mime: the MIME corpus seeds the precompute target.

@@ -6,7 +6,7 @@
 //! `<name>.json` (the decoded value's JSON view), and
 //! `fixtures/v<major>.<minor>/<kind>/invalid/<name>.bin` with `<name>.json`
 //! (`{"code", "offset", "message"}`). A kind that can end in a torn tail
-//! (the message-list journal) also has `<kind>/torn/<name>.bin`: valid
+//! (the message-list and folder journals) also has `<kind>/torn/<name>.bin`: valid
 //! files whose expectation shows the tail's length, and whose rewrite is
 //! the file without it. Fixtures are history: they are made
 //! once by `generate-fixtures` (which never overwrites a file) and never
@@ -18,6 +18,7 @@ use popstore_formats::AnyFile;
 
 pub mod generate;
 pub mod generate_v2;
+pub mod generate_v2_1;
 pub mod sample;
 
 /// The fixtures folder.

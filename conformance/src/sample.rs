@@ -166,6 +166,7 @@ fn folder(id: u32, name: &str, msgs: &[(MessageId, &MessageFile)]) -> FolderInde
                 keywords: if i == 0 { vec![0] } else { vec![] },
             })
             .collect(),
+        expunges: None,
         unknown: vec![],
     }
 }

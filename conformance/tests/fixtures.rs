@@ -42,10 +42,7 @@ fn check(bin: &Path, failures: &mut Vec<String>) {
                     actual_json.display()
                 ));
             }
-            let tail = match &v {
-                AnyFile::MessageJournal(j) => j.torn_tail as usize,
-                _ => 0,
-            };
+            let tail = v.torn_tail() as usize;
             if torn != (tail > 0) {
                 failures.push(format!(
                     "{name}: torn tail of {tail} bytes, but the file is {}in a torn/ folder",
@@ -131,7 +128,7 @@ fn every_kind_has_minimal_typical_maximal_and_invalid_cases() {
         let invalid = bin_files(&dir.join("invalid"));
         // A journal grows by appends: bytes after its last whole record
         // are a torn tail (its torn/ cases), not trailing garbage.
-        let appended = kind == FileKind::MESSAGE_JOURNAL;
+        let appended = [FileKind::MESSAGE_JOURNAL, FileKind::FOLDER_JOURNAL].contains(&kind);
         let mut cases = vec![
             "bad-magic",
             "future-major-version",

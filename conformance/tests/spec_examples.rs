@@ -28,5 +28,8 @@ fn spec_listings_match_the_fixtures() {
         checked += 1;
         rest = &rest[stop..];
     }
-    assert_eq!(checked, 10, "one annotated example per file kind");
+    assert_eq!(
+        checked, 12,
+        "one annotated example per file kind, and the folder index of 1.1"
+    );
 }

@@ -39,6 +39,8 @@ enum F {
     ListU16,
     ListU32,
     ListU64,
+    /// `list16` of (`u32` UID, `msgid`) pairs.
+    ListExpunged,
     Rest,
 }
 
@@ -172,6 +174,44 @@ fn schema(kind: FileKind, rtype: u16) -> Option<Schema> {
                 ("keyword indexes", ListU16),
             ],
         ),
+        (FileKind::FOLDER_INDEX, 4) => (
+            "EXPUNGED",
+            &[("MODSEQ", U64), ("expunged messages", ListExpunged)],
+        ),
+        (FileKind::FOLDER_INDEX, 5) => ("VANISHED_FLOOR", &[("VANISHED-FLOOR", U64)]),
+        (FileKind::FOLDER_JOURNAL, 1) => (
+            "BASE",
+            &[
+                ("UIDVALIDITY", U32),
+                ("UIDNEXT", U32),
+                ("HIGHESTMODSEQ", U64),
+            ],
+        ),
+        (FileKind::FOLDER_JOURNAL, 2) => (
+            "APPEND",
+            &[
+                ("UID", U32),
+                ("system flags", U32),
+                ("INTERNALDATE", I64),
+                ("RFC822.SIZE", U64),
+                ("MODSEQ", U64),
+                ("message file", Msgid),
+                ("keywords", ListStr),
+            ],
+        ),
+        (FileKind::FOLDER_JOURNAL, 3) => (
+            "FLAGS",
+            &[
+                ("UID", U32),
+                ("system flags", U32),
+                ("MODSEQ", U64),
+                ("keywords", ListStr),
+            ],
+        ),
+        (FileKind::FOLDER_JOURNAL, 4) => (
+            "EXPUNGE",
+            &[("MODSEQ", U64), ("expunged messages", ListExpunged)],
+        ),
         (FileKind::MAILBOX_LIST, 1) => ("LIST", &[("next folder id", U32)]),
         (FileKind::MAILBOX_LIST, 2) => (
             "MAILBOX",
@@ -292,6 +332,16 @@ impl Out<'_> {
                 }
                 return p;
             }
+            F::ListExpunged => {
+                let count = self.uint(o, 2) as usize;
+                self.span(o, 2, format!("{name}: count {count}"));
+                let mut p = o + 2;
+                for i in 0..count {
+                    p = self.field(p, end, &format!("{name}[{i}] UID"), F::U32);
+                    p = self.field(p, end, &format!("{name}[{i}] message file"), F::Msgid);
+                }
+                return p;
+            }
         };
         let label = match f {
             F::U8 | F::U16 | F::U32 | F::U64 => format!("{name} = {}", self.uint(o, n)),
@@ -324,11 +374,28 @@ impl Out<'_> {
     /// each ends with its own CRC-32 (the journal, SPEC.md 7.1).
     fn records(&mut self, kind: FileKind, start: usize, end: usize, sealed: bool) {
         let area = &self.bytes[start..end];
-        let recs: Vec<_> = var_records(area).flatten().collect();
+        // (count word offset, data length) of each record. The folder
+        // journal skips to the next block of the file (SPEC.md 8.1).
+        let recs: Vec<(usize, usize)> = if kind == FileKind::FOLDER_JOURNAL {
+            crate::sealed::frames(area, start)
+                .into_iter()
+                .filter_map(|f| match f {
+                    crate::sealed::Frame::Whole { start, end, .. } => {
+                        let n = self.uint(start, 2) as usize;
+                        debug_assert_eq!(end, start + 2 + n + n % 2);
+                        Some((start, n))
+                    }
+                    crate::sealed::Frame::Failed { .. } => None,
+                })
+                .collect()
+        } else {
+            var_records(area)
+                .flatten()
+                .map(|r| (start + r.offset, r.data.len()))
+                .collect()
+        };
         let mut pos = start;
-        for r in recs {
-            let o = start + r.offset;
-            let len = r.data.len();
+        for (o, len) in recs {
             self.skipped(pos, o);
             pos = o + 2 + len + len % 2;
             self.span(o, 2, format!("record length {len}"));
@@ -341,7 +408,11 @@ impl Out<'_> {
                 self.span(o + 4, 4, format!("record count = {c}"));
                 let crc = self.uint(o + 8, 4);
                 self.span(o + 8, 4, format!("CRC-32 = 0x{crc:08X}"));
-            } else if let Some((name, fields)) = schema(kind, rtype) {
+            } else if let Some((name, fields)) = schema(kind, rtype).filter(|_| {
+                // A 1.0 index keeps EXPUNGED and VANISHED-FLOOR records a
+                // newer writer left as unknown records (SPEC.md 8).
+                !(kind == FileKind::FOLDER_INDEX && rtype >= 4 && self.uint(8, 2) == 0)
+            }) {
                 self.span(o + 2, 2, format!("record type 0x{rtype:04X} {name}"));
                 let mut p = o + 4;
                 for (fname, f) in fields {
@@ -480,12 +551,10 @@ pub fn annotate(bytes: &[u8]) -> Result<Vec<Span>, Error> {
         );
         out.span(6, 2, format!("major version = {}", out.uint(6, 2)));
         out.span(8, 2, format!("minor version = {}", out.uint(8, 2)));
-        let torn = match &file {
-            AnyFile::MessageJournal(j) => usize::try_from(j.torn_tail).unwrap_or(0),
-            _ => 0,
-        };
+        let torn = usize::try_from(file.torn_tail()).unwrap_or(0);
         let end = bytes.len() - torn;
-        out.records(kind, FIRST_RECORD, end, kind == FileKind::MESSAGE_JOURNAL);
+        let sealed = [FileKind::MESSAGE_JOURNAL, FileKind::FOLDER_JOURNAL].contains(&kind);
+        out.records(kind, FIRST_RECORD, end, sealed);
         if torn > 0 {
             out.span(
                 end,
@@ -553,8 +622,14 @@ mod tests {
                 .map(|v| v.encode().unwrap()),
         );
         files.extend(samples::messages().iter().map(|v| v.encode().unwrap()));
-        for j in samples::message_journals() {
-            let whole = j.encode().unwrap();
+        files.extend(
+            samples::folder_indexes_v1_1()
+                .iter()
+                .map(|v| v.encode().unwrap()),
+        );
+        let journals = samples::message_journals().map(|j| j.encode().unwrap());
+        let folder = samples::folder_journals().map(|j| j.encode().unwrap());
+        for whole in journals.into_iter().chain(folder) {
             // With torn tails: cut inside a count word, inside a record.
             let mut torn = whole.clone();
             torn.push(0x2d);

@@ -4,6 +4,7 @@
 use crate::descriptor::StoreDescriptor;
 use crate::error::{Error, ErrorKind, WriteError};
 use crate::folder::FolderIndex;
+use crate::folder_journal::FolderJournal;
 use crate::forward::ForwardingDb;
 use crate::groups::GroupTree;
 use crate::journal::MessageJournal;
@@ -39,6 +40,8 @@ pub enum AnyFile {
     Message(MessageFile),
     /// A message-list journal.
     MessageJournal(MessageJournal),
+    /// A folder journal.
+    FolderJournal(FolderJournal),
 }
 
 impl AnyFile {
@@ -73,6 +76,7 @@ impl AnyFile {
             FileKind::VACATION_STATE => AnyFile::VacationState(StoreFile::decode(bytes)?),
             FileKind::MESSAGE => AnyFile::Message(StoreFile::decode(bytes)?),
             FileKind::MESSAGE_JOURNAL => AnyFile::MessageJournal(StoreFile::decode(bytes)?),
+            FileKind::FOLDER_JOURNAL => AnyFile::FolderJournal(StoreFile::decode(bytes)?),
             other => {
                 return Err(Error::new(
                     0,
@@ -98,6 +102,17 @@ impl AnyFile {
             AnyFile::VacationState(_) => FileKind::VACATION_STATE,
             AnyFile::Message(_) => FileKind::MESSAGE,
             AnyFile::MessageJournal(_) => FileKind::MESSAGE_JOURNAL,
+            AnyFile::FolderJournal(_) => FileKind::FOLDER_JOURNAL,
+        }
+    }
+
+    /// Bytes at the end of an appended file (a journal) that are not a
+    /// whole record: a torn append, ignored. 0 for every other kind.
+    pub fn torn_tail(&self) -> u64 {
+        match self {
+            AnyFile::MessageJournal(j) => j.torn_tail,
+            AnyFile::FolderJournal(j) => j.torn_tail,
+            _ => 0,
         }
     }
 
@@ -114,6 +129,7 @@ impl AnyFile {
             AnyFile::VacationState(v) => v.encode(),
             AnyFile::Message(v) => v.encode(),
             AnyFile::MessageJournal(v) => v.encode(),
+            AnyFile::FolderJournal(v) => v.encode(),
         }
     }
 }

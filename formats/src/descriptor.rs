@@ -49,6 +49,10 @@ crate::open_flags! {
         /// that readers must merge. 0x2_0000 is never assigned: the
         /// conformance fixtures use it as the unknown feature.
         LIST_JOURNAL = 0x4_0000, "list-journal";
+        /// Incompatible feature (descriptor 2.x): changes to a folder are
+        /// appended to a journal beside its index (`Fxxxxxxxx.PFJ`,
+        /// SPEC.md 8.1) that readers must apply.
+        FOLDER_JOURNAL = 0x8_0000, "folder-journal";
     }
 }
 
@@ -57,7 +61,8 @@ crate::open_flags! {
 pub const INCOMPAT_FLAGS: u32 = 0xFFFF_0000;
 
 /// The incompatible features this crate implements.
-pub const KNOWN_INCOMPAT: u32 = StoreFlags::ID_MESSAGE_DIRS.0 | StoreFlags::LIST_JOURNAL.0;
+pub const KNOWN_INCOMPAT: u32 =
+    StoreFlags::ID_MESSAGE_DIRS.0 | StoreFlags::LIST_JOURNAL.0 | StoreFlags::FOLDER_JOURNAL.0;
 
 /// The descriptor's newest major version: 2 when an incompatible feature
 /// is in use, so that 1.x readers refuse such a store.
@@ -160,6 +165,7 @@ impl StoreDescriptor {
             user_roots,
             id_message_dirs: self.flags.contains(StoreFlags::ID_MESSAGE_DIRS),
             list_journal: self.flags.contains(StoreFlags::LIST_JOURNAL),
+            folder_journal: self.flags.contains(StoreFlags::FOLDER_JOURNAL),
         }
     }
 
@@ -372,7 +378,7 @@ mod feature_tests {
         let v2 = with_major(2);
         let e = StoreDescriptor::decode(&v2).unwrap_err();
         assert_eq!((e.kind.code(), e.offset), ("future-version", 6));
-        let unknown = StoreFlags(0x8_0000);
+        let unknown = StoreFlags(0x2_0000);
         assert!(with_flags(unknown.0).encode().is_err());
         let v3 = with_major(3);
         let e = StoreDescriptor::decode(&v3).unwrap_err();

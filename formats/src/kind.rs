@@ -35,6 +35,8 @@ crate::open_enum! {
         VACATION_STATE = u32::from_le_bytes(*b"PSVS"), "vacation-state";
         /// `PSMJ`: the journal of a message list (appended; SPEC.md 7.1).
         MESSAGE_JOURNAL = u32::from_le_bytes(*b"PSMJ"), "message-journal";
+        /// `PSFJ`: the journal of a folder index (appended; SPEC.md 8.1).
+        FOLDER_JOURNAL = u32::from_le_bytes(*b"PSFJ"), "folder-journal";
         /// `PSMF`: a message file (FIX 512 blocks).
         MESSAGE = u32::from_le_bytes(*b"PSMF"), "message";
     }
@@ -42,7 +44,7 @@ crate::open_enum! {
 
 impl FileKind {
     /// Every kind this crate knows.
-    pub const ALL: [FileKind; 10] = [
+    pub const ALL: [FileKind; 11] = [
         FileKind::DESCRIPTOR,
         FileKind::PROFILE,
         FileKind::MESSAGE_LIST,
@@ -52,6 +54,7 @@ impl FileKind {
         FileKind::GROUPS,
         FileKind::VACATION_STATE,
         FileKind::MESSAGE_JOURNAL,
+        FileKind::FOLDER_JOURNAL,
         FileKind::MESSAGE,
     ];
 
@@ -90,6 +93,10 @@ mod tests {
         assert_eq!(
             FileKind::detect(b"\x08\x00PSMJ\x01\x00"),
             Some(FileKind::MESSAGE_JOURNAL)
+        );
+        assert_eq!(
+            FileKind::detect(b"\x08\x00PSFJ\x01\x00"),
+            Some(FileKind::FOLDER_JOURNAL)
         );
         assert_eq!(FileKind::detect(b"\x08\x00XXXX"), None);
         assert_eq!(FileKind::detect(b""), None);

@@ -225,6 +225,8 @@ pub mod types {
     pub const MAILBOX_LIST: &str = "PMB";
     /// MessageStore folder index.
     pub const FOLDER_INDEX: &str = "PFI";
+    /// MessageStore folder journal (feature `folder-journal`).
+    pub const FOLDER_JOURNAL: &str = "PFJ";
     /// Forwarding database.
     pub const FORWARDING: &str = "PSF";
     /// Group tree.
@@ -262,6 +264,9 @@ pub struct Layout {
     /// Message lists have a journal of appended references (descriptor
     /// feature `list-journal`, SPEC.md 7.1).
     pub list_journal: bool,
+    /// Folder indexes have a journal of changes (descriptor feature
+    /// `folder-journal`, SPEC.md 8.1).
+    pub folder_journal: bool,
 }
 
 impl Default for Layout {
@@ -271,6 +276,7 @@ impl Default for Layout {
             user_roots: vec![0],
             id_message_dirs: false,
             list_journal: false,
+            folder_journal: false,
         }
     }
 }
@@ -328,6 +334,15 @@ impl UserDir {
             &[FOLDERS_DIR],
             n(&format!("F{folder_id:08X}")),
             types::FOLDER_INDEX,
+        )
+    }
+    /// A folder index's journal: `[.FOLDERS]Fxxxxxxxx.PFJ`, beside the
+    /// index (feature `folder-journal`, SPEC.md 8.1).
+    pub fn folder_journal(&self, folder_id: u32) -> StorePath {
+        self.file_in(
+            &[FOLDERS_DIR],
+            n(&format!("F{folder_id:08X}")),
+            types::FOLDER_JOURNAL,
         )
     }
     /// A Sieve script: `[.SIEVE]<encoded script name>.SIV`; `None` for an

@@ -13,7 +13,10 @@ pub mod codec;
 pub mod container;
 pub mod descriptor;
 pub mod error;
+pub mod fold;
 pub mod folder;
+pub mod folder_head;
+pub mod folder_journal;
 pub mod forward;
 pub mod groups;
 pub mod imap;
@@ -27,6 +30,7 @@ pub mod path;
 pub mod profile;
 pub mod record;
 pub mod samples;
+pub mod sealed;
 pub mod types;
 pub mod vacation;
 
@@ -36,5 +40,6 @@ pub use kind::{FileKind, StoreFile};
 
 /// The major format version this crate writes and the newest it reads.
 pub const FORMAT_MAJOR: u16 = 1;
-/// The minor format version this crate writes.
+/// The minor format version this crate writes (a folder index that keeps
+/// its expunges is written as 1.1: [`folder::MINOR_EXPUNGES`]).
 pub const FORMAT_MINOR: u16 = 0;

@@ -4,7 +4,10 @@
 
 use crate::container::UnknownRecord;
 use crate::descriptor::{NameStyle, RootRoles, StoreDescriptor, StoreFlags, StoreRoot};
-use crate::folder::{FolderEntry, FolderIndex, SystemFlags};
+use crate::folder::{
+    ExpungeLog, ExpungedMessage, ExpungedSet, FolderEntry, FolderIndex, SystemFlags,
+};
+use crate::folder_journal::{Append, Change, FlagChange, FolderJournal, JournalBase};
 use crate::forward::{ForwardFlags, Forwarding, ForwardingDb};
 use crate::groups::{Group, GroupTree};
 use crate::imap::{ImapData, Part, PartFlags};
@@ -289,6 +292,7 @@ pub fn folder_indexes() -> [FolderIndex; 3] {
             entry(1, SystemFlags::SEEN, vec![]),
             entry(3, SystemFlags::SEEN | SystemFlags::FLAGGED, vec![1]),
         ],
+        expunges: None,
         unknown: vec![],
     };
     let max = FolderIndex {
@@ -308,7 +312,126 @@ pub fn folder_indexes() -> [FolderIndex; 3] {
                 ..entry(u32::MAX - 1, SystemFlags::default(), vec![2, 2])
             },
         ],
+        expunges: None,
         unknown: vec![unknown()],
+    };
+    [min, typical, max]
+}
+
+/// Folder indexes of version 1.1, which keep their expunges: minimal (a
+/// new folder: floor 0, nothing expunged), typical (the typical index of
+/// [`folder_indexes`] with the typical journal of [`folder_journals`]
+/// folded in: its floor is the old HIGHESTMODSEQ, its history the
+/// journal's expunge), maximal.
+pub fn folder_indexes_v1_1() -> [FolderIndex; 3] {
+    let [min, typical, max] = folder_indexes();
+    let min = FolderIndex {
+        expunges: Some(ExpungeLog::default()),
+        ..min
+    };
+    let [_, journal, _] = folder_journals();
+    let typical = crate::fold::fold(&typical, &journal)
+        .expect("the typical journal belongs to the typical index")
+        .index;
+    let gone = |uid: u32, id: u64| ExpungedMessage {
+        uid,
+        message: MessageId(id),
+    };
+    let max = FolderIndex {
+        expunges: Some(ExpungeLog {
+            floor: u64::MAX - 2,
+            sets: vec![
+                ExpungedSet {
+                    modseq: u64::MAX - 1,
+                    messages: vec![gone(2, 0x0000_0193_0000_0002), gone(3, 0)],
+                },
+                ExpungedSet {
+                    modseq: u64::MAX,
+                    messages: vec![gone(u32::MAX - 2, u64::MAX)],
+                },
+            ],
+        }),
+        ..max
+    };
+    [min, typical, max]
+}
+
+/// Folder journals: minimal (the BASE of the minimal index alone),
+/// typical (changes to the typical index of [`folder_indexes`]: two
+/// appends, a flag change, an expunge), maximal (extreme values, an
+/// unknown record).
+pub fn folder_journals() -> [FolderJournal; 3] {
+    let [min_index, typical_index, _] = folder_indexes();
+    let min = FolderJournal::new(JournalBase::of_index(&min_index));
+    let msg = |uid: u32| MessageId(0x0000_0193_0000_0000 + u64::from(uid));
+    let append = |uid: u32, modseq: u64, keywords: &[&str]| Append {
+        uid,
+        flags: SystemFlags::default(),
+        internal_date: T0 + i64::from(uid),
+        size: 1000 + u64::from(uid),
+        modseq,
+        message: msg(uid),
+        keywords: keywords.iter().map(|k| (*k).to_owned()).collect(),
+    };
+    let typical = FolderJournal {
+        base: JournalBase::of_index(&typical_index),
+        changes: vec![
+            Change::Append(append(4, 6, &["Important"])),
+            Change::Flags(FlagChange {
+                uid: 1,
+                flags: SystemFlags::SEEN | SystemFlags::ANSWERED,
+                modseq: 7,
+                keywords: vec!["$Forwarded".into()],
+            }),
+            Change::Append(append(5, 8, &["$Junk"])),
+            Change::Expunge(ExpungedSet {
+                modseq: 9,
+                messages: vec![ExpungedMessage {
+                    uid: 3,
+                    message: msg(3),
+                }],
+            }),
+        ],
+        torn_tail: 0,
+    };
+    let top = u32::MAX - 1;
+    let max = FolderJournal {
+        base: JournalBase {
+            uidvalidity: u32::MAX,
+            uidnext: top,
+            highestmodseq: u64::MAX - 4,
+        },
+        changes: vec![
+            Change::Append(Append {
+                flags: SystemFlags(0xFFFF_FFFF),
+                internal_date: i64::MIN,
+                size: u64::MAX,
+                message: MessageId(u64::MAX),
+                keywords: vec!["Büro".into(), "$Junk".into(), "k".repeat(100)],
+                ..append(top, u64::MAX - 3, &[])
+            }),
+            Change::Flags(FlagChange {
+                uid: top,
+                flags: SystemFlags::default(),
+                modseq: u64::MAX - 2,
+                keywords: vec![],
+            }),
+            Change::Unknown(unknown()),
+            Change::Expunge(ExpungedSet {
+                modseq: u64::MAX,
+                messages: vec![
+                    ExpungedMessage {
+                        uid: 1,
+                        message: MessageId(0),
+                    },
+                    ExpungedMessage {
+                        uid: top,
+                        message: MessageId(u64::MAX),
+                    },
+                ],
+            }),
+        ],
+        torn_tail: 0,
     };
     [min, typical, max]
 }

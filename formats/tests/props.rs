@@ -285,6 +285,7 @@ fn folder_index() -> impl Strategy<Value = FolderIndex> {
                     name,
                     keywords,
                     entries,
+                    expunges: None,
                     unknown,
                 }
             },
@@ -498,7 +499,7 @@ proptest! {
 
     /// Arbitrary bytes, also behind every kind's valid first bytes.
     #[test]
-    fn arbitrary_bytes_never_panic(b in bytes(2000), kind in 0usize..10) {
+    fn arbitrary_bytes_never_panic(b in bytes(2000), kind in 0usize..11) {
         let _ = AnyFile::decode(&b);
         let _ = read_header(&b);
         let prefix: &[&[u8]] = &[
@@ -507,6 +508,7 @@ proptest! {
             b"\x08\x00PSMB\x01\x00\x00\x00", b"\x08\x00PSFW\x01\x00\x00\x00",
             b"\x08\x00PSGR\x01\x00\x00\x00", b"\x08\x00PSVS\x01\x00\x00\x00",
             b"PSMF\x01\x00\x00\x00", b"\x08\x00PSMJ\x01\x00\x00\x00",
+            b"\x08\x00PSFJ\x01\x00\x00\x00",
         ];
         let mut f = prefix[kind].to_vec();
         f.extend_from_slice(&b);
@@ -518,7 +520,7 @@ proptest! {
     /// never a panic; a value read re-encodes.
     #[test]
     fn damaged_files_never_panic(
-        which in 0usize..30,
+        which in 0usize..36,
         edits in vec((any::<prop::sample::Index>(), any::<u8>()), 1..4),
         cut in any::<prop::sample::Index>(),
     ) {
@@ -533,6 +535,8 @@ proptest! {
         files.extend(samples::vacation_states().iter().map(|v| v.encode().unwrap()));
         files.extend(samples::messages().iter().map(|v| v.encode().unwrap()));
         files.extend(samples::message_journals().iter().map(|v| v.encode().unwrap()));
+        files.extend(samples::folder_journals().iter().map(|v| v.encode().unwrap()));
+        files.extend(samples::folder_indexes_v1_1().iter().map(|v| v.encode().unwrap()));
         let mut f = files[which].clone();
         for (i, b) in &edits {
             let i = i.index(f.len());
