@@ -267,3 +267,36 @@ fn recipients_count_in_any_domain_the_store_accepted() {
     assert!(e.exists(id), "{out}");
     assert_eq!(e.ann_messages(), [id], "{out}");
 }
+
+#[test]
+fn a_deletion_cut_short_is_not_undone_by_repair() {
+    // A POP3 session deleted a message: the list was replaced without it
+    // (and with a RELEASED record naming its file), then the process died
+    // before the file's count was lowered. Repair must remove the file,
+    // not give the deleted message back.
+    let e = Engine::new();
+    e.deliver(&["ann"], 0);
+    e.deliver(&["ann"], 1);
+    let ids = e.ann_messages();
+    let path = path_of(&e, &e.store.paths().message(ids[0]));
+    let bytes = std::fs::read(&path).unwrap();
+    let mut md = e.store.open_maildrop(&e.ann()).unwrap();
+    md.mark_deleted(0);
+    md.commit().unwrap();
+    assert!(!e.exists(ids[0]));
+    assert_eq!(e.ann_messages(), [ids[1]]);
+    let list = e.store.read_list(&e.ann()).unwrap();
+    assert_eq!(list.released.len(), 1, "the deletion is recorded");
+    assert_eq!(list.released[0].messages, [ids[0]]);
+    // The state the crash leaves: the file still there, its count 1.
+    std::fs::write(&path, &bytes).unwrap();
+    assert!(e.exists(ids[0]));
+    let (code, out) = verify(e.root(), &[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("records its deletion"), "{out}");
+    let (code, out) = verify(e.root(), &["--repair", "--grace", "0"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("removed orphan"), "{out}");
+    assert!(!e.exists(ids[0]), "{out}");
+    assert_eq!(e.ann_messages(), [ids[1]], "not given back: {out}");
+}

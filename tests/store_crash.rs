@@ -161,11 +161,18 @@ fn check(fs: Arc<dyn Platform>, acked: &Acked, n: u64) {
     let mut after: HashMap<MessageId, u32> = HashMap::new();
     for u in USERS {
         let name = store.name(u).unwrap();
+        let deleted = acked.deleted.get(u).cloned().unwrap_or_default();
         for e in store.read_list(&name).unwrap().entries {
             *after.entry(e.message).or_default() += 1;
             let v = store.open_message(e.message).unwrap();
             let k = subject_of(v.body()).unwrap_or_else(|| panic!("N={n}: damaged body"));
             assert_eq!(v.body(), message(k), "N={n}: given back damaged");
+            // A committed deletion stays committed: its list says it gave
+            // the file up (RELEASED), so repair does not give it back.
+            assert!(
+                !deleted.contains(&k),
+                "N={n}: repair gave {u} back message {k}, which {u} deleted"
+            );
         }
     }
     for (id, k) in &refs {

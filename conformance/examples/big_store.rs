@@ -112,6 +112,7 @@ fn main() {
         let l = MessageList {
             next_uidl: 1,
             entries,
+            released: Vec::new(),
             unknown: vec![],
         };
         write(

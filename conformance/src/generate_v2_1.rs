@@ -411,6 +411,81 @@ fn index_invalid(typical: &FolderIndex, maximal: &[u8]) -> Named {
     out
 }
 
+/// Message lists 1.1 (SPEC.md 7): the typical and maximal lists with
+/// RELEASED records, and the RELEASED rules broken.
+fn message_lists_1_1() -> Vec<Fixture> {
+    use popstore_formats::layout::MessageId;
+    use popstore_formats::msglist::{MAX_RELEASED_PER_RECORD, Released};
+    let [_, typical, maximal] = samples::message_lists();
+    let d = kind_dir(FileKind::MESSAGE_LIST);
+    let mut out = Vec::new();
+    let mut t = typical.clone();
+    t.released = vec![Released {
+        time: Some(1_764_900_000),
+        messages: vec![
+            MessageId(0x0000_0001_0000_0101),
+            MessageId(0x0000_0001_0000_0102),
+        ],
+    }];
+    let t_bytes = t.encode().expect("typical 1.1");
+    push(
+        &mut out,
+        format!("{V}/{d}/typical-released"),
+        t_bytes.clone(),
+        false,
+    );
+    let mut m = maximal.clone();
+    m.released = vec![
+        Released {
+            time: None,
+            messages: (0..MAX_RELEASED_PER_RECORD as u64).map(MessageId).collect(),
+        },
+        Released {
+            time: Some(i64::MAX),
+            messages: vec![MessageId(u64::MAX)],
+        },
+    ];
+    push(
+        &mut out,
+        format!("{V}/{d}/maximal-released"),
+        m.encode().expect("maximal 1.1"),
+        false,
+    );
+    // The rules broken, by hand (the writer refuses them).
+    let list_file =
+        |records: &[Vec<u8>]| write_container_version(*b"PSML", (1, 1), records).expect("list");
+    let mut recs = index_records(&t_bytes);
+    let last = recs.len() - 1;
+    // A RELEASED record naming no message file (count 0): bad value.
+    recs[last] = [
+        &3u16.to_le_bytes()[..],
+        &0i64.to_le_bytes(),
+        &0u16.to_le_bytes(),
+    ]
+    .concat();
+    push(
+        &mut out,
+        format!("{V}/{d}/invalid/released-empty"),
+        list_file(&recs),
+        true,
+    );
+    // Its count larger than the record holds: bad record.
+    recs[last] = [
+        &3u16.to_le_bytes()[..],
+        &0i64.to_le_bytes(),
+        &2u16.to_le_bytes(),
+        &[0u8; 8],
+    ]
+    .concat();
+    push(
+        &mut out,
+        format!("{V}/{d}/invalid/released-cut-short"),
+        list_file(&recs),
+        true,
+    );
+    out
+}
+
 fn push(out: &mut Vec<Fixture>, rel: String, bytes: Vec<u8>, invalid: bool) {
     out.push(Fixture {
         rel,
@@ -459,6 +534,7 @@ pub fn v2_1() -> Vec<Fixture> {
     for (name, bytes) in index_invalid(&indexes[1], &maximal) {
         push(&mut out, format!("{V}/{d}/invalid/{name}"), bytes, true);
     }
+    out.extend(message_lists_1_1());
     let d = kind_dir(FileKind::DESCRIPTOR);
     let mut desc = samples::descriptors()[1].clone();
     desc.flags = desc.flags | StoreFlags::FOLDER_JOURNAL;

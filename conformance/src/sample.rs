@@ -137,6 +137,7 @@ fn list(entries: &[(MessageId, &MessageFile)]) -> MessageList {
                 uidl: format!("!!!!{:05}", i + 1),
             })
             .collect(),
+        released: Vec::new(),
         unknown: vec![],
     }
 }

@@ -149,6 +149,10 @@ fn schema(kind: FileKind, rtype: u16) -> Option<Schema> {
         (FileKind::PROFILE, 0x21) => ("SIEVE", &[("active script", Str16)]),
         (FileKind::MESSAGE_LIST, 1) => ("LIST", &[("next UIDL number", U64)]),
         (FileKind::MESSAGE_LIST, 2) => ("ENTRY", ENTRY),
+        (FileKind::MESSAGE_LIST, 3) => (
+            "RELEASED",
+            &[("released at", Time), ("message files", ListU64)],
+        ),
         (FileKind::MESSAGE_JOURNAL, 1) => ("JOURNAL", &[("base", U64)]),
         (FileKind::MESSAGE_JOURNAL, 2) => ("ENTRY", ENTRY),
         (FileKind::FOLDER_INDEX, 1) => (

@@ -1,8 +1,11 @@
 //! A popstore user's message list, `MESSAGES.PML` in the user's subtree
 //! (SPEC.md, "Message list"): one entry per reference to a message file.
 
-use crate::codec::{Enc, PResult, parse_record, str16, time, u32le, u64le};
-use crate::container::{Container, UnknownRecord, once, read_container, required, write_container};
+use crate::codec::{Enc, PResult, list16, parse_record, str16, time, u32le, u64le};
+use crate::container::{
+    Container, UnknownRecord, once, read_container, required, write_container,
+    write_container_version,
+};
 use crate::error::{Error, ErrorKind, WriteError};
 use crate::kind::{FileKind, StoreFile};
 use crate::layout::MessageId;
@@ -13,7 +16,16 @@ pub mod rtype {
     pub const LIST: u16 = 0x0001;
     /// One reference.
     pub const ENTRY: u16 = 0x0002;
+    /// Message files whose references a deletion dropped (version 1.1).
+    pub const RELEASED: u16 = 0x0003;
 }
+
+/// The minor version of a list holding RELEASED records (SPEC.md 7).
+pub const MINOR_RELEASED: u16 = 1;
+
+/// The most message files one RELEASED record names (its record stays
+/// below the 32,767 bytes of a VAR record: 2 + 8 + 2 + 8 n + 4 pad).
+pub const MAX_RELEASED_PER_RECORD: usize = 4000;
 
 crate::open_flags! {
     /// Per-reference state.
@@ -40,6 +52,17 @@ pub struct Entry {
     pub uidl: String,
 }
 
+/// Message files whose references a deletion removed from this list, and
+/// when (a RELEASED record, SPEC.md 7): evidence for a repair that a file
+/// left without references was dropped on purpose, not lost.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Released {
+    /// When the references were removed.
+    pub time: Option<i64>,
+    /// The message files (1 to [`MAX_RELEASED_PER_RECORD`]).
+    pub messages: Vec<MessageId>,
+}
+
 /// A popstore user's message list.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct MessageList {
@@ -47,6 +70,9 @@ pub struct MessageList {
     pub next_uidl: u64,
     /// The references, in delivery order.
     pub entries: Vec<Entry>,
+    /// Recent deletions (RELEASED records, version 1.1), oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub released: Vec<Released>,
     /// Records of types this reader does not know.
     pub unknown: Vec<UnknownRecord>,
 }
@@ -94,6 +120,7 @@ impl StoreFile for MessageList {
         let c: Container<'_> = read_container(bytes, Self::MAGIC)?;
         let mut next = None;
         let mut entries = Vec::new();
+        let mut released = Vec::new();
         let mut unknown = Vec::new();
         let mut seen = std::collections::HashSet::new();
         for r in &c.records {
@@ -112,12 +139,29 @@ impl StoreFile for MessageList {
                     }
                     entries.push(e);
                 }
+                rtype::RELEASED => {
+                    let v = parse_record(r.rtype, at, r.body, released_fields)?;
+                    if v.messages.is_empty() || v.messages.len() > MAX_RELEASED_PER_RECORD {
+                        return Err(Error::new(
+                            at + 8,
+                            ErrorKind::BadValue {
+                                reason: format!(
+                                    "a RELEASED record names {} message files (1 to \
+                                     {MAX_RELEASED_PER_RECORD})",
+                                    v.messages.len()
+                                ),
+                            },
+                        ));
+                    }
+                    released.push(v);
+                }
                 _ => unknown.push(UnknownRecord::from_record(r)),
             }
         }
         Ok(MessageList {
             next_uidl: required(next, rtype::LIST, &c)?,
             entries,
+            released,
             unknown,
         })
     }
@@ -139,7 +183,40 @@ impl StoreFile for MessageList {
             entry_fields(&mut e, m)?;
             recs.push(e.finish("entry record")?);
         }
+        for r in &self.released {
+            if r.messages.is_empty() || r.messages.len() > MAX_RELEASED_PER_RECORD {
+                return Err(WriteError::BadValue(format!(
+                    "a RELEASED record names {} message files (1 to {MAX_RELEASED_PER_RECORD})",
+                    r.messages.len()
+                )));
+            }
+            let mut e = Enc::record(rtype::RELEASED);
+            e.time(r.time);
+            e.count16("released message files", r.messages.len())?;
+            for m in &r.messages {
+                e.u64(m.0);
+            }
+            recs.push(e.finish("released record")?);
+        }
         recs.extend(self.unknown.iter().map(UnknownRecord::encode));
-        write_container(Self::MAGIC, &recs)
+        if self.released.is_empty() {
+            // Byte for byte what a 1.0 writer writes.
+            write_container(Self::MAGIC, &recs)
+        } else {
+            write_container_version(Self::MAGIC, (crate::FORMAT_MAJOR, MINOR_RELEASED), &recs)
+        }
     }
+}
+
+/// Parses the fields of a RELEASED record.
+fn released_fields(i: &[u8]) -> PResult<'_, Released> {
+    let (i, t) = time(i)?;
+    let (i, ids) = list16(i, 8, u64le)?;
+    Ok((
+        i,
+        Released {
+            time: t,
+            messages: ids.into_iter().map(MessageId).collect(),
+        },
+    ))
 }

@@ -216,6 +216,7 @@ pub fn message_lists() -> [MessageList; 3] {
     let typical = MessageList {
         next_uidl: 3,
         entries: vec![entry(1, EntryFlags::SEEN), entry(2, EntryFlags::default())],
+        released: Vec::new(),
         unknown: vec![],
     };
     let mut long = entry(3, EntryFlags(0xFFFF_FFFF));
@@ -225,6 +226,7 @@ pub fn message_lists() -> [MessageList; 3] {
     let max = MessageList {
         next_uidl: u64::MAX,
         entries: vec![entry(1, EntryFlags::DELETED), long],
+        released: Vec::new(),
         unknown: vec![unknown()],
     };
     [min, typical, max]

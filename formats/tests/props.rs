@@ -18,7 +18,7 @@ use popstore_formats::journal::MessageJournal;
 use popstore_formats::layout::{Fanout, MessageId};
 use popstore_formats::mailboxes::{AclEntry, Mailbox, MailboxFlags, MailboxList, SpecialUse};
 use popstore_formats::message::{MessageFile, MessageFlags, MessageHeader, read_header};
-use popstore_formats::msglist::{Entry, EntryFlags, MessageList};
+use popstore_formats::msglist::{Entry, EntryFlags, MessageList, Released};
 use popstore_formats::profile::{
     AccountFlags, Counters, CramMd5, Identity, Profile, Quota, ScramSha256, StoreType, Times,
     Vacation, VacationFlags, Verifiers,
@@ -223,9 +223,10 @@ fn message_list() -> impl Strategy<Value = MessageList> {
     (
         any::<u64>(),
         vec((any::<u64>(), any::<u64>(), time(), any::<u32>()), 0..6),
+        vec((time(), vec(any::<u64>(), 1..5)), 0..3),
         unknown(),
     )
-        .prop_map(|(next_uidl, es, unknown)| MessageList {
+        .prop_map(|(next_uidl, es, rel, unknown)| MessageList {
             next_uidl,
             entries: es
                 .into_iter()
@@ -236,6 +237,13 @@ fn message_list() -> impl Strategy<Value = MessageList> {
                     delivered,
                     flags: EntryFlags(f),
                     uidl: format!("!!!!{i:05}"),
+                })
+                .collect(),
+            released: rel
+                .into_iter()
+                .map(|(time, ids)| Released {
+                    time,
+                    messages: ids.into_iter().map(MessageId).collect(),
                 })
                 .collect(),
             unknown,

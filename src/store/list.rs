@@ -14,7 +14,9 @@ use std::sync::Arc;
 
 use popstore_formats::StoreFile;
 use popstore_formats::journal::{MessageJournal, entry_record};
-use popstore_formats::msglist::{Entry, MessageList};
+use popstore_formats::msglist::{Entry, MAX_RELEASED_PER_RECORD, MessageList, Released};
+
+use super::layout::MessageId;
 use popstore_platform::{ErrorKind, LockMode, RecordFormat};
 
 use super::account::Profile;
@@ -181,6 +183,15 @@ impl Store {
         received: (u64, u64),
     ) -> Result<()> {
         let path = self.paths.message_list(name);
+        let pruned;
+        let list = if released_to_prune(list, super::engine::now()) {
+            let mut l = list.clone();
+            prune_released(&mut l, super::engine::now());
+            pruned = l;
+            &pruned
+        } else {
+            list
+        };
         let bytes = list
             .encode()
             .map_err(|e| StoreError::Invalid(format!("cannot encode the message list: {e}")))?;
@@ -295,6 +306,8 @@ impl Store {
                 return Ok(gone);
             }
             l.list.entries = keep;
+            let ids: Vec<MessageId> = gone.iter().map(|e| e.message).collect();
+            note_released(&mut l.list, &ids);
             self.write_list(name, &l.list, &l.journal, (0, 0))?;
             gone
         };
@@ -302,6 +315,47 @@ impl Store {
             self.release(e.message, 1)?;
         }
         Ok(removed)
+    }
+}
+
+/// How long a list keeps the RELEASED records of its deletions (SPEC.md
+/// 7): long enough for any repair after a crash to see them.
+pub const RELEASED_KEEP_SECONDS: i64 = 7 * 24 * 3600;
+
+/// The most message files a list's RELEASED records name together.
+pub const RELEASED_MAX_FILES: usize = 10_000;
+
+/// Records in `list` that the deletion of `ids` (now) gives up on
+/// purpose, so that a repair after a crash between the list's replace and
+/// the counts' decrement does not give them back (SPEC.md 7 and 15).
+pub(crate) fn note_released(list: &mut MessageList, ids: &[MessageId]) {
+    let now = super::engine::now();
+    for chunk in ids.chunks(MAX_RELEASED_PER_RECORD) {
+        list.released.push(Released {
+            time: Some(now),
+            messages: chunk.to_vec(),
+        });
+    }
+    prune_released(list, now);
+}
+
+fn released_to_prune(list: &MessageList, now: i64) -> bool {
+    let files: usize = list.released.iter().map(|r| r.messages.len()).sum();
+    files > RELEASED_MAX_FILES
+        || list
+            .released
+            .iter()
+            .any(|r| r.time.is_none_or(|t| t < now - RELEASED_KEEP_SECONDS))
+}
+
+/// Drops RELEASED records older than [`RELEASED_KEEP_SECONDS`], then the
+/// oldest beyond [`RELEASED_MAX_FILES`] files.
+fn prune_released(list: &mut MessageList, now: i64) {
+    list.released
+        .retain(|r| r.time.is_some_and(|t| t >= now - RELEASED_KEEP_SECONDS));
+    let mut files: usize = list.released.iter().map(|r| r.messages.len()).sum();
+    while files > RELEASED_MAX_FILES && !list.released.is_empty() {
+        files -= list.released.remove(0).messages.len();
     }
 }
 

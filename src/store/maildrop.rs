@@ -157,7 +157,15 @@ impl Maildrop {
                 LockMode::Exclusive,
             )?;
             let mut l = self.store.load_list(&self.name)?;
+            let released: Vec<MessageId> = l
+                .list
+                .entries
+                .iter()
+                .map(|e| e.message)
+                .filter(|m| gone.contains(m))
+                .collect();
             l.list.entries.retain(|e| !gone.contains(&e.message));
+            super::list::note_released(&mut l.list, &released);
             for e in &mut l.list.entries {
                 if seen.contains(&e.message) {
                     e.flags.set(EntryFlags::SEEN, true);

@@ -70,6 +70,8 @@ struct Walk<'a> {
     /// that does not decode): while there are any, a message file nobody
     /// readable references is *unknown*, not an orphan.
     uncertain: bool,
+    /// Message files a list records as given up by a deletion (RELEASED).
+    released: BTreeMap<MessageId, String>,
 }
 
 fn n(s: &str) -> Ods2Name {
@@ -261,6 +263,11 @@ impl Walk<'_> {
             let from = self.store.spell(&path);
             list = self.load::<MessageList>(&path);
             self.uncertain |= list.is_none();
+            for r in list.iter().flat_map(|l| &l.released) {
+                for m in &r.messages {
+                    self.released.insert(*m, from.clone());
+                }
+            }
             for e in list.iter().flat_map(|l| &l.entries) {
                 used += e.size;
                 count += 1;
@@ -469,6 +476,7 @@ pub fn verify(store: &dyn StoreReader, progress: &dyn Fn(u64)) -> Report {
         refs: BTreeMap::new(),
         groups: None,
         uncertain: false,
+        released: BTreeMap::new(),
     };
     let Some(desc) = w.load::<StoreDescriptor>(&Layout::descriptor()) else {
         return w.report;
@@ -584,6 +592,11 @@ pub fn verify(store: &dyn StoreReader, progress: &dyn Fn(u64)) -> Report {
         let reason = if w.uncertain {
             format!(
                 "unknown: no readable reference (reference count {count}{named}), but some                  places above cannot be read; verify --repair keeps it"
+            )
+        } else if let Some(list) = w.released.get(id) {
+            format!(
+                "orphan: no references (reference count {count}{named}); {list} records its \
+                 deletion, whose count was not lowered: verify --repair removes it"
             )
         } else {
             format!("orphan: no references (reference count {count}{named})")

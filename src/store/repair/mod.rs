@@ -130,6 +130,8 @@ impl Store {
         let (subtrees, unlisted) = self.user_subtrees();
         let mut uncertain = unlisted;
         let mut refs: BTreeMap<MessageId, u32> = BTreeMap::new();
+        let mut released: BTreeMap<AccountName, std::collections::HashSet<MessageId>> =
+            BTreeMap::new();
         for dir in subtrees {
             let lock_path = dir.file(subtree::n("ACCOUNT"), subtree::n("LCK"));
             let _lock = match self.lock(&lock_path, LockMode::Exclusive) {
@@ -147,6 +149,14 @@ impl Store {
                 self.fix_subtree(&name, &mut t, &files, &named, &mut report)?;
             }
             uncertain.append(&mut t.unreadable);
+            if let Some((name, _)) = &t.account {
+                let ids = t
+                    .list
+                    .released
+                    .iter()
+                    .flat_map(|r| r.messages.iter().copied());
+                released.entry(name.clone()).or_default().extend(ids);
+            }
             for e in &t.list.entries {
                 *refs.entry(e.message).or_default() += 1;
             }
@@ -157,6 +167,13 @@ impl Store {
         report
             .kept
             .extend(uncertain.iter().map(|u| format!("{u}: cannot be read")));
+        // An account whose list records a file as released (a deletion
+        // the crash cut short) does not get it back (SPEC.md 15, rule 4).
+        let mut named = named;
+        named.accounts.retain(|id, names| {
+            names.retain(|a| !released.get(a).is_some_and(|r| r.contains(id)));
+            !names.is_empty()
+        });
         self.settle(
             &files,
             &refs,
@@ -240,8 +257,19 @@ impl Store {
         let dangling = before - t.list.entries.len();
         let mut rebuilt = 0usize;
         if !t.lost.is_empty() {
-            let have: std::collections::HashSet<MessageId> =
-                t.list.entries.iter().map(|e| e.message).collect();
+            // Neither the files it holds nor those it gave up (RELEASED).
+            let have: std::collections::HashSet<MessageId> = t
+                .list
+                .entries
+                .iter()
+                .map(|e| e.message)
+                .chain(
+                    t.list
+                        .released
+                        .iter()
+                        .flat_map(|r| r.messages.iter().copied()),
+                )
+                .collect();
             for (id, names) in &named.accounts {
                 if !names.contains(name) || have.contains(id) {
                     continue;
