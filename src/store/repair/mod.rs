@@ -28,9 +28,11 @@
 //!    back to the existing accounts its recipients name (at least once:
 //!    after a crash between a message's file and its references the
 //!    delivery was never acknowledged, and giving it back may duplicate
-//!    the MTA's retry; a message whose deletion a crash cut short may come
-//!    back). Only a file that names no existing account is removed: that
-//!    is the evidence that no account refers to it.
+//!    the MTA's retry), except to an account whose list records it as
+//!    given up by a deletion (a RELEASED record, SPEC.md 7: the crash came
+//!    between the list and the count). Only a file that names no such
+//!    account is removed: that is the evidence that no account refers to
+//!    it.
 //! 5. **Counts follow the references**, raised before references are added
 //!    and lowered only when nothing is uncertain; a file whose header
 //!    changed since it was read is left for the next run.
