@@ -62,7 +62,13 @@ PS_PORT=$(free_port)
 export POPSTORE_STORE=$work/popstore
 "$POPSTORE" init >/dev/null
 for u in $users; do "$POPSTORE" user add "$u" </dev/null >/dev/null; done
-"$POPSTORE" serve --lmtp "127.0.0.1:$PS_PORT" --pop3 off --pop3s off \
+# The recipients' domain is local (a binary from before `[store]
+# local_domains` took every domain as local).
+: >"$work/popstore.toml"
+if "$POPSTORE" config show 2>/dev/null | grep -q '^local_domains'; then
+    printf '[store]\nlocal_domains = ["bench.test"]\n' >"$work/popstore.toml"
+fi
+"$POPSTORE" --config "$work/popstore.toml" serve --lmtp "127.0.0.1:$PS_PORT" --pop3 off --pop3s off \
     >"$work/popstore.log" 2>&1 &
 pids+=($!)
 wait_port "$PS_PORT"

@@ -74,6 +74,9 @@ class Conn:
             accepted += code == 250
         code, line = self.reply()
         if accepted == 0:
+            # DATA was refused: end the transaction before the next one.
+            self.s.sendall(b"RSET\r\n")
+            self.reply()
             return len(rcpts)
         if code != 354:
             raise RuntimeError("DATA refused: %r" % line)
