@@ -22,6 +22,19 @@ fn message_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// A new store with the account `ann`.
+fn store_with_ann() -> (tempfile::TempDir, PathBuf) {
+    let t = tempfile::tempdir().unwrap();
+    let store = t.path().join("store");
+    ok(&store, &["init"], b"");
+    ok(
+        &store,
+        &["user", "add", "ann", "--password-stdin"],
+        b"secret\n",
+    );
+    (t, store)
+}
+
 /// A configuration with no listeners and a fast scrub.
 fn scrub_config(dir: &Path) -> PathBuf {
     let config = dir.join("popstore.toml");
@@ -89,14 +102,7 @@ fn the_scrub_finds_a_flipped_byte_and_verify_names_its_accounts() {
 
 #[test]
 fn a_clean_store_scrubs_clean() {
-    let t = tempfile::tempdir().unwrap();
-    let store = t.path().join("store");
-    ok(&store, &["init"], b"");
-    ok(
-        &store,
-        &["user", "add", "ann", "--password-stdin"],
-        b"secret\n",
-    );
+    let (t, store) = store_with_ann();
     for k in 0..3 {
         let m = format!("Subject: {k}\r\n\r\nbody {k}\r\n");
         ok(&store, &["deliver", "--to", "ann"], m.as_bytes());
@@ -119,14 +125,7 @@ fn a_clean_store_scrubs_clean() {
 
 #[test]
 fn serve_removes_old_leftovers_at_start_up_and_keeps_young_ones() {
-    let t = tempfile::tempdir().unwrap();
-    let store = t.path().join("store");
-    ok(&store, &["init"], b"");
-    ok(
-        &store,
-        &["user", "add", "ann", "--password-stdin"],
-        b"secret\n",
-    );
+    let (t, store) = store_with_ann();
     ok(
         &store,
         &["deliver", "--to", "ann"],
