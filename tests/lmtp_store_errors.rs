@@ -16,22 +16,7 @@ mod hostile;
 use std::path::{Path, PathBuf};
 
 use common::ok;
-use hostile::{Lmtp, Node, deliver};
-
-fn find(dir: &Path, name: &str) -> Option<PathBuf> {
-    for e in std::fs::read_dir(dir).ok()? {
-        let p = e.ok()?.path();
-        if p.file_name().is_some_and(|n| n.eq_ignore_ascii_case(name)) {
-            return Some(p);
-        }
-        if p.is_dir()
-            && let Some(f) = find(&p, name)
-        {
-            return Some(f);
-        }
-    }
-    None
-}
+use hostile::{Lmtp, Node, deliver, find};
 
 fn profile(store: &Path, user: &str) -> PathBuf {
     find(&find(&store.join("users"), user).unwrap(), "account.prf").unwrap()

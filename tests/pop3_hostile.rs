@@ -15,10 +15,9 @@ mod hostile;
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use hostile::Node;
+use hostile::{Node, find};
 
 const DELAYS: &str = "[pop3]\nauth_failure_delay_ms = 5\nauth_failure_max_delay_ms = 300\n\
                       max_bad_commands = 100\n";
@@ -112,21 +111,6 @@ fn parallel_sessions_share_the_delay() {
         took >= FORTY_GUESSES,
         "40 guesses in 8 sessions took {took:?}, less than {FORTY_GUESSES:?}"
     );
-}
-
-fn find(dir: &Path, name: &str) -> Option<PathBuf> {
-    for e in std::fs::read_dir(dir).ok()? {
-        let p = e.ok()?.path();
-        if p.file_name().is_some_and(|n| n.eq_ignore_ascii_case(name)) {
-            return Some(p);
-        }
-        if p.is_dir()
-            && let Some(f) = find(&p, name)
-        {
-            return Some(f);
-        }
-    }
-    None
 }
 
 /// Every way of logging in before authentication, for one name: the

@@ -184,3 +184,19 @@ pub fn deliver(store: &Path, args: &[&str], message: &[u8]) -> (i32, String) {
         String::from_utf8_lossy(&o.stderr).into_owned(),
     )
 }
+
+/// The first file or directory named `name` (any case) below `dir`.
+pub fn find(dir: &Path, name: &str) -> Option<PathBuf> {
+    for e in std::fs::read_dir(dir).ok()? {
+        let p = e.ok()?.path();
+        if p.file_name().is_some_and(|n| n.eq_ignore_ascii_case(name)) {
+            return Some(p);
+        }
+        if p.is_dir()
+            && let Some(f) = find(&p, name)
+        {
+            return Some(f);
+        }
+    }
+    None
+}
