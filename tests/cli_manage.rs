@@ -83,6 +83,17 @@ fn init_add_and_show_json() {
     assert_eq!(list.as_array().unwrap().len(), 2);
     let human = ok(&st, &["user", "show", "alice", "--units", "m"], "");
     assert!(human.contains("2.0 MB"), "{human}");
+    // Times for people: a UTC date, not Unix seconds.
+    assert!(human.contains("Last connect:     never"), "{human}");
+    let changed = human
+        .lines()
+        .find(|l| l.starts_with("Password changed:"))
+        .unwrap();
+    let year = changed.split_whitespace().nth(2).unwrap();
+    assert!(
+        year.len() == 10 && year.starts_with("20") && changed.ends_with(" UTC"),
+        "{changed}"
+    );
 }
 
 fn walk(d: &std::path::Path) -> Vec<std::path::PathBuf> {

@@ -176,3 +176,29 @@ fn serve_removes_old_leftovers_at_start_up_and_keeps_young_ones() {
         "{log}"
     );
 }
+
+#[test]
+fn serve_on_a_store_without_accounts_says_how_to_add_one() {
+    let t = tempfile::tempdir().unwrap();
+    let store = t.path().join("store");
+    ok(&store, &["init"], b"");
+    let config = scrub_config(t.path());
+    let serve = ServeProcess::start_until(&store, &config, "info", |l| {
+        l.contains("leftover temporary files older than")
+    });
+    assert!(
+        serve.log().contains("the store has no accounts yet"),
+        "{}",
+        serve.log()
+    );
+    drop(serve);
+    ok(
+        &store,
+        &["user", "add", "ann", "--password-stdin"],
+        b"secret\n",
+    );
+    let serve = ServeProcess::start_until(&store, &config, "info", |l| {
+        l.contains("leftover temporary files older than")
+    });
+    assert!(!serve.log().contains("no accounts yet"), "{}", serve.log());
+}

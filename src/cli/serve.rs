@@ -100,6 +100,7 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    hint_when_empty(&store);
     // Leftovers of interrupted writes, then the scrub, on a thread of their
     // own; stopped when serve returns.
     let _housekeeping = crate::housekeeping::Housekeeping::start(Arc::clone(&store), &config.store);
@@ -118,6 +119,23 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> ExitCode {
             eprintln!("popstore: {e:#}");
             ExitCode::from(1)
         }
+    }
+}
+
+/// Says how to add an account when the store has none but the `default`
+/// template (a first run): the walk stops at the first account found.
+fn hint_when_empty(store: &crate::store::Store) {
+    let template = crate::store::name::DEFAULT_ACCOUNT;
+    let has_account = store.profiles().any(|p| {
+        p.is_err()
+            || p.is_ok_and(|p| p.name != template && !p.name.starts_with(&format!("{template}@")))
+    });
+    if !has_account {
+        tracing::warn!(
+            "the store has no accounts yet: add one with \
+             `popstore --store DIR user add NAME --password-stdin` (mail to unknown \
+             recipients is refused with 550 5.1.1 meanwhile)"
+        );
     }
 }
 

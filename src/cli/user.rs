@@ -213,11 +213,18 @@ fn changes(
     })
 }
 
+/// A time for people: the UTC date and time (`never` for 0).
 fn when(t: i64) -> String {
     if t == 0 {
-        "never".into()
-    } else {
-        format!("{t} (unix time)")
+        return "never".into();
+    }
+    let at = crate::sieve::date::DateTime { unix: t, offset: 0 };
+    match (
+        crate::sieve::date::part(at, "date"),
+        crate::sieve::date::part(at, "time"),
+    ) {
+        (Some(d), Some(h)) => format!("{d} {h} UTC"),
+        _ => format!("{t} (unix time)"),
     }
 }
 

@@ -22,7 +22,7 @@ mod address;
 mod args;
 mod compile;
 mod compile_test;
-mod date;
+pub(crate) mod date;
 mod encoded;
 mod error;
 mod eval;
