@@ -464,6 +464,18 @@ mod tests {
         assert!(encode_name("").is_none());
     }
 
+    /// SPEC.md 14.5's worked example of `id-message-dirs`.
+    #[test]
+    fn id_message_dirs_follow_the_worked_example() {
+        let l = Layout {
+            id_message_dirs: true,
+            ..Layout::default()
+        };
+        let p = l.message_file(MessageId(0x0012_3456_00AB_CDEF));
+        let dirs: Vec<&str> = p.dirs.iter().map(|d| d.as_str()).collect();
+        assert_eq!(dirs, ["MESSAGES", "00", "56"]);
+    }
+
     #[test]
     fn paths_follow_the_spec() {
         let l = Layout::default();
