@@ -13,10 +13,10 @@ mod common;
 #[path = "hostile/mod.rs"]
 mod hostile;
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use common::LineClient;
 use hostile::{Node, find};
 
 const DELAYS: &str = "[pop3]\nauth_failure_delay_ms = 5\nauth_failure_max_delay_ms = 300\n\
@@ -25,37 +25,21 @@ const DELAYS: &str = "[pop3]\nauth_failure_delay_ms = 5\nauth_failure_max_delay_
 /// The issue's bound for 40 guesses (480 s), scaled like the delays.
 const FORTY_GUESSES: Duration = Duration::from_millis(480_000 / 50);
 
+/// A raw POP3 connection and its greeting.
 struct Pop {
-    reader: BufReader<TcpStream>,
-    writer: TcpStream,
+    conn: LineClient,
     greeting: String,
 }
 
 impl Pop {
     fn connect(addr: SocketAddr) -> Pop {
-        let s = TcpStream::connect(addr).unwrap();
-        s.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
-        let mut c = Pop {
-            reader: BufReader::new(s.try_clone().unwrap()),
-            writer: s,
-            greeting: String::new(),
-        };
-        c.greeting = c.line();
-        assert!(c.greeting.starts_with("+OK"), "{}", c.greeting);
-        c
-    }
-
-    fn line(&mut self) -> String {
-        let mut l = String::new();
-        self.reader.read_line(&mut l).unwrap();
-        l
+        let (conn, greeting) = LineClient::connect(addr, Duration::from_secs(120));
+        assert!(greeting.starts_with("+OK"), "{greeting}");
+        Pop { conn, greeting }
     }
 
     fn cmd(&mut self, c: &str) -> String {
-        self.writer
-            .write_all(format!("{c}\r\n").as_bytes())
-            .unwrap();
-        self.line()
+        self.conn.cmd(c)
     }
 
     /// USER/PASS; the answer to PASS.

@@ -1,50 +1,38 @@
 //! Limits and abuse over real sockets: line length, bad commands, sessions
 //! per address, idle autologout, failed logins, and STLS command injection.
 
+mod common;
 #[path = "pop3/harness.rs"]
 mod harness;
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::LineClient;
 use harness::{deliver_all, need, start};
 use popstore::pop3::Pop3Settings;
 
-struct Client {
-    reader: BufReader<TcpStream>,
-    writer: TcpStream,
-}
+/// A raw POP3 connection: greeting, then one line per command.
+struct Client(LineClient);
 
 impl Client {
     fn connect(addr: SocketAddr) -> (Self, String) {
-        let s = TcpStream::connect(addr).unwrap();
-        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-        let mut c = Self {
-            reader: BufReader::new(s.try_clone().unwrap()),
-            writer: s,
-        };
-        let greeting = c.line();
-        (c, greeting)
+        let (c, greeting) = LineClient::connect(addr, Duration::from_secs(30));
+        (Self(c), greeting)
     }
 
     fn line(&mut self) -> String {
-        let mut l = String::new();
-        self.reader.read_line(&mut l).unwrap();
-        l
+        self.0.line()
     }
 
     fn cmd(&mut self, c: &str) -> String {
-        self.writer
-            .write_all(format!("{c}\r\n").as_bytes())
-            .unwrap();
-        self.line()
+        self.0.cmd(c)
     }
 
     /// True when the server closed the connection.
     fn closed(&mut self) -> bool {
-        self.line().is_empty()
+        self.0.line().is_empty()
     }
 }
 

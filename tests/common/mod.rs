@@ -273,6 +273,44 @@ pub fn listening(line: &str, what: &str) -> Option<std::net::SocketAddr> {
         .and_then(|a| a.parse().ok())
 }
 
+/// A line-at-a-time client of a text protocol (POP3, LMTP) over TCP: one
+/// command line out, one reply line back.
+pub struct LineClient {
+    reader: BufReader<std::net::TcpStream>,
+    writer: std::net::TcpStream,
+}
+
+impl LineClient {
+    /// Connects to `addr` (reads time out after `timeout`) and reads the
+    /// greeting.
+    pub fn connect(addr: std::net::SocketAddr, timeout: std::time::Duration) -> (Self, String) {
+        let s = std::net::TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(timeout)).unwrap();
+        let mut c = Self {
+            reader: BufReader::new(s.try_clone().unwrap()),
+            writer: s,
+        };
+        let greeting = c.line();
+        (c, greeting)
+    }
+
+    /// The next line (empty when the server closed the connection).
+    pub fn line(&mut self) -> String {
+        let mut l = String::new();
+        self.reader.read_line(&mut l).unwrap();
+        l
+    }
+
+    /// Sends `c` and CRLF; the first line of the reply.
+    pub fn cmd(&mut self, c: &str) -> String {
+        use std::io::Write;
+        self.writer
+            .write_all(format!("{c}\r\n").as_bytes())
+            .unwrap();
+        self.line()
+    }
+}
+
 /// Runs the real binary: `popstore --store STORE ARGS` with `stdin`
 /// (`$POPSTORE_CONFIG` removed, so no outside configuration leaks in).
 pub fn popstore(store: &Path, args: &[&str], stdin: &[u8]) -> std::process::Output {
