@@ -486,6 +486,67 @@ fn message_lists_1_1() -> Vec<Fixture> {
     out
 }
 
+/// Mailbox lists 1.1 (SPEC.md 9): the typical and maximal lists with the
+/// UIDVALIDITY record, and its rules broken.
+fn mailbox_lists_1_1() -> Vec<Fixture> {
+    let [_, typical, maximal] = samples::mailbox_lists();
+    let d = kind_dir(FileKind::MAILBOX_LIST);
+    let mut out = Vec::new();
+    let mut t = typical.clone();
+    t.last_uidvalidity = 1_764_900_000;
+    let t_bytes = t.encode().expect("typical 1.1");
+    push(
+        &mut out,
+        format!("{V}/{d}/typical-uidvalidity"),
+        t_bytes.clone(),
+        false,
+    );
+    let mut m = maximal.clone();
+    m.last_uidvalidity = u32::MAX;
+    push(
+        &mut out,
+        format!("{V}/{d}/maximal-uidvalidity"),
+        m.encode().expect("maximal 1.1"),
+        false,
+    );
+    // The typical 1.1 list after a 1.0 writer rewrote it: minor 0, so the
+    // record is an unknown one.
+    let recs = index_records(&t_bytes);
+    let mb_file = |minor: u16, records: &[Vec<u8>]| {
+        write_container_version(*b"PSMB", (1, minor), records).expect("list")
+    };
+    push(
+        &mut out,
+        format!("{V}/{d}/rewritten-by-a-1.0-writer"),
+        mb_file(0, &recs),
+        false,
+    );
+    let last = recs.len() - 1;
+    let mut zero = recs.clone();
+    zero[last] = [&5u16.to_le_bytes()[..], &0u32.to_le_bytes()].concat();
+    push(
+        &mut out,
+        format!("{V}/{d}/invalid/uidvalidity-zero"),
+        mb_file(1, &zero),
+        true,
+    );
+    push(
+        &mut out,
+        format!("{V}/{d}/invalid/uidvalidity-missing"),
+        mb_file(1, &recs[..last]),
+        true,
+    );
+    let mut twice = recs.clone();
+    twice.push(recs[last].clone());
+    push(
+        &mut out,
+        format!("{V}/{d}/invalid/uidvalidity-twice"),
+        mb_file(1, &twice),
+        true,
+    );
+    out
+}
+
 fn push(out: &mut Vec<Fixture>, rel: String, bytes: Vec<u8>, invalid: bool) {
     out.push(Fixture {
         rel,
@@ -535,6 +596,7 @@ pub fn v2_1() -> Vec<Fixture> {
         push(&mut out, format!("{V}/{d}/invalid/{name}"), bytes, true);
     }
     out.extend(message_lists_1_1());
+    out.extend(mailbox_lists_1_1());
     let d = kind_dir(FileKind::DESCRIPTOR);
     let mut desc = samples::descriptors()[1].clone();
     desc.flags = desc.flags | StoreFlags::FOLDER_JOURNAL;

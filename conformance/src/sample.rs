@@ -350,6 +350,7 @@ pub fn files() -> BTreeMap<String, Vec<u8>> {
         ],
         subscriptions: vec!["INBOX".into(), "Work/2026".into(), "Sent".into()],
         acls: vec![],
+        last_uidvalidity: 0,
         unknown: vec![],
     };
     out.insert(

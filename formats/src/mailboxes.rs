@@ -1,8 +1,15 @@
 //! A MessageStore user's mailbox list, `MAILBOXES.PMB` in the user's
 //! subtree (SPEC.md, "Mailbox list"): folders, subscriptions, ACLs.
+//!
+//! Version 1.1 adds the UIDVALIDITY record: the highest UIDVALIDITY given
+//! to a folder of the account, so that a folder made again under a deleted
+//! one's name never gets its UIDVALIDITY back.
 
+use crate::FORMAT_MAJOR;
 use crate::codec::{Enc, PResult, parse_record, str16, u16le, u32le};
-use crate::container::{Container, UnknownRecord, once, read_container, required, write_container};
+use crate::container::{
+    Container, UnknownRecord, once, read_container, required, write_container_version,
+};
 use crate::error::{Error, ErrorKind, WriteError};
 use crate::kind::{FileKind, StoreFile};
 
@@ -16,7 +23,12 @@ pub mod rtype {
     pub const SUBSCRIPTION: u16 = 0x0003;
     /// One ACL entry.
     pub const ACL: u16 = 0x0004;
+    /// The highest UIDVALIDITY given (version 1.1).
+    pub const UIDVALIDITY: u16 = 0x0005;
 }
+
+/// The minor version of a list that records the highest UIDVALIDITY given.
+pub const MINOR_UIDVALIDITY: u16 = 1;
 
 crate::open_enum! {
     /// RFC 6154 special-use attribute of a folder.
@@ -85,8 +97,17 @@ pub struct MailboxList {
     pub subscriptions: Vec<String>,
     /// ACL entries.
     pub acls: Vec<AclEntry>,
+    /// The highest UIDVALIDITY given to a folder of this account, deleted
+    /// folders included (0: none recorded, a version 1.0 list). A new
+    /// folder's UIDVALIDITY is above it.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub last_uidvalidity: u32,
     /// Records of types this reader does not know.
     pub unknown: Vec<UnknownRecord>,
+}
+
+fn is_zero(v: &u32) -> bool {
+    *v == 0
 }
 
 fn mailbox(i: &[u8]) -> PResult<'_, Mailbox> {
@@ -148,7 +169,10 @@ impl StoreFile for MailboxList {
 
     fn decode(bytes: &[u8]) -> Result<Self, Error> {
         let c: Container<'_> = read_container(bytes, Self::MAGIC)?;
+        let knows_uidvalidity = c.minor >= MINOR_UIDVALIDITY;
         let mut next = None;
+        let mut given = None;
+        let mut given_at = c.end_offset;
         let mut l = MailboxList::default();
         for r in &c.records {
             let at = r.body_offset();
@@ -161,10 +185,25 @@ impl StoreFile for MailboxList {
                     .subscriptions
                     .push(parse_record(r.rtype, at, r.body, str16)?),
                 rtype::ACL => l.acls.push(parse_record(r.rtype, at, r.body, acl)?),
+                rtype::UIDVALIDITY if knows_uidvalidity => {
+                    once(&mut given, r, parse_record(r.rtype, at, r.body, u32le)?)?;
+                    given_at = r.offset;
+                }
                 _ => l.unknown.push(UnknownRecord::from_record(r)),
             }
         }
         l.next_folder_id = required(next, rtype::LIST, &c)?;
+        if knows_uidvalidity {
+            l.last_uidvalidity = required(given, rtype::UIDVALIDITY, &c)?;
+            if l.last_uidvalidity == 0 {
+                return Err(Error::new(
+                    given_at,
+                    ErrorKind::BadValue {
+                        reason: "the highest UIDVALIDITY given is 0".to_owned(),
+                    },
+                ));
+            }
+        }
         l.check()
             .map_err(|reason| Error::new(c.end_offset, ErrorKind::BadValue { reason }))?;
         Ok(l)
@@ -194,7 +233,20 @@ impl StoreFile for MailboxList {
             e.str16("ACL rights", &a.rights)?;
             recs.push(e.finish("ACL record")?);
         }
-        recs.extend(self.unknown.iter().map(UnknownRecord::encode));
-        write_container(Self::MAGIC, &recs)
+        let minor = if self.last_uidvalidity != 0 {
+            let mut e = Enc::record(rtype::UIDVALIDITY);
+            e.u32(self.last_uidvalidity);
+            recs.push(e.finish("UIDVALIDITY record")?);
+            MINOR_UIDVALIDITY
+        } else {
+            0
+        };
+        recs.extend(
+            self.unknown
+                .iter()
+                .filter(|u| minor == 0 || u.rtype != rtype::UIDVALIDITY)
+                .map(UnknownRecord::encode),
+        );
+        write_container_version(Self::MAGIC, (FORMAT_MAJOR, minor), &recs)
     }
 }

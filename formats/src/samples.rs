@@ -464,6 +464,7 @@ pub fn mailbox_lists() -> [MailboxList; 3] {
             identifier: "john".into(),
             rights: "lrs".into(),
         }],
+        last_uidvalidity: 0,
         unknown: vec![],
     };
     let max = MailboxList {
@@ -489,6 +490,7 @@ pub fn mailbox_lists() -> [MailboxList; 3] {
                 rights: "lrswipkxtea".into(),
             },
         ],
+        last_uidvalidity: 0,
         unknown: vec![unknown()],
     };
     [min, typical, max]

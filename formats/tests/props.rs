@@ -305,31 +305,35 @@ fn mailbox_list() -> impl Strategy<Value = MailboxList> {
         vec((any::<u16>(), any::<u32>()), 0..5),
         vec(text(), 0..3),
         vec((text(), text()), 0..3),
+        prop_oneof![Just(0u32), any::<u32>()],
         unknown(),
     )
-        .prop_map(|(mbs, subscriptions, acls, unknown)| MailboxList {
-            next_folder_id: mbs.len() as u32 + 1,
-            mailboxes: mbs
-                .iter()
-                .enumerate()
-                .map(|(i, (su, f))| Mailbox {
-                    folder_id: i as u32 + 1,
-                    special_use: SpecialUse(*su),
-                    flags: MailboxFlags(*f),
-                    name: format!("Folder{i}"),
-                })
-                .collect(),
-            subscriptions,
-            acls: acls
-                .into_iter()
-                .map(|(identifier, rights)| AclEntry {
-                    folder_id: 1,
-                    identifier,
-                    rights,
-                })
-                .collect(),
-            unknown,
-        })
+        .prop_map(
+            |(mbs, subscriptions, acls, last_uidvalidity, unknown)| MailboxList {
+                last_uidvalidity,
+                next_folder_id: mbs.len() as u32 + 1,
+                mailboxes: mbs
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (su, f))| Mailbox {
+                        folder_id: i as u32 + 1,
+                        special_use: SpecialUse(*su),
+                        flags: MailboxFlags(*f),
+                        name: format!("Folder{i}"),
+                    })
+                    .collect(),
+                subscriptions,
+                acls: acls
+                    .into_iter()
+                    .map(|(identifier, rights)| AclEntry {
+                        folder_id: 1,
+                        identifier,
+                        rights,
+                    })
+                    .collect(),
+                unknown,
+            },
+        )
 }
 
 fn forwarding() -> impl Strategy<Value = ForwardingDb> {
