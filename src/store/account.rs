@@ -332,6 +332,10 @@ impl Store {
         self.apply(actor, &mut p, ch)?;
         self.check_reach(actor, &p)?;
         self.write_new_profile(&p)?;
+        if p.store_type == StoreType::Imap {
+            let _l = self.lock(&self.paths.account_lock(&name), LockMode::Exclusive)?;
+            self.init_folders_locked(&name)?;
+        }
         Ok(p)
     }
 

@@ -157,7 +157,7 @@ impl Store {
 
 /// The message flags of a stored body: `8bit` for bytes above 0x7F,
 /// `binary` for NUL or a bare CR or LF.
-fn message_flags(stored: &[u8]) -> MessageFlags {
+pub(crate) fn message_flags(stored: &[u8]) -> MessageFlags {
     let mut f = MessageFlags::default();
     f.set(MessageFlags::EIGHT_BIT, stored.iter().any(|b| *b > 0x7F));
     let bare = stored.iter().enumerate().any(|(i, b)| match b {
@@ -171,7 +171,7 @@ fn message_flags(stored: &[u8]) -> MessageFlags {
 }
 
 /// The value of the first `Message-ID:` header of a message, if any.
-fn message_id(msg: &[u8]) -> String {
+pub(crate) fn message_id(msg: &[u8]) -> String {
     for line in msg.split(|b| *b == b'\n') {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line.is_empty() {

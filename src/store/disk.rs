@@ -126,6 +126,9 @@ pub fn descriptor_for(s: &Settings, created: i64, store_id: [u8; 16]) -> StoreDe
     // And append deliveries to a journal beside each message list, so a
     // delivery does not rewrite the list (SPEC.md 7.1).
     flags.set(StoreFlags::LIST_JOURNAL, true);
+    // And append folder changes to a journal beside each folder index,
+    // so a change costs the same in a folder of any size (SPEC.md 8.1).
+    flags.set(StoreFlags::FOLDER_JOURNAL, true);
     StoreDescriptor {
         store_id: HexBytes(store_id.to_vec()),
         created,

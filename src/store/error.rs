@@ -28,6 +28,18 @@ pub enum StoreError {
     /// A forwarding operation failed.
     #[error(transparent)]
     Forward(#[from] ForwardError),
+    /// A folder operation was refused (RFC 9051's rules).
+    #[error(transparent)]
+    Folder(#[from] super::folder_tree::FolderError),
+    /// Not a valid folder name.
+    #[error(transparent)]
+    FolderName(#[from] super::folder_name::FolderNameError),
+    /// The account is a popstore (POP3-only) account: it has no folders.
+    #[error("{0} is a popstore account and has no folders (popstore user convert NAME --to imap)")]
+    NotMessageStore(String),
+    /// The account has no room for the message (quota and overdraft).
+    #[error("{0}: over quota")]
+    OverQuota(String),
     /// The acting manager may not do this.
     #[error("permission denied: {0}")]
     Denied(String),

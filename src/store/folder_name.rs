@@ -56,7 +56,8 @@ pub enum FolderNameError {
 }
 
 /// A valid folder name in its stored form.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(transparent)]
 pub struct FolderName(String);
 
 impl FolderName {

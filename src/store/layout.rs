@@ -5,7 +5,9 @@
 //! Lock files (empty, never replaced or removed while in use):
 //! `ROOT0:[000000]GROUPS.LCK` and `FORWARD.LCK`; in a user's subtree
 //! `ACCOUNT.LCK` (changes to the profile and message list) and
-//! `SESSION.LCK` (held by a maildrop session for its life); in a message
+//! `SESSION.LCK` (held by a maildrop session for its life); in its
+//! `[.FOLDERS]` directory `Fxxxxxxxx.LCK` (changes to one folder's index
+//! and journal, SPEC.md 8.1); in a message
 //! directory `REFS.LCK` (reference-count changes of its files).
 
 use popstore_formats::layout::{Layout, UserDir};
@@ -98,6 +100,20 @@ impl Paths {
     /// The lock a maildrop session holds for its whole life.
     pub fn session_lock(&self, name: &AccountName) -> StorePath {
         self.user(name).file("SESSION", "LCK")
+    }
+
+    /// The directory of a MessageStore account's folder indexes and
+    /// journals (`[.FOLDERS]`).
+    pub fn folders_dir(&self, name: &AccountName) -> DirPath {
+        DirPath::of(&self.user(name).folder_index(1))
+    }
+
+    /// The lock serialising changes to one folder's index and journal
+    /// (`[.FOLDERS]Fxxxxxxxx.LCK`, SPEC.md 8.1).
+    pub fn folder_lock(&self, name: &AccountName, folder_id: u32) -> StorePath {
+        let mut p = self.user(name).folder_index(folder_id);
+        p.ftype = n("LCK");
+        p
     }
 
     /// A message file.

@@ -1,0 +1,79 @@
+//! A new message into a folder (IMAP APPEND, the CLI, migration): the
+//! message file is written with one reference, then appended.
+
+use popstore_formats::folder::SystemFlags;
+use popstore_formats::message::MessageHeader;
+
+use super::super::engine::{Store, now};
+use super::super::error::{Result, StoreError};
+use super::super::folder_name::FolderName;
+use super::super::folder_tree::FolderError;
+use super::super::name::AccountName;
+use super::super::quota::QuotaCheck;
+use super::ops::NewEntry;
+
+/// A message to append, as a client gives it.
+#[derive(Debug, Clone, Default)]
+pub struct NewMessage<'a> {
+    /// The message (any line ends; stored with CRLF).
+    pub bytes: &'a [u8],
+    /// System flags.
+    pub flags: SystemFlags,
+    /// Keywords.
+    pub keywords: Vec<String>,
+    /// INTERNALDATE (default: now).
+    pub internal_date: Option<i64>,
+}
+
+impl Store {
+    /// Appends a new message to folder `folder` of `acct` (RFC 9051
+    /// APPEND): checks the quota (every folder counts), writes the message
+    /// file with its precomputed IMAP answers, then the folder entry.
+    /// Returns the folder's UIDVALIDITY and the new UID (RFC 4315
+    /// APPENDUID).
+    pub fn append_message(
+        &self,
+        acct: &AccountName,
+        folder: &FolderName,
+        m: &NewMessage<'_>,
+    ) -> Result<(u32, u32)> {
+        let p = self.message_store(acct)?;
+        let id = self
+            .folder_id(acct, folder)?
+            .ok_or_else(|| FolderError::NotFound(folder.to_string()))?;
+        let (stored, pre) = crate::mime::precompute(m.bytes);
+        let size = stored.len() as u64;
+        let usage = self.folder_usage(acct, &p)?;
+        if p.quota().check(usage, size) != QuotaCheck::Fits {
+            return Err(StoreError::OverQuota(acct.to_string()));
+        }
+        let created = now();
+        let header = MessageHeader {
+            created,
+            recipient_count: 1,
+            ref_count: 1,
+            channel: "append".into(),
+            message_id: super::super::deliver::message_id(&stored),
+            recipients: vec![acct.to_string()],
+            flags: super::super::deliver::message_flags(&stored),
+            imap: pre.to_imap_data(),
+            ..MessageHeader::default()
+        };
+        let file = self.write_message(header, stored)?;
+        let entry = NewEntry {
+            message: file,
+            size,
+            flags: m.flags,
+            keywords: m.keywords.clone(),
+            internal_date: m.internal_date.unwrap_or(created),
+        };
+        match self.append_entries(acct, id, &[entry]) {
+            Ok((uv, uids)) => Ok((uv, uids.first().copied().unwrap_or(0))),
+            Err(e) => {
+                // Never referenced: the file goes.
+                let _ = self.release(file, 1);
+                Err(e)
+            }
+        }
+    }
+}

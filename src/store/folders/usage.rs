@@ -1,0 +1,85 @@
+//! The quota usage of a MessageStore account: every folder counts.
+//!
+//! The profile's `quota_used` holds the bytes of the messages in the
+//! folder *indexes*: a fold adds the journal's appends it writes into the
+//! index, an expunge or a folder deletion subtracts what it removed from
+//! the index. The bytes appended to journals since their last fold (and
+//! not expunged since) are added when usage is asked for, so a delivery
+//! neither rewrites the profile nor reads any index. Expunged space is
+//! free at once.
+
+use popstore_formats::folder_journal::{Change, FolderJournal, JournalBase};
+use popstore_platform::{ErrorKind, LockMode};
+
+use super::super::account::Profile;
+use super::super::engine::Store;
+use super::super::error::Result;
+use super::super::name::AccountName;
+
+impl Store {
+    /// Adds `delta` bytes to the profile's `quota_used` (under the account
+    /// lock; never below 0).
+    pub(crate) fn adjust_usage(&self, acct: &AccountName, delta: i64) -> Result<()> {
+        if delta == 0 {
+            return Ok(());
+        }
+        let _l = self.lock(&self.paths.account_lock(acct), LockMode::Exclusive)?;
+        let mut p = self.existing(acct)?;
+        p.quota_used = p.quota_used.saturating_add_signed(delta);
+        self.write_profile(&p)
+    }
+
+    /// The bytes a MessageStore account holds: the profile's count for
+    /// the indexes plus what every folder's journal appended and did not
+    /// expunge since its last fold. Reads the journals (each at most
+    /// [`super::FOLD_AT`] records), never an index.
+    pub(crate) fn folder_usage(&self, acct: &AccountName, p: &Profile) -> Result<u64> {
+        let dir = self.paths.folders_dir(acct);
+        let entries = match self.fs.list(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(p.quota_used),
+            Err(e) => return Err(e.into()),
+        };
+        let mut total = p.quota_used;
+        for e in entries {
+            let popstore_platform::Entry::File { name, ftype } = e else {
+                continue;
+            };
+            if ftype.as_str() != "PFJ" {
+                continue;
+            }
+            let Some(id) = name
+                .as_str()
+                .strip_prefix('F')
+                .and_then(|h| u32::from_str_radix(h, 16).ok())
+            else {
+                continue;
+            };
+            let Some((j, _)) = self.read_folder_journal(acct, id)? else {
+                continue;
+            };
+            let Some(head) = self.folder_head(acct, id)? else {
+                continue;
+            };
+            if j.base == JournalBase::of_head(&head) {
+                total += journal_bytes(&j);
+            }
+        }
+        Ok(total)
+    }
+}
+
+/// Bytes of a journal's appends that no later record of it expunged.
+fn journal_bytes(j: &FolderJournal) -> u64 {
+    let mut live: Vec<(u32, u64)> = Vec::new();
+    for c in &j.changes {
+        match c {
+            Change::Append(a) => live.push((a.uid, a.size)),
+            Change::Expunge(s) => {
+                live.retain(|(uid, _)| !s.messages.iter().any(|m| m.uid == *uid));
+            }
+            _ => {}
+        }
+    }
+    live.iter().map(|(_, s)| s).sum()
+}

@@ -1,0 +1,350 @@
+//! The MessageStore folder engine, run over every platform backend: the
+//! hierarchy (create, delete, rename, subscribe, list), messages (append,
+//! copy, move, flags with UNCHANGEDSINCE, expunge), what another store
+//! handle on the same directory learns by refreshing, single-copy
+//! reference counts, and the quota.
+
+use std::sync::Arc;
+
+use popstore::store::folder_name::FolderName;
+use popstore::store::folders::{FlagOp, NewMessage};
+use popstore::store::groups::Actor;
+use popstore::store::{AccountChanges, Settings, Store, StoreError, StoreType};
+use popstore_formats::folder::SystemFlags;
+use popstore_formats::folder_journal::Change;
+use popstore_formats::mailboxes::SpecialUse;
+use popstore_platform::Platform;
+
+fn fname(s: &str) -> FolderName {
+    FolderName::new(s).unwrap()
+}
+
+fn imap_account(s: &Store, name: &str) -> popstore::store::name::AccountName {
+    s.create_account(
+        &Actor::Admin,
+        name,
+        &AccountChanges {
+            store_type: Some(StoreType::Imap),
+            ..AccountChanges::default()
+        },
+    )
+    .unwrap();
+    s.name(name).unwrap()
+}
+
+fn msg(n: usize) -> Vec<u8> {
+    format!("From: a@b.example\r\nSubject: m{n}\r\n\r\nbody {n}\r\n").into_bytes()
+}
+
+fn append(s: &Store, a: &popstore::store::name::AccountName, f: &str, n: usize) -> (u32, u32) {
+    s.append_message(
+        a,
+        &fname(f),
+        &NewMessage {
+            bytes: &msg(n),
+            ..NewMessage::default()
+        },
+    )
+    .unwrap()
+}
+
+fn names(s: &Store, a: &popstore::store::name::AccountName, pat: &str) -> Vec<String> {
+    s.list_folders(a, pat, false)
+        .unwrap()
+        .into_iter()
+        .map(|l| {
+            let mut n = l.name.to_string();
+            if l.noselect {
+                n.push_str(" (noselect)");
+            }
+            n
+        })
+        .collect()
+}
+
+macro_rules! folder_tests {
+    ($backend:ident, $make:expr) => {
+        mod $backend {
+            use super::*;
+
+            fn fresh() -> (Arc<dyn Platform>, Arc<Store>) {
+                let fs: Arc<dyn Platform> = $make;
+                let s = Store::init(fs.clone(), Settings::default()).unwrap();
+                (fs, Arc::new(s))
+            }
+
+            #[test]
+            fn a_new_account_has_inbox_and_the_hierarchy_follows_rfc_9051() {
+                let (_fs, s) = fresh();
+                let a = imap_account(&s, "sue");
+                assert_eq!(names(&s, &a, "*"), ["INBOX"]);
+                s.create_folder(&a, &fname("Work/2026/Q1"), SpecialUse::NONE)
+                    .unwrap();
+                assert_eq!(
+                    names(&s, &a, "*"),
+                    ["INBOX", "Work", "Work/2026", "Work/2026/Q1"]
+                );
+                assert_eq!(names(&s, &a, "%"), ["INBOX", "Work"]);
+                assert!(matches!(
+                    s.create_folder(&a, &fname("Work"), SpecialUse::NONE),
+                    Err(StoreError::Folder(_))
+                ));
+                // A folder with inferiors becomes \Noselect when deleted.
+                s.delete_folder(&a, &fname("Work/2026"), false).unwrap();
+                assert_eq!(
+                    names(&s, &a, "*"),
+                    ["INBOX", "Work", "Work/2026 (noselect)", "Work/2026/Q1"]
+                );
+                s.rename_folder(&a, &fname("Work"), &fname("Old/Work"))
+                    .unwrap();
+                assert_eq!(
+                    names(&s, &a, "*"),
+                    [
+                        "INBOX",
+                        "Old/Work",
+                        "Old/Work/2026 (noselect)",
+                        "Old/Work/2026/Q1",
+                        "Old"
+                    ]
+                );
+                s.delete_folder(&a, &fname("Old"), true).unwrap();
+                assert_eq!(names(&s, &a, "*"), ["INBOX"]);
+                assert!(s.delete_folder(&a, &fname("INBOX"), false).is_err());
+                assert!(s.subscribe_folder(&a, &fname("Gone"), true).unwrap());
+                assert_eq!(
+                    s.mailbox_list(&a).unwrap().subscriptions,
+                    vec!["Gone".to_string()]
+                );
+            }
+
+            #[test]
+            fn a_folder_made_again_never_gets_its_old_uidvalidity() {
+                let (_fs, s) = fresh();
+                let a = imap_account(&s, "sue");
+                let mut seen = Vec::new();
+                for _ in 0..3 {
+                    s.create_folder(&a, &fname("X"), SpecialUse::NONE).unwrap();
+                    let f = s.open_folder(&a, &fname("X")).unwrap();
+                    assert!(!seen.contains(&f.uidvalidity()));
+                    seen.push(f.uidvalidity());
+                    s.delete_folder(&a, &fname("X"), false).unwrap();
+                }
+            }
+
+            #[test]
+            fn messages_flags_and_expunge() {
+                let (_fs, s) = fresh();
+                let a = imap_account(&s, "sue");
+                let (uv, u1) = append(&s, &a, "INBOX", 1);
+                let (_, u2) = append(&s, &a, "INBOX", 2);
+                let (_, u3) = append(&s, &a, "INBOX", 3);
+                assert_eq!((u1, u2, u3), (1, 2, 3));
+                let mut f = s.open_folder(&a, &FolderName::inbox()).unwrap();
+                assert_eq!(f.uidvalidity(), uv);
+                assert_eq!(f.len(), 3);
+                assert_eq!(f.uidnext(), 4);
+                let m2 = f.by_uid(2).unwrap().1;
+                let out = s
+                    .store_flags(
+                        &mut f,
+                        &[1, 2],
+                        FlagOp::Add,
+                        SystemFlags::SEEN,
+                        &["$Important".into()],
+                        None,
+                    )
+                    .unwrap();
+                assert_eq!(out.changed, [1, 2]);
+                let now2 = f.by_uid(2).unwrap().1;
+                assert!(now2.flags.contains(SystemFlags::SEEN));
+                assert_eq!(now2.keywords, ["$Important"]);
+                assert!(now2.modseq > m2.modseq);
+                // UNCHANGEDSINCE below a message's MODSEQ: refused for it.
+                let m3 = f.by_uid(3).unwrap().1;
+                assert!(m3.modseq < now2.modseq);
+                let out = s
+                    .store_flags(
+                        &mut f,
+                        &[2, 3],
+                        FlagOp::Add,
+                        SystemFlags::DELETED,
+                        &[],
+                        Some(m3.modseq),
+                    )
+                    .unwrap();
+                assert_eq!(out.modified, [2]);
+                assert_eq!(out.changed, [3]);
+                let before = f.highestmodseq();
+                assert_eq!(s.expunge(&mut f, None).unwrap(), [3]);
+                assert_eq!(f.len(), 2);
+                assert!(f.highestmodseq() > before);
+                assert_eq!(f.vanished_since(before).unwrap(), [3]);
+                // Another handle on the same directory sees the same folder.
+                let g = s.open_folder(&a, &FolderName::inbox()).unwrap();
+                assert_eq!(
+                    g.messages().collect::<Vec<_>>(),
+                    f.messages().collect::<Vec<_>>()
+                );
+            }
+
+            #[test]
+            fn another_session_learns_what_changed() {
+                let (fs, s) = fresh();
+                let a = imap_account(&s, "sue");
+                append(&s, &a, "INBOX", 1);
+                let other = Store::open(fs.clone()).unwrap();
+                let mut watcher = other.open_folder(&a, &FolderName::inbox()).unwrap();
+                let mut f = s.open_folder(&a, &FolderName::inbox()).unwrap();
+                append(&s, &a, "INBOX", 2);
+                s.store_flags(&mut f, &[1], FlagOp::Add, SystemFlags::DELETED, &[], None)
+                    .unwrap();
+                s.expunge(&mut f, None).unwrap();
+                let changes = other.refresh_folder(&mut watcher).unwrap();
+                let kinds: Vec<&str> = changes
+                    .iter()
+                    .map(|c| match c {
+                        Change::Append(_) => "append",
+                        Change::Flags(_) => "flags",
+                        Change::Expunge(_) => "expunge",
+                        Change::Unknown(_) => "unknown",
+                    })
+                    .collect();
+                assert_eq!(kinds, ["append", "flags", "expunge"]);
+                assert_eq!(watcher.len(), 1);
+                assert_eq!(watcher.highestmodseq(), f.highestmodseq());
+                assert!(other.refresh_folder(&mut watcher).unwrap().is_empty());
+            }
+
+            #[test]
+            fn changes_are_seen_across_a_fold() {
+                let (fs, s) = fresh();
+                let a = imap_account(&s, "sue");
+                let other = Store::open(fs.clone()).unwrap();
+                let mut watcher = other.open_folder(&a, &FolderName::inbox()).unwrap();
+                let n = popstore::store::folders::FOLD_AT + 5;
+                for i in 0..n {
+                    append(&s, &a, "INBOX", i);
+                }
+                let changes = other.refresh_folder(&mut watcher).unwrap();
+                assert_eq!(changes.len(), n);
+                assert_eq!(watcher.len(), n);
+                let fresh = s.open_folder(&a, &FolderName::inbox()).unwrap();
+                assert_eq!(fresh.uidnext(), n as u32 + 1);
+                assert_eq!(
+                    watcher.messages().collect::<Vec<_>>(),
+                    fresh.messages().collect::<Vec<_>>()
+                );
+            }
+
+            #[test]
+            fn copies_share_the_file_and_the_last_reference_removes_it() {
+                let (_fs, s) = fresh();
+                let a = imap_account(&s, "sue");
+                let b = imap_account(&s, "tom");
+                s.create_folder(&a, &fname("Keep"), SpecialUse::NONE)
+                    .unwrap();
+                append(&s, &a, "INBOX", 1);
+                let mut inbox = s.open_folder(&a, &FolderName::inbox()).unwrap();
+                let file = inbox.by_uid(1).unwrap().1.message;
+                let keep = s.folder_id(&a, &fname("Keep")).unwrap().unwrap();
+                let c = s.copy_to(&mut inbox, &[1], &a, keep).unwrap();
+                assert_eq!(c.uids, [(1, 1)]);
+                let theirs = s.folder_id(&b, &FolderName::inbox()).unwrap().unwrap();
+                s.copy_to(&mut inbox, &[1], &b, theirs).unwrap();
+                assert_eq!(s.reference_count(file).unwrap(), Some(3));
+                let mv = s.move_to(&mut inbox, &[1], &a, keep).unwrap();
+                assert_eq!(mv.uids, [(1, 2)]);
+                assert!(inbox.is_empty());
+                assert_eq!(s.reference_count(file).unwrap(), Some(3));
+                s.delete_folder(&a, &fname("Keep"), false).unwrap();
+                assert_eq!(s.reference_count(file).unwrap(), Some(1));
+                let mut theirs = s.open_folder(&b, &FolderName::inbox()).unwrap();
+                s.store_flags(
+                    &mut theirs,
+                    &[1],
+                    FlagOp::Replace,
+                    SystemFlags::DELETED,
+                    &[],
+                    None,
+                )
+                .unwrap();
+                s.expunge(&mut theirs, None).unwrap();
+                assert_eq!(s.reference_count(file).unwrap(), None);
+            }
+
+            #[test]
+            fn renaming_inbox_moves_its_messages() {
+                let (_fs, s) = fresh();
+                let a = imap_account(&s, "sue");
+                append(&s, &a, "INBOX", 1);
+                append(&s, &a, "INBOX", 2);
+                s.rename_folder(&a, &FolderName::inbox(), &fname("Old mail"))
+                    .unwrap();
+                assert!(s.open_folder(&a, &FolderName::inbox()).unwrap().is_empty());
+                assert_eq!(s.open_folder(&a, &fname("Old mail")).unwrap().len(), 2);
+            }
+
+            #[test]
+            fn the_quota_counts_every_folder_and_expunge_frees_it() {
+                let (_fs, s) = fresh();
+                let a = imap_account(&s, "sue");
+                s.create_folder(&a, &fname("Other"), SpecialUse::NONE)
+                    .unwrap();
+                let one = popstore::mime::precompute(&msg(1)).0.len() as u64;
+                s.modify_account(
+                    &Actor::Admin,
+                    "sue",
+                    &AccountChanges {
+                        quota: Some(popstore::store::units::SizeLimit::Bytes(3 * one as u32)),
+                        overdraft: Some(popstore::store::units::SizeLimit::None),
+                        ..AccountChanges::default()
+                    },
+                )
+                .unwrap();
+                append(&s, &a, "INBOX", 1);
+                append(&s, &a, "Other", 2);
+                append(&s, &a, "Other", 3);
+                let over = s.append_message(
+                    &a,
+                    &fname("INBOX"),
+                    &NewMessage {
+                        bytes: &vec![b'x'; 4096],
+                        ..NewMessage::default()
+                    },
+                );
+                assert!(matches!(over, Err(StoreError::OverQuota(_))), "{over:?}");
+                let mut o = s.open_folder(&a, &fname("Other")).unwrap();
+                s.store_flags(
+                    &mut o,
+                    &[1, 2],
+                    FlagOp::Add,
+                    SystemFlags::DELETED,
+                    &[],
+                    None,
+                )
+                .unwrap();
+                s.expunge(&mut o, None).unwrap();
+                append(&s, &a, "INBOX", 4);
+            }
+        }
+    };
+}
+
+/// A fresh directory under Cargo's target tmp dir.
+fn scratch() -> std::path::PathBuf {
+    tempfile::Builder::new()
+        .prefix("store-folders-")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .unwrap()
+        .keep()
+}
+
+folder_tests!(memory, Arc::new(popstore_platform::PosixTree::memory(1)));
+folder_tests!(
+    linux,
+    Arc::new(popstore_platform_linux::linux(vec![scratch()]))
+);
+folder_tests!(
+    openvms,
+    Arc::new(popstore_platform_openvms::openvms(vec![scratch()]))
+);
