@@ -285,6 +285,52 @@ macro_rules! folder_tests {
             }
 
             #[test]
+            fn verify_is_clean_and_repair_keeps_every_folder_message() {
+                let (fs, s) = fresh();
+                let a = imap_account(&s, "sue");
+                s.create_folder(&a, &fname("Work"), SpecialUse::NONE)
+                    .unwrap();
+                for i in 0..4 {
+                    append(&s, &a, "INBOX", i);
+                }
+                let mut inbox = s.open_folder(&a, &FolderName::inbox()).unwrap();
+                let work = s.folder_id(&a, &fname("Work")).unwrap().unwrap();
+                s.copy_to(&mut inbox, &[1, 2], &a, work).unwrap();
+                s.store_flags(
+                    &mut inbox,
+                    &[1, 3],
+                    FlagOp::Add,
+                    SystemFlags::DELETED,
+                    &[],
+                    None,
+                )
+                .unwrap();
+                s.expunge(&mut inbox, None).unwrap();
+                let report = popstore::verify::verify(
+                    &popstore::verify::PlatformStore::new(fs.as_ref()),
+                    &|_| {},
+                );
+                assert!(report.problems.is_empty(), "{:?}", report.problems);
+                // Every message lives only in journals: repair must keep them.
+                let r = s.repair_with_grace(0).unwrap();
+                assert!(r.changes.is_empty(), "{:?}", r.changes);
+                assert!(r.kept.is_empty(), "{:?}", r.kept);
+                let inbox = s.open_folder(&a, &FolderName::inbox()).unwrap();
+                assert_eq!(
+                    inbox.entries().iter().map(|e| e.uid).collect::<Vec<_>>(),
+                    [2, 4]
+                );
+                for m in inbox.messages() {
+                    assert!(s.open_message(m.message).is_ok());
+                }
+                let w = s.open_folder(&a, &fname("Work")).unwrap();
+                assert_eq!(w.len(), 2);
+                for m in w.messages() {
+                    assert!(s.open_message(m.message).is_ok());
+                }
+            }
+
+            #[test]
             fn the_quota_counts_every_folder_and_expunge_frees_it() {
                 let (_fs, s) = fresh();
                 let a = imap_account(&s, "sue");

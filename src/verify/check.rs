@@ -4,7 +4,6 @@ use std::collections::BTreeMap;
 
 use popstore_formats::StoreFile;
 use popstore_formats::descriptor::{RootRoles, StoreDescriptor};
-use popstore_formats::folder::FolderIndex;
 use popstore_formats::forward::ForwardingDb;
 use popstore_formats::groups::GroupTree;
 use popstore_formats::layout::{self, Layout, MessageId, UserDir, types};
@@ -17,6 +16,7 @@ use popstore_formats::vacation::VacationState;
 
 use super::{DirEntry, StoreDir, StoreReader};
 
+mod folders;
 mod journal;
 
 /// One problem: the file (as the host spells it) and what is wrong.
@@ -317,11 +317,14 @@ impl Walk<'_> {
                 self.load::<VacationState>(&dir.file(&n("VACATION"), &n(types::VACATION_STATE)));
         }
         let mut seen_folders = Vec::new();
+        let mut folder_journaled = 0u64;
         for e in &entries {
             match e {
                 DirEntry::File(a, b) if expected.iter().any(|(x, y)| x == a && y == b) => {}
                 DirEntry::Dir(d) if d.as_str() == layout::FOLDERS_DIR => {
-                    used += self.folders(&dir.sub(d), mailboxes.as_ref(), &mut seen_folders);
+                    let (u, j) = self.folders(&dir.sub(d), mailboxes.as_ref(), &mut seen_folders);
+                    used += u;
+                    folder_journaled += j;
                 }
                 DirEntry::Dir(d) if d.as_str() == layout::SIEVE_DIR => {
                     let sd = dir.sub(d);
@@ -350,7 +353,7 @@ impl Walk<'_> {
             }
         }
         if let Some(p) = &profile
-            && p.counters.quota_used + journal.bytes != used
+            && p.counters.quota_used + journal.bytes + folder_journaled != used
         {
             let reason = if journal.entries == 0 {
                 format!(
@@ -366,51 +369,6 @@ impl Walk<'_> {
             };
             self.problem(spelled_profile, reason);
         }
-    }
-
-    /// The folder indexes of a user; returns the bytes they hold.
-    fn folders(&mut self, dir: &StoreDir, list: Option<&MailboxList>, seen: &mut Vec<u32>) -> u64 {
-        let mut used = 0;
-        for e in self.list(dir) {
-            let id = match &e {
-                DirEntry::File(nm, t) if t.as_str() == types::FOLDER_INDEX => nm
-                    .as_str()
-                    .strip_prefix('F')
-                    .filter(|h| h.len() == 8)
-                    .and_then(|h| u32::from_str_radix(h, 16).ok()),
-                _ => None,
-            };
-            let (Some(id), DirEntry::File(nm, t)) = (id, &e) else {
-                self.unexpected(dir, &e);
-                continue;
-            };
-            let path = dir.file(nm, t);
-            let from = self.store.spell(&path);
-            let Some(f) = self.load::<FolderIndex>(&path) else {
-                self.uncertain = true;
-                continue;
-            };
-            seen.push(id);
-            if f.folder_id != id {
-                self.problem(
-                    from.clone(),
-                    format!("holds folder id {} but is named for {id}", f.folder_id),
-                );
-            }
-            match list {
-                None => self.problem(from.clone(), "folder index without a mailbox list"),
-                Some(l) if !l.mailboxes.iter().any(|m| m.folder_id == id) => self.problem(
-                    from.clone(),
-                    format!("folder {id} is not in the mailbox list"),
-                ),
-                _ => {}
-            }
-            for m in &f.entries {
-                used += m.size;
-                self.reference(m.message, &from, m.size, format!("UID {}", m.uid));
-            }
-        }
-        used
     }
 
     fn reference(&mut self, id: MessageId, from: &str, size: u64, what: String) {

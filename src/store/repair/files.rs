@@ -40,6 +40,24 @@ impl Files {
     /// Appends a reference to the readable message file `id` to `list`,
     /// unread, with the next UIDL number (above every number in use);
     /// `false` when the file is not one repair read whole.
+    /// A folder entry for giving file `id` back to a MessageStore INBOX
+    /// (unseen, dated by its delivery).
+    pub(crate) fn entry_for(&self, id: MessageId) -> Option<crate::store::folders::NewEntry> {
+        let Some(FileState::Read {
+            created, length, ..
+        }) = self.found.get(&id)
+        else {
+            return None;
+        };
+        Some(crate::store::folders::NewEntry {
+            message: id,
+            size: *length,
+            flags: popstore_formats::folder::SystemFlags::default(),
+            keywords: Vec::new(),
+            internal_date: *created,
+        })
+    }
+
     pub(crate) fn give_back(&self, id: MessageId, list: &mut MessageList) -> bool {
         let Some(FileState::Read {
             created, length, ..

@@ -157,7 +157,10 @@ impl Store {
                     .released
                     .iter()
                     .flat_map(|r| r.messages.iter().copied());
-                released.entry(name.clone()).or_default().extend(ids);
+                released
+                    .entry(name.clone())
+                    .or_default()
+                    .extend(ids.chain(t.folder_released.iter().copied()));
             }
             for e in &t.list.entries {
                 *refs.entry(e.message).or_default() += 1;
@@ -290,7 +293,13 @@ impl Store {
         let Some((_, p)) = &t.account else {
             return Ok(());
         };
-        let used: u64 = t.list.entries.iter().map(|e| e.size).sum();
+        // A MessageStore account's usage also counts its folder indexes.
+        let folders = if p.store_type == crate::store::StoreType::Imap {
+            t.folder_index_bytes
+        } else {
+            0
+        };
+        let used: u64 = t.list.entries.iter().map(|e| e.size).sum::<u64>() + folders;
         let count = t.list.entries.len() as u64;
         let (held, bytes) = (
             p.message_count + t.journal.entries,
@@ -322,6 +331,12 @@ impl Store {
                 self.fs.display(&self.paths.profile(name)),
             ));
         }
-        self.write_list(name, &t.list, &t.journal, (0, 0))
+        self.write_list(name, &t.list, &t.journal, (0, 0))?;
+        if folders > 0 {
+            let mut p = self.existing(name)?;
+            p.quota_used += folders;
+            self.write_profile(&p)?;
+        }
+        Ok(())
     }
 }

@@ -158,6 +158,12 @@ impl Store {
         files: &Files,
         report: &mut RepairReport,
     ) -> Result<()> {
+        if self
+            .profile(name)?
+            .is_some_and(|p| p.store_type == crate::store::StoreType::Imap)
+        {
+            return self.give_back_to_inbox(name, ids, files, report);
+        }
         let _l = self.lock(&self.paths.account_lock(name), LockMode::Exclusive)?;
         let mut l = self.load_list(name)?;
         let mut added = 0usize;
@@ -170,6 +176,32 @@ impl Store {
         report.changes.push(format!(
             "{}: {added} unreferenced message files that name {name} given back to it",
             self.fs.display(&self.paths.message_list(name)),
+        ));
+        Ok(())
+    }
+
+    /// [`Store::give_back`] for a MessageStore account: into its INBOX.
+    fn give_back_to_inbox(
+        &self,
+        name: &AccountName,
+        ids: &[MessageId],
+        files: &Files,
+        report: &mut RepairReport,
+    ) -> Result<()> {
+        let entries: Vec<crate::store::folders::NewEntry> =
+            ids.iter().filter_map(|id| files.entry_for(*id)).collect();
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let inbox = crate::store::folder_name::FolderName::inbox();
+        let folder = self
+            .folder_id(name, &inbox)?
+            .ok_or_else(|| crate::store::StoreError::Invalid(format!("{name} has no INBOX")))?;
+        self.append_entries(name, folder, &entries)?;
+        report.changes.push(format!(
+            "{}: {} unreferenced message files that name {name} given back to its INBOX",
+            self.fs.display(&self.paths.user(name).folder_index(folder)),
+            entries.len()
         ));
         Ok(())
     }

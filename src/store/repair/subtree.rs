@@ -57,8 +57,13 @@ pub(crate) struct Subtree {
     /// than the other): the list is rebuilt from the message files that
     /// name the account.
     pub lost: Vec<String>,
-    /// References from folder indexes (MessageStore).
+    /// References from folder indexes and their journals (MessageStore).
     pub folder_refs: Vec<MessageId>,
+    /// Message files the folders' expunges gave up (SPEC.md 15 rule 4).
+    pub folder_released: Vec<MessageId>,
+    /// Bytes of the entries in the folder index files (what the profile's
+    /// usage counts for folders; journals are counted live).
+    pub folder_index_bytes: u64,
     /// What could not be read: repair keeps every message file while any
     /// subtree has such a place.
     pub unreadable: Vec<String>,
@@ -89,6 +94,8 @@ impl Store {
             journal: JournalInfo::default(),
             lost: Vec::new(),
             folder_refs: Vec::new(),
+            folder_released: Vec::new(),
+            folder_index_bytes: 0,
             unreadable: Vec::new(),
             damaged: Vec::new(),
         };
@@ -218,22 +225,114 @@ impl Store {
                 return;
             }
         };
-        for f in files {
+        let has = |name: &str, ty: &str| {
+            files.iter().any(|f| {
+                matches!(f, DirEntry::File { name: a, ftype: b } if a.as_str() == name && b.as_str() == ty)
+            })
+        };
+        for f in &files {
             let DirEntry::File { name, ftype } = f else {
                 continue;
             };
-            if ftype.as_str() != "PFI" {
-                continue;
+            let path = fdir.file(name.clone(), ftype.clone());
+            match ftype.as_str() {
+                "PFI" => {}
+                // A journal without its index: its appends still count.
+                "PFJ" if !has(name.as_str(), "PFI") => {
+                    self.folder_journal_refs(&path, None, t);
+                    continue;
+                }
+                _ => continue,
             }
-            let path = fdir.file(name, ftype);
             match self.read_typed::<FolderIndex>(&path) {
-                Read::Good(ix) => t.folder_refs.extend(ix.entries.iter().map(|e| e.message)),
+                Read::Good(mut ix) => {
+                    t.folder_index_bytes += ix.entries.iter().map(|e| e.size).sum::<u64>();
+                    if has(name.as_str(), "PFJ") {
+                        let jpath = fdir.file(name.clone(), n("PFJ"));
+                        self.folder_journal_refs(&jpath, Some(&mut ix), t);
+                    }
+                    t.folder_refs.extend(ix.entries.iter().map(|e| e.message));
+                    t.folder_released.extend(
+                        ix.expunges
+                            .iter()
+                            .flat_map(|l| &l.sets)
+                            .flat_map(|s| s.messages.iter().map(|m| m.message)),
+                    );
+                }
                 Read::Absent => {}
                 // Folder indexes are rebuilt by reconstruct; until then the
                 // files they may reference are kept.
                 Read::Damaged(r) | Read::Unreadable(r) => t
                     .unreadable
                     .push(format!("{}: {r}", self.fs.display(&path))),
+            }
+        }
+    }
+
+    /// Folder journal `jpath`: applied to `index` when it belongs to it
+    /// (the folder's references are then the index's entries); expunged
+    /// files recorded as given up. A journal that does not read or does
+    /// not belong (or has no index) counts its whole APPEND records as
+    /// references and makes repair uncertain: reconstruct settles it.
+    fn folder_journal_refs(
+        &self,
+        jpath: &popstore_formats::path::StorePath,
+        index: Option<&mut FolderIndex>,
+        t: &mut Subtree,
+    ) {
+        use popstore_formats::fold::{self, Belonging};
+        use popstore_formats::folder_journal::{Change, FolderJournal, JournalBase, salvage};
+        let shown = self.fs.display(jpath);
+        let bytes = match self.fs.read(jpath) {
+            Ok(b) => b,
+            Err(e) if e.kind() == ErrorKind::NotFound => return,
+            Err(e) => {
+                t.unreadable.push(format!("{shown}: {e}"));
+                return;
+            }
+        };
+        let salvaged = |t: &mut Subtree, why: String| {
+            for c in salvage(&bytes).1 {
+                if let Change::Append(a) = c {
+                    t.folder_refs.push(a.message);
+                }
+            }
+            t.unreadable.push(format!("{shown}: {why}"));
+        };
+        let j = match FolderJournal::read(&bytes) {
+            Ok((j, _)) => j,
+            Err(e) => return salvaged(t, e.to_string()),
+        };
+        let Some(ix) = index else {
+            return salvaged(t, "a folder journal without its index".into());
+        };
+        match j.base.belonging(&JournalBase::of_index(ix)) {
+            Belonging::Current => {}
+            Belonging::Stale => return,
+            Belonging::Inconsistent => {
+                return salvaged(t, "the journal does not belong to its index".into());
+            }
+        }
+        fold::keep_expunges(ix);
+        for c in &j.changes {
+            if let Change::Expunge(s) = c {
+                // Usage counts the index file's entries less what the
+                // journal expunged of them (see folders::usage).
+                let resident: u64 = s
+                    .messages
+                    .iter()
+                    .filter(|m| m.uid < j.base.uidnext)
+                    .filter_map(|m| ix.entries.binary_search_by_key(&m.uid, |e| e.uid).ok())
+                    .map(|i| ix.entries[i].size)
+                    .sum();
+                t.folder_index_bytes = t.folder_index_bytes.saturating_sub(resident);
+            }
+            if let Err(e) = fold::apply(ix, c) {
+                return salvaged(t, e.to_string());
+            }
+            if let Change::Expunge(s) = c {
+                t.folder_released
+                    .extend(s.messages.iter().map(|m| m.message));
             }
         }
     }

@@ -39,7 +39,7 @@ pub(super) struct Held {
 }
 
 impl Walk<'_> {
-    fn note(&mut self, path: String, reason: String) {
+    pub(super) fn note(&mut self, path: String, reason: String) {
         self.report.notes.push(Problem { path, reason });
     }
 
