@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 
+use popstore::delivery::{Delivery, Envelope};
 use popstore::store::folder_name::FolderName;
 use popstore::store::folders::{FlagOp, NewMessage};
 use popstore::store::groups::Actor;
@@ -46,6 +47,34 @@ fn append(s: &Store, a: &popstore::store::name::AccountName, f: &str, n: usize) 
         },
     )
     .unwrap()
+}
+
+fn deliver(s: &Store, to: &[&str], m: &[u8]) {
+    let env = Envelope {
+        mail_from: "sender@far.example".into(),
+        channel: "test".into(),
+        ..Envelope::default()
+    };
+    let acc: Vec<_> = to
+        .iter()
+        .map(|t| s.check_recipient(&env, t, m.len() as u64).unwrap())
+        .collect();
+    for r in s.deliver(&env, &acc, m) {
+        r.unwrap();
+    }
+}
+
+fn subjects(s: &Store, a: &popstore::store::name::AccountName, f: &str) -> Vec<String> {
+    let f = s.open_folder(a, &fname(f)).unwrap();
+    f.messages()
+        .map(|m| {
+            let v = s.open_message(m.message).unwrap();
+            let body = String::from_utf8_lossy(v.body()).into_owned();
+            body.lines()
+                .find_map(|l| l.strip_prefix("Subject: ").map(str::to_owned))
+                .unwrap_or_default()
+        })
+        .collect()
 }
 
 fn names(s: &Store, a: &popstore::store::name::AccountName, pat: &str) -> Vec<String> {
@@ -328,6 +357,64 @@ macro_rules! folder_tests {
                 for m in w.messages() {
                     assert!(s.open_message(m.message).is_ok());
                 }
+            }
+
+            #[test]
+            fn delivery_files_into_inbox_subaddress_folders_and_sieve_folders() {
+                let (_fs, s) = fresh();
+                let a = imap_account(&s, "sue");
+                s.create_folder(&a, &fname("Lists/Rust"), SpecialUse::NONE)
+                    .unwrap();
+                deliver(&s, &["sue"], b"Subject: plain\r\n\r\nx\r\n");
+                deliver(&s, &["sue+lists.rust"], b"Subject: sub\r\n\r\nx\r\n");
+                deliver(&s, &["sue+Nowhere"], b"Subject: nowhere\r\n\r\nx\r\n");
+                assert_eq!(subjects(&s, &a, "INBOX"), ["plain", "nowhere"]);
+                assert_eq!(subjects(&s, &a, "Lists/Rust"), ["sub"]);
+                let script = br#"require ["fileinto", "mailbox", "imap4flags"];
+if header :contains "subject" "report" {
+    fileinto :create :flags ["\\Seen", "$Report"] "Reports/2026";
+    stop;
+}
+if mailboxexists "Lists/Rust" { fileinto "Lists/Rust"; }
+"#;
+                s.sieve_put(&Actor::Admin, "sue", "main", script).unwrap();
+                s.sieve_activate(&Actor::Admin, "sue", Some("main"))
+                    .unwrap();
+                deliver(&s, &["sue"], b"Subject: a report\r\n\r\nx\r\n");
+                deliver(&s, &["sue"], b"Subject: other\r\n\r\nx\r\n");
+                assert_eq!(subjects(&s, &a, "Reports/2026"), ["a report"]);
+                let r = s.open_folder(&a, &fname("Reports/2026")).unwrap();
+                let m = r.message(0).unwrap();
+                assert!(m.flags.contains(SystemFlags::SEEN));
+                assert_eq!(m.keywords, ["$Report"]);
+                assert_eq!(subjects(&s, &a, "Lists/Rust"), ["sub", "other"]);
+                assert_eq!(subjects(&s, &a, "INBOX"), ["plain", "nowhere"]);
+            }
+
+            #[test]
+            fn one_file_for_many_messagestore_recipients_and_pop3_serves_inbox() {
+                let (_fs, s) = fresh();
+                let a = imap_account(&s, "sue");
+                let b = imap_account(&s, "tom");
+                deliver(&s, &["sue", "tom"], b"Subject: both\r\n\r\nx\r\n");
+                let f = s.open_folder(&a, &FolderName::inbox()).unwrap();
+                let g = s.open_folder(&b, &FolderName::inbox()).unwrap();
+                let file = f.message(0).unwrap().message;
+                assert_eq!(g.message(0).unwrap().message, file);
+                assert_eq!(s.reference_count(file).unwrap(), Some(2));
+                // POP3 on a MessageStore account: its INBOX; DELE expunges.
+                let mut md = s.open_maildrop(&a).unwrap();
+                assert_eq!(md.stat().0, 1);
+                assert!(md.message(0).unwrap().is_some());
+                assert!(md.mark_deleted(0));
+                md.commit().unwrap();
+                assert!(s.open_folder(&a, &FolderName::inbox()).unwrap().is_empty());
+                assert_eq!(s.reference_count(file).unwrap(), Some(1));
+                let mut md = s.open_maildrop(&b).unwrap();
+                assert!(md.message(0).unwrap().is_some());
+                md.commit().unwrap();
+                let g = s.open_folder(&b, &FolderName::inbox()).unwrap();
+                assert!(g.message(0).unwrap().flags.contains(SystemFlags::SEEN));
             }
 
             #[test]

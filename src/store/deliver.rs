@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use crate::delivery::{AcceptedRecipient, Delivery, Envelope, Refusal};
 
 use super::account::Profile;
+use super::deliver_folders::{Place, places_from_sieve};
 use super::engine::{Store, now};
 use super::error::StoreError;
 use super::filter::{self, Filtered};
@@ -76,6 +77,14 @@ impl Store {
         }
         let usage = self
             .usage(name, &p)
+            .and_then(|u| {
+                // A MessageStore account's folder journals count too.
+                if p.store_type == super::StoreType::Imap {
+                    Ok(u + (self.folder_usage(name, &p)? - p.quota_used))
+                } else {
+                    Ok(u)
+                }
+            })
             .map_err(|e| store_failure(name.as_str(), &e))?;
         match p.quota().check(usage, size) {
             QuotaCheck::Fits => Ok(p),
@@ -109,6 +118,11 @@ impl Store {
     }
 }
 
+/// One account's copy: the recipients leading to it, the maildrop entry
+/// flags (popstore accounts), and the folders it goes into (MessageStore
+/// accounts; empty for popstore accounts).
+pub(super) type Copy = (AccountName, Vec<usize>, EntryFlags, Vec<Place>);
+
 /// How many accounts get their reference written at once: each reference
 /// is a few fsyncs, so overlapping them is what makes a 50-recipient
 /// delivery fast.
@@ -119,7 +133,7 @@ impl Store {
     /// returns the failures.
     fn add_references<'a>(
         &self,
-        accounts: &'a [(AccountName, Vec<usize>, EntryFlags)],
+        accounts: &'a [Copy],
         id: popstore_formats::layout::MessageId,
         size: u64,
         created: i64,
@@ -132,10 +146,15 @@ impl Store {
         let work = || {
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some((a, idxs, flags)) = accounts.get(i) else {
+                let Some((a, idxs, flags, places)) = accounts.get(i) else {
                     break;
                 };
-                if let Err(e) = self.add_reference(a, id, size, created, *flags)
+                let r = if places.is_empty() {
+                    self.add_reference(a, id, size, created, *flags)
+                } else {
+                    self.file_into_folders(a, id, size, created, places)
+                };
+                if let Err(e) = r
                     && let Ok(mut f) = failures.lock()
                 {
                     f.push((a, idxs, e));
@@ -261,22 +280,52 @@ impl Delivery for Store {
         // Sieve: only accounts whose profile names an active script; the
         // script runs once per recipient leading to the account, and the
         // account gets one copy if any of those runs keeps the message.
-        let mut copies: Vec<(AccountName, Vec<usize>, EntryFlags)> = Vec::new();
+        let mut copies: Vec<Copy> = Vec::new();
         let mut filtered: Vec<Filtered> = Vec::new();
+        let is_ms = |a: &AccountName| {
+            profiles
+                .get(a)
+                .is_some_and(|p| p.store_type == super::StoreType::Imap)
+        };
+        // A MessageStore copy without a script: INBOX, or the folder the
+        // first recipient's subaddress names.
+        let default_place = |a: &AccountName, i: usize| -> Vec<Place> {
+            if !is_ms(a) {
+                return Vec::new();
+            }
+            let detail = plans
+                .get(i)
+                .and_then(|p| p.as_ref())
+                .and_then(|r| r.detail.clone());
+            vec![match detail {
+                Some(d) => Place {
+                    folder: d,
+                    ..Place::inbox()
+                },
+                None => Place::inbox(),
+            }]
+        };
         for (a, idxs) in accounts {
             if profiles.get(&a).is_none_or(|p| p.sieve_script.is_none()) {
-                copies.push((a, idxs, EntryFlags::default()));
+                let places = default_place(&a, idxs[0]);
+                copies.push((a, idxs, EntryFlags::default(), places));
                 continue;
             }
             let mut keep: Vec<usize> = Vec::new();
             let mut flags = EntryFlags::default();
+            let mut stores = Vec::new();
+            let mut unfiltered = false;
             for &i in &idxs {
                 match self.filter(&a, &stored, envelope, recipients, (i, &idxs)) {
-                    None => keep.push(i),
+                    None => {
+                        keep.push(i);
+                        unfiltered = true;
+                    }
                     Some(plan) => {
                         if !plan.stores.is_empty() {
                             keep.push(i);
                             flags = flags | filter::entry_flags(&plan.stores);
+                            stores.extend(plan.stores.iter().cloned());
                         }
                         filtered.push(Filtered {
                             account: a.clone(),
@@ -287,7 +336,19 @@ impl Delivery for Store {
                 }
             }
             if !keep.is_empty() {
-                copies.push((a, keep, flags));
+                let mut places = if is_ms(&a) {
+                    places_from_sieve(&stores)
+                } else {
+                    Vec::new()
+                };
+                if unfiltered && is_ms(&a) {
+                    for p in default_place(&a, keep[0]) {
+                        if !places.iter().any(|q| q.folder == p.folder) {
+                            places.push(p);
+                        }
+                    }
+                }
+                copies.push((a, keep, flags, places));
             }
         }
         self.store_copies(envelope, recipients, &stored, &pre, &copies, &mut results);
@@ -322,14 +383,17 @@ impl Delivery for Store {
             f.plan.refusal.is_none() && results[f.idx].is_ok()
         });
         // Accounts that got no copy but lost a redirect: kept.
-        let mut keep: Vec<(AccountName, Vec<usize>, EntryFlags)> = Vec::new();
+        let mut keep: Vec<Copy> = Vec::new();
         for (a, i) in fallback {
             if copies.iter().any(|c| c.0 == a) {
                 continue;
             }
             match keep.iter_mut().find(|k| k.0 == a) {
                 Some(k) => k.1.push(i),
-                None => keep.push((a, vec![i], EntryFlags::default())),
+                None => {
+                    let places = default_place(&a, i);
+                    keep.push((a, vec![i], EntryFlags::default(), places));
+                }
             }
         }
         self.store_copies(envelope, recipients, &stored, &pre, &keep, &mut results);
@@ -358,7 +422,7 @@ impl Store {
         recipients: &[AcceptedRecipient],
         stored: &[u8],
         pre: &crate::mime::Precomputed,
-        copies: &[(AccountName, Vec<usize>, EntryFlags)],
+        copies: &[Copy],
         results: &mut [Result<(), Refusal>],
     ) {
         if copies.is_empty() {
@@ -366,10 +430,13 @@ impl Store {
         }
         let size = stored.len() as u64;
         let created = now();
+        // One reference per popstore account, one per folder entry of a
+        // MessageStore account.
+        let refs: usize = copies.iter().map(|c| c.3.len().max(1)).sum();
         let header = MessageHeader {
             created,
             recipient_count: copies.len() as u32,
-            ref_count: copies.len() as u32,
+            ref_count: refs as u32,
             channel: envelope.channel.clone(),
             env_from: envelope.mail_from.clone(),
             envelope_id: envelope.envelope_id.clone().unwrap_or_default(),

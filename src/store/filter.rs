@@ -21,7 +21,7 @@ use popstore_formats::msglist::EntryFlags;
 use super::engine::Store;
 use super::name::AccountName;
 use crate::delivery::{AcceptedRecipient, Envelope};
-use crate::sieve::plan::{Folder, Plan, Store as Copy};
+use crate::sieve::plan::{Plan, Store as Copy};
 
 /// One run of an account's script: for one recipient (an index into the
 /// transaction's list) leading to the account, and its plan.
@@ -71,17 +71,10 @@ impl Store {
             own.push(format!("{account}@{domain}"));
         }
         match self.sieve_plan(account, message, &envelope.mail_from, &first.address, &own) {
-            Ok(Some(mut plan)) => {
-                for s in &mut plan.stores {
-                    if let Folder::Named(f) = &s.folder {
-                        // No MessageStore folders in the store yet: the
-                        // copy lands in the maildrop.
-                        plan.notes.push(format!(
-                            "fileinto {f:?}: no folders, stored in the maildrop"
-                        ));
-                        s.folder = Folder::Inbox;
-                    }
-                }
+            Ok(Some(plan)) => {
+                // A popstore account's plan files everything into its
+                // maildrop; a MessageStore account's names real folders
+                // (deliver_folders places them).
                 for n in &plan.notes {
                     tracing::info!(account = %account, "sieve: {n}");
                 }
@@ -165,6 +158,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sieve::plan::Folder;
 
     fn copy(flags: &[&str]) -> Copy {
         Copy {

@@ -24,6 +24,10 @@ pub struct Maildrop {
     name: AccountName,
     profile: Profile,
     entries: Vec<ListEntry>,
+    /// For a MessageStore account, the INBOX UID of each entry that comes
+    /// from its INBOX (`None`: from the message list). Empty otherwise.
+    uids: Vec<Option<u32>>,
+    inbox: Option<super::folders::Folder>,
     deleted: Vec<bool>,
     seen: Vec<bool>,
     opened: i64,
@@ -46,12 +50,39 @@ impl Maildrop {
                 _ => StoreError::Platform(e),
             })?;
         let profile = store.existing(name)?;
-        let entries = store.read_list(name)?.entries;
+        let mut entries = store.read_list(name)?.entries;
+        let mut uids = Vec::new();
+        let mut inbox = None;
+        if profile.store_type == super::StoreType::Imap {
+            // POP3 serves a MessageStore account's INBOX (after anything
+            // its message list still holds from before it had folders).
+            let f = store.open_folder(name, &super::folder_name::FolderName::inbox())?;
+            uids = vec![None; entries.len()];
+            for m in f.messages() {
+                uids.push(Some(m.uid));
+                let mut flags = EntryFlags::default();
+                flags.set(
+                    EntryFlags::SEEN,
+                    m.flags
+                        .contains(popstore_formats::folder::SystemFlags::SEEN),
+                );
+                entries.push(ListEntry {
+                    message: m.message,
+                    size: m.size,
+                    delivered: Some(m.internal_date),
+                    flags,
+                    uidl: format!("{}.{}.{}", m.message.file_name(), f.uidvalidity(), m.uid),
+                });
+            }
+            inbox = Some(f);
+        }
         let n = entries.len();
         Ok(Maildrop {
             store,
             name: name.clone(),
             profile,
+            uids,
+            inbox,
             deleted: vec![false; n],
             seen: entries
                 .iter()
@@ -136,20 +167,26 @@ impl Maildrop {
     /// Commits the session: removes the deleted messages' references (then
     /// their counts), records seen marks and accounting. Durable when it
     /// returns. Messages delivered during the session are kept.
-    pub fn commit(self) -> Result<()> {
+    pub fn commit(mut self) -> Result<()> {
+        if let Some(mut inbox) = self.inbox.take() {
+            self.commit_inbox(&mut inbox)?;
+        }
+        let from_list = |i: usize| self.uids.get(i).is_none_or(|u| u.is_none());
         let gone: HashSet<MessageId> = self
             .entries
             .iter()
+            .enumerate()
             .zip(&self.deleted)
-            .filter(|(_, d)| **d)
-            .map(|(e, _)| e.message)
+            .filter(|((i, _), d)| **d && from_list(*i))
+            .map(|((_, e), _)| e.message)
             .collect();
         let seen: HashSet<MessageId> = self
             .entries
             .iter()
+            .enumerate()
             .zip(&self.seen)
-            .filter(|(e, s)| **s && !e.flags.contains(EntryFlags::SEEN))
-            .map(|(e, _)| e.message)
+            .filter(|((i, e), s)| **s && !e.flags.contains(EntryFlags::SEEN) && from_list(*i))
+            .map(|((_, e), _)| e.message)
             .collect();
         if !gone.is_empty() || !seen.is_empty() {
             let _l = self.store.lock(
@@ -178,6 +215,38 @@ impl Maildrop {
             self.store.release(id, 1)?;
         }
         self.store.record_session(&self.name, self.opened, now())
+    }
+
+    /// Commits what the session did to a MessageStore INBOX: messages
+    /// read get `\Seen`, messages deleted are expunged (other sessions'
+    /// changes meanwhile are kept).
+    fn commit_inbox(&self, inbox: &mut super::folders::Folder) -> Result<()> {
+        use popstore_formats::folder::SystemFlags;
+        let pick = |marks: &[bool], skip_seen: bool| -> Vec<u32> {
+            self.uids
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| marks.get(*i).copied().unwrap_or(false))
+                .filter(|(i, _)| !skip_seen || !self.entries[*i].flags.contains(EntryFlags::SEEN))
+                .filter_map(|(_, u)| *u)
+                .collect()
+        };
+        let seen = pick(&self.seen, true);
+        let gone = pick(&self.deleted, false);
+        if !seen.is_empty() {
+            self.store.store_flags(
+                inbox,
+                &seen,
+                super::folders::FlagOp::Add,
+                SystemFlags::SEEN,
+                &[],
+                None,
+            )?;
+        }
+        if !gone.is_empty() {
+            self.store.expunge_uids(inbox, &gone, false)?;
+        }
+        Ok(())
     }
 
     /// Ends the session without committing deletions, recording only the

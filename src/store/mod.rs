@@ -24,6 +24,7 @@
 mod account;
 mod admin;
 mod deliver;
+mod deliver_folders;
 pub mod disk;
 mod engine;
 mod error;

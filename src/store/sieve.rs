@@ -209,7 +209,8 @@ impl Store {
     ///
     /// `recipient` is the envelope recipient as given (with its
     /// subaddress); `own` the user's other addresses. Dates use UTC as the
-    /// local zone; `mailboxexists` sees only INBOX until folders exist.
+    /// local zone; `mailboxexists` sees a MessageStore account's folders
+    /// (a popstore account has only INBOX).
     pub fn sieve_plan(
         &self,
         name: &AccountName,
@@ -229,7 +230,9 @@ impl Store {
         let msg = sieve::Message::parse(message, mail_from, recipient);
         let limits = Limits::default();
         let now = super::now();
-        let exists = |m: &str| m.eq_ignore_ascii_case("INBOX");
+        let is_ms = p.store_type == super::StoreType::Imap;
+        let exists =
+            |m: &str| m.eq_ignore_ascii_case("INBOX") || (is_ms && self.folder_exists(name, m));
         let env = sieve::Env {
             now,
             local_offset: 0,
