@@ -53,7 +53,7 @@ pub struct Failure {
 impl From<StoreError> for Failure {
     fn from(e: StoreError) -> Self {
         let code = match e {
-            StoreError::BadName(_) | StoreError::Invalid(_) => 2,
+            StoreError::BadName(_) | StoreError::Invalid(_) | StoreError::FolderName(_) => 2,
             _ => 1,
         };
         Failure {

@@ -15,6 +15,7 @@ use crate::config::{Config, Overrides};
 
 pub mod config;
 pub mod deliver;
+pub mod folder;
 pub mod forward;
 pub mod group;
 pub mod init;
@@ -70,6 +71,8 @@ pub enum Command {
     User(user::UserArgs),
     /// Manage groups.
     Group(group::GroupArgs),
+    /// A MessageStore account's folders: list, show, create, delete, rename, subscribe.
+    Folder(folder::FolderArgs),
     /// Manage the forwarding database.
     Forward(forward::ForwardArgs),
     /// Copy a store between the Linux and OpenVMS layouts, every data byte kept, and verify the copy.
@@ -135,6 +138,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Init(a) => init::run(&cli.store, a),
         Command::User(a) => user::run(&cli.store, cli.config.as_deref(), a),
         Command::Group(a) => group::run(&cli.store, a),
+        Command::Folder(a) => folder::run(&cli.store, a),
         Command::Forward(a) => forward::run(&cli.store, a),
         Command::Inspect(a) => inspect::run(&cli.store, a),
         Command::Verify(a) => verify::run(&cli.store, a),

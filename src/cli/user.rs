@@ -214,7 +214,7 @@ fn changes(
 }
 
 /// A time for people: the UTC date and time (`never` for 0).
-fn when(t: i64) -> String {
+pub(crate) fn when(t: i64) -> String {
     if t == 0 {
         return "never".into();
     }

@@ -252,6 +252,16 @@ impl Store {
         }
     }
 
+    /// The account `raw` names, when `actor` may manage it (its group is
+    /// within the manager's reach); for tools that act on an account's
+    /// folders, scripts and messages.
+    pub fn managed_account(&self, actor: &Actor, raw: &str) -> Result<AccountName> {
+        let name = self.name(raw)?;
+        let p = self.existing(&name)?;
+        self.check_reach(actor, &p)?;
+        Ok(name)
+    }
+
     fn check_reach(&self, actor: &Actor, p: &Profile) -> Result<()> {
         if actor.may_manage(&self.group_tree()?, p.group_name().as_ref()) {
             Ok(())
@@ -500,7 +510,18 @@ impl Store {
         let name = AccountName::from_stored(&p.name);
         let l = self.load_list(&name)?;
         let entries = l.list.entries;
-        let usage: u64 = entries.iter().map(|e| e.size).sum();
+        let mut usage: u64 = entries.iter().map(|e| e.size).sum();
+        let mut messages = entries.len() as u64;
+        if p.store_type == StoreType::Imap {
+            // Every folder counts.
+            for f in self.list_folders(&name, "*", false)? {
+                if !f.noselect {
+                    let f = self.open_folder(&name, &f.name)?;
+                    messages += f.len() as u64;
+                    usage += f.bytes();
+                }
+            }
+        }
         // Deliveries still in the journal are not in the profile yet.
         let (jm, jb) = if l.journal.valid {
             (l.journal.entries, l.journal.bytes)
@@ -510,7 +531,7 @@ impl Store {
         Ok(AccountInfo {
             flags: p.flags().names(),
             has_password: p.password.is_some(),
-            messages: entries.len() as u64,
+            messages,
             usage,
             received_messages: p.received_messages + jm,
             received_bytes: p.received_bytes + jb,

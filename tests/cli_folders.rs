@@ -1,0 +1,178 @@
+//! The MessageStore as a new user meets it through README.md, run as the
+//! real binary: a MessageStore account, folders made with `popstore
+//! folder`, mail delivered to `user+folder`, counts with `folder list
+//! --json`, a clean `verify`, and managers limited to their groups.
+
+mod common;
+
+use common::{ok, popstore};
+
+fn json(s: &str) -> serde_json::Value {
+    serde_json::from_str(s).unwrap_or_else(|e| panic!("not JSON ({e}): {s}"))
+}
+
+fn fails(store: &std::path::Path, args: &[&str], stdin: &[u8], code: i32) -> String {
+    let out = popstore(store, args, stdin);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
+    err
+}
+
+fn counts(st: &std::path::Path, user: &str) -> Vec<(String, u64)> {
+    let v = json(&ok(st, &["folder", "list", user, "--json"], b""));
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["name"].as_str().unwrap().to_string(),
+                f["status"]["messages"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn deliver_to_user_plus_folder_and_list_the_counts() {
+    let d = tempfile::tempdir().unwrap();
+    let st = d.path().join("s");
+    ok(&st, &["init"], b"");
+    ok(
+        &st,
+        &[
+            "user",
+            "add",
+            "sue",
+            "--store-type",
+            "imap",
+            "--password-stdin",
+        ],
+        b"secret\n",
+    );
+    ok(&st, &["folder", "create", "sue", "Lists/Rust"], b"");
+    ok(
+        &st,
+        &["folder", "create", "sue", "Sent", "--special-use", "sent"],
+        b"",
+    );
+    ok(&st, &["folder", "subscribe", "sue", "Lists/Rust"], b"");
+    for (to, subject) in [
+        ("sue", "one"),
+        ("sue+Lists/Rust", "two"),
+        ("sue+lists.rust", "three"),
+        ("sue+nosuch", "four"),
+    ] {
+        let msg = format!("From: a@b.example\r\nSubject: {subject}\r\n\r\nhello\r\n");
+        ok(&st, &["deliver", "--to", to], msg.as_bytes());
+    }
+    assert_eq!(
+        counts(&st, "sue"),
+        [
+            ("INBOX".to_string(), 2),
+            ("Lists".to_string(), 0),
+            ("Lists/Rust".to_string(), 2),
+            ("Sent".to_string(), 0)
+        ]
+    );
+    let v = json(&ok(
+        &st,
+        &["folder", "list", "sue", "--subscribed", "--json"],
+        b"",
+    ));
+    assert_eq!(v[0]["name"], "Lists/Rust");
+    let sent = json(&ok(&st, &["folder", "list", "sue", "Sent", "--json"], b""));
+    assert_eq!(sent[0]["special_use"], "sent");
+    let show = json(&ok(
+        &st,
+        &["folder", "show", "sue", "Lists/Rust", "--json"],
+        b"",
+    ));
+    assert_eq!(show["uidnext"], 3);
+    assert_eq!(show["messages"][1]["uid"], 2);
+    let user = json(&ok(&st, &["user", "show", "sue", "--json"], b""));
+    assert_eq!(user["messages"], 4);
+    let out = ok(&st, &["verify"], b"");
+    assert!(out.contains("0 problems"), "{out}");
+    // Rename carries the folder's messages; delete takes them.
+    ok(&st, &["folder", "rename", "sue", "Lists", "Archive"], b"");
+    assert_eq!(
+        counts(&st, "sue")[1..3].to_vec(),
+        [("Archive".to_string(), 0), ("Archive/Rust".to_string(), 2)]
+    );
+    ok(
+        &st,
+        &["folder", "delete", "sue", "Archive", "--recursive"],
+        b"",
+    );
+    assert_eq!(counts(&st, "sue").len(), 2);
+    let out = ok(&st, &["verify"], b"");
+    assert!(
+        out.contains("0 problems") && out.contains("2 message files"),
+        "{out}"
+    );
+}
+
+#[test]
+fn bad_names_and_refusals_are_clear() {
+    let d = tempfile::tempdir().unwrap();
+    let st = d.path().join("s");
+    ok(&st, &["init"], b"");
+    ok(&st, &["user", "add", "sue", "--store-type", "imap"], b"");
+    ok(&st, &["user", "add", "pat"], b"");
+    let e = fails(&st, &["folder", "create", "sue", "a//b"], b"", 2);
+    assert!(e.contains("empty level"), "{e}");
+    let long = "x".repeat(1001);
+    let e = fails(&st, &["folder", "create", "sue", &long], b"", 2);
+    assert!(e.contains("1000"), "{e}");
+    let e = fails(&st, &["folder", "delete", "sue", "INBOX"], b"", 1);
+    assert!(e.contains("INBOX cannot be deleted"), "{e}");
+    let e = fails(&st, &["folder", "delete", "sue", "Nope"], b"", 1);
+    assert!(e.contains("no folder Nope"), "{e}");
+    let e = fails(&st, &["folder", "list", "pat"], b"", 1);
+    assert!(e.contains("popstore account"), "{e}");
+    let e = fails(&st, &["folder", "list", "nobody"], b"", 1);
+    assert!(e.contains("no such account"), "{e}");
+}
+
+#[test]
+fn managers_reach_only_their_groups_folders() {
+    let d = tempfile::tempdir().unwrap();
+    let st = d.path().join("s");
+    ok(&st, &["init"], b"");
+    ok(&st, &["group", "add", "staff"], b"");
+    ok(&st, &["group", "add", "lab"], b"");
+    ok(
+        &st,
+        &[
+            "user",
+            "add",
+            "boss",
+            "--group",
+            "staff",
+            "--flags",
+            "MANAGE",
+            "--password-stdin",
+        ],
+        b"bosspw\n",
+    );
+    for (u, g) in [("sue", "staff"), ("chem", "lab")] {
+        ok(
+            &st,
+            &["user", "add", u, "--group", g, "--store-type", "imap"],
+            b"",
+        );
+    }
+    ok(
+        &st,
+        &["folder", "create", "sue", "Projects", "--as", "boss"],
+        b"bosspw\n",
+    );
+    let e = fails(
+        &st,
+        &["folder", "create", "chem", "Projects", "--as", "boss"],
+        b"bosspw\n",
+        1,
+    );
+    assert!(e.contains("outside your group"), "{e}");
+    assert_eq!(counts(&st, "chem").len(), 1);
+}
