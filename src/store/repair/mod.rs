@@ -43,6 +43,7 @@
 //! protects it.
 
 mod files;
+mod folders;
 mod leftovers;
 mod settle;
 mod subtree;
@@ -293,6 +294,9 @@ impl Store {
         let Some((_, p)) = &t.account else {
             return Ok(());
         };
+        if p.store_type == crate::store::StoreType::Imap {
+            self.fix_folder_list(name, t, report)?;
+        }
         // A MessageStore account's usage also counts its folder indexes.
         let folders = if p.store_type == crate::store::StoreType::Imap {
             t.folder_index_bytes
