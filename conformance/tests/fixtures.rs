@@ -5,6 +5,8 @@
 //! `*.actual` for diffing, and the test fails. Fixtures are never
 //! regenerated here. Files in a `torn/` folder end in a torn tail: they
 //! must read, show the tail's length, and rewrite to the file without it.
+//! Files in a `read-only/` folder hold what no writer writes (a block
+//! skip): they must read, and their rewrite must read to the same value.
 
 use std::path::Path;
 
@@ -30,7 +32,7 @@ fn check(bin: &Path, failures: &mut Vec<String>) {
         bin.parent()
             .is_some_and(|p| p.file_name().is_some_and(|f| f == n))
     };
-    let (invalid, torn) = (folder("invalid"), folder("torn"));
+    let (invalid, torn, read_only) = (folder("invalid"), folder("torn"), folder("read-only"));
     let actual_json = bin.with_extension("json.actual");
     match (AnyFile::decode(&bytes), invalid) {
         (Ok(v), false) => {
@@ -50,6 +52,15 @@ fn check(bin: &Path, failures: &mut Vec<String>) {
                 ));
             }
             let kept = &bytes[..bytes.len().saturating_sub(tail)];
+            if read_only {
+                match v.encode().map(|out| AnyFile::decode(&out).map(|w| w == v)) {
+                    Ok(Ok(true)) => {}
+                    Ok(Ok(false)) => failures.push(format!("{name}: rewrite reads differently")),
+                    Ok(Err(e)) => failures.push(format!("{name}: rewrite does not read: {e}")),
+                    Err(e) => failures.push(format!("{name}: rewrite failed: {e}")),
+                }
+                return;
+            }
             match v.encode() {
                 Ok(out) if out == kept => {}
                 Ok(out) => {
