@@ -5,7 +5,8 @@
 //! of the same version, with new names. Used by the `generate-fixtures`
 //! binary, which never overwrites a file.
 
-use popstore_formats::container::{FIRST_RECORD, crc32};
+use popstore_formats::container::{FIRST_RECORD, crc32, write_container_version};
+use popstore_formats::descriptor::StoreFlags;
 use popstore_formats::message::at;
 use popstore_formats::record::{BLOCK, SKIP_TO_NEXT_BLOCK, var_records, var_records_at, write_var};
 use popstore_formats::{FileKind, StoreFile, samples};
@@ -164,6 +165,86 @@ fn journal_skips() -> [(String, Vec<u8>); 3] {
     ]
 }
 
+/// The typed records' data (type code first) of a structured file.
+fn typed_records(bytes: &[u8]) -> Vec<Vec<u8>> {
+    let mut recs: Vec<Vec<u8>> = var_records_at(&bytes[FIRST_RECORD..], FIRST_RECORD)
+        .flatten()
+        .map(|r| r.data.to_vec())
+        .collect();
+    recs.pop(); // the end record
+    recs
+}
+
+/// `bytes` (a structured file of `kind`) re-framed after `f` changed its
+/// typed records: header version kept, end record and checksum right.
+fn reframe(kind: FileKind, bytes: &[u8], f: impl FnOnce(&mut Vec<Vec<u8>>)) -> Vec<u8> {
+    let mut recs = typed_records(bytes);
+    f(&mut recs);
+    let version = (
+        u16::from_le_bytes([bytes[6], bytes[7]]),
+        u16::from_le_bytes([bytes[8], bytes[9]]),
+    );
+    write_container_version(kind.magic(), version, &recs).expect("reframed")
+}
+
+/// The store descriptor's rules (SPEC.md 5): ROOT records, the fanout,
+/// and where a 2.x descriptor's features are.
+fn descriptor_rules() -> Vec<Fixture> {
+    let k = FileKind::DESCRIPTOR;
+    let d = kind_dir(k);
+    let typical = samples::descriptors()[1].encode().expect("descriptor");
+    let is_root = |r: &Vec<u8>| r[..2] == [2, 0];
+    let mut out = Vec::new();
+    let v1 = [
+        (
+            "root-missing",
+            reframe(k, &typical, |r| r.retain(|x| !is_root(x))),
+        ),
+        (
+            "root-0-not-first",
+            reframe(k, &typical, |r| {
+                for x in r.iter_mut().filter(|x| is_root(x)) {
+                    x[2] = 1;
+                }
+            }),
+        ),
+        (
+            "root-index-twice",
+            reframe(k, &typical, |r| {
+                let root = r.iter().find(|x| is_root(x)).expect("a root").clone();
+                r.push(root);
+            }),
+        ),
+        (
+            "fanout-width-out-of-bounds",
+            reframe(k, &typical, |r| {
+                // STORE: type (2), id (16), created (8), levels, 0, width.
+                r[0][28..30].copy_from_slice(&1u16.to_le_bytes());
+            }),
+        ),
+    ];
+    for (name, bytes) in v1 {
+        push(&mut out, format!("v1.0/{d}/invalid/{name}"), bytes, true);
+    }
+    let mut two = samples::descriptors()[1].clone();
+    two.flags = two.flags | StoreFlags::ID_MESSAGE_DIRS;
+    let two = two.encode().expect("descriptor 2.0");
+    let v2 = [
+        (
+            "store-not-first-in-version-2",
+            reframe(k, &two, |r| {
+                let store = r.remove(0);
+                r.push(store);
+            }),
+        ),
+        ("version-2-cut-before-the-flags", two[..40].to_vec()),
+    ];
+    for (name, bytes) in v2 {
+        push(&mut out, format!("v2.0/{d}/invalid/{name}"), bytes, true);
+    }
+    out
+}
+
 /// Every fixture of this module.
 pub fn rules() -> Vec<Fixture> {
     let mut out = Vec::new();
@@ -192,6 +273,7 @@ pub fn rules() -> Vec<Fixture> {
         message_skip(),
         false,
     );
+    out.extend(descriptor_rules());
     let journal = kind_dir(FileKind::MESSAGE_JOURNAL);
     for (name, bytes) in journal_skips() {
         let invalid = name.starts_with("invalid/");
