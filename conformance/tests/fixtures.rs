@@ -221,3 +221,98 @@ fn a_torn_tail_is_accepted_only_in_a_torn_folder() {
     }
     let _ = std::fs::remove_dir_all(&base);
 }
+
+/// The error codes of SPEC.md section 4.
+const CODES: [&str; 11] = [
+    "truncated",
+    "bad-magic",
+    "future-version",
+    "bad-checksum",
+    "overlong-record",
+    "odd-length",
+    "trailing-garbage",
+    "bad-record",
+    "missing-record",
+    "duplicate-record",
+    "bad-value",
+];
+
+/// The rows of SPEC.md's rule tables (4.1, 7.1, 13.4) that name invalid
+/// fixtures: (the row, the error codes it names, the fixtures it names).
+fn spec_rule_rows() -> Vec<(String, Vec<String>, Vec<String>)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let spec = std::fs::read_to_string(root.join("formats/SPEC.md")).expect("SPEC.md");
+    let mut rows = Vec::new();
+    for line in spec.lines().filter(|l| l.starts_with('|')) {
+        let quoted: Vec<String> = line
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_owned)
+            .collect();
+        let fixtures: Vec<String> = quoted
+            .iter()
+            .filter(|q| q.starts_with('v') && q.contains("/invalid/"))
+            .cloned()
+            .collect();
+        if fixtures.is_empty() {
+            continue;
+        }
+        let codes = quoted
+            .iter()
+            .filter(|q| CODES.contains(&q.as_str()))
+            .cloned()
+            .collect();
+        rows.push((line.to_owned(), codes, fixtures));
+    }
+    rows
+}
+
+#[test]
+fn every_rule_in_the_spec_has_its_fixture() {
+    let rows = spec_rule_rows();
+    assert!(
+        rows.len() >= 60,
+        "only {} rule rows found in SPEC.md",
+        rows.len()
+    );
+    let mut failures = Vec::new();
+    for (row, codes, fixtures) in &rows {
+        for f in fixtures {
+            let json = fixtures_dir().join(format!("{f}.json"));
+            if !fixtures_dir().join(format!("{f}.bin")).is_file() {
+                failures.push(format!("{f}: named in SPEC.md but missing ({row})"));
+                continue;
+            }
+            let want: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&json).unwrap_or_default())
+                    .unwrap_or_default();
+            let code = want["code"].as_str().unwrap_or("?");
+            // A row naming no code ("as section 4", "its own error") only
+            // needs its fixture to be an invalid case.
+            if !codes.is_empty() && !codes.iter().any(|c| c == code) {
+                failures.push(format!("{f}: gives {code}, SPEC.md says {codes:?} ({row})"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_error_code_has_an_invalid_fixture() {
+    let mut seen = std::collections::BTreeSet::new();
+    for b in bin_files(&fixtures_dir()) {
+        if b.parent()
+            .is_some_and(|p| p.file_name().is_some_and(|f| f == "invalid"))
+        {
+            let text = std::fs::read_to_string(b.with_extension("json")).unwrap_or_default();
+            let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+            if let Some(c) = v["code"].as_str() {
+                seen.insert(c.to_owned());
+            }
+        }
+    }
+    for c in CODES {
+        assert!(seen.contains(c), "no invalid fixture gives {c}");
+    }
+}

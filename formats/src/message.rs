@@ -307,7 +307,7 @@ fn frame(bytes: &[u8]) -> Result<Frame<'_>, Error> {
         let r = r.map_err(|e| Error::from_framing(e.shifted(at::RECORDS)))?;
         let offset = at::RECORDS + r.offset + 2;
         if end_at.is_some() {
-            return Err(bad_value(offset - 2, "header record after the end record"));
+            return Err(bad_value(offset, "header record after the end record"));
         }
         let Some((code, body)) = r.data.split_first_chunk::<2>() else {
             return Err(Error::new(
