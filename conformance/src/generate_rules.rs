@@ -540,6 +540,49 @@ fn message_rules() -> Vec<Fixture> {
     out
 }
 
+/// Valid message files as the delivery writes them today (SPEC.md 13):
+/// the typical message with its part `1` (a non-multipart message: its
+/// MIME header is the message header, its body the message body), and a
+/// body in the canonical form with a NUL of the message as received
+/// (stored as 0x80: flag `8bit`) and a bare CR (flag `binary`).
+fn message_writer_rules() -> Vec<Fixture> {
+    use popstore_formats::imap::Part;
+    use popstore_formats::message::{MessageFile, MessageFlags};
+    let typical = &samples::messages()[1];
+    let mut with_part_1 = typical.header.clone();
+    let whole = with_part_1.imap.parts[0].clone();
+    with_part_1.imap.parts.push(Part {
+        path: vec![1],
+        header_offset: whole.header_offset,
+        header_length: whole.header_length,
+        body_offset: whole.body_offset,
+        body_length: whole.body_length,
+        body_lines: whole.body_lines,
+        decoded_size: Some(whole.body_length),
+        flags: whole.flags,
+    });
+    let with_part_1 = MessageFile::new(with_part_1, typical.body.0.clone());
+    let body = b"Subject: x\r\n\r\nNUL \x80 here, a bare CR \r there\r\n".to_vec();
+    let mut header = typical.header.clone();
+    header.flags = MessageFlags::EIGHT_BIT | MessageFlags::BINARY;
+    header.imap = Default::default();
+    let canonical = MessageFile::new(header, body);
+    let d = kind_dir(FileKind::MESSAGE);
+    let mut out = Vec::new();
+    for (name, m) in [
+        ("typical-with-part-1", with_part_1),
+        ("canonical-body-8bit-binary", canonical),
+    ] {
+        push(
+            &mut out,
+            format!("v1.0/{d}/{name}"),
+            m.encode().expect("message"),
+            false,
+        );
+    }
+    out
+}
+
 /// Every fixture of this module.
 pub fn rules() -> Vec<Fixture> {
     let mut out = Vec::new();
@@ -571,6 +614,7 @@ pub fn rules() -> Vec<Fixture> {
     out.extend(descriptor_rules());
     out.extend(record_rules());
     out.extend(message_rules());
+    out.extend(message_writer_rules());
     let journal = kind_dir(FileKind::MESSAGE_JOURNAL);
     for (name, bytes) in journal_skips() {
         let invalid = name.starts_with("invalid/");
