@@ -237,9 +237,21 @@ const CODES: [&str; 11] = [
     "bad-value",
 ];
 
+/// One row of SPEC.md's rule tables that names invalid fixtures.
+struct RuleRow {
+    /// The row as written.
+    text: String,
+    /// The error codes it names.
+    codes: Vec<String>,
+    /// Its offset, when the cell after the error is a number.
+    offset: Option<u64>,
+    /// The fixtures it names.
+    fixtures: Vec<String>,
+}
+
 /// The rows of SPEC.md's rule tables (4.1, 7.1, 13.4) that name invalid
-/// fixtures: (the row, the error codes it names, the fixtures it names).
-fn spec_rule_rows() -> Vec<(String, Vec<String>, Vec<String>)> {
+/// fixtures.
+fn spec_rule_rows() -> Vec<RuleRow> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let spec = std::fs::read_to_string(root.join("formats/SPEC.md")).expect("SPEC.md");
     let mut rows = Vec::new();
@@ -263,7 +275,18 @@ fn spec_rule_rows() -> Vec<(String, Vec<String>, Vec<String>)> {
             .filter(|q| CODES.contains(&q.as_str()))
             .cloned()
             .collect();
-        rows.push((line.to_owned(), codes, fixtures));
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        let offset = cells
+            .iter()
+            .position(|c| CODES.iter().any(|code| c.contains(&format!("`{code}`"))))
+            .and_then(|i| cells.get(i + 1))
+            .and_then(|c| c.parse().ok());
+        rows.push(RuleRow {
+            text: line.to_owned(),
+            codes,
+            offset,
+            fixtures,
+        });
     }
     rows
 }
@@ -277,7 +300,13 @@ fn every_rule_in_the_spec_has_its_fixture() {
         rows.len()
     );
     let mut failures = Vec::new();
-    for (row, codes, fixtures) in &rows {
+    for RuleRow {
+        text: row,
+        codes,
+        offset,
+        fixtures,
+    } in &rows
+    {
         for f in fixtures {
             let json = fixtures_dir().join(format!("{f}.json"));
             if !fixtures_dir().join(format!("{f}.bin")).is_file() {
@@ -292,6 +321,15 @@ fn every_rule_in_the_spec_has_its_fixture() {
             // needs its fixture to be an invalid case.
             if !codes.is_empty() && !codes.iter().any(|c| c == code) {
                 failures.push(format!("{f}: gives {code}, SPEC.md says {codes:?} ({row})"));
+            }
+            // A row whose offset is a number pins it.
+            if let Some(o) = offset
+                && want["offset"].as_u64() != Some(*o)
+            {
+                failures.push(format!(
+                    "{f}: at {}, SPEC.md says {o} ({row})",
+                    want["offset"]
+                ));
             }
         }
     }
