@@ -1,5 +1,5 @@
 //! What SPEC.md says a reader must answer for a file: written from the
-//! SPEC's rules alone (sections 3.1, 4, 5, 7.1 and 13.4), without the
+//! SPEC's rules alone (sections 3.1, 4, 5, 7.1, 8.1 and 13.4), without the
 //! reader's code, so that comparing the two tests the reader against the
 //! SPEC. It predicts everything decided by framing, checksums, lengths and
 //! fixed fields; what depends on a typed record's fields (a bad record, a
@@ -120,8 +120,8 @@ fn step(b: &[u8], p: usize, end: usize) -> Step {
 }
 
 /// The prediction for `b`, read as `AnyFile::decode` reads (the kind
-/// recognised by its magic, SPEC.md 4 step 1). `None` for a kind this
-/// predictor leaves to its own tests (the folder journal, SPEC.md 8.1).
+/// recognised by its magic, SPEC.md 4 step 1); `None` for a file this
+/// predictor cannot judge.
 pub fn predict(b: &[u8]) -> Option<Outcome> {
     if b.is_empty() {
         return Some(err("truncated", 0));
@@ -146,8 +146,8 @@ pub fn predict(b: &[u8]) -> Option<Outcome> {
         return Some(err("bad-value", 6));
     }
     match &magic[..] {
-        b"PSFJ" => None,
-        b"PSMJ" => Some(journal(b)),
+        b"PSFJ" => Some(journal(b, true)),
+        b"PSMJ" => Some(journal(b, false)),
         b"PSSD" if major >= 2 => {
             if b.len() < 50 {
                 return Some(err("truncated", b.len()));
@@ -206,8 +206,12 @@ fn structured(b: &[u8]) -> Outcome {
     }
 }
 
-/// Section 7.1: the message-list journal.
-fn journal(b: &[u8]) -> Outcome {
+/// Sections 7.1 and 8.1: the message-list journal and (`base_at_10`) the
+/// folder journal, whose BASE record's count word must be at 10.
+fn journal(b: &[u8], base_at_10: bool) -> Outcome {
+    if base_at_10 && b.len() >= 12 && u16_at(b, 10) == 0xFFFF && 512 <= b.len() {
+        return err("missing-record", 10);
+    }
     // (count word, error) of the first record that is not whole and
     // checked; the type code of the first whole record.
     let mut p = 10;
