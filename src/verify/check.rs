@@ -213,17 +213,21 @@ impl Walk<'_> {
         let mut used = 0u64;
         let mut count = 0u64;
         let mut expected = vec![(n("ACCOUNT"), n(types::PROFILE))];
-        let account = profile.as_ref().map(|p| {
-            let id = &p.identity;
-            if id.domain.is_empty() {
-                id.username.clone()
-            } else {
-                format!("{}@{}", id.username, id.domain)
-            }
-        });
+        // The account's name (SPEC.md 6): the username, with the domain
+        // field only when the username has none.
+        let account = profile.as_ref().map(|p| p.identity.account_name());
         if let (Some(p), Some(name)) = (&profile, &account) {
             self.report.accounts += 1;
             let id = &p.identity;
+            if id.domain_conflict() {
+                self.problem(
+                    spelled_profile.clone(),
+                    format!(
+                        "profile's domain {:?} is not the domain of its username {:?}",
+                        id.domain, id.username
+                    ),
+                );
+            }
             match layout.user_dir(name) {
                 Some(UserDir { root, dirs }) if root == dir.root && dirs == dir.dirs => {}
                 Some(u) => self.problem(
