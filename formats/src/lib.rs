@@ -17,6 +17,7 @@ pub mod fold;
 pub mod folder;
 pub mod folder_head;
 pub mod folder_journal;
+pub mod folder_salvage;
 pub mod forward;
 pub mod groups;
 pub mod imap;

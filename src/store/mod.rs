@@ -42,6 +42,7 @@ mod messages;
 pub mod name;
 pub mod password;
 pub mod quota;
+pub mod reconstruct;
 mod repair;
 pub mod scrub;
 pub mod sieve;
