@@ -2,7 +2,8 @@
 //! (SPEC.md 8 and 8.1), in memory: what reconstruct will write.
 //!
 //! - An index that reads and a journal that belongs to it (or none, or a
-//!   stale one) are the folder: nothing is rewritten.
+//!   stale one) are the folder: the journal is folded into the index (as
+//!   a writer's fold does), nothing else changes.
 //! - Anything else is *reconciled*: the entries that survive in the index
 //!   (a damaged one is salvaged record by record), then the journal's
 //!   changes that still apply (a damaged journal gives its whole records).
@@ -189,6 +190,14 @@ fn healthy(ix: &FolderIndex, j: Option<&Journal>) -> Option<Rebuilt> {
                 }
             }
             r.index = folded.index;
+            if !j.changes.is_empty() {
+                // Reconstruct leaves every folder it reads as one index.
+                r.write = true;
+                r.notes.push(format!(
+                    "its journal folded into it ({} changes)",
+                    j.changes.len()
+                ));
+            }
             Some(r)
         }
     }
