@@ -19,6 +19,7 @@ use popstore_formats::AnyFile;
 pub mod generate;
 pub mod generate_v2;
 pub mod generate_v2_1;
+pub mod generate_v2_2;
 pub mod sample;
 
 /// The fixtures folder.

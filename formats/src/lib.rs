@@ -28,6 +28,7 @@ pub mod mailboxes;
 pub mod message;
 pub mod msglist;
 pub mod path;
+pub mod pop_uidls;
 pub mod profile;
 pub mod record;
 pub mod samples;
