@@ -77,7 +77,10 @@ fn contents(s: &Store, a: &str, f: &str) -> BTreeMap<u64, u32> {
         let id = id_of(v.body()).unwrap_or_else(|| panic!("{a}/{f}: unknown message"));
         assert!(v.body().ends_with(&message(id)), "{a}/{f}: {id} not intact");
         assert!(uids.insert(m.uid), "{a}/{f}: UID {} twice", m.uid);
-        assert!(out.insert(id, m.uid).is_none(), "{a}/{f}: message {id} twice");
+        assert!(
+            out.insert(id, m.uid).is_none(),
+            "{a}/{f}: message {id} twice"
+        );
     }
     out
 }
@@ -160,7 +163,9 @@ fn two_nodes_file_into_one_folder_and_sessions_see_every_change() {
             let have = contents(s, a, f);
             let want: BTreeSet<u64> = acked
                 .iter()
-                .filter(|(id, x, y)| x == a && y == f && !(a == "ms1" && f == "INBOX" && deleted.contains(id)))
+                .filter(|(id, x, y)| {
+                    x == a && y == f && !(a == "ms1" && f == "INBOX" && deleted.contains(id))
+                })
                 .map(|(id, _, _)| *id)
                 .collect();
             let got: BTreeSet<u64> = have.keys().copied().collect();

@@ -231,6 +231,11 @@ fn schema(kind: FileKind, rtype: u16) -> Option<Schema> {
             "ACL",
             &[("folder id", U32), ("identifier", Str16), ("rights", Str16)],
         ),
+        (FileKind::POP_UIDLS, 1) => ("MAP", &[("folder id", U32), ("UIDVALIDITY", U32)]),
+        (FileKind::POP_UIDLS, 2) => (
+            "UIDL",
+            &[("UID", U32), ("message file", Msgid), ("UIDL", Str16)],
+        ),
         (FileKind::FORWARDING, 1) => (
             "FORWARD",
             &[

@@ -23,6 +23,7 @@
 
 mod account;
 mod admin;
+mod convert;
 mod deliver;
 mod deliver_folders;
 pub mod disk;
@@ -42,6 +43,7 @@ mod messages;
 pub mod name;
 pub mod password;
 pub mod quota;
+pub mod reconstruct;
 mod repair;
 pub mod scrub;
 pub mod sieve;
@@ -49,6 +51,7 @@ pub mod units;
 pub mod vacation;
 
 pub use account::{AccountChanges, AccountInfo, DeleteMode, Profile, StoreType};
+pub use convert::Converted;
 pub use deliver::return_notice;
 pub use engine::{Relay, Settings, Store, now};
 pub use error::{Result, StoreError};

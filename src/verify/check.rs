@@ -315,6 +315,12 @@ impl Walk<'_> {
             mailboxes =
                 self.load::<MailboxList>(&dir.file(&n("MAILBOXES"), &n(types::MAILBOX_LIST)));
         }
+        if has("POPUIDLS", types::POP_UIDLS) {
+            expected.push((n("POPUIDLS"), n(types::POP_UIDLS)));
+            let _ = self.load::<popstore_formats::pop_uidls::PopUidls>(
+                &dir.file(&n("POPUIDLS"), &n(types::POP_UIDLS)),
+            );
+        }
         if has("VACATION", types::VACATION_STATE) {
             expected.push((n("VACATION"), n(types::VACATION_STATE)));
             let _ =

@@ -70,7 +70,7 @@ fn u64_at(b: &[u8], o: usize) -> u64 {
 
 /// The magics of section 4's table with the newest major version of each
 /// (the descriptor: 2, section 5).
-const STRUCTURED: [(&[u8; 4], u16); 10] = [
+const STRUCTURED: [(&[u8; 4], u16); 11] = [
     (b"PSSD", 2),
     (b"PSPR", 1),
     (b"PSML", 1),
@@ -81,6 +81,7 @@ const STRUCTURED: [(&[u8; 4], u16); 10] = [
     (b"PSFW", 1),
     (b"PSGR", 1),
     (b"PSVS", 1),
+    (b"PSPU", 1),
 ];
 
 /// The incompatible features SPEC.md 5 names: id-message-dirs,
