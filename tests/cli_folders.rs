@@ -110,6 +110,49 @@ fn deliver_to_user_plus_folder_and_list_the_counts() {
         out.contains("0 problems") && out.contains("2 message files"),
         "{out}"
     );
+    // The folders (lists, indexes, journals) cross to the OpenVMS layout
+    // and back byte for byte.
+    let (vms, back) = (d.path().join("vms"), d.path().join("back"));
+    for (from, fdir, to, tdir) in [
+        ("linux", &st, "openvms", &vms),
+        ("openvms", &vms, "linux", &back),
+    ] {
+        let out = ok(
+            &st,
+            &[
+                "transfer",
+                "--from",
+                from,
+                fdir.to_str().unwrap(),
+                "--to",
+                to,
+                tdir.to_str().unwrap(),
+            ],
+            b"",
+        );
+        assert!(out.contains("every byte identical"), "{out}");
+    }
+    assert_eq!(files(&st), files(&back));
+    assert!(files(&st).keys().any(|p| p.ends_with(".pfj")));
+    assert_eq!(counts(&back, "sue"), counts(&st, "sue"));
+}
+
+/// Every file under `dir`: relative path -> bytes.
+fn files(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
 }
 
 #[test]
