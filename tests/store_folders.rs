@@ -208,6 +208,9 @@ macro_rules! folder_tests {
                 assert_eq!(f.len(), 2);
                 assert!(f.highestmodseq() > before);
                 assert_eq!(f.vanished_since(before).unwrap(), [3]);
+                let changed: Vec<u32> = f.changed_since(m3.modseq).iter().map(|m| m.uid).collect();
+                assert_eq!(changed, [1, 2]);
+                assert!(f.changed_since(f.highestmodseq()).is_empty());
                 // Another handle on the same directory sees the same folder.
                 let g = s.open_folder(&a, &FolderName::inbox()).unwrap();
                 assert_eq!(
