@@ -219,3 +219,39 @@ fn managers_reach_only_their_groups_folders() {
     assert!(e.contains("outside your group"), "{e}");
     assert_eq!(counts(&st, "chem").len(), 1);
 }
+
+#[test]
+fn processes_appending_to_one_folder_at_once_lose_nothing() {
+    let d = tempfile::tempdir().unwrap();
+    let st = d.path().join("s");
+    ok(&st, &["init"], b"");
+    ok(&st, &["user", "add", "sue", "--store-type", "imap"], b"");
+    // Eight `popstore deliver` processes at once, five messages each.
+    let handles: Vec<_> = (0..8)
+        .map(|p| {
+            let st = st.clone();
+            std::thread::spawn(move || {
+                for i in 0..5 {
+                    let msg = format!("Subject: p{p} m{i}\r\n\r\nx\r\n");
+                    ok(&st, &["deliver", "--to", "sue"], msg.as_bytes());
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    let show = json(&ok(&st, &["folder", "show", "sue", "INBOX", "--json"], b""));
+    let uids: Vec<u64> = show["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["uid"].as_u64().unwrap())
+        .collect();
+    assert_eq!(uids, (1..=40).collect::<Vec<u64>>());
+    let out = ok(&st, &["verify"], b"");
+    assert!(
+        out.contains("0 problems") && out.contains("40 message files"),
+        "{out}"
+    );
+}
