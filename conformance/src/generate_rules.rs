@@ -584,6 +584,85 @@ fn message_writer_rules() -> Vec<Fixture> {
 }
 
 /// Every fixture of this module.
+/// The folder index's ENTRY rules (SPEC.md 8) and the mailbox list's
+/// rules (SPEC.md 9), each broken once in the typical file.
+fn folder_rules() -> Vec<Fixture> {
+    let mut out = Vec::new();
+    let k = FileKind::FOLDER_INDEX;
+    let d = kind_dir(k);
+    let typical = samples::folder_indexes()[1].encode().expect("folder index");
+    let is = |r: &Vec<u8>, t: u16| r[..2] == t.to_le_bytes();
+    let set_u32 =
+        |r: &mut Vec<u8>, at: usize, v: u32| r[at..at + 4].copy_from_slice(&v.to_le_bytes());
+    let cases: [(&str, Box<dyn Fn(&mut Vec<Vec<u8>>)>); 5] = [
+        (
+            "uidvalidity-zero",
+            Box::new(move |r| set_u32(r.iter_mut().find(|x| is(x, 1)).unwrap(), 6, 0)),
+        ),
+        (
+            "uid-not-below-uidnext",
+            Box::new(move |r| set_u32(r.iter_mut().find(|x| is(x, 1)).unwrap(), 10, 3)),
+        ),
+        (
+            "modseq-above-highestmodseq",
+            Box::new(move |r| {
+                let f = r.iter_mut().find(|x| is(x, 1)).unwrap();
+                f[14..22].copy_from_slice(&2u64.to_le_bytes());
+            }),
+        ),
+        (
+            "uids-out-of-order",
+            Box::new(move |r| {
+                let at: Vec<usize> = (0..r.len()).filter(|i| is(&r[*i], 3)).collect();
+                r.swap(at[0], at[1]);
+            }),
+        ),
+        (
+            "keyword-index-outside-the-table",
+            Box::new(move |r| r.retain(|x| !is(x, 2))),
+        ),
+    ];
+    for (name, f) in cases {
+        let bytes = reframe(k, &typical, |r| f(r));
+        push(&mut out, format!("v1.0/{d}/invalid/{name}"), bytes, true);
+    }
+    let k = FileKind::MAILBOX_LIST;
+    let d = kind_dir(k);
+    let typical = samples::mailbox_lists()[1].encode().expect("mailbox list");
+    let cases: [(&str, Box<dyn Fn(&mut Vec<Vec<u8>>)>); 4] = [
+        (
+            "folder-id-zero",
+            Box::new(move |r| set_u32(r.iter_mut().find(|x| is(x, 2)).unwrap(), 2, 0)),
+        ),
+        (
+            "folder-id-not-below-next",
+            Box::new(move |r| set_u32(r.iter_mut().find(|x| is(x, 1)).unwrap(), 2, 4)),
+        ),
+        (
+            "folder-id-twice",
+            Box::new(move |r| {
+                let at: Vec<usize> = (0..r.len()).filter(|i| is(&r[*i], 2)).collect();
+                let id = r[at[0]][2..6].to_vec();
+                r[at[1]][2..6].copy_from_slice(&id);
+            }),
+        ),
+        (
+            "folder-name-twice",
+            Box::new(move |r| {
+                let at: Vec<usize> = (0..r.len()).filter(|i| is(&r[*i], 2)).collect();
+                let mut second = r[at[0]].clone();
+                second[2..6].copy_from_slice(&r[at[1]][2..6]);
+                r[at[1]] = second;
+            }),
+        ),
+    ];
+    for (name, f) in cases {
+        let bytes = reframe(k, &typical, |r| f(r));
+        push(&mut out, format!("v1.0/{d}/invalid/{name}"), bytes, true);
+    }
+    out
+}
+
 pub fn rules() -> Vec<Fixture> {
     let mut out = Vec::new();
     let profile = kind_dir(FileKind::PROFILE);
@@ -615,6 +694,7 @@ pub fn rules() -> Vec<Fixture> {
     out.extend(record_rules());
     out.extend(message_rules());
     out.extend(message_writer_rules());
+    out.extend(folder_rules());
     let journal = kind_dir(FileKind::MESSAGE_JOURNAL);
     for (name, bytes) in journal_skips() {
         let invalid = name.starts_with("invalid/");
