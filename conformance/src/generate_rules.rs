@@ -584,6 +584,9 @@ fn message_writer_rules() -> Vec<Fixture> {
 }
 
 /// Every fixture of this module.
+/// A change to a file's typed records.
+type Edit = Box<dyn Fn(&mut Vec<Vec<u8>>)>;
+
 /// The folder index's ENTRY rules (SPEC.md 8) and the mailbox list's
 /// rules (SPEC.md 9), each broken once in the typical file.
 fn folder_rules() -> Vec<Fixture> {
@@ -594,7 +597,7 @@ fn folder_rules() -> Vec<Fixture> {
     let is = |r: &Vec<u8>, t: u16| r[..2] == t.to_le_bytes();
     let set_u32 =
         |r: &mut Vec<u8>, at: usize, v: u32| r[at..at + 4].copy_from_slice(&v.to_le_bytes());
-    let cases: [(&str, Box<dyn Fn(&mut Vec<Vec<u8>>)>); 5] = [
+    let cases: [(&str, Edit); 5] = [
         (
             "uidvalidity-zero",
             Box::new(move |r| set_u32(r.iter_mut().find(|x| is(x, 1)).unwrap(), 6, 0)),
@@ -629,7 +632,7 @@ fn folder_rules() -> Vec<Fixture> {
     let k = FileKind::MAILBOX_LIST;
     let d = kind_dir(k);
     let typical = samples::mailbox_lists()[1].encode().expect("mailbox list");
-    let cases: [(&str, Box<dyn Fn(&mut Vec<Vec<u8>>)>); 4] = [
+    let cases: [(&str, Edit); 4] = [
         (
             "folder-id-zero",
             Box::new(move |r| set_u32(r.iter_mut().find(|x| is(x, 2)).unwrap(), 2, 0)),
