@@ -5,11 +5,12 @@
 //!
 //! For each size given, a MessageStore account's INBOX is filled with N
 //! messages (all referencing one message file, so the fill is quick and
-//! the folder is as large as a real one), then `--ops` of each operation
-//! run one after the other, each synced before it returns, as a client
-//! would see them: the mean includes the folds (one per
-//! `popstore::store::folders::FOLD_AT` changes). Prints one JSON object
-//! per size.
+//! the folder is as large as a real one), then `--ops` rounds of an
+//! APPEND, a STORE of one flag and an EXPUNGE of one message (so the
+//! folder stays at N), each synced before it returns, as a client would
+//! see them, on messages spread over the folder: the means include the
+//! folds (one per `popstore::store::folders::FOLD_AT` changes). Prints
+//! one JSON object per size.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -100,9 +101,12 @@ fn run(root: &std::path::Path, n: usize, ops: usize) -> anyhow::Result<serde_jso
     let mut f = s.open_folder(&acct, &inbox)?;
     let open = secs(t);
     assert_eq!(f.len(), n);
-    // APPEND: a new message file and its entry.
-    let t = Instant::now();
-    for _ in 0..ops {
+    // Round after round: APPEND a new message, STORE +FLAGS (\Flagged) on
+    // one message, mark one \Deleted (not timed) and EXPUNGE it: the
+    // folder stays at N messages, the positions touched spread over it.
+    let (mut append, mut store, mut expunge) = (0.0, 0.0, 0.0);
+    for i in 0..ops {
+        let t = Instant::now();
         s.append_message(
             &acct,
             &inbox,
@@ -111,32 +115,34 @@ fn run(root: &std::path::Path, n: usize, ops: usize) -> anyhow::Result<serde_jso
                 ..NewMessage::default()
             },
         )?;
+        append += secs(t);
+        s.refresh_folder(&mut f)?;
+        let pick = |k: usize| f.entries()[(k * 7919 + 17) % f.len()].uid;
+        let (flag_uid, victim) = (pick(i), pick(i + ops));
+        let t = Instant::now();
+        s.store_flags(
+            &mut f,
+            &[flag_uid],
+            FlagOp::Add,
+            SystemFlags::FLAGGED,
+            &[],
+            None,
+        )?;
+        store += secs(t);
+        s.store_flags(
+            &mut f,
+            &[victim],
+            FlagOp::Add,
+            SystemFlags::DELETED,
+            &[],
+            None,
+        )?;
+        let t = Instant::now();
+        s.expunge(&mut f, Some(&[victim]))?;
+        expunge += secs(t);
     }
-    let append = secs(t) / ops as f64;
-    // STORE +FLAGS (\Flagged) on one message, a different one each time.
-    s.refresh_folder(&mut f)?;
-    let uids: Vec<u32> = f.entries().iter().map(|e| e.uid).collect();
-    let t = Instant::now();
-    for i in 0..ops {
-        let uid = uids[(i * 7919) % uids.len()];
-        s.store_flags(&mut f, &[uid], FlagOp::Add, SystemFlags::FLAGGED, &[], None)?;
-    }
-    let store = secs(t) / ops as f64;
-    // EXPUNGE of one message (marked \Deleted beforehand, not timed).
-    let victims: Vec<u32> = uids.iter().rev().take(ops).copied().collect();
-    s.store_flags(
-        &mut f,
-        &victims,
-        FlagOp::Add,
-        SystemFlags::DELETED,
-        &[],
-        None,
-    )?;
-    let t = Instant::now();
-    for uid in &victims {
-        s.expunge(&mut f, Some(&[*uid]))?;
-    }
-    let expunge = secs(t) / ops as f64;
+    let n_ops = ops as f64;
+    let (append, store, expunge) = (append / n_ops, store / n_ops, expunge / n_ops);
     let t = Instant::now();
     let g = s.open_folder(&acct, &inbox)?;
     let reopen = secs(t);

@@ -174,6 +174,40 @@ fn intern(table: &mut Vec<String>, names: &[String]) -> Result<Vec<u16>, FoldErr
 ///
 /// [`read_since`]: crate::folder_journal::read_since
 pub fn apply(index: &mut FolderIndex, change: &Change) -> Result<Vec<Expunged>, FoldError> {
+    apply_one(index, change, None)
+}
+
+/// Applies `changes` in order, as [`apply`] one by one would, but removes
+/// the expunged entries once at the end: a fold, or a session catching up
+/// on many changes, then costs one pass over the folder rather than one
+/// per EXPUNGE. On error the index holds the changes before the failing
+/// one.
+pub fn apply_all(index: &mut FolderIndex, changes: &[Change]) -> Result<Vec<Expunged>, FoldError> {
+    let mut gone = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    let mut result = Ok(());
+    for c in changes {
+        match apply_one(index, c, Some(&mut gone)) {
+            Ok(x) => out.extend(x),
+            Err(e) => {
+                result = Err(e);
+                break;
+            }
+        }
+    }
+    if !gone.is_empty() {
+        index.entries.retain(|e| !gone.contains(&e.uid));
+    }
+    result.map(|()| out)
+}
+
+/// [`apply`]; with `gone`, expunged entries are only recorded there (and
+/// treated as absent) for the caller to remove at once.
+fn apply_one(
+    index: &mut FolderIndex,
+    change: &Change,
+    mut gone: Option<&mut std::collections::HashSet<u32>>,
+) -> Result<Vec<Expunged>, FoldError> {
     if let Some(m) = change.modseq()
         && m <= index.highestmodseq
     {
@@ -182,6 +216,14 @@ pub fn apply(index: &mut FolderIndex, change: &Change) -> Result<Vec<Expunged>, 
             highest: index.highestmodseq,
         });
     }
+    let present =
+        |index: &FolderIndex, gone: &Option<&mut std::collections::HashSet<u32>>, uid: u32| {
+            index
+                .entries
+                .binary_search_by_key(&uid, |e| e.uid)
+                .ok()
+                .filter(|_| gone.as_ref().is_none_or(|g| !g.contains(&uid)))
+        };
     let mut out = Vec::new();
     match change {
         Change::Append(a) => {
@@ -206,7 +248,7 @@ pub fn apply(index: &mut FolderIndex, change: &Change) -> Result<Vec<Expunged>, 
             index.highestmodseq = a.modseq;
         }
         Change::Flags(f) => {
-            if let Ok(i) = index.entries.binary_search_by_key(&f.uid, |e| e.uid) {
+            if let Some(i) = present(index, &gone, f.uid) {
                 let keywords = intern(&mut index.keywords, &f.keywords)?;
                 let e = &mut index.entries[i];
                 e.flags = f.flags;
@@ -216,9 +258,11 @@ pub fn apply(index: &mut FolderIndex, change: &Change) -> Result<Vec<Expunged>, 
             index.highestmodseq = f.modseq;
         }
         Change::Expunge(s) => {
-            let mut found = Vec::new();
+            // Positions of the pairs in the folder, ascending (pairs are
+            // by ascending UID).
+            let mut found: Vec<(usize, ExpungedMessage)> = Vec::new();
             for m in &s.messages {
-                if let Ok(i) = index.entries.binary_search_by_key(&m.uid, |e| e.uid) {
+                if let Some(i) = present(index, &gone, m.uid) {
                     let have = index.entries[i].message;
                     if have != m.message {
                         return Err(FoldError::MessageMismatch {
@@ -227,19 +271,27 @@ pub fn apply(index: &mut FolderIndex, change: &Change) -> Result<Vec<Expunged>, 
                             journal: m.message,
                         });
                     }
-                    found.push(m.uid);
+                    found.push((i, *m));
                 }
             }
-            found.sort_unstable();
-            index
-                .entries
-                .retain(|e| found.binary_search(&e.uid).is_err());
-            let removed: Vec<ExpungedMessage> = s
-                .messages
-                .iter()
-                .filter(|m| found.binary_search(&m.uid).is_ok())
-                .copied()
-                .collect();
+            found.sort_unstable_by_key(|(i, _)| *i);
+            found.dedup_by_key(|(i, _)| *i);
+            match gone.as_mut() {
+                Some(g) => g.extend(found.iter().map(|(_, m)| m.uid)),
+                // A few: one move of the tail each; many: one pass.
+                None if found.len() <= 8 => {
+                    for (i, _) in found.iter().rev() {
+                        index.entries.remove(*i);
+                    }
+                }
+                None => {
+                    let uids: Vec<u32> = found.iter().map(|(_, m)| m.uid).collect();
+                    index
+                        .entries
+                        .retain(|e| uids.binary_search(&e.uid).is_err());
+                }
+            }
+            let removed: Vec<ExpungedMessage> = found.into_iter().map(|(_, m)| m).collect();
             out.extend(removed.iter().map(|m| Expunged {
                 uid: m.uid,
                 message: m.message,
@@ -304,10 +356,7 @@ pub fn fold_keeping(
     }
     let mut next = index.clone();
     keep_expunges(&mut next);
-    let mut expunged = Vec::new();
-    for c in &journal.changes {
-        expunged.extend(apply(&mut next, c)?);
-    }
+    let expunged = apply_all(&mut next, &journal.changes)?;
     if !journal.changes.is_empty() && next.highestmodseq == index.highestmodseq {
         next.highestmodseq = next
             .highestmodseq

@@ -183,8 +183,8 @@ impl Folder {
 
     /// Applies changes read from the journal after the cursor.
     fn apply(&mut self, changes: &[Change]) -> std::result::Result<(), fold::FoldError> {
+        fold::apply_all(&mut self.index, changes)?;
         for c in changes {
-            fold::apply(&mut self.index, c)?;
             if let Change::Expunge(s) = c {
                 self.journal_expunges.push(s.clone());
             }
