@@ -33,6 +33,8 @@ pub struct Config {
     pub lmtp: LmtpConfig,
     /// `[pop3]`
     pub pop3: crate::pop3::Pop3Settings,
+    /// `[auth]`: password sources and the credentials cache.
+    pub auth: crate::auth::source::AuthConfig,
     /// `[relay]`
     pub relay: RelayConfig,
     /// `[log]`

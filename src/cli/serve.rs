@@ -151,7 +151,8 @@ fn pop3_service(
         crate::pop3::store_maildrop::StoreBackend::new(Arc::clone(store))
             .with_login_delay(config.pop3.login_delay_secs),
     );
-    crate::pop3::listen::service_from_config(config, backend.clone(), backend, None).map(Some)
+    let sources = config.auth.build().map_err(anyhow::Error::msg)?;
+    crate::pop3::listen::service_from_config(config, backend.clone(), backend, sources).map(Some)
 }
 
 /// Binds the POP3 and POP3S listeners that are not `off` and adds them to
