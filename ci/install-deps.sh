@@ -10,6 +10,9 @@ PKGS=(
   python3
   # real clients
   swaks fetchmail curl python3-aiosmtpd
+  # password sources (tests/auth_sources.rs): useradd/chpasswd, mkpasswd,
+  # a private slapd; ManageSieve's client (tests/managesieve.rs)
+  passwd whois slapd ldap-utils sieve-connect
   # two serve nodes on one GlusterFS volume (tests/shared_store_gluster.rs)
   glusterfs-server glusterfs-client
   # cross targets

@@ -103,3 +103,137 @@ fn the_cache_spares_the_program_and_forgets_nothing_it_should_not() {
     }
     assert_eq!(calls(&site), 4, "a temporary failure never is");
 }
+
+/// Runs a command of the host's, asserting success.
+fn run(program: &str, args: &[&str], stdin: &str) {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{program}: {e} (run ci/install-deps.sh)"));
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{program} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A private system root (DIR/etc/passwd, shadow, group, gshadow) for
+/// useradd -R and chpasswd -R: real users made by the host's tools,
+/// without touching the host's own.
+fn system_root(site: &Site) -> std::path::PathBuf {
+    let root = site.path("root");
+    let etc = root.join("etc");
+    std::fs::create_dir_all(&etc).unwrap();
+    for (file, text) in [
+        ("passwd", "root:x:0:0::/root:/bin/sh\n"),
+        ("group", "root:x:0:\nusers:x:100:\n"),
+        ("shadow", "root:*::0:99999:7:::\n"),
+        ("gshadow", "root:*::\n"),
+    ] {
+        std::fs::write(etc.join(file), text).unwrap();
+    }
+    root
+}
+
+#[test]
+fn system_users_in_each_hash_kind() {
+    if !site::is_root() {
+        eprintln!("SKIPPED system_users_in_each_hash_kind: useradd -R and chpasswd -R need root");
+        return;
+    }
+    let mut site = Site::new();
+    let root = system_root(&site);
+    let r = root.to_str().unwrap();
+    // Each hash kind Debian's tools write; bcrypt through mkpasswd, since
+    // chpasswd does not offer it.
+    let kinds = ["YESCRYPT", "SHA512", "SHA256", "MD5", "bcrypt"];
+    for (i, kind) in kinds.iter().enumerate() {
+        let login = format!("pst-{}", kind.to_lowercase());
+        let uid = (2001 + i).to_string();
+        run(
+            "useradd",
+            &["-R", r, "-M", "-N", "-g", "100", "-u", &uid, &login],
+            "",
+        );
+        let line = format!("{login}:pw-{kind}\n");
+        if *kind == "bcrypt" {
+            let out = std::process::Command::new("mkpasswd")
+                .args(["-m", "bcrypt", &format!("pw-{kind}")])
+                .output()
+                .expect("mkpasswd (Debian whois) is needed: run ci/install-deps.sh");
+            let hash = String::from_utf8(out.stdout).unwrap();
+            run(
+                "chpasswd",
+                &["-R", r, "-e"],
+                &format!("{login}:{}\n", hash.trim()),
+            );
+        } else {
+            run("chpasswd", &["-R", r, "-c", kind], &line);
+        }
+        site.user(&kind.to_lowercase(), None, "PWD_ELSEWHERE");
+    }
+    let shadow = std::fs::read_to_string(root.join("etc/shadow")).unwrap();
+    for prefix in ["$y$", "$6$", "$5$", "$1$", "$2b$"] {
+        assert!(
+            shadow.contains(&format!(":{prefix}")),
+            "{prefix} in {shadow}"
+        );
+    }
+    // A locked user, and root (below min_uid) with a known password.
+    run(
+        "useradd",
+        &["-R", r, "-M", "-N", "-g", "100", "-u", "2100", "pst-locked"],
+        "",
+    );
+    run(
+        "chpasswd",
+        &["-R", r, "-c", "SHA512"],
+        "pst-locked:pw-locked\nroot:pw-root\n",
+    );
+    run("usermod", &["-R", r, "-L", "pst-locked"], "");
+    site.user("locked", None, "PWD_ELSEWHERE");
+    site.user("root", None, "PWD_ELSEWHERE");
+    site.serve(
+        &[],
+        &[],
+        &format!(
+            "[auth]\nsources = [\"system\"]\n[auth.system]\npasswd_file = \"{r}/etc/passwd\"\n\
+             shadow_file = \"{r}/etc/shadow\"\nlogin = \"pst-%Ln\"\n"
+        ),
+    );
+    let pop3 = site.pop3();
+    for kind in kinds {
+        let (user, pw) = (kind.to_lowercase(), format!("pw-{kind}"));
+        let got = poplib_login(pop3, &user, &pw, "userpass");
+        assert!(
+            got.starts_with(&format!("OK +OK {user}'s maildrop")),
+            "{kind}: {got}"
+        );
+        assert_eq!(
+            poplib_login(pop3, &user, "pw-wrong", "userpass"),
+            FAILED,
+            "{kind}"
+        );
+        assert!(curl_login(pop3, &user, &pw), "{kind} with curl");
+    }
+    assert_eq!(
+        poplib_login(pop3, "locked", "pw-locked", "userpass"),
+        FAILED
+    );
+    assert_eq!(poplib_login(pop3, "root", "pw-root", "userpass"), FAILED);
+    // The shadow file gone unreadable: a temporary failure.
+    std::fs::rename(root.join("etc/shadow"), root.join("etc/shadow.away")).unwrap();
+    assert_eq!(poplib_login(pop3, "sha512", "pw-SHA512", "userpass"), TEMP);
+}

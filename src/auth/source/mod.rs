@@ -2,6 +2,7 @@
 //! keep theirs in the profile are checked, configured as an ordered list
 //! in `[auth]`.
 //!
+//! - [`system`]: `/etc/passwd` and `/etc/shadow` ([`crypt`] checks the hashes);
 //! - [`external`]: a checkpassword program;
 //! - [`template`]: account name to login name, filter value or DN;
 //! - [`program`]: running a checking program with a deadline.
@@ -12,8 +13,10 @@
 //! none does, a source that was unavailable makes the whole answer
 //! "unavailable" (the password may have been right), else it is refused.
 
+pub mod crypt;
 pub mod external;
 pub mod program;
+pub mod system;
 pub mod template;
 
 use std::sync::Arc;
@@ -63,6 +66,8 @@ pub struct AuthConfig {
     pub cache_negative_ttl: u64,
     /// Accounts the cache remembers at most.
     pub cache_size: u32,
+    /// `[auth.system]`.
+    pub system: system::SystemConfig,
     /// `[auth.external]`.
     pub external: external::ExternalConfig,
 }
@@ -80,6 +85,7 @@ impl AuthConfig {
                 return Err(format!("[auth] sources names {kind:?} twice"));
             }
             sources.push(match kind {
+                SourceKind::System => Box::new(system::System::from_config(&self.system)?),
                 SourceKind::External => Box::new(external::External::from_config(&self.external)?),
                 other => return Err(format!("[auth] sources: {other:?} is not available")),
             });
