@@ -237,3 +237,104 @@ fn system_users_in_each_hash_kind() {
     std::fs::rename(root.join("etc/shadow"), root.join("etc/shadow.away")).unwrap();
     assert_eq!(poplib_login(pop3, "sha512", "pw-SHA512", "userpass"), TEMP);
 }
+
+#[path = "auth/slapd.rs"]
+mod slapd;
+
+/// `[auth]` for the slapd of the test: `pattern` is the `[auth.ldap]`
+/// keys of a pattern.
+fn ldap_config(slapd: &slapd::Slapd, uri: &str, pattern: &str) -> String {
+    format!(
+        "[auth]\nsources = [\"ldap\"]\n[auth.ldap]\nuri = \"{uri}\"\nca_file = \"{}\"\n\
+         base = \"ou=people,dc=test\"\nfilter = \"(&(objectClass=posixAccount)(uid=%u))\"\n\
+         timeout = 5\nconnect_timeout = 5\n{pattern}",
+        slapd.ca.display()
+    )
+}
+
+const SEARCH: &str = "bind_dn = \"cn=search,dc=test\"\nbind_password = \"search-pw\"\n";
+const DIRECT: &str = "dn_template = \"uid=%u,ou=people,dc=test\"\n";
+
+/// Both patterns, over STARTTLS and LDAPS, with poplib and curl; slapd
+/// stopped is [SYS/TEMP] and started again serves again.
+#[test]
+fn ldap_search_and_direct_bind_over_starttls_and_ldaps() {
+    let mut site = Site::new();
+    let mut slapd = slapd::Slapd::start(site.dir.path());
+    site.user("ann", None, "PWD_ELSEWHERE");
+    site.user("bob", None, "PWD_ELSEWHERE");
+    let plain = format!("ldap://127.0.0.1:{}", slapd.port);
+    let tls = format!("ldaps://127.0.0.1:{}", slapd.tls_port);
+    let starttls = format!("{SEARCH}starttls = true\n");
+    for (uri, pattern) in [(&plain, starttls.as_str()), (&tls, DIRECT)] {
+        site.serve(&[], &[], &ldap_config(&slapd, uri, pattern));
+        let pop3 = site.pop3();
+        let got = poplib_login(pop3, "ann", "ann-ldap", "userpass");
+        assert!(got.starts_with("OK +OK ann's maildrop"), "{uri}: {got}");
+        assert!(poplib_login(pop3, "bob", "bob-ldap", "plain").starts_with("OK"));
+        assert_eq!(poplib_login(pop3, "ann", "bob-ldap", "userpass"), FAILED);
+        // An empty password is refused, never an anonymous bind.
+        assert_eq!(poplib_login(pop3, "ann", "", "plain"), FAILED);
+        assert!(curl_login(pop3, "bob", "bob-ldap"));
+        assert!(!curl_login(pop3, "bob", "ann-ldap"));
+    }
+    // The directory stops: a temporary failure, not a wrong password.
+    slapd.stop();
+    let pop3 = site.pop3();
+    assert_eq!(poplib_login(pop3, "ann", "ann-ldap", "userpass"), TEMP);
+    slapd.run();
+    assert!(poplib_login(pop3, "ann", "ann-ldap", "userpass").starts_with("OK"));
+}
+
+/// Names that try to change the filter or the DN match nothing, and a
+/// password change goes to the directory (RFC 3062).
+#[test]
+fn ldap_escapes_names_and_changes_passwords() {
+    use popstore::auth::source::ldap::{Ldap, LdapConfig};
+    use popstore::auth::{ChangeOutcome, PasswordSource, Secret};
+    let site = Site::new();
+    let slapd = slapd::Slapd::start(site.dir.path());
+    let mut config: LdapConfig = popstore::config::Config::defaults().auth.ldap;
+    config.uri = format!("ldap://127.0.0.1:{}", slapd.port);
+    config.base = "ou=people,dc=test".into();
+    config.filter = "(uid=%u)".into();
+    config.bind_dn = "cn=search,dc=test".into();
+    config.bind_password = "search-pw".into();
+    config.password_change = true;
+    let search = Ldap::from_config(&config).unwrap();
+    config.dn_template = "uid=%u,ou=people,dc=test".into();
+    let direct = Ldap::from_config(&config).unwrap();
+    let pw = |s: &str| Secret::new(s.to_string());
+    for source in [&search, &direct] {
+        assert_eq!(source.verify("ann", &pw("ann-ldap")), Ok(true));
+        // Unescaped, "an*" would find ann and ann2, "*)(uid=*" breaks the
+        // filter open, "ann,ou=people" names another DN.
+        for name in [
+            "*)(uid=*",
+            "an*",
+            "ann*",
+            "*",
+            "ann)(uid=ann",
+            "ann,ou=people",
+        ] {
+            assert_eq!(source.verify(name, &pw("ann-ldap")), Ok(false), "{name}");
+        }
+    }
+    // Password change through the directory.
+    assert_eq!(
+        search.change_password("ann", &pw("wrong"), &pw("new-ann")),
+        Ok(ChangeOutcome::Refused(
+            "the old password is not right".into()
+        ))
+    );
+    assert_eq!(
+        search.change_password("ann", &pw("ann-ldap"), &pw("new-ann")),
+        Ok(ChangeOutcome::Changed)
+    );
+    assert_eq!(direct.verify("ann", &pw("new-ann")), Ok(true));
+    assert_eq!(direct.verify("ann", &pw("ann-ldap")), Ok(false));
+    assert!(
+        slapd.stored_password("ann").contains("userPassword:: "),
+        "hashed by slapd"
+    );
+}

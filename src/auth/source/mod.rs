@@ -3,6 +3,7 @@
 //! in `[auth]`.
 //!
 //! - [`system`]: `/etc/passwd` and `/etc/shadow` ([`crypt`] checks the hashes);
+//! - [`ldap`]: an LDAP directory (search then bind, or direct bind);
 //! - [`external`]: a checkpassword program;
 //! - [`template`]: account name to login name, filter value or DN;
 //! - [`program`]: running a checking program with a deadline.
@@ -15,6 +16,7 @@
 
 pub mod crypt;
 pub mod external;
+pub mod ldap;
 pub mod program;
 pub mod system;
 pub mod template;
@@ -68,6 +70,8 @@ pub struct AuthConfig {
     pub cache_size: u32,
     /// `[auth.system]`.
     pub system: system::SystemConfig,
+    /// `[auth.ldap]`.
+    pub ldap: ldap::LdapConfig,
     /// `[auth.external]`.
     pub external: external::ExternalConfig,
 }
@@ -86,6 +90,7 @@ impl AuthConfig {
             }
             sources.push(match kind {
                 SourceKind::System => Box::new(system::System::from_config(&self.system)?),
+                SourceKind::Ldap => Box::new(ldap::Ldap::from_config(&self.ldap)?),
                 SourceKind::External => Box::new(external::External::from_config(&self.external)?),
                 other => return Err(format!("[auth] sources: {other:?} is not available")),
             });
