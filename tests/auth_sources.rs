@@ -338,3 +338,91 @@ fn ldap_escapes_names_and_changes_passwords() {
         "hashed by slapd"
     );
 }
+
+/// A PAM service file in the test's own directory (`confdir`).
+fn pam_service(site: &Site, name: &str, text: &str) -> String {
+    let dir = site.path("pam.d");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(name), text).unwrap();
+    format!(
+        "[auth]\nsources = [\"pam\"]\n[auth.pam]\nservice = \"{name}\"\nconfdir = \"{}\"\ntimeout = 2\n",
+        dir.display()
+    )
+}
+
+/// A real user of the host checked by pam_unix; removed at the end.
+struct HostUser(String);
+
+impl Drop for HostUser {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("userdel").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn pam_unix_checks_a_host_user() {
+    if !site::is_root() {
+        eprintln!("SKIPPED pam_unix_checks_a_host_user: useradd and pam_unix need root");
+        return;
+    }
+    let mut site = Site::new();
+    let login = format!("pstpam{}", std::process::id() % 100_000);
+    let _ = std::process::Command::new("userdel").arg(&login).status();
+    run("useradd", &["-M", "-N", "-K", "UID_MIN=2000", &login], "");
+    let _user = HostUser(login.clone());
+    run(
+        "chpasswd",
+        &["-c", "YESCRYPT"],
+        &format!("{login}:pam-pw\n"),
+    );
+    site.user("pamuser", None, "PWD_ELSEWHERE");
+    let auth = pam_service(
+        &site,
+        "pst-unix",
+        "auth required pam_unix.so\naccount required pam_unix.so\n",
+    ) + &format!("login = \"{login}\"\n");
+    site.serve(&[], &[], &auth);
+    let pop3 = site.pop3();
+    assert!(poplib_login(pop3, "pamuser", "pam-pw", "userpass").starts_with("OK +OK pamuser's"));
+    assert_eq!(
+        poplib_login(pop3, "pamuser", "pam-wrong", "userpass"),
+        FAILED
+    );
+    assert!(curl_login(pop3, "pamuser", "pam-pw"));
+    assert!(!curl_login(pop3, "pamuser", "pam-wrong"));
+}
+
+/// pam_exec runs a script of the test's with the password: it accepts
+/// "right", hangs for "hang", kills the helper for "crash". A hanging or
+/// crashing module gives [SYS/TEMP] and the server goes on.
+#[test]
+fn pam_modules_that_hang_or_crash_do_not_take_the_server_down() {
+    let mut site = Site::new();
+    let check = site.path("pam-check.sh");
+    script(
+        &check,
+        "#!/bin/sh\nread -r pw\ncase \"$pw\" in\n  right) exit 0 ;;\n  hang) exec sleep 10 ;;\n  \
+         crash) kill -SEGV $PPID; exec sleep 10 ;;\n  *) exit 1 ;;\nesac\n",
+    );
+    site.user("p", None, "PWD_ELSEWHERE");
+    let auth = pam_service(
+        &site,
+        "pst-exec",
+        &format!(
+            // pam_exec answers a failing script with PAM_SYSTEM_ERR (which
+            // is "unavailable"): pam_deny makes it a refusal.
+            "auth [success=1 default=ignore] pam_exec.so expose_authtok quiet {}\n\
+             auth requisite pam_deny.so\nauth required pam_permit.so\n\
+             account required pam_permit.so\n",
+            check.display()
+        ),
+    );
+    site.serve(&[], &[], &auth);
+    let pop3 = site.pop3();
+    assert!(poplib_login(pop3, "p", "right", "userpass").starts_with("OK"));
+    assert_eq!(poplib_login(pop3, "p", "wrong", "userpass"), FAILED);
+    assert_eq!(poplib_login(pop3, "p", "hang", "userpass"), TEMP);
+    assert_eq!(poplib_login(pop3, "p", "crash", "userpass"), TEMP);
+    assert!(poplib_login(pop3, "p", "right", "plain").starts_with("OK"));
+    assert!(curl_login(pop3, "p", "right"));
+}

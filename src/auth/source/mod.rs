@@ -3,6 +3,7 @@
 //! in `[auth]`.
 //!
 //! - [`system`]: `/etc/passwd` and `/etc/shadow` ([`crypt`] checks the hashes);
+//! - [`pam`]: a PAM service, in a helper process;
 //! - [`ldap`]: an LDAP directory (search then bind, or direct bind);
 //! - [`external`]: a checkpassword program;
 //! - [`template`]: account name to login name, filter value or DN;
@@ -17,6 +18,7 @@
 pub mod crypt;
 pub mod external;
 pub mod ldap;
+pub mod pam;
 pub mod program;
 pub mod system;
 pub mod template;
@@ -70,6 +72,8 @@ pub struct AuthConfig {
     pub cache_size: u32,
     /// `[auth.system]`.
     pub system: system::SystemConfig,
+    /// `[auth.pam]`.
+    pub pam: pam::PamConfig,
     /// `[auth.ldap]`.
     pub ldap: ldap::LdapConfig,
     /// `[auth.external]`.
@@ -90,9 +94,9 @@ impl AuthConfig {
             }
             sources.push(match kind {
                 SourceKind::System => Box::new(system::System::from_config(&self.system)?),
+                SourceKind::Pam => Box::new(pam::Pam::from_config(&self.pam)?),
                 SourceKind::Ldap => Box::new(ldap::Ldap::from_config(&self.ldap)?),
                 SourceKind::External => Box::new(external::External::from_config(&self.external)?),
-                other => return Err(format!("[auth] sources: {other:?} is not available")),
             });
         }
         let chain: Arc<dyn PasswordSource> = Arc::new(SourceChain::new(sources));
