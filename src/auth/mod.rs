@@ -379,6 +379,23 @@ impl CredentialLookup for StaticCredentials {
             .find(|c| c.user.eq_ignore_ascii_case(user))
             .cloned())
     }
+
+    fn set_password(&self, user: &str, new: &Secret<String>) -> Result<(), LookupError> {
+        let mut all = self.accounts.write().unwrap_or_else(|e| e.into_inner());
+        let c = all
+            .iter_mut()
+            .find(|c| c.user.eq_ignore_ascii_case(user))
+            .ok_or_else(|| LookupError::Permanent("no such account".into()))?;
+        let options = VerifierOptions {
+            scram_sha256: c.verifiers.scram_sha256.is_some(),
+            cram_md5: c.verifiers.cram_md5.is_some(),
+            apop: c.verifiers.apop.is_some(),
+            ..VerifierOptions::default()
+        };
+        c.verifiers = Verifiers::from_password(new, &options)
+            .map_err(|e| LookupError::Permanent(e.to_string()))?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -55,13 +55,31 @@ impl Site {
     /// listeners' names in the log ("POP3", "poppassd", ...).
     pub fn serve(&mut self, listeners: &[&str], names: &[&str], extra: &str) {
         let mut listen = String::from("[listen]\nlmtp = \"off\"\npop3s = \"off\"\n");
-        for key in ["pop3", "imap", "imaps", "poppassd", "web"] {
+        for key in [
+            "pop3",
+            "imap",
+            "imaps",
+            "poppassd",
+            "poppassds",
+            "managesieve",
+            "web",
+        ] {
             let on = key == "pop3" || listeners.contains(&key);
             let v = if on { "127.0.0.1:0" } else { "off" };
             listen.push_str(&format!("{key} = \"{v}\"\n"));
         }
         for key in listeners {
-            if !["pop3", "imap", "imaps", "poppassd", "web"].contains(key) {
+            if ![
+                "pop3",
+                "imap",
+                "imaps",
+                "poppassd",
+                "poppassds",
+                "managesieve",
+                "web",
+            ]
+            .contains(key)
+            {
                 listen.push_str(&format!("{key} = \"127.0.0.1:0\"\n"));
             }
         }
