@@ -37,6 +37,8 @@ pub struct Config {
     pub auth: crate::auth::source::AuthConfig,
     /// `[poppassd]`
     pub poppassd: crate::poppassd::PoppassdSettings,
+    /// `[managesieve]`
+    pub managesieve: crate::managesieve::ManageSieveSettings,
     /// `[relay]`
     pub relay: RelayConfig,
     /// `[log]`
@@ -387,6 +389,8 @@ pub struct Overrides {
     pub pop3s: Option<Listen>,
     /// `--poppassd ADDR|off`.
     pub poppassd: Option<Listen>,
+    /// `--managesieve ADDR|off`.
+    pub managesieve: Option<Listen>,
 }
 
 /// Why a configuration could not be loaded.
@@ -493,6 +497,9 @@ impl Config {
         }
         if let Some(l) = &o.poppassd {
             self.listen.poppassd = l.clone();
+        }
+        if let Some(l) = &o.managesieve {
+            self.listen.managesieve = l.clone();
         }
     }
 

@@ -8,6 +8,7 @@ pub mod delivery;
 pub mod host;
 pub mod housekeeping;
 pub mod lmtp;
+pub mod managesieve;
 pub mod mime;
 pub mod netio;
 pub mod pop3;

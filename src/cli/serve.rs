@@ -24,6 +24,9 @@ pub struct ServeArgs {
     /// poppassd (password changes) listener: IP:PORT or off.
     #[arg(long, value_name = "ADDR|off")]
     pub poppassd: Option<Listen>,
+    /// ManageSieve (Sieve script uploads) listener: IP:PORT or off.
+    #[arg(long, value_name = "ADDR|off")]
+    pub managesieve: Option<Listen>,
 }
 
 /// Opens the store for delivery, with the `[relay]` for external targets.
@@ -77,6 +80,7 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> ExitCode {
         pop3: args.pop3.clone(),
         pop3s: args.pop3s.clone(),
         poppassd: args.poppassd.clone(),
+        managesieve: args.managesieve.clone(),
     };
     let config = match super::load_config(cli, overrides) {
         Ok(c) => c,
@@ -104,10 +108,11 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> ExitCode {
         .and_then(|sources| {
             let pop3 = pop3_service(&config, &store, sources.clone())?;
             let auth = authenticator(&config, &store, sources);
-            let poppassd = poppassd_service(&config, auth)?;
-            Ok((pop3, poppassd))
+            let poppassd = poppassd_service(&config, auth.clone())?;
+            let managesieve = managesieve_service(&config, &store, auth)?;
+            Ok((pop3, poppassd, managesieve))
         });
-    let (pop3, poppassd) = match services {
+    let (pop3, poppassd, managesieve) = match services {
         Ok(s) => s,
         Err(e) => {
             eprintln!("popstore: {e:#}");
@@ -127,6 +132,16 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> ExitCode {
         }
         if let Some(service) = poppassd {
             add_poppassd(&mut server, &config, service).await?;
+        }
+        if let Some(service) = managesieve
+            && let Some(listener) =
+                crate::netio::bind("ManageSieve", &config.listen.managesieve).await?
+        {
+            server.add_service("managesieve", move |stop| {
+                Box::pin(async move {
+                    Ok(crate::managesieve::server::run(listener, service, stop).await?)
+                })
+            });
         }
         Ok(server)
     });
@@ -201,6 +216,26 @@ fn poppassd_service(
         config.poppassd.clone(),
         auth,
         tls,
+    )))
+}
+
+/// The ManageSieve service over the store's scripts, unless it is off.
+fn managesieve_service(
+    config: &Config,
+    store: &Arc<crate::store::Store>,
+    auth: crate::auth::Authenticator,
+) -> anyhow::Result<Option<Arc<crate::managesieve::server::ManageSieveService>>> {
+    if config.listen.managesieve == Listen::Off {
+        return Ok(None);
+    }
+    let scripts = Arc::new(crate::managesieve::scripts::StoreScripts::new(Arc::clone(
+        store,
+    )));
+    Ok(Some(crate::managesieve::server::ManageSieveService::new(
+        config.managesieve.clone(),
+        scripts,
+        auth,
+        Some(crate::netio::acceptor(config)?),
     )))
 }
 
