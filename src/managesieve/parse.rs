@@ -59,6 +59,18 @@ pub fn command(buf: &[u8], limits: Limits) -> Result<Option<(Vec<Arg>, usize)>, 
             fatal: false,
         }
     };
+    // More bytes are needed, unless the line is too long already.
+    let more = |line_start: usize| {
+        if buf.len() - line_start > limits.max_line {
+            Err(Bad {
+                msg: "line too long".into(),
+                skip: buf.len(),
+                fatal: true,
+            })
+        } else {
+            Ok(None)
+        }
+    };
     loop {
         if i - line_start > limits.max_line {
             return Err(Bad {
@@ -151,7 +163,7 @@ pub fn command(buf: &[u8], limits: Limits) -> Result<Option<(Vec<Arg>, usize)>, 
                     .position(|c| !c.is_ascii_digit())
                     .map_or(buf.len(), |n| i + n);
                 if end == buf.len() {
-                    return Ok(None);
+                    return more(line_start);
                 }
                 let n = std::str::from_utf8(&buf[i..end])
                     .ok()
@@ -166,7 +178,7 @@ pub fn command(buf: &[u8], limits: Limits) -> Result<Option<(Vec<Arg>, usize)>, 
                     .position(|c| !c.is_ascii_alphanumeric())
                     .map_or(buf.len(), |n| i + n);
                 if end == buf.len() {
-                    return Ok(None);
+                    return more(line_start);
                 }
                 let word = String::from_utf8_lossy(&buf[i..end]).to_ascii_uppercase();
                 args.push(Arg::Atom(word));
