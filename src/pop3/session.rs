@@ -252,7 +252,7 @@ fn auth_failure_response(f: &AuthFailure, user: &str, stored_verifier: bool) -> 
         }
         AuthFailure::Temporary(e) | AuthFailure::Permanent(e) => {
             tracing::error!(user, "pop3: cannot check the credentials: {e}");
-            Response::err(AUTH_FAILED)
+            Response::err(failed)
         }
     };
     r.with_event(Event::AuthFailed(user.to_string()))
