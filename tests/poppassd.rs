@@ -101,3 +101,35 @@ fn poppassd_changes_passwords_and_refuses_what_it_should() {
     assert!(poplib_login(pop3, "bob", "bob-new", "userpass").starts_with("OK"));
     assert_eq!(poplib_login(pop3, "bob", "bob-ldap", "userpass"), FAILED);
 }
+
+/// The implicit-TLS listener: the same conversation inside TLS (Python's
+/// ssl module as the client).
+#[test]
+fn poppassds_speaks_inside_tls() {
+    let mut site = Site::new();
+    site.user("ann", Some("ann-pw"), "");
+    site.serve(&["poppassd", "poppassds"], &["poppassd", "poppassds"], "");
+    let addr = site.addr("poppassds");
+    let script = "import socket, ssl, sys\n\
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE\n\
+s = ctx.wrap_socket(socket.create_connection(('127.0.0.1', int(sys.argv[1]))))\n\
+f = s.makefile('rwb', buffering=0)\n\
+out = [f.readline()]\n\
+for c in (b'user ann', b'pass ann-pw', b'newpass tls-new', b'quit'):\n    f.write(c + b'\\r\\n'); out.append(f.readline())\n\
+print(b''.join(out).decode(), end='')\n";
+    let out = std::process::Command::new("python3")
+        .args(["-c", script, &addr.port().to_string()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("200 Password changed, thank-you.\r\n200 Bye.\r\n"),
+        "{text}"
+    );
+    assert!(poplib_login(site.pop3(), "ann", "tls-new", "userpass").starts_with("OK"));
+}
