@@ -156,6 +156,7 @@ async fn connection(
         match parse::command(&buf, limits) {
             Ok(Some((args, used))) => {
                 buf.drain(..used);
+                let was_in = session.user().is_some();
                 let (s, reply) = tokio::task::spawn_blocking(move || {
                     let mut s = session;
                     let r = s.input(args);
@@ -168,7 +169,8 @@ async fn connection(
                     tracing::info!(%peer, user, "managesieve authentication failed");
                     let hold = service.throttle.failed(peer.ip(), user);
                     tokio::time::sleep(hold).await;
-                } else if let Some(user) = session.user() {
+                } else if let (false, Some(user)) = (was_in, session.user()) {
+                    // A login clears its own pair's failures.
                     let _ = service.throttle.succeeded(peer.ip(), user);
                 }
                 if !handle(&mut stream, &mut session, &service, reply, &mut buf).await? {
