@@ -4,8 +4,7 @@
 //! through the store API on the Linux backend in a scratch directory.
 //!
 //! For each size given, a MessageStore account's INBOX is filled with N
-//! messages (all referencing one message file, so the fill is quick and
-//! the folder is as large as a real one), then `--ops` rounds of an
+//! messages (each its own message file, as in a real folder), then `--ops` rounds of an
 //! APPEND, a STORE of one flag and an EXPUNGE of one message (so the
 //! folder stays at N), each synced before it returns, as a client would
 //! see them, on messages spread over the folder: the means include the
@@ -66,35 +65,51 @@ fn run(root: &std::path::Path, n: usize, ops: usize) -> anyhow::Result<serde_jso
     let acct = s.name("bench")?;
     let inbox = FolderName::inbox();
     let msg = b"From: a@b.example\r\nSubject: bench\r\n\r\nA small message body.\r\n";
-    // The fill: one message file referenced N times.
-    let (_, first) = s.append_message(
-        &acct,
-        &inbox,
-        &NewMessage {
-            bytes: msg,
-            ..NewMessage::default()
-        },
-    )?;
-    let f = s.open_folder(&acct, &inbox)?;
-    let file = f.by_uid(first).map(|(_, m)| m).expect("first message");
-    let id = f.id();
+    // The fill: N messages, each its own message file (as in a real
+    // folder, so an expunge removes a file rather than lowering a shared
+    // count), written by four threads, then appended 1,000 at a time.
+    let id = s.folder_id(&acct, &inbox)?.expect("INBOX");
     let t = Instant::now();
-    let mut left = n.saturating_sub(1);
-    while left > 0 {
-        let k = left.min(1000);
-        let batch: Vec<NewEntry> = (0..k)
-            .map(|_| NewEntry {
-                message: file.message,
-                size: file.size,
+    let (stored, pre) = popstore::mime::precompute(msg);
+    let files: Vec<popstore::store::layout::MessageId> = std::thread::scope(|sc| {
+        let hs: Vec<_> = (0..4)
+            .map(|w| {
+                let (s, stored, pre) = (&s, &stored, &pre);
+                sc.spawn(move || {
+                    (0..n)
+                        .filter(|i| i % 4 == w)
+                        .map(|_| {
+                            let header = popstore_formats::message::MessageHeader {
+                                recipient_count: 1,
+                                ref_count: 1,
+                                recipients: vec!["bench".into()],
+                                imap: pre.to_imap_data(),
+                                ..Default::default()
+                            };
+                            s.write_message(header, stored.clone())
+                        })
+                        .collect::<Result<Vec<_>, _>>()
+                })
+            })
+            .collect();
+        hs.into_iter()
+            .map(|h| h.join().expect("writer thread"))
+            .collect::<Result<Vec<Vec<_>>, _>>()
+            .map(|v| v.into_iter().flatten().collect())
+    })?;
+    for chunk in files.chunks(1000) {
+        let batch: Vec<NewEntry> = chunk
+            .iter()
+            .map(|m| NewEntry {
+                message: *m,
+                size: stored.len() as u64,
                 flags: SystemFlags::default(),
                 keywords: Vec::new(),
-                internal_date: file.internal_date,
+                internal_date: 1_764_900_000,
             })
             .collect();
         s.append_entries(&acct, id, &batch)?;
-        left -= k;
     }
-    s.set_reference_count(file.message, n as u32 + ops as u32 * 2)?;
     let fill = secs(t);
     // Open (index and journal read, every entry decoded), cold cache aside.
     let t = Instant::now();

@@ -10,7 +10,8 @@
 # append to a file (what one change must pay at least), measured by dd with
 # oflag=dsync in the same scratch directory.
 #
-# Needs: about 200 MB in the scratch directory ($TMPDIR or /tmp), removed
+# Needs: about 500 MB in the scratch directory ($TMPDIR or /tmp; 100,000
+# message files of about 2 KiB, each synced, so about 5 minutes), removed
 # after. Usage: bench/folders.sh [OPS] [SIZES...] (defaults: 2000 rounds,
 # sizes 100 100000 100 100000; the ratios use each size's last run)
 set -euo pipefail

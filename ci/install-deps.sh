@@ -10,6 +10,9 @@ PKGS=(
   python3
   # real clients
   swaks fetchmail curl python3-aiosmtpd
+  # password sources (tests/auth_sources.rs): useradd/chpasswd, mkpasswd,
+  # a private slapd; ManageSieve's client (tests/managesieve.rs)
+  passwd whois slapd ldap-utils sieve-connect
   # two serve nodes on one GlusterFS volume (tests/shared_store_gluster.rs)
   glusterfs-server glusterfs-client
   # cross targets
@@ -34,3 +37,9 @@ done
 
 # Fuzzing (ci/fuzz.sh): cargo-fuzz, run on stable with RUSTC_BOOTSTRAP=1.
 cargo fuzz --version >/dev/null 2>&1 || cargo install cargo-fuzz --locked
+
+# ManageSieve's Python client (tests/managesieve.rs), from PyPI.
+if ! python3 -c "import sievelib.managesieve" 2>/dev/null; then
+  python3 -m pip install --quiet sievelib==1.6.0 ||
+    python3 -m pip install --quiet --break-system-packages sievelib==1.6.0
+fi

@@ -33,6 +33,12 @@ pub struct Config {
     pub lmtp: LmtpConfig,
     /// `[pop3]`
     pub pop3: crate::pop3::Pop3Settings,
+    /// `[auth]`: password sources and the credentials cache.
+    pub auth: crate::auth::source::AuthConfig,
+    /// `[poppassd]`
+    pub poppassd: crate::poppassd::PoppassdSettings,
+    /// `[managesieve]`
+    pub managesieve: crate::managesieve::ManageSieveSettings,
     /// `[relay]`
     pub relay: RelayConfig,
     /// `[log]`
@@ -77,6 +83,10 @@ pub struct ListenConfig {
     pub imaps: Listen,
     /// poppassd, default `127.0.0.1:1106`.
     pub poppassd: Listen,
+    /// poppassd over implicit TLS, default off.
+    pub poppassds: Listen,
+    /// ManageSieve (RFC 5804), default `127.0.0.1:4190`.
+    pub managesieve: Listen,
     /// The web interface, default `127.0.0.1:8080`.
     pub web: Listen,
 }
@@ -377,6 +387,10 @@ pub struct Overrides {
     pub pop3: Option<Listen>,
     /// `--pop3s ADDR|off`.
     pub pop3s: Option<Listen>,
+    /// `--poppassd ADDR|off`.
+    pub poppassd: Option<Listen>,
+    /// `--managesieve ADDR|off`.
+    pub managesieve: Option<Listen>,
 }
 
 /// Why a configuration could not be loaded.
@@ -480,6 +494,12 @@ impl Config {
         }
         if let Some(l) = &o.pop3s {
             self.listen.pop3s = l.clone();
+        }
+        if let Some(l) = &o.poppassd {
+            self.listen.poppassd = l.clone();
+        }
+        if let Some(l) = &o.managesieve {
+            self.listen.managesieve = l.clone();
         }
     }
 

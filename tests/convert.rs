@@ -74,7 +74,7 @@ fn convert_to_imap_and_back_keeps_every_message_and_uidl() {
     std::fs::write(
         &config,
         "[listen]\nlmtp = \"off\"\npop3 = \"127.0.0.1:0\"\npop3s = \"off\"\n\
-         imap = \"off\"\nimaps = \"off\"\npoppassd = \"off\"\nweb = \"off\"\n",
+         imap = \"off\"\nimaps = \"off\"\npoppassd = \"off\"\nmanagesieve = \"off\"\nweb = \"off\"\n",
     )
     .unwrap();
     let mut pop3 = None;

@@ -254,7 +254,7 @@ fn serve(dir: &Path, st: &Path) -> (ServeProcess, std::net::SocketAddr) {
     std::fs::write(
         &config,
         "[listen]\nlmtp = \"off\"\npop3 = \"127.0.0.1:0\"\npop3s = \"off\"\n\
-         imap = \"off\"\nimaps = \"off\"\npoppassd = \"off\"\nweb = \"off\"\n",
+         imap = \"off\"\nimaps = \"off\"\npoppassd = \"off\"\nmanagesieve = \"off\"\nweb = \"off\"\n",
     )
     .unwrap();
     let mut pop3 = None;

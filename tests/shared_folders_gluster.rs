@@ -114,7 +114,7 @@ fn two_nodes_file_into_one_folder_and_sessions_see_every_change() {
             std::fs::write(
                 &c,
                 "[listen]\nlmtp = \"127.0.0.1:0\"\npop3 = \"127.0.0.1:0\"\npop3s = \"off\"\n\
-                 imap = \"off\"\nimaps = \"off\"\npoppassd = \"off\"\nweb = \"off\"\n\
+                 imap = \"off\"\nimaps = \"off\"\npoppassd = \"off\"\nmanagesieve = \"off\"\nweb = \"off\"\n\
                  [pop3]\nallow_plaintext_auth = true\n",
             )
             .unwrap();

@@ -281,7 +281,7 @@ fn new_store(vol: &Volume, users: &[&str]) -> (Vec<PathBuf>, Vec<PathBuf>, tempf
             std::fs::write(
                 &c,
                 "[listen]\nlmtp = \"127.0.0.1:0\"\npop3 = \"127.0.0.1:0\"\npop3s = \"off\"\n\
-                 imap = \"off\"\nimaps = \"off\"\npoppassd = \"off\"\nweb = \"off\"\n\
+                 imap = \"off\"\nimaps = \"off\"\npoppassd = \"off\"\nmanagesieve = \"off\"\nweb = \"off\"\n\
                  [pop3]\nallow_plaintext_auth = true\n",
             )
             .unwrap();

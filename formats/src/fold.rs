@@ -183,6 +183,18 @@ pub fn apply(index: &mut FolderIndex, change: &Change) -> Result<Vec<Expunged>, 
 /// per EXPUNGE. On error the index holds the changes before the failing
 /// one.
 pub fn apply_all(index: &mut FolderIndex, changes: &[Change]) -> Result<Vec<Expunged>, FoldError> {
+    let expunges = changes
+        .iter()
+        .filter(|c| matches!(c, Change::Expunge(_)))
+        .count();
+    if expunges <= 1 {
+        // One removal at most: in place is cheapest.
+        let mut out = Vec::new();
+        for c in changes {
+            out.extend(apply(index, c)?);
+        }
+        return Ok(out);
+    }
     let mut gone = std::collections::HashSet::new();
     let mut out = Vec::new();
     let mut result = Ok(());

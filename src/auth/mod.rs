@@ -9,10 +9,12 @@
 //! Passwords travel as [`Secret`] and never appear in `Debug` output or logs.
 
 mod argon;
+pub mod cache;
 mod cram;
 pub mod sasl;
 pub mod scram;
 mod secret;
+pub mod source;
 pub mod stored;
 pub mod throttle;
 mod verifiers;
@@ -34,6 +36,8 @@ pub struct AccountFlags {
     /// PWD_ELSEWHERE: the password is checked by the configured
     /// [`PasswordSource`], not by the profile's verifiers.
     pub pwd_elsewhere: bool,
+    /// LOCKPWD: the user may not change the password.
+    pub lockpwd: bool,
 }
 
 /// What the store knows about an account for authentication.
@@ -64,15 +68,50 @@ pub trait CredentialLookup: Send + Sync + 'static {
     /// The credentials of `user` (matched case-insensitively), or `None`
     /// when no such account exists.
     fn credentials(&self, user: &str) -> Result<Option<Credentials>, LookupError>;
+
+    /// Replaces the profile's verifiers of `user` (the canonical name)
+    /// with ones for `new`, keeping the kinds it held. The default cannot.
+    fn set_password(&self, user: &str, new: &Secret<String>) -> Result<(), LookupError> {
+        let _ = (user, new);
+        Err(LookupError::Permanent(
+            "this store cannot change passwords".into(),
+        ))
+    }
+}
+
+/// What a password source did with a password change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChangeOutcome {
+    /// The source holds the new password.
+    Changed,
+    /// The source cannot or will not change it; the text says why, for
+    /// the user.
+    Refused(String),
 }
 
 /// A place that checks plaintext passwords for `PWD_ELSEWHERE` accounts:
-/// system passwords, LDAP, an external program. Blocking.
+/// system passwords, PAM, LDAP, an external program (see [`source`]).
+/// Blocking.
 pub trait PasswordSource: Send + Sync + fmt::Debug + 'static {
-    /// A short name for logs (`system`, `ldap`, `program`).
+    /// A short name for logs (`system`, `ldap`, `external`).
     fn name(&self) -> &str;
-    /// True when `password` is `user`'s password.
+    /// True when `password` is `user`'s password; `Err(Temporary)` when
+    /// the source cannot say now.
     fn verify(&self, user: &str, password: &Secret<String>) -> Result<bool, LookupError>;
+    /// Changes `user`'s password from `old` (which this source accepted)
+    /// to `new`. The default refuses: most sources are read-only.
+    fn change_password(
+        &self,
+        user: &str,
+        old: &Secret<String>,
+        new: &Secret<String>,
+    ) -> Result<ChangeOutcome, LookupError> {
+        let _ = (user, old, new);
+        Ok(ChangeOutcome::Refused(format!(
+            "passwords checked by {} cannot be changed here",
+            self.name()
+        )))
+    }
 }
 
 /// Why an authentication failed. Each maps to one protocol reply.
@@ -92,6 +131,23 @@ pub enum AuthFailure {
     Temporary(String),
     /// A permanent failure of a lookup.
     Permanent(String),
+    /// The password sources cannot check the password now (a directory
+    /// down, a program timed out): try again later. Never "wrong password".
+    Unavailable(String),
+}
+
+/// Why a password change failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChangeFailure {
+    /// The old password did not check out (or the account cannot log in).
+    Auth(AuthFailure),
+    /// The account is LOCKPWD.
+    Locked,
+    /// The place holding the password refuses to change it (system
+    /// passwords, PAM): the text says why.
+    Refused(String),
+    /// Try again later.
+    Temporary(String),
 }
 
 impl From<LookupError> for AuthFailure {
@@ -109,6 +165,7 @@ impl From<LookupError> for AuthFailure {
 pub struct Authenticator {
     lookup: Arc<dyn CredentialLookup>,
     elsewhere: Option<Arc<dyn PasswordSource>>,
+    accounts: source::Accounts,
 }
 
 impl fmt::Debug for Authenticator {
@@ -126,7 +183,17 @@ impl Authenticator {
         lookup: Arc<dyn CredentialLookup>,
         elsewhere: Option<Arc<dyn PasswordSource>>,
     ) -> Self {
-        Self { lookup, elsewhere }
+        Self {
+            lookup,
+            elsewhere,
+            accounts: source::Accounts::Elsewhere,
+        }
+    }
+
+    /// Which accounts the password source checks (`[auth] accounts`).
+    pub fn with_accounts(mut self, accounts: source::Accounts) -> Self {
+        self.accounts = accounts;
+        self
     }
 
     /// Looks up an account; unknown accounts are `BadCredentials`.
@@ -138,8 +205,16 @@ impl Authenticator {
 
     /// Spends the time a password check against a real account takes, so
     /// an answer's timing does not tell a missing (or unreadable) account
-    /// from an existing one.
-    fn equal_time(password: &Secret<String>) {
+    /// from an existing one. With password sources configured they are
+    /// asked (the answer ignored), so a missing account also answers
+    /// "unavailable" while they are down, as the accounts they check do.
+    fn equal_time(&self, user: &str, password: &Secret<String>) -> Result<(), AuthFailure> {
+        if let Some(src) = &self.elsewhere {
+            return match src.verify(user, password) {
+                Err(LookupError::Temporary(e)) => Err(AuthFailure::Unavailable(e)),
+                _ => Ok(()),
+            };
+        }
         static DUMMY: std::sync::OnceLock<Option<Verifiers>> = std::sync::OnceLock::new();
         let dummy = DUMMY.get_or_init(|| {
             let options = VerifierOptions {
@@ -150,6 +225,49 @@ impl Authenticator {
         });
         if let Some(v) = dummy {
             let _ = v.verify_plain(password.expose().as_bytes());
+        }
+        Ok(())
+    }
+
+    /// True when the password sources check `creds`'s password.
+    fn uses_sources(&self, creds: &Credentials) -> bool {
+        creds.flags.pwd_elsewhere || self.accounts == source::Accounts::All
+    }
+
+    /// Checks `password` against the account's password: the sources for
+    /// PWD_ELSEWHERE accounts, the profile for the others, both (sources
+    /// first) with `[auth] accounts = "all"`.
+    fn password_ok(
+        &self,
+        creds: &Credentials,
+        password: &Secret<String>,
+    ) -> Result<bool, AuthFailure> {
+        let profile = |creds: &Credentials| {
+            !creds.flags.pwd_elsewhere && creds.verifiers.verify_plain(password.expose().as_bytes())
+        };
+        if !self.uses_sources(creds) {
+            return Ok(profile(creds));
+        }
+        let Some(src) = &self.elsewhere else {
+            if creds.flags.pwd_elsewhere {
+                return Err(AuthFailure::Temporary(
+                    "no password source is configured for this account".into(),
+                ));
+            }
+            return Ok(profile(creds));
+        };
+        match src.verify(&creds.user, password) {
+            Ok(true) => Ok(true),
+            Ok(false) => Ok(profile(creds)),
+            Err(e) if profile(creds) => {
+                tracing::debug!(
+                    user = creds.user,
+                    "password source unavailable, profile accepted: {e}"
+                );
+                Ok(true)
+            }
+            Err(LookupError::Temporary(e)) => Err(AuthFailure::Unavailable(e)),
+            Err(LookupError::Permanent(e)) => Err(AuthFailure::Permanent(e)),
         }
     }
 
@@ -163,29 +281,52 @@ impl Authenticator {
         let creds = match self.lookup(user) {
             Ok(c) => c,
             Err(f) => {
-                Self::equal_time(password);
+                self.equal_time(user, password)?;
                 return Err(f);
             }
         };
-        let ok = if creds.flags.pwd_elsewhere {
-            match &self.elsewhere {
-                Some(src) => src.verify(&creds.user, password)?,
-                None => {
-                    return Err(AuthFailure::Temporary(
-                        "no password source is configured for this account".into(),
-                    ));
-                }
-            }
-        } else {
-            creds.verifiers.verify_plain(password.expose().as_bytes())
-        };
-        if !ok {
+        if !self.password_ok(&creds, password)? {
             return Err(AuthFailure::BadCredentials);
         }
         if creds.flags.disuser {
             return Err(AuthFailure::Disabled);
         }
         Ok(creds.user)
+    }
+
+    /// Changes `user`'s password from `old` to `new` where it is kept: the
+    /// profile, or the password source that accepts `old` (LDAP can
+    /// change it, system passwords and PAM refuse). LOCKPWD accounts are
+    /// refused. Returns the canonical user name.
+    pub fn change_password(
+        &self,
+        user: &str,
+        old: &Secret<String>,
+        new: &Secret<String>,
+    ) -> Result<String, ChangeFailure> {
+        let canonical = self.check_plain(user, old).map_err(ChangeFailure::Auth)?;
+        let creds = self.lookup(&canonical).map_err(ChangeFailure::Auth)?;
+        if creds.flags.lockpwd {
+            return Err(ChangeFailure::Locked);
+        }
+        let in_profile =
+            !creds.flags.pwd_elsewhere && creds.verifiers.verify_plain(old.expose().as_bytes());
+        if in_profile {
+            self.lookup
+                .set_password(&creds.user, new)
+                .map_err(|e| ChangeFailure::Temporary(e.to_string()))?;
+            return Ok(creds.user);
+        }
+        let Some(src) = &self.elsewhere else {
+            return Err(ChangeFailure::Temporary(
+                "no password source is configured".into(),
+            ));
+        };
+        match src.change_password(&creds.user, old, new) {
+            Ok(ChangeOutcome::Changed) => Ok(creds.user),
+            Ok(ChangeOutcome::Refused(why)) => Err(ChangeFailure::Refused(why)),
+            Err(e) => Err(ChangeFailure::Temporary(e.to_string())),
+        }
     }
 
     /// Checks an APOP digest against the account's APOP secret.
@@ -237,6 +378,23 @@ impl CredentialLookup for StaticCredentials {
             .iter()
             .find(|c| c.user.eq_ignore_ascii_case(user))
             .cloned())
+    }
+
+    fn set_password(&self, user: &str, new: &Secret<String>) -> Result<(), LookupError> {
+        let mut all = self.accounts.write().unwrap_or_else(|e| e.into_inner());
+        let c = all
+            .iter_mut()
+            .find(|c| c.user.eq_ignore_ascii_case(user))
+            .ok_or_else(|| LookupError::Permanent("no such account".into()))?;
+        let options = VerifierOptions {
+            scram_sha256: c.verifiers.scram_sha256.is_some(),
+            cram_md5: c.verifiers.cram_md5.is_some(),
+            apop: c.verifiers.apop.is_some(),
+            ..VerifierOptions::default()
+        };
+        c.verifiers = Verifiers::from_password(new, &options)
+            .map_err(|e| LookupError::Permanent(e.to_string()))?;
+        Ok(())
     }
 }
 

@@ -157,6 +157,15 @@ impl Exchange {
         (ex, step)
     }
 
+    /// True when the last challenge was the mechanism's final message
+    /// (SCRAM's server-final), which only an empty response follows:
+    /// protocols that carry success data in their OK (ManageSieve's
+    /// `SASL` response code) answer for the client with [`Exchange::step`]
+    /// on empty data.
+    pub fn awaits_empty_response(&self) -> bool {
+        matches!(self.state, State::ScramDone(_))
+    }
+
     /// The user name the client gave, once the exchange has seen it.
     pub fn user(&self) -> Option<&str> {
         self.user.as_deref()

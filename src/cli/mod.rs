@@ -21,6 +21,7 @@ pub mod group;
 pub mod init;
 pub mod inspect;
 pub mod inspect_imap;
+pub mod pam_check;
 pub mod reconstruct;
 pub mod serve;
 pub mod sieve;
@@ -80,6 +81,9 @@ pub enum Command {
     Forward(forward::ForwardArgs),
     /// Copy a store between the Linux and OpenVMS layouts, every data byte kept, and verify the copy.
     Transfer(transfer::TransferArgs),
+    /// The PAM helper process of `serve` (reads login and password on stdin).
+    #[command(hide = true)]
+    PamCheck(pam_check::PamCheckArgs),
 }
 
 /// Parses the command line and runs it.
@@ -147,6 +151,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Verify(a) => verify::run(&cli.store, a),
         Command::Reconstruct(a) => reconstruct::run(&cli.store, a),
         Command::Transfer(a) => transfer::run(&cli.store, a),
+        Command::PamCheck(a) => pam_check::run(&a),
     }
 }
 

@@ -21,6 +21,12 @@ pub struct ServeArgs {
     /// POP3 over implicit TLS listener: IP:PORT or off.
     #[arg(long, value_name = "ADDR|off")]
     pub pop3s: Option<Listen>,
+    /// poppassd (password changes) listener: IP:PORT or off.
+    #[arg(long, value_name = "ADDR|off")]
+    pub poppassd: Option<Listen>,
+    /// ManageSieve (Sieve script uploads) listener: IP:PORT or off.
+    #[arg(long, value_name = "ADDR|off")]
+    pub managesieve: Option<Listen>,
 }
 
 /// Opens the store for delivery, with the `[relay]` for external targets.
@@ -73,6 +79,8 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> ExitCode {
         lmtp: args.lmtp.clone(),
         pop3: args.pop3.clone(),
         pop3s: args.pop3s.clone(),
+        poppassd: args.poppassd.clone(),
+        managesieve: args.managesieve.clone(),
     };
     let config = match super::load_config(cli, overrides) {
         Ok(c) => c,
@@ -93,8 +101,19 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let pop3 = match pop3_service(&config, &store) {
-        Ok(p) => p,
+    let services = config
+        .auth
+        .build()
+        .map_err(anyhow::Error::msg)
+        .and_then(|sources| {
+            let pop3 = pop3_service(&config, &store, sources.clone())?;
+            let auth = authenticator(&config, &store, sources);
+            let poppassd = poppassd_service(&config, auth.clone())?;
+            let managesieve = managesieve_service(&config, &store, auth)?;
+            Ok((pop3, poppassd, managesieve))
+        });
+    let (pop3, poppassd, managesieve) = match services {
+        Ok(s) => s,
         Err(e) => {
             eprintln!("popstore: {e:#}");
             return ExitCode::from(1);
@@ -110,6 +129,19 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> ExitCode {
         let mut server = crate::serve::Server::bind(Arc::clone(&config), delivery).await?;
         if let Some(service) = pop3 {
             add_pop3(&mut server, &config, service).await?;
+        }
+        if let Some(service) = poppassd {
+            add_poppassd(&mut server, &config, service).await?;
+        }
+        if let Some(service) = managesieve
+            && let Some(listener) =
+                crate::netio::bind("ManageSieve", &config.listen.managesieve).await?
+        {
+            server.add_service("managesieve", move |stop| {
+                Box::pin(async move {
+                    Ok(crate::managesieve::server::run(listener, service, stop).await?)
+                })
+            });
         }
         Ok(server)
     });
@@ -143,6 +175,7 @@ fn hint_when_empty(store: &crate::store::Store) {
 fn pop3_service(
     config: &Config,
     store: &Arc<crate::store::Store>,
+    sources: Option<Arc<dyn crate::auth::PasswordSource>>,
 ) -> anyhow::Result<Option<Arc<crate::pop3::Pop3Service>>> {
     if config.listen.pop3 == Listen::Off && config.listen.pop3s == Listen::Off {
         return Ok(None);
@@ -151,7 +184,79 @@ fn pop3_service(
         crate::pop3::store_maildrop::StoreBackend::new(Arc::clone(store))
             .with_login_delay(config.pop3.login_delay_secs),
     );
-    crate::pop3::listen::service_from_config(config, backend.clone(), backend, None).map(Some)
+    crate::pop3::listen::service_from_config(config, backend.clone(), backend, sources).map(Some)
+}
+
+/// The authenticator of the servers other than POP3: the store's
+/// credentials and the configured password sources.
+fn authenticator(
+    config: &Config,
+    store: &Arc<crate::store::Store>,
+    sources: Option<Arc<dyn crate::auth::PasswordSource>>,
+) -> crate::auth::Authenticator {
+    let backend = Arc::new(crate::pop3::store_maildrop::StoreBackend::new(Arc::clone(
+        store,
+    )));
+    crate::auth::Authenticator::new(backend, sources).with_accounts(config.auth.accounts)
+}
+
+/// The poppassd service, unless both its listeners are off.
+fn poppassd_service(
+    config: &Config,
+    auth: crate::auth::Authenticator,
+) -> anyhow::Result<Option<Arc<crate::poppassd::server::PoppassdService>>> {
+    if config.listen.poppassd == Listen::Off && config.listen.poppassds == Listen::Off {
+        return Ok(None);
+    }
+    let tls = match config.listen.poppassds {
+        Listen::Off => None,
+        _ => Some(crate::netio::acceptor(config)?),
+    };
+    Ok(Some(crate::poppassd::server::PoppassdService::new(
+        config.poppassd.clone(),
+        auth,
+        tls,
+    )))
+}
+
+/// The ManageSieve service over the store's scripts, unless it is off.
+fn managesieve_service(
+    config: &Config,
+    store: &Arc<crate::store::Store>,
+    auth: crate::auth::Authenticator,
+) -> anyhow::Result<Option<Arc<crate::managesieve::server::ManageSieveService>>> {
+    if config.listen.managesieve == Listen::Off {
+        return Ok(None);
+    }
+    let scripts = Arc::new(crate::managesieve::scripts::StoreScripts::new(Arc::clone(
+        store,
+    )));
+    Ok(Some(crate::managesieve::server::ManageSieveService::new(
+        config.managesieve.clone(),
+        scripts,
+        auth,
+        Some(crate::netio::acceptor(config)?),
+    )))
+}
+
+/// Binds the poppassd listeners that are not `off` and adds them.
+async fn add_poppassd(
+    server: &mut crate::serve::Server,
+    config: &Config,
+    service: Arc<crate::poppassd::server::PoppassdService>,
+) -> anyhow::Result<()> {
+    let plain = crate::netio::bind("poppassd", &config.listen.poppassd).await?;
+    let implicit = crate::netio::bind("poppassds", &config.listen.poppassds).await?;
+    for (listener, tls, name) in [(plain, false, "poppassd"), (implicit, true, "poppassds")] {
+        let Some(listener) = listener else { continue };
+        let service = Arc::clone(&service);
+        server.add_service(name, move |stop| {
+            Box::pin(async move {
+                Ok(crate::poppassd::server::run(listener, tls, service, stop).await?)
+            })
+        });
+    }
+    Ok(())
 }
 
 /// Binds the POP3 and POP3S listeners that are not `off` and adds them to

@@ -108,7 +108,7 @@ fn command_line_overrides_win() {
         store: Some(PathBuf::from("/tmp/other")),
         lmtp: Some("off".parse().unwrap()),
         pop3: Some("[::1]:110".parse().unwrap()),
-        pop3s: None,
+        ..Overrides::default()
     };
     let c = Config::load(Some(&file), &overrides).unwrap();
     assert_eq!(c.store.path, PathBuf::from("/tmp/other"));

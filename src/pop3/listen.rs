@@ -64,7 +64,7 @@ pub fn service_from_config(
     Ok(Pop3Service::new(
         settings,
         store,
-        Authenticator::new(credentials, elsewhere),
+        Authenticator::new(credentials, elsewhere).with_accounts(config.auth.accounts),
         Some(tls),
     ))
 }

@@ -197,6 +197,8 @@ pub struct Session {
     bad_commands: u32,
     /// The account name of the last login attempt, as given.
     attempt: String,
+    /// The last login attempt used a mechanism needing a stored verifier.
+    stored_verifier: bool,
 }
 
 impl std::fmt::Debug for Session {
@@ -221,19 +223,36 @@ impl std::fmt::Debug for Session {
 /// would name the account; it is logged as an error instead, where the
 /// administrator sees it. `[SYS/PERM]` for a disabled account comes only
 /// after the password checked out.
-fn auth_failure_response(f: &AuthFailure, user: &str) -> Response {
+///
+/// A mechanism that needs a verifier kept in the profile (APOP, CRAM-MD5,
+/// SCRAM) says so in every failure, since an account whose password is
+/// checked elsewhere cannot use it. The password sources being down is
+/// `[SYS/TEMP]`, for a missing account too (it asks them as well), never
+/// a wrong password.
+fn auth_failure_response(f: &AuthFailure, user: &str, stored_verifier: bool) -> Response {
+    let failed = if stored_verifier {
+        AUTH_FAILED_VERIFIER
+    } else {
+        AUTH_FAILED
+    };
     let r = match f {
         AuthFailure::Disabled => Response::err("[SYS/PERM] this account is disabled"),
         AuthFailure::Malformed(s) => Response::err(format!("[AUTH] {s}")),
         AuthFailure::Cancelled => return Response::err("authentication cancelled"),
-        AuthFailure::BadCredentials => Response::err(AUTH_FAILED),
+        AuthFailure::BadCredentials => Response::err(failed),
         AuthFailure::MissingVerifier(m) => {
             tracing::info!(user, "pop3: the account has no {m} verifier");
-            Response::err(AUTH_FAILED)
+            Response::err(failed)
+        }
+        AuthFailure::Unavailable(e) => {
+            tracing::warn!(user, "pop3: the password sources are unavailable: {e}");
+            return Response::err(
+                "[SYS/TEMP] passwords cannot be checked at the moment; try again later",
+            );
         }
         AuthFailure::Temporary(e) | AuthFailure::Permanent(e) => {
             tracing::error!(user, "pop3: cannot check the credentials: {e}");
-            Response::err(AUTH_FAILED)
+            Response::err(failed)
         }
     };
     r.with_event(Event::AuthFailed(user.to_string()))
@@ -242,6 +261,10 @@ fn auth_failure_response(f: &AuthFailure, user: &str) -> Response {
 /// The one reply to a login that did not succeed (see
 /// [`auth_failure_response`]).
 const AUTH_FAILED: &str = "[AUTH] authentication failed";
+
+/// The reply to a failed APOP, CRAM-MD5 or SCRAM login.
+const AUTH_FAILED_VERIFIER: &str = "[AUTH] authentication failed (APOP, CRAM-MD5 and SCRAM \
+     work only for accounts whose password popstore keeps; others use USER/PASS, PLAIN or LOGIN)";
 
 fn maildrop_error_response(e: &MaildropError) -> Response {
     Response::err(match e {
@@ -269,6 +292,7 @@ impl Session {
             state: State::Authorization { user: None },
             bad_commands: 0,
             attempt: String::new(),
+            stored_verifier: false,
         }
     }
 
@@ -522,6 +546,7 @@ impl Session {
                 };
                 let r = self.auth.check_plain(&user, &pw);
                 self.attempt = user;
+                self.stored_verifier = false;
                 self.login(r)
             }
             Command::Apop(user, digest) => {
@@ -535,6 +560,7 @@ impl Session {
                 };
                 let r = self.auth.check_apop(&user, &ts, &digest);
                 self.attempt = user;
+                self.stored_verifier = true;
                 self.login(r)
             }
             Command::Auth(None, _) => {
@@ -565,7 +591,7 @@ impl Session {
             Ok(u) => u,
             Err(f) => {
                 self.state = State::Authorization { user: None };
-                let resp = auth_failure_response(&f, &self.attempt);
+                let resp = auth_failure_response(&f, &self.attempt, self.stored_verifier);
                 return if matches!(f, AuthFailure::Cancelled) {
                     resp
                 } else {
@@ -629,6 +655,7 @@ impl Session {
                 Err(_) => return self.bad(Response::err("invalid base64 in initial response")),
             },
         };
+        self.stored_verifier = !m.sends_plaintext();
         let (exchange, step) =
             Exchange::start(m, initial.as_deref(), &self.auth, &self.connection_info());
         self.sasl_step(exchange, step)

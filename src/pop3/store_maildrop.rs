@@ -7,8 +7,11 @@ use std::sync::Arc;
 
 use super::maildrop::{Entry, Maildrop, MaildropError, MaildropStore, MessageData, SessionRecord};
 use crate::auth::stored::verifiers_from_profile;
-use crate::auth::{AccountFlags, CredentialLookup, Credentials, LookupError};
+use crate::auth::{
+    AccountFlags, CredentialLookup, Credentials, LookupError, Secret, VerifierOptions,
+};
 use crate::store::flags::Flags;
+use crate::store::groups::Actor;
 use crate::store::{Maildrop as StoreMaildrop, MessageBody, Store, StoreError};
 
 /// The store, serving POP3 maildrops and account credentials.
@@ -70,8 +73,31 @@ impl CredentialLookup for StoreBackend {
             flags: AccountFlags {
                 disuser: flags.contains(Flags::DISUSER),
                 pwd_elsewhere: flags.contains(Flags::PWD_ELSEWHERE),
+                lockpwd: flags.contains(Flags::LOCKPWD),
             },
         }))
+    }
+
+    /// New verifiers of the kinds the account held (argon2id and
+    /// SCRAM-SHA-256 always; CRAM-MD5 and APOP when it had them).
+    fn set_password(&self, user: &str, new: &Secret<String>) -> Result<(), LookupError> {
+        let old = self
+            .credentials(user)?
+            .ok_or_else(|| LookupError::Permanent("no such account".into()))?;
+        let options = VerifierOptions {
+            cram_md5: old.verifiers.cram_md5.is_some(),
+            apop: old.verifiers.apop.is_some(),
+            ..VerifierOptions::default()
+        };
+        let pw = crate::store::password::Secret::new(new.expose().clone());
+        match self
+            .store
+            .set_password_with(&Actor::Admin, &old.user, &pw, Some(options))
+        {
+            Ok(()) => Ok(()),
+            Err(e @ StoreError::Platform(_)) => Err(LookupError::Temporary(e.to_string())),
+            Err(e) => Err(LookupError::Permanent(e.to_string())),
+        }
     }
 }
 

@@ -344,16 +344,28 @@ fn missing_verifiers_answer_like_a_wrong_password() {
         },
         AccountFlags::default(),
     );
+    f.user("ann", "pw", all_verifiers(), AccountFlags::default());
     let mut s = f.session("127.0.0.1", false);
+    // The reply says which accounts these mechanisms serve, the same for a
+    // wrong digest as for an account without the verifier.
+    let failed = "-ERR [AUTH] authentication failed (APOP, CRAM-MD5 and SCRAM work only for \
+                  accounts whose password popstore keeps; others use USER/PASS, PLAIN or LOGIN)\r\n";
     let digest = crate::auth::apop_digest("<1.2@test>", "pw");
+    assert_eq!(send(&mut s, &format!("APOP bob {digest}")), failed);
     assert_eq!(
-        send(&mut s, &format!("APOP bob {digest}")),
-        "-ERR [AUTH] authentication failed\r\n"
+        send(&mut s, "APOP ann 00112233445566778899aabbccddeeff"),
+        failed
     );
     let ch = send(&mut s, "AUTH CRAM-MD5");
     assert!(ch.starts_with("+ "));
     assert_eq!(
         send(&mut s, &B64.encode("bob 00112233445566778899aabbccddeeff")),
+        failed
+    );
+    // USER/PASS after them gets the plain reply.
+    send(&mut s, "USER bob");
+    assert_eq!(
+        send(&mut s, "PASS nope"),
         "-ERR [AUTH] authentication failed\r\n"
     );
     // SCRAM without keys: a challenge, as for any name, then the failure.
@@ -379,7 +391,7 @@ fn wrong_password_disuser_and_cancel() {
         all_verifiers(),
         AccountFlags {
             disuser: true,
-            pwd_elsewhere: false,
+            ..AccountFlags::default()
         },
     );
     let mut s = f.session("127.0.0.1", false);
@@ -500,4 +512,70 @@ fn bad_commands_and_long_lines_are_capped() {
         "-ERR invalid message number\r\n-ERR too many bad commands, closing connection\r\n"
     );
     assert_eq!(r.after, After::Close);
+}
+
+/// A password source that accepts "elsewhere-pw" and is down for "down".
+#[derive(Debug)]
+struct Elsewhere;
+
+impl crate::auth::PasswordSource for Elsewhere {
+    fn name(&self) -> &str {
+        "test"
+    }
+    fn verify(&self, _: &str, pw: &Secret<String>) -> Result<bool, crate::auth::LookupError> {
+        match pw.expose().as_str() {
+            "down" => Err(crate::auth::LookupError::Temporary("down".into())),
+            p => Ok(p == "elsewhere-pw"),
+        }
+    }
+}
+
+/// PWD_ELSEWHERE accounts log in with the source's password, not the
+/// profile's; a source that cannot answer is [SYS/TEMP], for a missing
+/// account too; with `accounts = "all"` the profile still works.
+#[test]
+fn password_sources_and_their_outage() {
+    let f = Fixture::new();
+    let elsewhere = AccountFlags {
+        pwd_elsewhere: true,
+        ..AccountFlags::default()
+    };
+    f.user("ext", "profile-pw", all_verifiers(), elsewhere);
+    f.user("ann", "pw", all_verifiers(), AccountFlags::default());
+    let session = |accounts| {
+        Session::new(
+            Arc::new(f.settings.clone()),
+            Arc::new(f.store.clone()),
+            Authenticator::new(f.creds.clone(), Some(Arc::new(Elsewhere))).with_accounts(accounts),
+            ConnectionParams {
+                peer: Some("127.0.0.1".parse().unwrap()),
+                tls: false,
+                tls_available: true,
+                apop_timestamp: None,
+            },
+        )
+    };
+    use crate::auth::source::Accounts;
+    let mut s = session(Accounts::Elsewhere);
+    let temp = "-ERR [SYS/TEMP] passwords cannot be checked at the moment; try again later\r\n";
+    for (user, pw, reply) in [
+        ("ext", "profile-pw", "-ERR [AUTH] authentication failed\r\n"),
+        ("ext", "down", temp),
+        ("nobody", "down", temp),
+        (
+            "ann",
+            "elsewhere-pw",
+            "-ERR [AUTH] authentication failed\r\n",
+        ),
+    ] {
+        send(&mut s, &format!("USER {user}"));
+        assert_eq!(send(&mut s, &format!("PASS {pw}")), reply, "{user} {pw}");
+    }
+    login(&mut s, "ext", "elsewhere-pw");
+    let mut s = session(Accounts::All);
+    login(&mut s, "ann", "elsewhere-pw");
+    drop(s);
+    // The source refuses the profile's password; the profile accepts it.
+    let mut s = session(Accounts::All);
+    login(&mut s, "ann", "pw");
 }

@@ -97,6 +97,25 @@ impl Store {
         Ok(())
     }
 
+    /// Compiles `text` as a script of `user` would be (their other scripts
+    /// for `include`), without storing it: the compile error, with its
+    /// line and column, when there is one.
+    pub fn sieve_check(
+        &self,
+        actor: &Actor,
+        user: &str,
+        text: &[u8],
+    ) -> Result<std::result::Result<(), sieve::SieveError>> {
+        let (name, _) = self.reachable(actor, user)?;
+        let src = std::str::from_utf8(text)
+            .map_err(|_| StoreError::Invalid("the script is not UTF-8".into()))?;
+        let loader = UserScripts {
+            store: self,
+            name: &name,
+        };
+        Ok(sieve::compile_with(src, &Limits::default(), &loader).map(|_| ()))
+    }
+
     /// The text of one script.
     pub fn sieve_get(&self, actor: &Actor, user: &str, script: &str) -> Result<Vec<u8>> {
         let (name, _) = self.reachable(actor, user)?;

@@ -51,7 +51,7 @@ impl Node {
             &config,
             format!(
                 "[listen]\nlmtp = \"127.0.0.1:0\"\npop3 = \"127.0.0.1:0\"\npop3s = \"off\"\n\
-                 imap = \"off\"\nimaps = \"off\"\npoppassd = \"off\"\nweb = \"off\"\n\
+                 imap = \"off\"\nimaps = \"off\"\npoppassd = \"off\"\nmanagesieve = \"off\"\nweb = \"off\"\n\
                  [lmtp]\nhostname = \"lmtp.test\"\n{extra}"
             ),
         )

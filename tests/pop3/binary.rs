@@ -52,7 +52,7 @@ impl Served {
         std::fs::write(
             &config,
             "[listen]\nlmtp = \"off\"\npop3 = \"127.0.0.1:0\"\npop3s = \"127.0.0.1:0\"\n\
-             imap = \"off\"\nimaps = \"off\"\npoppassd = \"off\"\nweb = \"off\"\n\
+             imap = \"off\"\nimaps = \"off\"\npoppassd = \"off\"\nmanagesieve = \"off\"\nweb = \"off\"\n\
              [pop3]\nhostname = \"pop.test\"\n\
              mechanisms = [\"SCRAM-SHA-256-PLUS\", \"SCRAM-SHA-256\", \"CRAM-MD5\", \"PLAIN\", \"LOGIN\"]\n",
         )

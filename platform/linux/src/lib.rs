@@ -29,6 +29,7 @@
 
 mod host;
 mod map_arena;
+pub mod pam;
 mod shared_fs;
 
 pub use host::HostVfs;

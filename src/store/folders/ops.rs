@@ -201,14 +201,24 @@ impl Store {
     /// EXPUNGE), or only those of them in `uids` (UID EXPUNGE, RFC 4315).
     /// Returns the UIDs expunged, ascending.
     pub fn expunge(&self, f: &mut Folder, uids: Option<&[u32]>) -> Result<Vec<u32>> {
-        let wanted = |uid: u32| uids.is_none_or(|u| u.contains(&uid));
-        let victims: Vec<u32> = {
-            self.refresh(f, false)?;
-            f.entries()
+        self.refresh(f, false)?;
+        let deleted = |e: &popstore_formats::folder::FolderEntry| {
+            e.flags.contains(SystemFlags::DELETED)
+        };
+        let victims: Vec<u32> = match uids {
+            // UID EXPUNGE: only the UIDs named, looked up one by one.
+            Some(u) => u
                 .iter()
-                .filter(|e| e.flags.contains(SystemFlags::DELETED) && wanted(e.uid))
+                .filter_map(|uid| f.by_index(*uid))
+                .filter(|e| deleted(e))
                 .map(|e| e.uid)
-                .collect()
+                .collect(),
+            None => f
+                .entries()
+                .iter()
+                .filter(|e| deleted(e))
+                .map(|e| e.uid)
+                .collect(),
         };
         self.expunge_uids(f, &victims, true)
     }

@@ -119,6 +119,16 @@ impl Folder {
         Some((i, self.resolve(&self.index.entries[i])))
     }
 
+    /// The raw entry with `uid` (keywords as table indexes).
+    pub fn by_index(&self, uid: u32) -> Option<&FolderEntry> {
+        let i = self
+            .index
+            .entries
+            .binary_search_by_key(&uid, |e| e.uid)
+            .ok()?;
+        self.index.entries.get(i)
+    }
+
     /// Every message, by ascending UID.
     pub fn messages(&self) -> impl Iterator<Item = FolderMessage> + '_ {
         self.index.entries.iter().map(|e| self.resolve(e))
@@ -262,6 +272,10 @@ impl Store {
     /// [`Store::refresh_folder`]; `locked`: the caller holds the folder's
     /// lock.
     pub(crate) fn refresh(&self, f: &mut Folder, locked: bool) -> Result<Vec<Change>> {
+        self.refresh_from(f, locked, 0)
+    }
+
+    fn refresh_from(&self, f: &mut Folder, locked: bool, depth: u8) -> Result<Vec<Change>> {
         let jpath = self.paths.user(&f.account).folder_journal(f.id);
         if let Some(bytes) = self.folder_journal_bytes(&f.account, f.id)?
             && bytes.len() >= HEAD_LEN
@@ -276,13 +290,26 @@ impl Store {
             f.cursor = since.cursor;
             return Ok(since.changes);
         }
-        // No journal of ours: unchanged when the index is still the one
-        // we read (a fold always moves HIGHESTMODSEQ).
-        if let Some(h) = self.folder_head(&f.account, f.id)?
-            && JournalBase::of_head(&h) == f.cursor.base
-            && f.cursor.offset == HEAD_LEN as u64
-        {
-            return Ok(Vec::new());
+        if let Some(h) = self.folder_head(&f.account, f.id)? {
+            let hb = JournalBase::of_head(&h);
+            // No journal of ours: unchanged when the index is still the
+            // one we read (a fold always moves HIGHESTMODSEQ).
+            if hb == f.cursor.base && f.cursor.offset == HEAD_LEN as u64 {
+                return Ok(Vec::new());
+            }
+            // A fold of exactly the changes we hold (MODSEQs name one
+            // change each, so the same UIDNEXT and HIGHESTMODSEQ mean the
+            // same folder): go on in its new journal without reading the
+            // index again.
+            if hb != f.cursor.base
+                && hb.uidvalidity == f.uidvalidity()
+                && hb.uidnext == f.uidnext()
+                && hb.highestmodseq == f.highestmodseq()
+                && depth < 2
+            {
+                f.cursor = Cursor::start(hb);
+                return self.refresh_from(f, locked, depth + 1);
+            }
         }
         let new = if locked {
             self.load_folder_locked(&f.account, f.id, f.name.clone())?
@@ -321,6 +348,9 @@ fn difference(old: &Folder, new: &Folder) -> Vec<Change> {
         .collect();
     let mut rest: Vec<Change> = Vec::new();
     for e in &new.index.entries {
+        if e.uid < old.uidnext() && e.modseq <= old.highestmodseq() {
+            continue;
+        }
         let m = new.resolve(e);
         if e.uid >= old.uidnext() {
             rest.push(Change::Append(Append {
