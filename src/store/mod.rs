@@ -18,9 +18,11 @@
 //!   [`Store::forwardings`], [`Store::resolve`].
 //! - Delivery: `impl crate::delivery::Delivery for Store`; external
 //!   targets go through the [`Relay`] set with [`Store::set_relay`].
+//! - Folder ACLs (RFC 4314) are evaluated by [`acl::rights`].
 //! - Reading: [`Store::open_maildrop`] gives a [`Maildrop`] (snapshot,
 //!   mark deleted, commit at close, "in use" for a second session).
 
+pub mod acl;
 mod account;
 mod admin;
 mod deliver;
