@@ -221,9 +221,7 @@ impl Identifier {
         let subject = if rest.eq_ignore_ascii_case("anyone") {
             Subject::Anyone
         } else if let Some(g) = rest.strip_prefix('$') {
-            Subject::Group(
-                GroupName::new(g).map_err(|_| AclError::BadIdentifier(raw.to_string()))?,
-            )
+            Subject::Group(GroupName::new(g).map_err(|_| AclError::BadIdentifier(raw.to_string()))?)
         } else if rest.is_empty() || rest.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(AclError::BadIdentifier(raw.to_string()));
         } else {

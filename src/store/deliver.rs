@@ -34,9 +34,16 @@ impl Store {
     /// Where mail for `address` goes: the accounts (after forwarding and
     /// subaddress rules) and the external targets. Only the local domains
     /// (`[store] local_domains`, `localhost`, user domains) reach accounts
-    /// by their local part.
+    /// by their local part. What no account or forwarding takes may be a
+    /// public folder's posting address (`post+folder`, `deliver_public`).
     pub fn resolve(&self, address: &str) -> Result<Resolution, ForwardError> {
-        forward::resolve(self, address)
+        match forward::resolve(self, address) {
+            Err(ForwardError::Unknown(a)) => match self.public_resolution(address)? {
+                Some(r) => Ok(r),
+                None => Err(ForwardError::Unknown(a)),
+            },
+            other => other,
+        }
     }
 
     fn refuse_forward(&self, address: &str, e: ForwardError) -> Refusal {
@@ -226,13 +233,14 @@ pub fn return_notice(name: &AccountName, v: &MessageView) -> Vec<u8> {
 impl Delivery for Store {
     fn check_recipient(
         &self,
-        _envelope: &Envelope,
+        envelope: &Envelope,
         recipient: &str,
         size_hint: u64,
     ) -> Result<AcceptedRecipient, Refusal> {
         let r = self
             .resolve(recipient)
             .map_err(|e| self.refuse_forward(recipient, e))?;
+        self.check_public(envelope, &r)?;
         self.check_resolution(&r, size_hint)?;
         Ok(AcceptedRecipient {
             address: recipient.to_string(),
@@ -255,6 +263,7 @@ impl Delivery for Store {
             match self
                 .resolve(&rcpt.address)
                 .map_err(|e| self.refuse_forward(&rcpt.address, e))
+                .and_then(|r| self.check_public(envelope, &r).map(|()| r))
                 .and_then(|r| self.check_resolution(&r, size).map(|ps| (r, ps)))
             {
                 Ok((r, ps)) => {

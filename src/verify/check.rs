@@ -16,6 +16,7 @@ use popstore_formats::vacation::VacationState;
 
 use super::{DirEntry, StoreDir, StoreReader};
 
+mod acl;
 mod folders;
 mod journal;
 
@@ -308,8 +309,11 @@ impl Walk<'_> {
         let mut mailboxes = None;
         if has("MAILBOXES", types::MAILBOX_LIST) {
             expected.push((n("MAILBOXES"), n(types::MAILBOX_LIST)));
-            mailboxes =
-                self.load::<MailboxList>(&dir.file(&n("MAILBOXES"), &n(types::MAILBOX_LIST)));
+            let path = dir.file(&n("MAILBOXES"), &n(types::MAILBOX_LIST));
+            mailboxes = self.load::<MailboxList>(&path);
+            if let Some(l) = &mailboxes {
+                self.acls(&path, l);
+            }
         }
         if has("VACATION", types::VACATION_STATE) {
             expected.push((n("VACATION"), n(types::VACATION_STATE)));
@@ -477,6 +481,14 @@ pub fn verify(store: &dyn StoreReader, progress: &dyn Fn(u64)) -> Report {
                     w.fanout(&top.sub(d), f.levels, f.width, &mut |w, dir| {
                         w.user(&l, dir)
                     });
+                }
+                // The public folders (SPEC.md 9.1): a MessageStore
+                // subtree like a user's, counted the same way.
+                DirEntry::Dir(d)
+                    if d.as_str() == layout::PUBLIC_DIR && r.index == layout.public_dir().root =>
+                {
+                    let l = layout.clone();
+                    w.user_tree(&l, &top.sub(d));
                 }
                 DirEntry::Dir(d)
                     if d.as_str() == layout::MESSAGES_DIR

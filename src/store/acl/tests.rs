@@ -60,7 +60,10 @@ fn unknown_and_uppercase_rights_are_refused() {
     assert_eq!(Rights::parse("1"), Err(AclError::UnknownRight('1')));
     assert_eq!(Rights::parse(""), Ok(Rights::NONE));
     assert_eq!(
-        RightsChange::parse("-w").unwrap().apply(Rights::ALL).letters(),
+        RightsChange::parse("-w")
+            .unwrap()
+            .apply(Rights::ALL)
+            .letters(),
         "lrsipkxtea"
     );
     // A stored letter a newer version wrote grants nothing.
@@ -69,11 +72,22 @@ fn unknown_and_uppercase_rights_are_refused() {
 
 #[test]
 fn identifiers_parse_and_print_back() {
-    for s in ["anyone", "-anyone", "fred", "-fred", "$team", "-$team", "a@b.example"] {
+    for s in [
+        "anyone",
+        "-anyone",
+        "fred",
+        "-fred",
+        "$team",
+        "-$team",
+        "a@b.example",
+    ] {
         assert_eq!(Identifier::parse(s).unwrap().to_string(), s);
     }
     assert_eq!(Identifier::parse("Fred").unwrap().to_string(), "fred");
-    assert_eq!(Identifier::parse("ANYONE").unwrap().subject, Subject::Anyone);
+    assert_eq!(
+        Identifier::parse("ANYONE").unwrap().subject,
+        Subject::Anyone
+    );
     for bad in ["", "-", "$", "$bad name", "a b"] {
         assert!(Identifier::parse(bad).is_err(), "{bad:?}");
     }

@@ -1,0 +1,58 @@
+//! The ACL entries of a mailbox list (SPEC.md 9.1): each names a folder
+//! of the list, once per identifier, with an identifier that parses; a
+//! `$group` that no longer exists is noted (it grants nothing).
+
+use popstore_formats::mailboxes::MailboxList;
+use popstore_formats::path::StorePath;
+
+use super::{Problem, Walk};
+use crate::store::acl::{Identifier, Subject};
+
+impl Walk<'_> {
+    /// Checks the ACL entries of the mailbox list at `path`.
+    pub(super) fn acls(&mut self, path: &StorePath, list: &MailboxList) {
+        let at = self.store.spell(path);
+        let mut seen: Vec<(u32, &str)> = Vec::new();
+        for a in &list.acls {
+            if !list.mailboxes.iter().any(|m| m.folder_id == a.folder_id) {
+                self.problem(
+                    at.clone(),
+                    format!(
+                        "ACL entry {:?} names folder id {}, which the list does not hold",
+                        a.identifier, a.folder_id
+                    ),
+                );
+            }
+            if seen.contains(&(a.folder_id, a.identifier.as_str())) {
+                self.problem(
+                    at.clone(),
+                    format!(
+                        "two ACL entries for {:?} on folder id {}",
+                        a.identifier, a.folder_id
+                    ),
+                );
+            }
+            seen.push((a.folder_id, a.identifier.as_str()));
+            match Identifier::parse(&a.identifier) {
+                Err(e) => self.problem(at.clone(), format!("ACL entry: {e}")),
+                Ok(Identifier {
+                    subject: Subject::Group(g),
+                    ..
+                }) if !self
+                    .groups
+                    .as_ref()
+                    .is_some_and(|t| t.groups.iter().any(|x| x.name == g.as_str())) =>
+                {
+                    self.report.notes.push(Problem {
+                        path: at.clone(),
+                        reason: format!(
+                            "ACL entry {:?} names a group that does not exist (it grants nothing)",
+                            a.identifier
+                        ),
+                    });
+                }
+                Ok(_) => {}
+            }
+        }
+    }
+}
