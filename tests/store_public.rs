@@ -116,7 +116,10 @@ macro_rules! public_tests {
                 let shared = s.shared_folders(&sue, Some(&bob)).unwrap();
                 assert_eq!(shared.len(), 1);
                 assert_eq!(shared[0].folder.name, work);
-                assert_eq!(s.accounts_sharing_with(&bob).unwrap(), std::slice::from_ref(&sue));
+                assert_eq!(
+                    s.accounts_sharing_with(&bob).unwrap(),
+                    std::slice::from_ref(&sue)
+                );
                 assert!(s.accounts_sharing_with(&eve).unwrap().is_empty());
                 // Bad identifiers and rights are refused, nothing written.
                 for (id, r) in [
