@@ -121,6 +121,27 @@ macro_rules! public_tests {
                     std::slice::from_ref(&sue)
                 );
                 assert!(s.accounts_sharing_with(&eve).unwrap().is_empty());
+                // Opening: bob reads Work; eve may not even see it, nor
+                // sue's Work/Plans, which has no entry for bob either.
+                let (f, r) = s.open_shared_folder(&sue, &work, Some(&bob)).unwrap();
+                assert!(f.is_empty() && r.contains(Rights::READ));
+                for (name, who) in [("Work", &eve), ("Work/Plans", &bob)] {
+                    assert!(
+                        matches!(
+                            s.open_shared_folder(&sue, &fname(name), Some(who)),
+                            Err(StoreError::Folder(_))
+                        ),
+                        "{name}"
+                    );
+                }
+                s.set_folder_acl(&sue, &fname("Work/Plans"), "eve", set("l"))
+                    .unwrap();
+                assert!(matches!(
+                    s.open_shared_folder(&sue, &fname("Work/Plans"), Some(&eve)),
+                    Err(StoreError::Denied(_))
+                ));
+                s.delete_folder_acl(&sue, &fname("Work/Plans"), "eve")
+                    .unwrap();
                 // Bad identifiers and rights are refused, nothing written.
                 for (id, r) in [
                     ("nobody", "lr"),
@@ -252,8 +273,14 @@ macro_rules! public_tests {
                     assert!(!e.text.contains('['), "{e}");
                 }
                 let public = public_account();
-                let a = s.open_folder(&public, &fname("Announce")).unwrap();
-                assert_eq!(a.len(), 2);
+                let (a, r) = s
+                    .open_shared_folder(&public, &fname("Announce"), Some(&ann))
+                    .unwrap();
+                assert_eq!((a.len(), r.letters().as_str()), (2, "lrp"));
+                assert!(matches!(
+                    s.open_shared_folder(&public, &FolderName::inbox(), None),
+                    Err(StoreError::Folder(_))
+                ));
                 let staff = s.open_folder(&public, &fname("Lists/Staff")).unwrap();
                 assert_eq!(staff.len(), 1);
                 // One message file, one reference, whatever the readers.

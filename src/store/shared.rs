@@ -17,7 +17,7 @@ use super::engine::Store;
 use super::error::{Result, StoreError};
 use super::folder_name::FolderName;
 use super::folder_tree::{self, FolderError, Outcome};
-use super::folders::FolderListing;
+use super::folders::{Folder, FolderListing};
 use super::groups::GroupName;
 use super::name::AccountName;
 use super::public::is_public;
@@ -204,6 +204,35 @@ impl Store {
             user.map(AccountName::as_str),
             &groups,
         ))
+    }
+
+    /// Opens folder `name` of `owner` for `viewer` (SELECT of another
+    /// user's folder, or of a public folder with `owner` the public
+    /// pseudo-account): needs `r`. A folder the viewer may neither see
+    /// (`l`) nor read is no such folder, so that its existence does not
+    /// show (RFC 4314 6); one it sees but may not read is denied. Returns
+    /// the folder and the viewer's rights, which the server checks for
+    /// every later change (RFC 4314 4).
+    pub fn open_shared_folder(
+        &self,
+        owner: &AccountName,
+        name: &FolderName,
+        viewer: Option<&AccountName>,
+    ) -> Result<(Folder, Rights)> {
+        let hidden = || StoreError::Folder(FolderError::NotFound(name.to_string()));
+        if is_public(owner) && name.is_inbox() {
+            return Err(hidden());
+        }
+        let list = self.mailbox_list(owner)?;
+        let id = id_of(&list, name)?;
+        let rights = self.rights_in(&list, owner, id, viewer)?;
+        if !rights.contains(Rights::READ) {
+            if rights.contains(Rights::LOOKUP) {
+                return Err(StoreError::Denied(format!("no right to read {name}")));
+            }
+            return Err(hidden());
+        }
+        Ok((self.open_folder(owner, name)?, rights))
     }
 
     /// The folders of `owner` that `viewer` may see (the `l` right), with
