@@ -15,7 +15,9 @@ use popstore::store::groups::{Actor, GroupName};
 use popstore::store::name::AccountName;
 use popstore::store::public::public_account;
 use popstore::store::{AccountChanges, Settings, Store, StoreError, StoreType};
-use popstore_platform::Platform;
+use popstore_formats::StoreFile;
+use popstore_formats::mailboxes::AclEntry;
+use popstore_platform::{Platform, RecordFormat};
 
 fn fname(s: &str) -> FolderName {
     FolderName::new(s).unwrap()
@@ -323,6 +325,42 @@ macro_rules! public_tests {
             }
         }
     };
+}
+
+/// verify reports ACL entries that name no folder, twice one identifier,
+/// or an identifier that does not parse, and notes a deleted `$group`.
+#[test]
+fn verify_checks_acl_entries() {
+    let fs: Arc<dyn Platform> = Arc::new(popstore_platform::PosixTree::memory(1));
+    let s = Store::init(fs.clone(), Settings::default()).unwrap();
+    s.add_group(&Actor::Admin, "gone", None).unwrap();
+    let sue = account(&s, "sue", None);
+    s.set_folder_acl(&sue, &FolderName::inbox(), "$gone", set("lr"))
+        .unwrap();
+    s.delete_group(&Actor::Admin, "gone").unwrap();
+    let mut l = s.mailbox_list(&sue).unwrap();
+    for (id, who) in [(1, "anyone"), (1, "anyone"), (77, "bob"), (1, "a b")] {
+        l.acls.push(AclEntry {
+            folder_id: id,
+            identifier: who.into(),
+            rights: "lr".into(),
+        });
+    }
+    let path = s.paths().user(&sue).mailbox_list();
+    fs.replace(&path, RecordFormat::Var, &l.encode().unwrap())
+        .unwrap();
+    let report =
+        popstore::verify::verify(&popstore::verify::PlatformStore::new(fs.as_ref()), &|_| {});
+    let reasons: Vec<&str> = report.problems.iter().map(|p| p.reason.as_str()).collect();
+    assert_eq!(reasons.len(), 3, "{reasons:?}");
+    assert!(reasons[0].contains("two ACL entries"), "{reasons:?}");
+    assert!(reasons[1].contains("folder id 77"), "{reasons:?}");
+    assert!(reasons[2].contains("bad ACL identifier"), "{reasons:?}");
+    assert!(
+        report.notes.iter().any(|n| n.reason.contains("$gone")),
+        "{:?}",
+        report.notes
+    );
 }
 
 /// A fresh directory under Cargo's target tmp dir.
