@@ -322,6 +322,7 @@ macro_rules! public_tests {
                 s.set_public_quota(&Actor::Admin, Some(1024)).unwrap();
                 let e = post(&s, "", "post+big", &big).unwrap_err();
                 assert_eq!(e.enhanced, (5, 2, 2), "{e}");
+                assert!(e.text.starts_with("post+folder: "), "{e}");
             }
         }
     };

@@ -71,15 +71,21 @@ impl Store {
     /// Checks one account for a message of `size` bytes: exists, not
     /// DISMAIL, quota room.
     fn check_account(&self, name: &AccountName, size: u64) -> Result<Profile, Refusal> {
+        // Replies name the posting address, not the public pseudo-account.
+        let shown = if super::public::is_public(name) {
+            format!("{}+folder", self.public_post)
+        } else {
+            name.to_string()
+        };
         let p = self
             .profile(name)
             .map_err(|e| store_failure(name.as_str(), &e))?
-            .ok_or_else(|| Refusal::new(550, (5, 1, 1), format!("{name}: no such user")))?;
+            .ok_or_else(|| Refusal::new(550, (5, 1, 1), format!("{shown}: no such user")))?;
         if p.flags().contains(Flags::DISMAIL) {
             return Err(Refusal::new(
                 550,
                 (5, 2, 1),
-                format!("{name}: mailbox disabled"),
+                format!("{shown}: mailbox disabled"),
             ));
         }
         let usage = self
@@ -98,12 +104,12 @@ impl Store {
             _ if self.settings.quota_temporary => Err(Refusal::new(
                 452,
                 (4, 2, 2),
-                format!("{name}: mailbox full"),
+                format!("{shown}: mailbox full"),
             )),
             _ => Err(Refusal::new(
                 552,
                 (5, 2, 2),
-                format!("{name}: mailbox full"),
+                format!("{shown}: mailbox full"),
             )),
         }
     }

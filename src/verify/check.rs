@@ -223,7 +223,10 @@ impl Walk<'_> {
             }
         });
         if let (Some(p), Some(name)) = (&profile, &account) {
-            self.report.accounts += 1;
+            // The public folders' pseudo-account is no account.
+            if name != layout::PUBLIC_ACCOUNT {
+                self.report.accounts += 1;
+            }
             let id = &p.identity;
             match layout.user_dir(name) {
                 Some(UserDir { root, dirs }) if root == dir.root && dirs == dir.dirs => {}
