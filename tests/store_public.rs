@@ -405,13 +405,29 @@ fn transfer_carries_the_public_tree_between_layouts() {
     assert_eq!(f.len(), 1);
     let back: Arc<dyn Platform> = Arc::new(popstore_platform_linux::linux(vec![c.clone()]));
     popstore::transfer::transfer(vms.as_ref(), back.as_ref(), &|_| {}).unwrap();
-    for rel in ["public/mailboxes.pmb", "public/account.prf"] {
-        assert_eq!(
-            std::fs::read(a.join(rel)).unwrap(),
-            std::fs::read(c.join(rel)).unwrap(),
-            "{rel}"
-        );
-    }
+    let files = |root: &std::path::Path| {
+        let mut out = std::collections::BTreeMap::new();
+        let mut dirs = vec![root.join("public")];
+        while let Some(d) = dirs.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else if p.extension().is_some_and(|x| x != "lck") {
+                    let rel = p.strip_prefix(root).unwrap().to_path_buf();
+                    out.insert(rel, std::fs::read(&p).unwrap());
+                }
+            }
+        }
+        out
+    };
+    let (before, after) = (files(&a), files(&c));
+    assert!(before.len() >= 5, "{:?}", before.keys());
+    assert_eq!(before, after, "the public tree changed on its way");
+    // Public Folders/... as a reader sees it.
+    let news = on_vms.shared_folders(&public_account(), None).unwrap();
+    let names: Vec<&str> = news.iter().map(|f| f.folder.name.as_str()).collect();
+    assert_eq!(names, ["News/Local"]);
     for d in [a, c] {
         let _ = std::fs::remove_dir_all(d);
     }

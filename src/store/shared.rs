@@ -236,7 +236,8 @@ impl Store {
     }
 
     /// The folders of `owner` that `viewer` may see (the `l` right), with
-    /// the viewer's rights: what `Other Users/<owner>/...` lists. A
+    /// the viewer's rights: what `Other Users/<owner>/...` lists (and, for
+    /// the public folders' pseudo-account, `Public Folders/...`). A
     /// folder the viewer sees below one it does not is listed alone (RFC
     /// 4314 4: the parent then behaves as if it did not exist).
     pub fn shared_folders(
@@ -250,6 +251,9 @@ impl Store {
             return Ok(out);
         }
         for f in self.list_folders(owner, "*", false)? {
+            if is_public(owner) && f.id == 1 {
+                continue; // the public tree's INBOX is no public folder
+            }
             let rights = self.rights_in(&list, owner, f.id, viewer)?;
             if rights.contains(Rights::LOOKUP) {
                 out.push(SharedFolder { folder: f, rights });
