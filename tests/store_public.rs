@@ -364,6 +364,26 @@ fn verify_checks_acl_entries() {
     );
 }
 
+/// A store older readers still open (no `folder-journal`) gets no public
+/// tree: they would take it for strays and its messages for orphans.
+#[test]
+fn public_folders_need_the_folder_journal_feature() {
+    use popstore_formats::descriptor::{StoreDescriptor, StoreFlags};
+    let fs: Arc<dyn Platform> = Arc::new(popstore_platform::PosixTree::memory(1));
+    Store::init(fs.clone(), Settings::default()).unwrap();
+    let path = popstore_formats::layout::Layout::descriptor();
+    let mut d = StoreDescriptor::decode(&fs.read(&path).unwrap()).unwrap();
+    d.flags.set(StoreFlags::FOLDER_JOURNAL, false);
+    fs.replace(&path, RecordFormat::Var, &d.encode().unwrap())
+        .unwrap();
+    let s = Store::open(fs.clone()).unwrap();
+    let e = s
+        .create_public_folder(&Actor::Admin, &fname("News"))
+        .unwrap_err();
+    assert!(e.to_string().contains("folder-journal"), "{e}");
+    assert!(!s.public_tree_exists().unwrap());
+}
+
 /// A fresh directory under Cargo's target tmp dir.
 fn scratch() -> std::path::PathBuf {
     tempfile::Builder::new()

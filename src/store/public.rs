@@ -103,6 +103,15 @@ impl Store {
 
     /// Makes the public tree (profile and mailbox list) when it has none.
     fn ensure_public(&self) -> Result<AccountName> {
+        if !self.paths.layout.folder_journal {
+            // SPEC.md 9.1: readers that would take the tree for strays
+            // refuse such a store; they open an older one.
+            return Err(StoreError::Invalid(
+                "public folders need a store with the folder-journal feature (made by \
+                 `popstore init` of this version)"
+                    .into(),
+            ));
+        }
         let acct = public_account();
         if self.profile(&acct)?.is_none() {
             let mut p = Profile::template(&acct, StoreType::Imap);
