@@ -2,8 +2,8 @@
 //! and Python's `smtplib.LMTP`: `post+folder` is accepted at `RCPT TO`
 //! only when the folder's ACL gives the sender (or `anyone`) the `p`
 //! right (`550 5.7.1` otherwise, `550 5.1.1` for no such folder), the
-//! message is stored once for a public folder and a user together, and
-//! `verify` is clean after.
+//! message is stored once for a public folder and a user together (and
+//! for two public folders together), and `verify` is clean after.
 
 mod common;
 
@@ -93,10 +93,21 @@ fn post_plus_folder_over_lmtp_with_and_without_the_p_right() {
     let data = r["data"].as_array().unwrap();
     assert_eq!(data.len(), 2, "{r}");
     assert!(data.iter().all(|d| d[0] == 250), "{r}");
-    // ann is in staff: she may post to Staff.
+    // ann is in staff: she may post to Staff, and to both in one go.
     let r = smtplib(&target, "ann@localhost", &["post+Staff@localhost"], &msg);
     assert_eq!(rcpt(&r), ["250 2.1.5"]);
     assert_eq!(r["data"][0][0], 250, "{r}");
+    let r = smtplib(
+        &target,
+        "ann@localhost",
+        &["post+staff@localhost", "post+announce@localhost"],
+        &msg,
+    );
+    assert_eq!(rcpt(&r), ["250 2.1.5", "250 2.1.5"]);
+    assert!(
+        r["data"].as_array().unwrap().iter().all(|d| d[0] == 250),
+        "{r}"
+    );
     // The null sender is only `anyone`.
     let r = smtplib(&target, "", &["post+staff@localhost"], &msg);
     assert_eq!(rcpt(&r), ["550 5.7.1"]);
@@ -116,12 +127,13 @@ fn post_plus_folder_over_lmtp_with_and_without_the_p_right() {
         .collect();
     assert_eq!(
         counts,
-        [("Announce".to_string(), 1), ("Staff".to_string(), 1)]
+        [("Announce".to_string(), 2), ("Staff".to_string(), 2)]
     );
-    // One message file for Announce and sue (2 references), one for Staff.
+    // One message file for Announce and sue (2 references), one for
+    // Staff, one for Staff and Announce together (2 references).
     let out = ok(&st, &["verify"], b"");
     assert!(
-        out.contains("2 message files, 3 references: 0 problems"),
+        out.contains("3 message files, 5 references: 0 problems"),
         "{out}"
     );
 }

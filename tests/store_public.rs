@@ -274,19 +274,36 @@ macro_rules! public_tests {
                     assert_eq!(e.enhanced, code, "{from} -> {to}: {e}");
                     assert!(!e.text.contains('['), "{e}");
                 }
+                // Two public folders in one transaction: one file, a
+                // reference in each.
+                let env = Envelope {
+                    mail_from: "ann@localhost".into(),
+                    ..Envelope::default()
+                };
+                let both: Vec<_> = ["post+announce", "post+lists/staff", "post+Announce"]
+                    .iter()
+                    .map(|t| s.check_recipient(&env, t, 10).unwrap())
+                    .collect();
+                for r in s.deliver(&env, &both, m) {
+                    r.unwrap();
+                }
                 let public = public_account();
                 let (a, r) = s
                     .open_shared_folder(&public, &fname("Announce"), Some(&ann))
                     .unwrap();
-                assert_eq!((a.len(), r.letters().as_str()), (2, "lrp"));
+                assert_eq!((a.len(), r.letters().as_str()), (3, "lrp"));
                 assert!(matches!(
                     s.open_shared_folder(&public, &FolderName::inbox(), None),
                     Err(StoreError::Folder(_))
                 ));
                 let staff = s.open_folder(&public, &fname("Lists/Staff")).unwrap();
-                assert_eq!(staff.len(), 1);
+                assert_eq!(staff.len(), 2);
+                let last = a.messages().last().unwrap().message;
+                assert_eq!(staff.messages().last().unwrap().message, last);
+                assert_eq!(s.open_message(last).unwrap().header.ref_count, 2);
                 // One message file, one reference, whatever the readers.
                 let id = staff.messages().next().unwrap().message;
+                // (the first, posted to Lists/Staff alone)
                 assert_eq!(s.open_message(id).unwrap().header.ref_count, 1);
                 assert_eq!(
                     s.public_rights(&fname("Lists/Staff"), Some(&ann))

@@ -322,7 +322,12 @@ impl Delivery for Store {
         };
         for (a, idxs) in accounts {
             if profiles.get(&a).is_none_or(|p| p.sieve_script.is_none()) {
-                let places = default_place(&a, idxs[0]);
+                let mut places = default_place(&a, idxs[0]);
+                if super::public::is_public(&a) {
+                    // post+a and post+b in one transaction: both folders.
+                    places.extend(idxs[1..].iter().flat_map(|&i| default_place(&a, i)));
+                    places = self.distinct_folders(&a, places);
+                }
                 copies.push((a, idxs, EntryFlags::default(), places));
                 continue;
             }

@@ -19,6 +19,7 @@
 use crate::delivery::{Envelope, Refusal};
 
 use super::acl::Rights;
+use super::deliver_folders::Place;
 use super::engine::Store;
 use super::forward::{ForwardError, ForwardLookup, Resolution};
 use super::name::{AccountName, Subaddress};
@@ -99,6 +100,22 @@ impl Store {
                 format!("{post}+{asked}: the sender may not post to this public folder"),
             ))
         }
+    }
+
+    /// The places of `acct` that name distinct folders (the first of those
+    /// naming one folder, `post+News` and `post+news` being one): a
+    /// transaction to several public folders files one entry into each.
+    pub(crate) fn distinct_folders(&self, acct: &AccountName, places: Vec<Place>) -> Vec<Place> {
+        let mut seen: Vec<Option<u32>> = Vec::new();
+        let mut out = Vec::new();
+        for p in places {
+            let id = self.find_folder(acct, &p.folder).ok().flatten();
+            if !seen.contains(&id) {
+                seen.push(id);
+                out.push(p);
+            }
+        }
+        out
     }
 
     /// The account of this store the envelope sender names, if any.
