@@ -379,6 +379,11 @@ fn verify_checks_acl_entries() {
         "{:?}",
         report.notes
     );
+    assert!(
+        report.notes.iter().any(|n| n.reason.contains("\"bob\"")),
+        "{:?}",
+        report.notes
+    );
 }
 
 /// A store older readers still open (no `folder-journal`) gets no public

@@ -73,6 +73,11 @@ struct Walk<'a> {
     uncertain: bool,
     /// Message files a list records as given up by a deletion (RELEASED).
     released: BTreeMap<MessageId, String>,
+    /// ACL entries naming an account (mailbox list, identifier), checked
+    /// against the accounts found once the walk is over.
+    acl_users: Vec<(String, String)>,
+    /// The accounts found (stored names).
+    names: std::collections::BTreeSet<String>,
 }
 
 fn n(s: &str) -> Ods2Name {
@@ -226,6 +231,7 @@ impl Walk<'_> {
             // The public folders' pseudo-account is no account.
             if name != layout::PUBLIC_ACCOUNT {
                 self.report.accounts += 1;
+                self.names.insert(name.clone());
             }
             let id = &p.identity;
             match layout.user_dir(name) {
@@ -442,6 +448,8 @@ pub fn verify(store: &dyn StoreReader, progress: &dyn Fn(u64)) -> Report {
         groups: None,
         uncertain: false,
         released: BTreeMap::new(),
+        acl_users: Vec::new(),
+        names: Default::default(),
     };
     let Some(desc) = w.load::<StoreDescriptor>(&Layout::descriptor()) else {
         return w.report;
@@ -503,6 +511,7 @@ pub fn verify(store: &dyn StoreReader, progress: &dyn Fn(u64)) -> Report {
             }
         }
     }
+    w.stale_acl_users();
     // Cross-check references and message files.
     let refs = std::mem::take(&mut w.refs);
     for (id, rs) in &refs {

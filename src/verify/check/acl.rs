@@ -1,6 +1,8 @@
 //! The ACL entries of a mailbox list (SPEC.md 9.1): each names a folder
 //! of the list, once per identifier, with an identifier that parses; a
-//! `$group` that no longer exists is noted (it grants nothing).
+//! `$group` that no longer exists is noted (it grants nothing), and so is
+//! an account that no longer exists (a new one of that name would get
+//! its rights).
 
 use popstore_formats::mailboxes::MailboxList;
 use popstore_formats::path::StorePath;
@@ -51,7 +53,28 @@ impl Walk<'_> {
                         ),
                     });
                 }
+                Ok(Identifier {
+                    subject: Subject::User(u),
+                    ..
+                }) => self.acl_users.push((at.clone(), u)),
                 Ok(_) => {}
+            }
+        }
+    }
+
+    /// Notes ACL entries naming an account the walk did not find: one
+    /// deleted or renamed since (a new account of that name would get
+    /// its rights; `popstore folder acl delete` removes the entry).
+    pub(super) fn stale_acl_users(&mut self) {
+        for (at, u) in std::mem::take(&mut self.acl_users) {
+            if !self.names.contains(&u) {
+                self.report.notes.push(Problem {
+                    path: at,
+                    reason: format!(
+                        "ACL entry names the account {u:?}, which does not exist \
+                         (a new account of that name would get its rights)"
+                    ),
+                });
             }
         }
     }
