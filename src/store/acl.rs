@@ -322,5 +322,21 @@ pub fn rights(
     granted.without(denied)
 }
 
+/// LISTRIGHTS (RFC 4314 3.4, 3.7): the rights `user` is always granted
+/// on a folder owned by `owner`, and the rights it may be granted, each
+/// group being granted as one (none are tied here, so each letter is a
+/// group, `c` and `d` by themselves as 2.1.1 asks). The owner is always
+/// granted everything.
+pub fn listrights(owner: Option<&str>, user: &Identifier) -> (Rights, Vec<String>) {
+    let is_owner = matches!((&user.subject, owner), (Subject::User(u), Some(o))
+        if !user.negative && u.eq_ignore_ascii_case(o));
+    if is_owner {
+        return (Rights::ALL, Vec::new());
+    }
+    let mut optional: Vec<String> = LETTERS.iter().map(char::to_string).collect();
+    optional.extend(["c".to_string(), "d".to_string()]);
+    (Rights::NONE, optional)
+}
+
 #[cfg(test)]
 mod tests;

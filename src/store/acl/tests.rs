@@ -148,3 +148,15 @@ fn members_of_subgroups_are_members_of_the_group() {
     let students = memberships(&t, Some(&g("students")));
     assert_eq!(rights(&l, None, Some("stu"), &students), Rights::NONE);
 }
+
+#[test]
+fn listrights_grants_the_owner_everything_and_others_each_right() {
+    // 3.4: "LISTRIGHTS archive/imap anyone" -> "" then the optional rights.
+    let (required, optional) = listrights(Some("sue"), &Identifier::parse("anyone").unwrap());
+    assert_eq!(required, Rights::NONE);
+    assert_eq!(optional.concat(), "lrswipkxteacd");
+    let (required, optional) = listrights(Some("sue"), &Identifier::parse("Sue").unwrap());
+    assert_eq!((required, optional.len()), (Rights::ALL, 0));
+    let (required, _) = listrights(None, &Identifier::parse("sue").unwrap());
+    assert_eq!(required, Rights::NONE);
+}
