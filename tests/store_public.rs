@@ -161,6 +161,24 @@ macro_rules! public_tests {
                         "{id} {r}"
                     );
                 }
+                // CREATE inherits the ACL of the nearest folder above.
+                s.create_folder_inheriting(
+                    &sue,
+                    &fname("Work/New/Deep"),
+                    popstore_formats::mailboxes::SpecialUse::NONE,
+                    &[("eve".into(), Rights::parse("l").unwrap())],
+                )
+                .unwrap();
+                for f in ["Work/New", "Work/New/Deep"] {
+                    let ids: Vec<String> = s
+                        .folder_acl(&sue, &fname(f))
+                        .unwrap()
+                        .into_iter()
+                        .map(|a| format!("{}={}", a.identifier, a.rights))
+                        .collect();
+                    assert_eq!(ids, ["$staff=lrp", "-bob=p", "bob=kxte", "eve=l"], "{f}");
+                }
+                s.delete_folder(&sue, &fname("Work/New"), true).unwrap();
                 // The ACL follows a rename (RFC 4314 4) and goes with DELETE.
                 s.rename_folder(&sue, &work, &fname("Job")).unwrap();
                 let acl = s.folder_acl(&sue, &fname("Job")).unwrap();

@@ -19,7 +19,7 @@
 //!
 //! Delivery to `post+folder` is in `deliver_public`.
 
-use popstore_formats::mailboxes::{AclEntry, MailboxList, SpecialUse};
+use popstore_formats::mailboxes::{MailboxList, SpecialUse};
 
 pub use popstore_formats::layout::PUBLIC_ACCOUNT;
 
@@ -28,11 +28,11 @@ use super::acl::{self, Identifier, Rights, RightsChange, Subject};
 use super::engine::Store;
 use super::error::{Result, StoreError};
 use super::folder_name::FolderName;
-use super::folder_tree::{self, Outcome};
+use super::folder_tree;
 use super::folders::{Folder, FolderListing};
 use super::groups::Actor;
 use super::name::AccountName;
-use super::shared::{AclListing, entries_of};
+use super::shared::{AclListing, entries_of, nearest_above};
 
 /// The default local part of the public folders' posting address
 /// (`post+folder@domain`, PMDF's form).
@@ -67,21 +67,6 @@ fn check_name(name: &FolderName) -> Result<()> {
         ));
     }
     Ok(())
-}
-
-/// The nearest folder above `name` that exists in `list`.
-fn nearest_above(list: &MailboxList, name: &FolderName) -> Option<u32> {
-    let mut s = name.as_str();
-    while let Some((up, _)) = s.rsplit_once('/') {
-        if let Some(m) = FolderName::new(up)
-            .ok()
-            .and_then(|n| folder_tree::find(list, &n))
-        {
-            return Some(m.folder_id);
-        }
-        s = up;
-    }
-    None
 }
 
 impl Store {
@@ -225,34 +210,15 @@ impl Store {
                 "the folder above {name} is outside your group"
             )));
         }
-        let mut inherited: Vec<(String, String)> = above
-            .map(|up| entries_of(&list, up))
-            .unwrap_or_default()
-            .into_iter()
-            .map(|e| (e.identifier, e.rights))
-            .collect();
+        let mut extra = Vec::new();
         if let Actor::Manager {
             name: m,
             group: Some(_),
         } = actor
         {
-            inherited.retain(|(i, _)| i != m);
-            inherited.push((m.clone(), Rights::ALL.letters()));
+            extra.push((m.clone(), Rights::ALL));
         }
-        let (out, ()) = self.change_folders(&acct, |l| {
-            let o: Outcome = folder_tree::create(l, name, SpecialUse::NONE)?;
-            for (id, _) in &o.created {
-                for (identifier, rights) in &inherited {
-                    l.acls.push(AclEntry {
-                        folder_id: *id,
-                        identifier: identifier.clone(),
-                        rights: rights.clone(),
-                    });
-                }
-            }
-            Ok((o, ()))
-        })?;
-        Ok(out.created.last().map_or(0, |c| c.0))
+        self.create_folder_inheriting(&acct, name, SpecialUse::NONE, &extra)
     }
 
     /// Deletes public folder `name` and its messages (with `recursive`,

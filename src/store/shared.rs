@@ -10,7 +10,7 @@
 //! [`Store::managed_account`], the IMAP server the `a` right through
 //! [`Store::folder_rights`]).
 
-use popstore_formats::mailboxes::{AclEntry, MailboxList};
+use popstore_formats::mailboxes::{AclEntry, MailboxList, SpecialUse};
 
 use super::acl::{self, AclError, Identifier, Rights, RightsChange, Subject};
 use super::engine::Store;
@@ -65,7 +65,62 @@ fn id_of(list: &MailboxList, name: &FolderName) -> std::result::Result<u32, Fold
         .ok_or_else(|| FolderError::NotFound(name.to_string()))
 }
 
+/// The nearest folder above `name` that exists in `list`.
+pub(crate) fn nearest_above(list: &MailboxList, name: &FolderName) -> Option<u32> {
+    let mut s = name.as_str();
+    while let Some((up, _)) = s.rsplit_once('/') {
+        if let Some(m) = FolderName::new(up)
+            .ok()
+            .and_then(|n| folder_tree::find(list, &n))
+        {
+            return Some(m.folder_id);
+        }
+        s = up;
+    }
+    None
+}
+
 impl Store {
+    /// CREATE with ACLs: creates folder `name` of `acct` (and the levels
+    /// above it that are missing, RFC 9051 6.3.4), each new folder
+    /// inheriting the ACL of the nearest existing folder above it (RFC
+    /// 4314 4: a new mailbox "SHOULD inherit the ACL from the parent"),
+    /// with the entries of `extra` (identifier, rights) set on top, all in
+    /// the one replace of the mailbox list that names them. Returns the
+    /// folder's id.
+    pub fn create_folder_inheriting(
+        &self,
+        acct: &AccountName,
+        name: &FolderName,
+        special_use: SpecialUse,
+        extra: &[(String, Rights)],
+    ) -> Result<u32> {
+        let (out, ()) = self.change_folders(acct, |l| {
+            let mut entries: Vec<(String, String)> = nearest_above(l, name)
+                .map(|up| entries_of(l, up))
+                .unwrap_or_default()
+                .into_iter()
+                .map(|e| (e.identifier, e.rights))
+                .collect();
+            for (id, r) in extra {
+                entries.retain(|(i, _)| i != id);
+                entries.push((id.clone(), r.letters()));
+            }
+            let o = folder_tree::create(l, name, special_use)?;
+            for (id, _) in &o.created {
+                for (identifier, rights) in &entries {
+                    l.acls.push(AclEntry {
+                        folder_id: *id,
+                        identifier: identifier.clone(),
+                        rights: rights.clone(),
+                    });
+                }
+            }
+            Ok((o, ()))
+        })?;
+        Ok(out.created.last().map_or(0, |c| c.0))
+    }
+
     /// The ACL of folder `name` of `acct` (a MessageStore account or the
     /// public folders' pseudo-account), in the list's order.
     pub fn folder_acl(&self, acct: &AccountName, name: &FolderName) -> Result<Vec<AclListing>> {
