@@ -206,6 +206,17 @@ fn public_folders_managed_and_posted_to() {
         "{e}"
     );
     deliver("post+news", "ann@localhost", 67);
+    // The tree's quota: none by default; WORLD managers set it.
+    run(boss(&["public", "quota", "1k"]), 1);
+    ok(&st, &["public", "quota", "1k"], b"");
+    let big = format!("Subject: big\r\n\r\n{}\r\n", "x".repeat(4096));
+    let out = popstore(
+        &st,
+        &["--config", cfg, "deliver", "--to", "bulletin+news"],
+        big.as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(73), "{out:?}");
+    ok(&st, &["public", "quota", "none"], b"");
     let all = json(&ok(&st, &["public", "list", "--json"], b""));
     let counts: Vec<(String, u64)> = all
         .as_array()
