@@ -110,6 +110,49 @@ fn deliver_to_user_plus_folder_and_list_the_counts() {
         out.contains("0 problems") && out.contains("2 message files"),
         "{out}"
     );
+    // The folders (lists, indexes, journals) cross to the OpenVMS layout
+    // and back byte for byte.
+    let (vms, back) = (d.path().join("vms"), d.path().join("back"));
+    for (from, fdir, to, tdir) in [
+        ("linux", &st, "openvms", &vms),
+        ("openvms", &vms, "linux", &back),
+    ] {
+        let out = ok(
+            &st,
+            &[
+                "transfer",
+                "--from",
+                from,
+                fdir.to_str().unwrap(),
+                "--to",
+                to,
+                tdir.to_str().unwrap(),
+            ],
+            b"",
+        );
+        assert!(out.contains("every byte identical"), "{out}");
+    }
+    assert_eq!(files(&st), files(&back));
+    assert!(files(&st).keys().any(|p| p.ends_with(".pfj")));
+    assert_eq!(counts(&back, "sue"), counts(&st, "sue"));
+}
+
+/// Every file under `dir`: relative path -> bytes.
+fn files(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
 }
 
 #[test]
@@ -175,4 +218,40 @@ fn managers_reach_only_their_groups_folders() {
     );
     assert!(e.contains("outside your group"), "{e}");
     assert_eq!(counts(&st, "chem").len(), 1);
+}
+
+#[test]
+fn processes_appending_to_one_folder_at_once_lose_nothing() {
+    let d = tempfile::tempdir().unwrap();
+    let st = d.path().join("s");
+    ok(&st, &["init"], b"");
+    ok(&st, &["user", "add", "sue", "--store-type", "imap"], b"");
+    // Eight `popstore deliver` processes at once, five messages each.
+    let handles: Vec<_> = (0..8)
+        .map(|p| {
+            let st = st.clone();
+            std::thread::spawn(move || {
+                for i in 0..5 {
+                    let msg = format!("Subject: p{p} m{i}\r\n\r\nx\r\n");
+                    ok(&st, &["deliver", "--to", "sue"], msg.as_bytes());
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    let show = json(&ok(&st, &["folder", "show", "sue", "INBOX", "--json"], b""));
+    let uids: Vec<u64> = show["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["uid"].as_u64().unwrap())
+        .collect();
+    assert_eq!(uids, (1..=40).collect::<Vec<u64>>());
+    let out = ok(&st, &["verify"], b"");
+    assert!(
+        out.contains("0 problems") && out.contains("40 message files"),
+        "{out}"
+    );
 }

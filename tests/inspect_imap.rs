@@ -63,3 +63,23 @@ fn not_a_message_file_is_refused() {
     assert_eq!(code, 1);
     assert!(out.is_empty());
 }
+
+#[test]
+fn a_section_that_breaks_the_writer_rules_is_computed_from_the_body() {
+    // The maximal v1.0 fixture is a valid file whose precomputed section
+    // a writer would never write (RFC822.SIZE u64::MAX, a part outside the
+    // body, a message/rfc822 part without its second entry): SPEC.md 13.4
+    // says readers accept it and servers answer from the body instead.
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("conformance/fixtures/v1.0/message/maximal.bin");
+    let file = MessageFile::decode(&std::fs::read(&path).expect("fixture")).expect("valid");
+    let (code, out) = inspect(&["--imap", path.to_str().expect("path")]);
+    assert_eq!(code, 0, "{}", String::from_utf8_lossy(&out));
+    let pre = mime::analyze(&file.body.0);
+    let mut expected = b"ENVELOPE ".to_vec();
+    expected.extend_from_slice(&pre.envelope);
+    expected.extend_from_slice(b"\nBODYSTRUCTURE ");
+    expected.extend_from_slice(&pre.bodystructure);
+    expected.push(b'\n');
+    assert_eq!(out, expected);
+}

@@ -208,6 +208,9 @@ macro_rules! folder_tests {
                 assert_eq!(f.len(), 2);
                 assert!(f.highestmodseq() > before);
                 assert_eq!(f.vanished_since(before).unwrap(), [3]);
+                let changed: Vec<u32> = f.changed_since(m3.modseq).iter().map(|m| m.uid).collect();
+                assert_eq!(changed, [1, 2]);
+                assert!(f.changed_since(f.highestmodseq()).is_empty());
                 // Another handle on the same directory sees the same folder.
                 let g = s.open_folder(&a, &FolderName::inbox()).unwrap();
                 assert_eq!(
@@ -418,6 +421,71 @@ if mailboxexists "Lists/Rust" { fileinto "Lists/Rust"; }
             }
 
             #[test]
+            fn rename_while_deliveries_file_into_the_folder_loses_nothing() {
+                let (_fs, s) = fresh();
+                let a = imap_account(&s, "sue");
+                s.create_folder(&a, &fname("Work"), SpecialUse::NONE)
+                    .unwrap();
+                let n = 40;
+                std::thread::scope(|sc| {
+                    sc.spawn(|| {
+                        for i in 0..n {
+                            let m = format!("Subject: w{i}\r\n\r\nx\r\n");
+                            deliver(&s, &["sue+Work"], m.as_bytes());
+                        }
+                    });
+                    sc.spawn(|| {
+                        for i in 0..10 {
+                            let (from, to) = if i % 2 == 0 {
+                                ("Work", "Other")
+                            } else {
+                                ("Other", "Work")
+                            };
+                            s.rename_folder(&a, &fname(from), &fname(to)).unwrap();
+                        }
+                    });
+                });
+                // Every message is in the renamed folder or, when it came
+                // while the folder was called Other, in INBOX; none lost,
+                // none twice.
+                let mut all = subjects(&s, &a, "Work");
+                all.extend(subjects(&s, &a, "INBOX"));
+                all.sort();
+                let mut want: Vec<String> = (0..n).map(|i| format!("w{i}")).collect();
+                want.sort();
+                assert_eq!(all, want);
+                let f = s.open_folder(&a, &fname("Work")).unwrap();
+                let uids: Vec<u32> = f.entries().iter().map(|e| e.uid).collect();
+                let mut dedup = uids.clone();
+                dedup.dedup();
+                assert_eq!(uids, dedup);
+            }
+
+            #[test]
+            fn a_session_whose_folder_is_deleted_gets_a_clear_error() {
+                let (_fs, s) = fresh();
+                let a = imap_account(&s, "sue");
+                s.create_folder(&a, &fname("Gone"), SpecialUse::NONE)
+                    .unwrap();
+                append(&s, &a, "Gone", 1);
+                let mut f = s.open_folder(&a, &fname("Gone")).unwrap();
+                s.delete_folder(&a, &fname("Gone"), false).unwrap();
+                let e = s.refresh_folder(&mut f).unwrap_err();
+                assert!(matches!(e, StoreError::Folder(_)), "{e}");
+                let e = s
+                    .store_flags(&mut f, &[1], FlagOp::Add, SystemFlags::SEEN, &[], None)
+                    .unwrap_err();
+                assert!(matches!(e, StoreError::Folder(_)), "{e}");
+                // Made again: a new UIDVALIDITY, the old session's view is
+                // not taken for it.
+                s.create_folder(&a, &fname("Gone"), SpecialUse::NONE)
+                    .unwrap();
+                let g = s.open_folder(&a, &fname("Gone")).unwrap();
+                assert_ne!(g.uidvalidity(), f.uidvalidity());
+                assert!(g.is_empty());
+            }
+
+            #[test]
             fn the_quota_counts_every_folder_and_expunge_frees_it() {
                 let (_fs, s) = fresh();
                 let a = imap_account(&s, "sue");
@@ -461,6 +529,34 @@ if mailboxexists "Lists/Rust" { fileinto "Lists/Rust"; }
             }
         }
     };
+}
+
+/// Many folders and deep names, on the memory backend (each CREATE
+/// rewrites the mailbox list, so making N folders one by one costs N²:
+/// 2,000 here keeps the debug-build test short; the hierarchy rules are
+/// checked with 10,000 folders in `folder_tree`'s unit tests).
+#[test]
+fn thousands_of_folders_and_deep_names() {
+    let s = Store::init(
+        Arc::new(popstore_platform::PosixTree::memory(1)),
+        Settings::default(),
+    )
+    .unwrap();
+    let a = imap_account(&s, "sue");
+    for i in 0..2_000 {
+        s.create_folder(&a, &fname(&format!("F{}/{i}", i % 100)), SpecialUse::NONE)
+            .unwrap();
+    }
+    assert_eq!(s.list_folders(&a, "*", false).unwrap().len(), 2_101);
+    assert_eq!(s.list_folders(&a, "F7/%", false).unwrap().len(), 20);
+    let deep: Vec<String> = (0..64).map(|i| format!("l{i}")).collect();
+    s.create_folder(&a, &fname(&deep.join("/")), SpecialUse::NONE)
+        .unwrap();
+    let too_deep: Vec<String> = (0..100).map(|i| format!("l{i}")).collect();
+    let e = FolderName::new(&too_deep.join("/")).unwrap_err();
+    assert!(e.to_string().contains("64"), "{e}");
+    assert!(FolderName::new(&"x".repeat(1000)).is_err());
+    assert!(FolderName::from_utf7("&AGE-").is_err());
 }
 
 /// A fresh directory under Cargo's target tmp dir.

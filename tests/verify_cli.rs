@@ -271,3 +271,40 @@ fn inspect_shows_a_journal_and_its_torn_tail() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("offset 26: record length 32768"), "{err}");
 }
+
+#[test]
+fn a_profile_whose_username_holds_its_domain_is_at_that_names_path() {
+    // SPEC.md 6: the account's name is the username when it holds a
+    // domain (the domain field may repeat it, as the maximal profile
+    // fixture does), so `John@example.com` with domain `example.com` lives
+    // at the path of `john@example.com`, not of `...@example.com@example.com`.
+    let (_t, s) = copy();
+    let from = s.join(JOHN);
+    let mut prof = Profile::decode(&std::fs::read(&from).unwrap()).unwrap();
+    prof.identity.username = "John@example.com".into();
+    prof.identity.domain = "example.com".into();
+    let to = s.join(linux_relative(
+        &Layout::default()
+            .user_dir("john@example.com")
+            .unwrap()
+            .profile(),
+    ));
+    std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+    for e in std::fs::read_dir(from.parent().unwrap()).unwrap() {
+        let e = e.unwrap();
+        std::fs::rename(e.path(), to.parent().unwrap().join(e.file_name())).unwrap();
+    }
+    std::fs::write(&to, prof.encode().unwrap()).unwrap();
+    std::fs::remove_dir(from.parent().unwrap()).unwrap();
+    let (code, out) = verify(&s);
+    assert_eq!(code, 0, "{out}");
+    // A domain field that contradicts the username is reported.
+    prof.identity.domain = "example.org".into();
+    std::fs::write(&to, prof.encode().unwrap()).unwrap();
+    let (code, out) = verify(&s);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("profile's domain \"example.org\" is not the domain of its username"),
+        "{out}"
+    );
+}

@@ -52,7 +52,9 @@ fn reframe(kind: FileKind, bytes: &[u8], f: impl FnOnce(&mut Vec<Vec<u8>>)) -> V
     write_container(kind.magic(), &recs).expect("reframed")
 }
 
-fn structured_invalid(kind: FileKind, typical: &[u8]) -> Named {
+/// The structural invalid cases every framed kind has (truncations, bad
+/// magic, checksum, versions, framing, leftover and missing fields).
+pub fn structured_invalid(kind: FileKind, typical: &[u8]) -> Named {
     let mut out = Vec::new();
     for b in boundaries(typical) {
         out.push((format!("truncated-at-{b}"), typical[..b].to_vec()));

@@ -8,7 +8,9 @@
 //! (`{"code", "offset", "message"}`). A kind that can end in a torn tail
 //! (the message-list and folder journals) also has `<kind>/torn/<name>.bin`: valid
 //! files whose expectation shows the tail's length, and whose rewrite is
-//! the file without it. Fixtures are history: they are made
+//! the file without it. Files in a `read-only/` folder are valid files no
+//! writer produces (a block skip, SPEC.md 3.1): they must read to their
+//! expectation, and their rewrite must read to the same value. Fixtures are history: they are made
 //! once by `generate-fixtures` (which never overwrites a file) and never
 //! rewritten; the runner (`tests/fixtures.rs`) only reads them.
 
@@ -17,8 +19,10 @@ use std::path::{Path, PathBuf};
 use popstore_formats::AnyFile;
 
 pub mod generate;
+pub mod generate_rules;
 pub mod generate_v2;
 pub mod generate_v2_1;
+pub mod generate_v2_2;
 pub mod sample;
 
 /// The fixtures folder.

@@ -5,6 +5,8 @@
 //! `*.actual` for diffing, and the test fails. Fixtures are never
 //! regenerated here. Files in a `torn/` folder end in a torn tail: they
 //! must read, show the tail's length, and rewrite to the file without it.
+//! Files in a `read-only/` folder hold what no writer writes (a block
+//! skip): they must read, and their rewrite must read to the same value.
 
 use std::path::Path;
 
@@ -30,7 +32,7 @@ fn check(bin: &Path, failures: &mut Vec<String>) {
         bin.parent()
             .is_some_and(|p| p.file_name().is_some_and(|f| f == n))
     };
-    let (invalid, torn) = (folder("invalid"), folder("torn"));
+    let (invalid, torn, read_only) = (folder("invalid"), folder("torn"), folder("read-only"));
     let actual_json = bin.with_extension("json.actual");
     match (AnyFile::decode(&bytes), invalid) {
         (Ok(v), false) => {
@@ -50,6 +52,15 @@ fn check(bin: &Path, failures: &mut Vec<String>) {
                 ));
             }
             let kept = &bytes[..bytes.len().saturating_sub(tail)];
+            if read_only {
+                match v.encode().map(|out| AnyFile::decode(&out).map(|w| w == v)) {
+                    Ok(Ok(true)) => {}
+                    Ok(Ok(false)) => failures.push(format!("{name}: rewrite reads differently")),
+                    Ok(Err(e)) => failures.push(format!("{name}: rewrite does not read: {e}")),
+                    Err(e) => failures.push(format!("{name}: rewrite failed: {e}")),
+                }
+                return;
+            }
             match v.encode() {
                 Ok(out) if out == kept => {}
                 Ok(out) => {
@@ -209,4 +220,137 @@ fn a_torn_tail_is_accepted_only_in_a_torn_folder() {
         assert_eq!(failures.len(), want, "{folder}: {failures:?}");
     }
     let _ = std::fs::remove_dir_all(&base);
+}
+
+/// The error codes of SPEC.md section 4.
+const CODES: [&str; 11] = [
+    "truncated",
+    "bad-magic",
+    "future-version",
+    "bad-checksum",
+    "overlong-record",
+    "odd-length",
+    "trailing-garbage",
+    "bad-record",
+    "missing-record",
+    "duplicate-record",
+    "bad-value",
+];
+
+/// One row of SPEC.md's rule tables that names invalid fixtures.
+struct RuleRow {
+    /// The row as written.
+    text: String,
+    /// The error codes it names.
+    codes: Vec<String>,
+    /// Its offset, when the cell after the error is a number.
+    offset: Option<u64>,
+    /// The fixtures it names.
+    fixtures: Vec<String>,
+}
+
+/// The rows of SPEC.md's rule tables (4.1, 7.1, 13.4) that name invalid
+/// fixtures.
+fn spec_rule_rows() -> Vec<RuleRow> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let spec = std::fs::read_to_string(root.join("formats/SPEC.md")).expect("SPEC.md");
+    let mut rows = Vec::new();
+    for line in spec.lines().filter(|l| l.starts_with('|')) {
+        let quoted: Vec<String> = line
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_owned)
+            .collect();
+        let fixtures: Vec<String> = quoted
+            .iter()
+            .filter(|q| q.starts_with('v') && q.contains("/invalid/"))
+            .cloned()
+            .collect();
+        if fixtures.is_empty() {
+            continue;
+        }
+        let codes = quoted
+            .iter()
+            .filter(|q| CODES.contains(&q.as_str()))
+            .cloned()
+            .collect();
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        let offset = cells
+            .iter()
+            .position(|c| CODES.iter().any(|code| c.contains(&format!("`{code}`"))))
+            .and_then(|i| cells.get(i + 1))
+            .and_then(|c| c.parse().ok());
+        rows.push(RuleRow {
+            text: line.to_owned(),
+            codes,
+            offset,
+            fixtures,
+        });
+    }
+    rows
+}
+
+#[test]
+fn every_rule_in_the_spec_has_its_fixture() {
+    let rows = spec_rule_rows();
+    assert!(
+        rows.len() >= 60,
+        "only {} rule rows found in SPEC.md",
+        rows.len()
+    );
+    let mut failures = Vec::new();
+    for RuleRow {
+        text: row,
+        codes,
+        offset,
+        fixtures,
+    } in &rows
+    {
+        for f in fixtures {
+            let json = fixtures_dir().join(format!("{f}.json"));
+            if !fixtures_dir().join(format!("{f}.bin")).is_file() {
+                failures.push(format!("{f}: named in SPEC.md but missing ({row})"));
+                continue;
+            }
+            let want: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&json).unwrap_or_default())
+                    .unwrap_or_default();
+            let code = want["code"].as_str().unwrap_or("?");
+            // A row naming no code ("as section 4", "its own error") only
+            // needs its fixture to be an invalid case.
+            if !codes.is_empty() && !codes.iter().any(|c| c == code) {
+                failures.push(format!("{f}: gives {code}, SPEC.md says {codes:?} ({row})"));
+            }
+            // A row whose offset is a number pins it.
+            if let Some(o) = offset
+                && want["offset"].as_u64() != Some(*o)
+            {
+                failures.push(format!(
+                    "{f}: at {}, SPEC.md says {o} ({row})",
+                    want["offset"]
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_error_code_has_an_invalid_fixture() {
+    let mut seen = std::collections::BTreeSet::new();
+    for b in bin_files(&fixtures_dir()) {
+        if b.parent()
+            .is_some_and(|p| p.file_name().is_some_and(|f| f == "invalid"))
+        {
+            let text = std::fs::read_to_string(b.with_extension("json")).unwrap_or_default();
+            let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+            if let Some(c) = v["code"].as_str() {
+                seen.insert(c.to_owned());
+            }
+        }
+    }
+    for c in CODES {
+        assert!(seen.contains(c), "no invalid fixture gives {c}");
+    }
 }

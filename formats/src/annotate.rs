@@ -8,7 +8,7 @@ use crate::container::FIRST_RECORD;
 use crate::error::Error;
 use crate::kind::FileKind;
 use crate::message::at;
-use crate::record::{BLOCK, var_records};
+use crate::record::{BLOCK, var_records_at};
 
 /// One annotated byte range.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -231,6 +231,11 @@ fn schema(kind: FileKind, rtype: u16) -> Option<Schema> {
             "ACL",
             &[("folder id", U32), ("identifier", Str16), ("rights", Str16)],
         ),
+        (FileKind::POP_UIDLS, 1) => ("MAP", &[("folder id", U32), ("UIDVALIDITY", U32)]),
+        (FileKind::POP_UIDLS, 2) => (
+            "UIDL",
+            &[("UID", U32), ("message file", Msgid), ("UIDL", Str16)],
+        ),
         (FileKind::FORWARDING, 1) => (
             "FORWARD",
             &[
@@ -393,7 +398,7 @@ impl Out<'_> {
                 })
                 .collect()
         } else {
-            var_records(area)
+            var_records_at(area, start)
                 .flatten()
                 .map(|r| (start + r.offset, r.data.len()))
                 .collect()
@@ -655,17 +660,24 @@ mod tests {
 
     #[test]
     fn a_skip_to_the_next_block_is_labelled() {
-        // The journal the fuzzer found: a JOURNAL record, then a skip word
-        // whose block the file ends in.
+        // A JOURNAL record, then a skip word and the rest of its block.
         let mut bytes = b"\x08\x00PSMJ\x01\x00\x00\x00".to_vec();
         crate::record::write_var(&mut bytes, &crate::journal::base_record(3)).unwrap();
         bytes.extend_from_slice(&[0xFF, 0xFF]);
-        bytes.extend_from_slice(&[0xAB; 40]);
+        bytes.resize(BLOCK, 0xAB);
         let spans = annotate(&bytes).unwrap();
         assert_eq!(spans.iter().map(|s| s.len).sum::<usize>(), bytes.len());
         let text = render(&bytes, &spans);
         assert!(text.contains("skip to the next block"), "{text}");
         assert!(text.contains("unused rest of the block"), "{text}");
+        // The journal the fuzzer found: the file ends inside the skipped
+        // block, so the skip is not whole: a torn tail (SPEC.md 3.1, 7.1).
+        bytes.truncate(66);
+        let text = render(&bytes, &annotate(&bytes).unwrap());
+        assert!(
+            text.contains("torn tail (40 bytes): an append cut short, ignored"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -42,6 +42,8 @@ pub enum AnyFile {
     MessageJournal(MessageJournal),
     /// A folder journal.
     FolderJournal(FolderJournal),
+    /// A converted account's POP3 UIDLs.
+    PopUidls(crate::pop_uidls::PopUidls),
 }
 
 impl AnyFile {
@@ -77,6 +79,7 @@ impl AnyFile {
             FileKind::MESSAGE => AnyFile::Message(StoreFile::decode(bytes)?),
             FileKind::MESSAGE_JOURNAL => AnyFile::MessageJournal(StoreFile::decode(bytes)?),
             FileKind::FOLDER_JOURNAL => AnyFile::FolderJournal(StoreFile::decode(bytes)?),
+            FileKind::POP_UIDLS => AnyFile::PopUidls(StoreFile::decode(bytes)?),
             other => {
                 return Err(Error::new(
                     0,
@@ -103,6 +106,7 @@ impl AnyFile {
             AnyFile::Message(_) => FileKind::MESSAGE,
             AnyFile::MessageJournal(_) => FileKind::MESSAGE_JOURNAL,
             AnyFile::FolderJournal(_) => FileKind::FOLDER_JOURNAL,
+            AnyFile::PopUidls(_) => FileKind::POP_UIDLS,
         }
     }
 
@@ -130,6 +134,7 @@ impl AnyFile {
             AnyFile::Message(v) => v.encode(),
             AnyFile::MessageJournal(v) => v.encode(),
             AnyFile::FolderJournal(v) => v.encode(),
+            AnyFile::PopUidls(v) => v.encode(),
         }
     }
 }

@@ -5,7 +5,7 @@
 use crate::FORMAT_MAJOR;
 use crate::FORMAT_MINOR;
 use crate::error::{Error, ErrorKind, WriteError};
-use crate::record::{FramingError, var_records, write_var};
+use crate::record::{FramingError, var_records_at, write_var};
 use crate::types::HexBytes;
 
 /// Type code of the end record, the last record of every structured file.
@@ -145,8 +145,8 @@ pub fn read_container_upto(
     let (major, minor) = check_header_upto(bytes, magic, max_major)?;
     let mut records = Vec::new();
     let tail = &bytes[FIRST_RECORD..];
-    for r in var_records(tail) {
-        let r = r.map_err(|e| Error::from_framing(shift(e, FIRST_RECORD)))?;
+    for r in var_records_at(tail, FIRST_RECORD) {
+        let r = r.map_err(|e| Error::from_framing(e.shifted(FIRST_RECORD)))?;
         let offset = FIRST_RECORD + r.offset + 2;
         let Some((code, body)) = r.data.split_first_chunk::<2>() else {
             return Err(Error::new(
@@ -222,23 +222,6 @@ pub fn read_container_upto(
         });
     }
     Err(Error::new(bytes.len(), ErrorKind::Truncated))
-}
-
-fn shift(e: FramingError, by: usize) -> FramingError {
-    match e {
-        FramingError::TruncatedCount { offset } => FramingError::TruncatedCount {
-            offset: offset + by,
-        },
-        FramingError::TruncatedRecord { offset, len } => FramingError::TruncatedRecord {
-            offset: offset + by,
-            len,
-        },
-        FramingError::Overlong { offset, len } => FramingError::Overlong {
-            offset: offset + by,
-            len,
-        },
-        other => other,
-    }
 }
 
 /// Writes a structured file: header record, `records` (each its data with

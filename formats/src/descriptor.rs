@@ -128,15 +128,24 @@ const FLAGS_AT: usize = 46;
 /// Step 3 of the reader's checks for a 2.x descriptor: its incompatible
 /// features, read at their fixed place before anything else, must all be
 /// known (and there must be one: 2.x exists only to carry them).
-/// Otherwise the store is refused as a future version.
+/// Otherwise the store is refused as a future version. A file that ends
+/// before the flags is truncated (at its length); one whose first record
+/// is not STORE breaks the rule that puts the flags there (bad value at
+/// the first record's type code, 12).
 fn check_features(bytes: &[u8]) -> Result<(), Error> {
-    let store_first = bytes.get(12..14) == Some(&rtype::STORE.to_le_bytes()[..]);
-    let flags = bytes
-        .get(FLAGS_AT..FLAGS_AT + 4)
-        .and_then(|b| <[u8; 4]>::try_from(b).ok())
-        .map(u32::from_le_bytes)
-        .filter(|_| store_first);
-    let incompat = flags.unwrap_or(0) & INCOMPAT_FLAGS;
+    let Some(flags) = bytes.get(FLAGS_AT..FLAGS_AT + 4) else {
+        return Err(Error::new(bytes.len(), ErrorKind::Truncated));
+    };
+    if bytes.get(12..14) != Some(&rtype::STORE.to_le_bytes()[..]) {
+        return Err(Error::new(
+            12,
+            ErrorKind::BadValue {
+                reason: "the first record of a 2.x descriptor is not STORE".to_owned(),
+            },
+        ));
+    }
+    let flags = u32::from_le_bytes([flags[0], flags[1], flags[2], flags[3]]);
+    let incompat = flags & INCOMPAT_FLAGS;
     if incompat == 0 || incompat & !KNOWN_INCOMPAT != 0 {
         return Err(Error::new(
             6,
@@ -167,6 +176,35 @@ impl StoreDescriptor {
             list_journal: self.flags.contains(StoreFlags::LIST_JOURNAL),
             folder_journal: self.flags.contains(StoreFlags::FOLDER_JOURNAL),
         }
+    }
+
+    /// The rules of SPEC.md section 5 as a reader checks them, after all
+    /// records: the fanout (bad value at the STORE record), at least one
+    /// ROOT (missing record at the end record), root 0 first and indexes
+    /// unique (bad value at the ROOT record that breaks the rule).
+    fn check_read(&self, store_at: usize, root_at: &[usize], end_at: usize) -> Result<(), Error> {
+        let bad = |at: usize, reason: String| Error::new(at, ErrorKind::BadValue { reason });
+        if !self.fanout.is_valid() {
+            return Err(bad(
+                store_at,
+                format!("fanout {:?} is out of bounds", self.fanout),
+            ));
+        }
+        let Some(first) = self.roots.first() else {
+            return Err(Error::new(
+                end_at,
+                ErrorKind::MissingRecord { rtype: rtype::ROOT },
+            ));
+        };
+        if first.index != 0 {
+            return Err(bad(root_at[0], "root 0 must come first".to_owned()));
+        }
+        for (i, r) in self.roots.iter().enumerate() {
+            if self.roots[..i].iter().any(|o| o.index == r.index) {
+                return Err(bad(root_at[i], format!("root {} appears twice", r.index)));
+            }
+        }
+        Ok(())
     }
 
     fn check(&self) -> Result<(), String> {
@@ -243,14 +281,22 @@ impl StoreFile for StoreDescriptor {
         let c: Container<'_> = read_container_upto(bytes, Self::MAGIC, DESCRIPTOR_MAJOR)?;
         let features = c.major >= 2;
         let mut st = None;
+        let mut store_at = c.end_offset;
         let mut roots = Vec::new();
+        let mut root_at = Vec::new();
         let mut domains = Vec::new();
         let mut unknown = Vec::new();
         for r in &c.records {
             let at = r.body_offset();
             match r.rtype {
-                rtype::STORE => once(&mut st, r, parse_record(r.rtype, at, r.body, store)?)?,
-                rtype::ROOT => roots.push(parse_record(r.rtype, at, r.body, root)?),
+                rtype::STORE => {
+                    once(&mut st, r, parse_record(r.rtype, at, r.body, store)?)?;
+                    store_at = r.offset;
+                }
+                rtype::ROOT => {
+                    roots.push(parse_record(r.rtype, at, r.body, root)?);
+                    root_at.push(r.offset);
+                }
                 rtype::DOMAIN => domains.push(parse_record(r.rtype, at, r.body, str16)?),
                 _ => unknown.push(UnknownRecord::from_record(r)),
             }
@@ -269,7 +315,6 @@ impl StoreFile for StoreDescriptor {
             domains,
             unknown,
         };
-        let at = c.records.first().map_or(c.end_offset, |r| r.offset);
         // 2.x exists only to carry incompatible features: refuse (as a
         // future version, at the version field) a 2.x descriptor whose
         // features are not all known, or that names none we know.
@@ -284,7 +329,7 @@ impl StoreFile for StoreDescriptor {
         }
         if !features && incompat != 0 {
             return Err(Error::new(
-                at,
+                store_at,
                 ErrorKind::BadValue {
                     reason: format!(
                         "incompatible feature flags {incompat:#x} in a version 1 descriptor"
@@ -292,8 +337,7 @@ impl StoreFile for StoreDescriptor {
                 },
             ));
         }
-        d.check()
-            .map_err(|reason| Error::new(at, ErrorKind::BadValue { reason }))?;
+        d.check_read(store_at, &root_at, c.end_offset)?;
         Ok(d)
     }
 

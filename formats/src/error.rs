@@ -174,9 +174,8 @@ impl Error {
     pub fn from_framing(e: FramingError) -> Self {
         match e {
             FramingError::TruncatedCount { offset }
-            | FramingError::TruncatedRecord { offset, .. } => {
-                Error::new(offset, ErrorKind::Truncated)
-            }
+            | FramingError::TruncatedRecord { offset, .. }
+            | FramingError::SkipPastEnd { offset } => Error::new(offset, ErrorKind::Truncated),
             FramingError::Overlong { offset, len } => {
                 Error::new(offset, ErrorKind::Overlong { len })
             }

@@ -181,7 +181,7 @@ pub(crate) fn folder(i: &[u8]) -> PResult<'_, FolderHead> {
     Ok((i, (id, uidvalidity, uidnext, hms, name)))
 }
 
-fn entry(i: &[u8]) -> PResult<'_, FolderEntry> {
+pub(crate) fn entry(i: &[u8]) -> PResult<'_, FolderEntry> {
     let (i, uid) = u32le(i)?;
     let (i, flags) = u32le(i)?;
     let (i, date) = i64le(i)?;

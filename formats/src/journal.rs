@@ -14,7 +14,7 @@ use crate::container::{FIRST_RECORD, UnknownRecord, check_header, crc32};
 use crate::error::{Error, ErrorKind, WriteError};
 use crate::kind::{FileKind, StoreFile};
 use crate::msglist::{Entry, entry, entry_fields, valid_uidl};
-use crate::record::{var_records, write_var};
+use crate::record::{var_records_at, write_var};
 
 /// Record types of the journal.
 pub mod rtype {
@@ -109,11 +109,11 @@ impl Read<'_> {
 /// The records after the header, up to the first one that cannot be framed.
 fn records(bytes: &[u8]) -> Vec<Read<'_>> {
     let mut out = Vec::new();
-    for r in var_records(&bytes[FIRST_RECORD..]) {
+    for r in var_records_at(&bytes[FIRST_RECORD..], FIRST_RECORD) {
         let r = match r {
             Ok(r) => r,
             Err(e) => {
-                let error = Error::from_framing(shift(e));
+                let error = Error::from_framing(e.shifted(FIRST_RECORD));
                 let start = usize::try_from(error.offset).unwrap_or(FIRST_RECORD);
                 out.push(Read::Unframed { start, error });
                 break;
@@ -158,24 +158,6 @@ fn records(bytes: &[u8]) -> Vec<Read<'_>> {
         });
     }
     out
-}
-
-fn shift(e: crate::record::FramingError) -> crate::record::FramingError {
-    use crate::record::FramingError as F;
-    match e {
-        F::TruncatedCount { offset } => F::TruncatedCount {
-            offset: offset + FIRST_RECORD,
-        },
-        F::TruncatedRecord { offset, len } => F::TruncatedRecord {
-            offset: offset + FIRST_RECORD,
-            len,
-        },
-        F::Overlong { offset, len } => F::Overlong {
-            offset: offset + FIRST_RECORD,
-            len,
-        },
-        other => other,
-    }
 }
 
 /// Bytes of CRC work [`whole_record_after`] may do before it gives up and

@@ -37,6 +37,8 @@ crate::open_enum! {
         MESSAGE_JOURNAL = u32::from_le_bytes(*b"PSMJ"), "message-journal";
         /// `PSFJ`: the journal of a folder index (appended; SPEC.md 8.1).
         FOLDER_JOURNAL = u32::from_le_bytes(*b"PSFJ"), "folder-journal";
+        /// `PSPU`: a converted account's POP3 UIDLs (SPEC.md 9.1).
+        POP_UIDLS = u32::from_le_bytes(*b"PSPU"), "pop-uidls";
         /// `PSMF`: a message file (FIX 512 blocks).
         MESSAGE = u32::from_le_bytes(*b"PSMF"), "message";
     }
@@ -44,7 +46,7 @@ crate::open_enum! {
 
 impl FileKind {
     /// Every kind this crate knows.
-    pub const ALL: [FileKind; 11] = [
+    pub const ALL: [FileKind; 12] = [
         FileKind::DESCRIPTOR,
         FileKind::PROFILE,
         FileKind::MESSAGE_LIST,
@@ -55,6 +57,7 @@ impl FileKind {
         FileKind::VACATION_STATE,
         FileKind::MESSAGE_JOURNAL,
         FileKind::FOLDER_JOURNAL,
+        FileKind::POP_UIDLS,
         FileKind::MESSAGE,
     ];
 

@@ -223,6 +223,8 @@ pub mod types {
     pub const MESSAGE_JOURNAL: &str = "PMJ";
     /// MessageStore mailbox list.
     pub const MAILBOX_LIST: &str = "PMB";
+    /// A converted account's POP3 UIDL map (`POPUIDLS.PPU`, SPEC.md 9.1).
+    pub const POP_UIDLS: &str = "PPU";
     /// MessageStore folder index.
     pub const FOLDER_INDEX: &str = "PFI";
     /// MessageStore folder journal (feature `folder-journal`).

@@ -142,17 +142,17 @@ fn acl(i: &[u8]) -> PResult<'_, AclEntry> {
 
 impl MailboxList {
     fn check(&self) -> Result<(), String> {
-        for (n, m) in self.mailboxes.iter().enumerate() {
+        // Linear: an account may have many thousands of folders.
+        let mut ids = std::collections::HashSet::with_capacity(self.mailboxes.len());
+        let mut names = std::collections::HashSet::with_capacity(self.mailboxes.len());
+        for m in &self.mailboxes {
             if m.folder_id == 0 || m.folder_id >= self.next_folder_id {
                 return Err(format!(
                     "folder id {} is 0 or not below the next id",
                     m.folder_id
                 ));
             }
-            if self.mailboxes[..n]
-                .iter()
-                .any(|o| o.folder_id == m.folder_id || o.name == m.name)
-            {
+            if !ids.insert(m.folder_id) | !names.insert(m.name.as_str()) {
                 return Err(format!(
                     "folder {:?} (id {}) appears twice",
                     m.name, m.folder_id

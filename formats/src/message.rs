@@ -7,7 +7,7 @@ use crate::container::{END, Record, UnknownRecord, crc32};
 use crate::error::{Error, ErrorKind, WriteError};
 use crate::imap::ImapData;
 use crate::kind::{FileKind, StoreFile};
-use crate::record::{BLOCK, var_records, write_var};
+use crate::record::{BLOCK, var_records_at, write_var};
 use crate::types::TextBytes;
 use crate::{FORMAT_MAJOR, FORMAT_MINOR};
 
@@ -303,15 +303,11 @@ fn frame(bytes: &[u8]) -> Result<Frame<'_>, Error> {
     let area = &bytes[at::RECORDS..area_end];
     let mut recs = Vec::new();
     let mut end_at = None;
-    for r in var_records(area) {
-        let r = r.map_err(|e| {
-            let mut e = Error::from_framing(e);
-            e.offset += at::RECORDS as u64;
-            e
-        })?;
+    for r in var_records_at(area, at::RECORDS) {
+        let r = r.map_err(|e| Error::from_framing(e.shifted(at::RECORDS)))?;
         let offset = at::RECORDS + r.offset + 2;
         if end_at.is_some() {
-            return Err(bad_value(offset - 2, "header record after the end record"));
+            return Err(bad_value(offset, "header record after the end record"));
         }
         let Some((code, body)) = r.data.split_first_chunk::<2>() else {
             return Err(Error::new(

@@ -94,6 +94,32 @@ pub struct Identity {
     pub flags: AccountFlags,
 }
 
+impl Identity {
+    /// The account's name (SPEC.md 6): the username when it holds a
+    /// domain (`user@domain`, what popstore writes) or the domain field is
+    /// empty, else `username@domain` (a profile that keeps the domain
+    /// apart). Case as stored; its canonical form (14.3) names the path.
+    pub fn account_name(&self) -> String {
+        if self.domain.is_empty() || self.username.contains('@') {
+            self.username.clone()
+        } else {
+            format!("{}@{}", self.username, self.domain)
+        }
+    }
+
+    /// True when the username holds a domain and the domain field names
+    /// another one (compared without regard to case): a profile `verify`
+    /// reports (SPEC.md 6).
+    pub fn domain_conflict(&self) -> bool {
+        match self.username.rsplit_once('@') {
+            Some((_, d)) if !self.domain.is_empty() => {
+                d.to_lowercase() != self.domain.to_lowercase()
+            }
+            _ => false,
+        }
+    }
+}
+
 /// Timestamps, seconds since the Unix epoch; `None` = never.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Times {
@@ -504,6 +530,22 @@ impl StoreFile for Profile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_account_name_holds_the_domain_once() {
+        let id = |u: &str, d: &str| Identity {
+            username: u.into(),
+            domain: d.into(),
+            ..Identity::default()
+        };
+        assert_eq!(id("john", "").account_name(), "john");
+        assert_eq!(id("john", "example.com").account_name(), "john@example.com");
+        let full = id("J\u{fc}rgen.M\u{fc}ller@example.com", "example.com");
+        assert_eq!(full.account_name(), "J\u{fc}rgen.M\u{fc}ller@example.com");
+        assert!(!full.domain_conflict());
+        assert!(id("john@example.com", "Example.org").domain_conflict());
+        assert!(!id("john@example.com", "EXAMPLE.com").domain_conflict());
+    }
 
     #[test]
     fn quota_rule() {

@@ -5,7 +5,11 @@
 //! anything) when the count is odd, so every count starts at an even offset.
 //! A count of 0xFFFF means "the rest of this 512-byte block is unused;
 //! continue at the next block" (RMS writes it in files with the BLK
-//! attribute; readers honour it always). Fixed-length records of 512 bytes
+//! attribute; readers honour it always). Blocks are counted from the first
+//! byte of the file (SPEC.md 3.1), also when the records read start later
+//! (after a header record, inside a message file's header): see
+//! [`var_records_at`]. A skip whose next block starts past the end of the
+//! bytes read is a record that is not whole. Fixed-length records of 512 bytes
 //! (FIX 512) need no framing: the file is a whole number of blocks.
 
 /// Size of an RMS block, and of a FIX 512 record.
@@ -40,9 +44,40 @@ pub enum FramingError {
         /// The declared data length.
         len: usize,
     },
+    /// A block skip (count 0xFFFF) whose next block starts past the end of
+    /// the bytes read: the file ends inside the skipped block.
+    #[error("offset {offset}: block skip runs past the end of the file")]
+    SkipPastEnd {
+        /// Offset of the count word.
+        offset: usize,
+    },
     /// A record handed to the writer is too long.
     #[error("record of {0} bytes exceeds {MAX_VAR_RECORD}")]
     TooLongToWrite(usize),
+}
+
+impl FramingError {
+    /// The same error with its offset moved by `by` (from an offset in a
+    /// slice to one in the file).
+    pub fn shifted(self, by: usize) -> Self {
+        match self {
+            FramingError::TruncatedCount { offset } => FramingError::TruncatedCount {
+                offset: offset + by,
+            },
+            FramingError::TruncatedRecord { offset, len } => FramingError::TruncatedRecord {
+                offset: offset + by,
+                len,
+            },
+            FramingError::Overlong { offset, len } => FramingError::Overlong {
+                offset: offset + by,
+                len,
+            },
+            FramingError::SkipPastEnd { offset } => FramingError::SkipPastEnd {
+                offset: offset + by,
+            },
+            other @ FramingError::TooLongToWrite(_) => other,
+        }
+    }
 }
 
 /// Appends one VAR record holding `data` to `out`.
@@ -73,10 +108,19 @@ pub struct VarRecord<'a> {
     pub data: &'a [u8],
 }
 
-/// Iterates over the VAR records of `bytes`; stops after the first error.
+/// Iterates over the VAR records of `bytes`, a whole file (or one that
+/// starts at a block boundary); stops after the first error.
 pub fn var_records(bytes: &[u8]) -> VarRecords<'_> {
+    var_records_at(bytes, 0)
+}
+
+/// Iterates over the VAR records of `bytes`, which start at file offset
+/// `origin`: a block skip goes to the next multiple of 512 of the *file*
+/// offset. Offsets in the items and errors are indexes into `bytes`.
+pub fn var_records_at(bytes: &[u8], origin: usize) -> VarRecords<'_> {
     VarRecords {
         bytes,
+        origin,
         pos: 0,
         failed: false,
     }
@@ -86,6 +130,7 @@ pub fn var_records(bytes: &[u8]) -> VarRecords<'_> {
 #[derive(Debug, Clone)]
 pub struct VarRecords<'a> {
     bytes: &'a [u8],
+    origin: usize,
     pos: usize,
     failed: bool,
 }
@@ -105,7 +150,13 @@ impl<'a> Iterator for VarRecords<'a> {
             };
             let len = u16::from_le_bytes([count[0], count[1]]);
             if len == SKIP_TO_NEXT_BLOCK {
-                self.pos = (offset / BLOCK + 1) * BLOCK;
+                let file_offset = self.origin + offset;
+                let next = (file_offset / BLOCK + 1) * BLOCK - self.origin;
+                if next > self.bytes.len() {
+                    self.failed = true;
+                    return Some(Err(FramingError::SkipPastEnd { offset }));
+                }
+                self.pos = next;
                 continue;
             }
             let len = usize::from(len);
@@ -153,6 +204,26 @@ mod tests {
         assert_eq!(recs.len(), 2);
         assert_eq!(recs[1].offset, BLOCK);
         assert_eq!(recs[1].data, b"y");
+    }
+
+    #[test]
+    fn skips_count_blocks_from_the_start_of_the_file() {
+        // Records read from file offset 10: a skip at 12 goes to 512.
+        let mut out = Vec::new();
+        write_var(&mut out, b"x").unwrap();
+        out.extend_from_slice(&SKIP_TO_NEXT_BLOCK.to_le_bytes());
+        out.resize(BLOCK - 10, 0xAA);
+        write_var(&mut out, b"y").unwrap();
+        let recs: Vec<_> = var_records_at(&out, 10).map(|r| r.unwrap()).collect();
+        assert_eq!(recs.len(), 2);
+        assert_eq!(recs[1].offset + 10, BLOCK);
+        // A skip whose next block starts past the end is not whole.
+        let cut = &out[..BLOCK - 12];
+        let last = var_records_at(cut, 10).last();
+        assert_eq!(last, Some(Err(FramingError::SkipPastEnd { offset: 4 })));
+        // One that ends exactly at the end of the file ends it cleanly.
+        let exact = &out[..BLOCK - 10];
+        assert_eq!(var_records_at(exact, 10).count(), 1);
     }
 
     #[test]

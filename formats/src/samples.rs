@@ -674,3 +674,46 @@ pub fn messages() -> [MessageFile; 3] {
     );
     [min, typical, max]
 }
+
+/// POP3 UIDL maps (SPEC.md 9.1): minimal, typical, maximal.
+pub fn pop_uidls() -> [crate::pop_uidls::PopUidls; 3] {
+    use crate::pop_uidls::{PopUidl, PopUidls};
+    let min = PopUidls {
+        folder_id: 1,
+        uidvalidity: 1,
+        ..PopUidls::default()
+    };
+    let typical = PopUidls {
+        folder_id: 1,
+        uidvalidity: T0 as u32,
+        entries: (1..=3)
+            .map(|k| PopUidl {
+                uid: k,
+                message: MessageId(0x0100_0000_0000_0000 + u64::from(k)),
+                uidl: format!("M04000000000{k:X}.{k}"),
+            })
+            .collect(),
+        unknown: Vec::new(),
+    };
+    let max = PopUidls {
+        folder_id: u32::MAX,
+        uidvalidity: u32::MAX,
+        entries: vec![
+            PopUidl {
+                uid: 1,
+                message: MessageId(u64::MAX),
+                uidl: "!".repeat(70),
+            },
+            PopUidl {
+                uid: u32::MAX - 1,
+                message: MessageId(0),
+                uidl: "~".into(),
+            },
+        ],
+        unknown: vec![crate::container::UnknownRecord {
+            rtype: 0x7FFF,
+            data: crate::types::HexBytes(vec![1, 2, 3]),
+        }],
+    };
+    [min, typical, max]
+}

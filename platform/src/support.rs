@@ -132,7 +132,7 @@ pub struct VarScan {
 }
 
 /// Scans VAR records: where the whole records end. A torn tail (count word
-/// or record cut short) ends the scan; an impossible count is an error.
+/// or record cut short, a block skip past the end) ends the scan; an impossible count is an error.
 pub fn scan_var(bytes: &[u8]) -> Result<VarScan, FramingError> {
     let mut records = 0;
     for r in var_records(bytes) {
@@ -140,7 +140,8 @@ pub fn scan_var(bytes: &[u8]) -> Result<VarScan, FramingError> {
             Ok(_) => records += 1,
             Err(
                 FramingError::TruncatedCount { offset }
-                | FramingError::TruncatedRecord { offset, .. },
+                | FramingError::TruncatedRecord { offset, .. }
+                | FramingError::SkipPastEnd { offset },
             ) => {
                 return Ok(VarScan {
                     valid_end: offset,
@@ -162,7 +163,11 @@ pub fn whole_records(bytes: &[u8]) -> Result<Vec<Vec<u8>>, FramingError> {
     for r in var_records(bytes) {
         match r {
             Ok(rec) => out.push(rec.data.to_vec()),
-            Err(FramingError::TruncatedCount { .. } | FramingError::TruncatedRecord { .. }) => {
+            Err(
+                FramingError::TruncatedCount { .. }
+                | FramingError::TruncatedRecord { .. }
+                | FramingError::SkipPastEnd { .. },
+            ) => {
                 break;
             }
             Err(e) => return Err(e),

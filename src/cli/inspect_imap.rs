@@ -49,7 +49,8 @@ pub fn run(file: &Path, raw: bool) -> ExitCode {
 }
 
 /// The answers of a stored message file: its IMAP section, or (for a file
-/// written without one) computed from its body.
+/// written without one, or with one that breaks the writer's rules of
+/// SPEC.md 13.4) computed from its body.
 fn stored(bytes: &[u8]) -> Result<Precomputed, String> {
     let file = match AnyFile::decode(bytes) {
         Ok(AnyFile::Message(m)) => m,
@@ -61,5 +62,41 @@ fn stored(bytes: &[u8]) -> Result<Precomputed, String> {
         eprintln!("popstore inspect: no precomputed IMAP section; computed from the body");
         return Ok(mime::analyze(&file.body.0));
     }
-    mime::stored::from_imap_data(imap, file.info.dot_lines.clone()).map_err(|e| e.to_string())
+    let body_len = file.body.0.len() as u64;
+    let section = consistent(imap, body_len).and_then(|()| {
+        mime::stored::from_imap_data(imap, file.info.dot_lines.clone()).map_err(|e| e.to_string())
+    });
+    match section {
+        Ok(pre) => Ok(pre),
+        Err(why) => {
+            eprintln!(
+                "popstore inspect: the precomputed IMAP section is not usable ({why}); \
+                 computed from the body"
+            );
+            Ok(mime::analyze(&file.body.0))
+        }
+    }
+}
+
+/// The writer's rules of SPEC.md 13.4 a server relies on before it serves
+/// from the precomputed section: RFC822.SIZE is the body length, and every
+/// part's ranges lie inside the body.
+fn consistent(imap: &popstore_formats::imap::ImapData, body_len: u64) -> Result<(), String> {
+    if imap.rfc822_size != Some(body_len) {
+        return Err(format!(
+            "RFC822.SIZE {:?} is not the body length {body_len}",
+            imap.rfc822_size
+        ));
+    }
+    for p in &imap.parts {
+        for (o, l) in [
+            (p.header_offset, p.header_length),
+            (p.body_offset, p.body_length),
+        ] {
+            if o.checked_add(l).is_none_or(|end| end > body_len) {
+                return Err(format!("part {:?} reaches outside the body", p.path));
+            }
+        }
+    }
+    Ok(())
 }

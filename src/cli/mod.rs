@@ -23,6 +23,7 @@ pub mod init;
 pub mod inspect;
 pub mod inspect_imap;
 pub mod public;
+pub mod reconstruct;
 pub mod serve;
 pub mod sieve;
 pub mod sieve_scripts;
@@ -67,6 +68,8 @@ pub enum Command {
     Inspect(inspect::InspectArgs),
     /// Check a whole store, read-only: framing, checksums, paths, references, usage.
     Verify(verify::VerifyArgs),
+    /// Rebuild MessageStore mailbox lists and folder indexes from what is on disk.
+    Reconstruct(reconstruct::ReconstructArgs),
     /// Create a store (in --store DIR).
     Init(init::InitArgs),
     /// Manage accounts.
@@ -147,6 +150,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Forward(a) => forward::run(&cli.store, a),
         Command::Inspect(a) => inspect::run(&cli.store, a),
         Command::Verify(a) => verify::run(&cli.store, a),
+        Command::Reconstruct(a) => reconstruct::run(&cli.store, a),
         Command::Transfer(a) => transfer::run(&cli.store, a),
     }
 }

@@ -1,5 +1,5 @@
 //! `popstore public list|show|create|delete|rename|acl|quota`: the public
-//! folders, a store-wide tree outside every user's subtree (SPEC.md 9.1).
+//! folders, a store-wide tree outside every user's subtree (SPEC.md 9.2).
 //! The administrator and WORLD managers reach every public folder; a
 //! group's manager (`--as NAME`) the folders its ACLs let it administer
 //! (see `store::public`). Mail reaches a folder as `post+folder@domain`

@@ -1,4 +1,4 @@
-//! `popstore user add|copy|rename|modify|delete|show|list|passwd`.
+//! `popstore user add|copy|rename|modify|delete|show|list|convert|passwd`.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -163,6 +163,16 @@ pub enum UserCmd {
         /// Units for sizes.
         #[arg(long, value_enum, default_value = "k")]
         units: Units,
+    },
+    /// Convert an account: a popstore account (message list) becomes a
+    /// MessageStore account (INBOX holds every message) or back; every
+    /// message and its POP3 UIDL are kept.
+    Convert {
+        /// The account name.
+        name: String,
+        /// The store type it becomes.
+        #[arg(long, value_enum)]
+        to: StoreType,
     },
     /// Set an account's password: an argon2id verifier, SCRAM-SHA-256 keys
     /// (unless --no-scram), and on request the CRAM-MD5 context and the
@@ -399,6 +409,23 @@ fn user(dir: &Path, config: Option<&Path>, a: UserArgs) -> Result<(), Failure> {
             if json {
                 println!("\n]");
             }
+        }
+        UserCmd::Convert { name, to } => {
+            let c = store.convert_account(&act, &name, to)?;
+            println!(
+                "converted {} to {}: {} messages{}",
+                c.account,
+                match c.to {
+                    StoreType::Imap => "a MessageStore account (imap)",
+                    StoreType::Pop => "a popstore account (pop)",
+                },
+                c.messages,
+                if c.folders_removed > 0 {
+                    format!(", {} folders removed", c.folders_removed)
+                } else {
+                    String::new()
+                }
+            );
         }
         UserCmd::Passwd {
             name,

@@ -2,7 +2,7 @@
 //! letters, the identifiers (`anyone`, account names, `$group`, each
 //! possibly negative), and [`rights`], what an account may do in a folder.
 //!
-//! The rules (SPEC.md 9.1):
+//! The rules (SPEC.md 9.2):
 //! - A user's rights are the union of the rights of the positive entries
 //!   that name them (their own name, `anyone`, `$group` for each group
 //!   they are a member of, nested groups included), less the union of the

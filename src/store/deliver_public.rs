@@ -2,7 +2,7 @@
 //! `post` is `[store] public_post_name`) files the message once into
 //! public folder `folder`, whatever the number of its readers, when the
 //! folder's ACL gives the `p` right to `anyone` or to the sender's
-//! account (SPEC.md 9.1).
+//! account (SPEC.md 9.2).
 //!
 //! - The address is the posting name in a local domain (or none), with
 //!   the folder as its subaddress; levels are written with `/` or `.`

@@ -57,6 +57,8 @@ impl Maildrop {
             // POP3 serves a MessageStore account's INBOX (after anything
             // its message list still holds from before it had folders).
             let f = store.open_folder(name, &super::folder_name::FolderName::inbox())?;
+            // A converted account keeps the UIDLs it had (SPEC.md 9.1).
+            let kept = store.pop_uidls(name)?;
             uids = vec![None; entries.len()];
             for m in f.messages() {
                 uids.push(Some(m.uid));
@@ -71,7 +73,13 @@ impl Maildrop {
                     size: m.size,
                     delivered: Some(m.internal_date),
                     flags,
-                    uidl: format!("{}.{}.{}", m.message.file_name(), f.uidvalidity(), m.uid),
+                    uidl: kept
+                        .as_ref()
+                        .and_then(|k| k.uidl(f.uidvalidity(), m.uid, m.message))
+                        .map_or_else(
+                            || format!("{}.{}.{}", m.message.file_name(), f.uidvalidity(), m.uid),
+                            str::to_string,
+                        ),
                 });
             }
             inbox = Some(f);

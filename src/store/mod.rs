@@ -27,6 +27,7 @@
 mod account;
 pub mod acl;
 mod admin;
+mod convert;
 mod deliver;
 mod deliver_folders;
 mod deliver_public;
@@ -48,6 +49,7 @@ pub mod name;
 pub mod password;
 pub mod public;
 pub mod quota;
+pub mod reconstruct;
 mod repair;
 pub mod scrub;
 pub mod shared;
@@ -56,6 +58,7 @@ pub mod units;
 pub mod vacation;
 
 pub use account::{AccountChanges, AccountInfo, DeleteMode, Profile, StoreType};
+pub use convert::Converted;
 pub use deliver::return_notice;
 pub use engine::{Relay, Settings, Store, now};
 pub use error::{Result, StoreError};

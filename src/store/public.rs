@@ -1,4 +1,4 @@
-//! The public folders (SPEC.md 9.1): a store-wide tree of folders outside
+//! The public folders (SPEC.md 9.2): a store-wide tree of folders outside
 //! every user's subtree, in `[PUBLIC]` on the first users root, owned by
 //! the pseudo-account [`PUBLIC_ACCOUNT`] and kept by the folder engine as
 //! a MessageStore account's folders are (the engine takes the account as
@@ -89,7 +89,7 @@ impl Store {
     /// Makes the public tree (profile and mailbox list) when it has none.
     fn ensure_public(&self) -> Result<AccountName> {
         if !self.paths.layout.folder_journal {
-            // SPEC.md 9.1: readers that would take the tree for strays
+            // SPEC.md 9.2: readers that would take the tree for strays
             // refuse such a store; they open an older one.
             return Err(StoreError::Invalid(
                 "public folders need a store with the folder-journal feature (made by \

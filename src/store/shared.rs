@@ -1,4 +1,4 @@
-//! Folder ACLs in the store (SPEC.md 9.1): reading and changing a
+//! Folder ACLs in the store (SPEC.md 9.2): reading and changing a
 //! folder's entries in its account's mailbox list, the rights an account
 //! has in another's folder (and in a public one), and the folders other
 //! users share with an account, which the IMAP server shows under

@@ -219,14 +219,9 @@ impl Walk<'_> {
         let mut used = 0u64;
         let mut count = 0u64;
         let mut expected = vec![(n("ACCOUNT"), n(types::PROFILE))];
-        let account = profile.as_ref().map(|p| {
-            let id = &p.identity;
-            if id.domain.is_empty() {
-                id.username.clone()
-            } else {
-                format!("{}@{}", id.username, id.domain)
-            }
-        });
+        // The account's name (SPEC.md 6): the username, with the domain
+        // field only when the username has none.
+        let account = profile.as_ref().map(|p| p.identity.account_name());
         if let (Some(p), Some(name)) = (&profile, &account) {
             // The public folders' pseudo-account is no account.
             if name != layout::PUBLIC_ACCOUNT {
@@ -234,6 +229,15 @@ impl Walk<'_> {
                 self.names.insert(name.clone());
             }
             let id = &p.identity;
+            if id.domain_conflict() {
+                self.problem(
+                    spelled_profile.clone(),
+                    format!(
+                        "profile's domain {:?} is not the domain of its username {:?}",
+                        id.domain, id.username
+                    ),
+                );
+            }
             match layout.user_dir(name) {
                 Some(UserDir { root, dirs }) if root == dir.root && dirs == dir.dirs => {}
                 Some(u) => self.problem(
@@ -323,6 +327,12 @@ impl Walk<'_> {
             if let Some(l) = &mailboxes {
                 self.acls(&path, l);
             }
+        }
+        if has("POPUIDLS", types::POP_UIDLS) {
+            expected.push((n("POPUIDLS"), n(types::POP_UIDLS)));
+            let _ = self.load::<popstore_formats::pop_uidls::PopUidls>(
+                &dir.file(&n("POPUIDLS"), &n(types::POP_UIDLS)),
+            );
         }
         if has("VACATION", types::VACATION_STATE) {
             expected.push((n("VACATION"), n(types::VACATION_STATE)));
@@ -493,7 +503,7 @@ pub fn verify(store: &dyn StoreReader, progress: &dyn Fn(u64)) -> Report {
                         w.user(&l, dir)
                     });
                 }
-                // The public folders (SPEC.md 9.1): a MessageStore
+                // The public folders (SPEC.md 9.2): a MessageStore
                 // subtree like a user's, counted the same way.
                 DirEntry::Dir(d)
                     if d.as_str() == layout::PUBLIC_DIR && r.index == layout.public_dir().root =>

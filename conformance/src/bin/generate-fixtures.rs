@@ -7,13 +7,21 @@ use std::process::ExitCode;
 
 use popstore_conformance::fixtures_dir;
 use popstore_conformance::generate::{expectation_text, v1_0, write_new};
+use popstore_conformance::generate_rules::rules;
 use popstore_conformance::generate_v2::v2_0;
 use popstore_conformance::generate_v2_1::v2_1;
+use popstore_conformance::generate_v2_2::v2_2;
 
 fn main() -> ExitCode {
     let dir = fixtures_dir();
     let (mut written, mut kept) = (0, 0);
-    for f in v1_0().into_iter().chain(v2_0()).chain(v2_1()) {
+    for f in v1_0()
+        .into_iter()
+        .chain(v2_0())
+        .chain(v2_1())
+        .chain(rules())
+        .chain(v2_2())
+    {
         let text = match expectation_text(&f) {
             Ok(t) => t,
             Err(e) => {

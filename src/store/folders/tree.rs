@@ -259,6 +259,14 @@ impl Store {
         subscribed_only: bool,
     ) -> Result<Vec<FolderListing>> {
         let list = self.mailbox_list(acct)?;
+        // Names with inferiors, in one pass (an account may have many
+        // thousands of folders).
+        let mut parents = std::collections::HashSet::new();
+        for m in &list.mailboxes {
+            if let Ok(n) = FolderName::new(&m.name) {
+                parents.extend(n.ancestors().into_iter().map(|a| a.to_string()));
+            }
+        }
         let mut out = Vec::new();
         for m in &list.mailboxes {
             let Ok(name) = FolderName::new(&m.name) else {
@@ -275,7 +283,7 @@ impl Store {
                 id: m.folder_id,
                 special_use: m.special_use,
                 noselect: m.flags.contains(MailboxFlags::NOSELECT),
-                has_children: folder_tree::has_children(&list, &name),
+                has_children: parents.contains(name.as_str()),
                 subscribed,
                 name,
             });

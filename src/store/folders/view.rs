@@ -138,6 +138,17 @@ impl Folder {
             .count()
     }
 
+    /// The messages whose MODSEQ is above `modseq` (CONDSTORE's
+    /// `CHANGEDSINCE`: appended or flagged since), by ascending UID.
+    pub fn changed_since(&self, modseq: u64) -> Vec<FolderMessage> {
+        self.index
+            .entries
+            .iter()
+            .filter(|e| e.modseq > modseq)
+            .map(|e| self.resolve(e))
+            .collect()
+    }
+
     /// The UIDs expunged after `modseq` (QRESYNC's VANISHED), or `None`
     /// when the history does not reach back that far (SPEC.md 8,
     /// "Answering QRESYNC").

@@ -42,10 +42,11 @@
 //! adding its references), and every change is made under the lock that
 //! protects it.
 
-mod files;
+pub(crate) mod files;
+mod folders;
 mod leftovers;
 mod settle;
-mod subtree;
+pub(crate) mod subtree;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -77,9 +78,9 @@ pub struct RepairReport {
 /// files whose recipients could not be resolved (the store failed to
 /// read a profile or the forwarding database): those are never removed.
 #[derive(Debug, Default)]
-struct Named {
-    accounts: BTreeMap<MessageId, Vec<AccountName>>,
-    unknown: std::collections::BTreeSet<MessageId>,
+pub(crate) struct Named {
+    pub(crate) accounts: BTreeMap<MessageId, Vec<AccountName>>,
+    pub(crate) unknown: std::collections::BTreeSet<MessageId>,
 }
 
 /// Recipients as repair reads them: every domain counts as local, since
@@ -193,7 +194,7 @@ impl Store {
     /// The existing accounts named by the recipients of each message file
     /// older than `cutoff` (resolved as delivery resolves them: subaddress
     /// and forwarding), each address resolved once.
-    fn named_accounts(&self, files: &Files, cutoff: i64) -> Named {
+    pub(crate) fn named_accounts(&self, files: &Files, cutoff: i64) -> Named {
         let mut cache: HashMap<&str, Option<Vec<AccountName>>> = HashMap::new();
         let mut out = Named::default();
         for (id, state) in &files.found {
@@ -293,6 +294,9 @@ impl Store {
         let Some((_, p)) = &t.account else {
             return Ok(());
         };
+        if p.store_type == crate::store::StoreType::Imap {
+            self.fix_folder_list(name, t, report)?;
+        }
         // A MessageStore account's usage also counts its folder indexes.
         let folders = if p.store_type == crate::store::StoreType::Imap {
             t.folder_index_bytes

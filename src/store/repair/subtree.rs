@@ -64,6 +64,9 @@ pub(crate) struct Subtree {
     /// Bytes of the entries in the folder index files (what the profile's
     /// usage counts for folders; journals are counted live).
     pub folder_index_bytes: u64,
+    /// The folder indexes found: id, the name their FOLDER record holds,
+    /// and whether the folder holds anything (entries, or a journal).
+    pub folder_files: Vec<(u32, String, bool)>,
     /// What could not be read: repair keeps every message file while any
     /// subtree has such a place.
     pub unreadable: Vec<String>,
@@ -96,6 +99,7 @@ impl Store {
             folder_refs: Vec::new(),
             folder_released: Vec::new(),
             folder_index_bytes: 0,
+            folder_files: Vec::new(),
             unreadable: Vec::new(),
             damaged: Vec::new(),
         };
@@ -247,7 +251,13 @@ impl Store {
             match self.read_typed::<FolderIndex>(&path) {
                 Read::Good(mut ix) => {
                     t.folder_index_bytes += ix.entries.iter().map(|e| e.size).sum::<u64>();
-                    if has(name.as_str(), "PFJ") {
+                    let journal = has(name.as_str(), "PFJ");
+                    t.folder_files.push((
+                        ix.folder_id,
+                        ix.name.clone(),
+                        journal || !ix.entries.is_empty(),
+                    ));
+                    if journal {
                         let jpath = fdir.file(name.clone(), n("PFJ"));
                         self.folder_journal_refs(&jpath, Some(&mut ix), t);
                     }
@@ -366,7 +376,7 @@ impl Store {
                 }
             }
         }
-        // The public folders' subtree (SPEC.md 9.1): its folders'
+        // The public folders' subtree (SPEC.md 9.2): its folders'
         // references count as a user's do.
         let public = self.paths.layout.public_dir();
         let public = DirPath {

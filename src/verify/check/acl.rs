@@ -1,4 +1,4 @@
-//! The ACL entries of a mailbox list (SPEC.md 9.1): each names a folder
+//! The ACL entries of a mailbox list (SPEC.md 9.2): each names a folder
 //! of the list, once per identifier, with an identifier that parses; a
 //! `$group` that no longer exists is noted (it grants nothing), and so is
 //! an account that no longer exists (a new one of that name would get
