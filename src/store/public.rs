@@ -188,7 +188,13 @@ impl Store {
             if f.id == 1 || f.name.is_inbox() || !self.may_manage_public(actor, &list, f.id)? {
                 continue;
             }
-            let acl = self.folder_acl(&public_account(), &f.name)?;
+            let acl = entries_of(&list, f.id)
+                .into_iter()
+                .map(|e| AclListing {
+                    identifier: e.identifier,
+                    rights: Rights::from_stored(&e.rights),
+                })
+                .collect();
             out.push(PublicFolder { folder: f, acl });
         }
         Ok(out)

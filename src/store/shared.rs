@@ -65,6 +65,24 @@ fn id_of(list: &MailboxList, name: &FolderName) -> std::result::Result<u32, Fold
         .ok_or_else(|| FolderError::NotFound(name.to_string()))
 }
 
+/// The rights of `user`, member of `groups`, in folder `id` of `list`,
+/// owned by `owner` (the public pseudo-account owns nothing).
+fn rights_with(
+    list: &MailboxList,
+    owner: &AccountName,
+    id: u32,
+    user: Option<&AccountName>,
+    groups: &[GroupName],
+) -> Rights {
+    let owner = (!is_public(owner)).then_some(owner.as_str());
+    acl::rights(
+        &entries_of(list, id),
+        owner,
+        user.map(AccountName::as_str),
+        groups,
+    )
+}
+
 /// The nearest folder above `name` that exists in `list`.
 pub(crate) fn nearest_above(list: &MailboxList, name: &FolderName) -> Option<u32> {
     let mut s = name.as_str();
@@ -252,13 +270,7 @@ impl Store {
             Some(u) => self.memberships(u)?,
             None => Vec::new(),
         };
-        let owner = (!is_public(owner)).then_some(owner.as_str());
-        Ok(acl::rights(
-            &entries_of(list, id),
-            owner,
-            user.map(AccountName::as_str),
-            &groups,
-        ))
+        Ok(rights_with(list, owner, id, user, &groups))
     }
 
     /// Opens folder `name` of `owner` for `viewer` (SELECT of another
@@ -305,11 +317,15 @@ impl Store {
         if list.acls.is_empty() && viewer.is_none_or(|v| v != owner) {
             return Ok(out);
         }
+        let groups = match viewer {
+            Some(u) => self.memberships(u)?,
+            None => Vec::new(),
+        };
         for f in self.list_folders(owner, "*", false)? {
             if is_public(owner) && f.id == 1 {
                 continue; // the public tree's INBOX is no public folder
             }
-            let rights = self.rights_in(&list, owner, f.id, viewer)?;
+            let rights = rights_with(&list, owner, f.id, viewer, &groups);
             if rights.contains(Rights::LOOKUP) {
                 out.push(SharedFolder { folder: f, rights });
             }
