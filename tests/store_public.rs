@@ -341,6 +341,35 @@ macro_rules! public_tests {
                 verify_clean(fs.as_ref());
             }
 
+            /// sue+a, sue+b, sue and sue+nosuch in one transaction: one
+            /// entry in A, one in B, one in INBOX (a missing folder is
+            /// INBOX), one message file.
+            #[test]
+            fn one_transaction_to_several_subaddresses_files_into_each() {
+                let (fs, s) = fresh();
+                let sue = account(&s, "sue", None);
+                for f in ["A", "B"] {
+                    s.create_folder(
+                        &sue,
+                        &fname(f),
+                        popstore_formats::mailboxes::SpecialUse::NONE,
+                    )
+                    .unwrap();
+                }
+                let env = Envelope::default();
+                let to: Vec<_> = ["sue+a", "sue+B", "sue", "sue+nosuch"]
+                    .iter()
+                    .map(|t| s.check_recipient(&env, t, 10).unwrap())
+                    .collect();
+                for r in s.deliver(&env, &to, b"Subject: s\r\n\r\nx\r\n") {
+                    r.unwrap();
+                }
+                for f in ["A", "B", "INBOX"] {
+                    assert_eq!(s.open_folder(&sue, &fname(f)).unwrap().len(), 1, "{f}");
+                }
+                verify_clean(fs.as_ref());
+            }
+
             #[test]
             fn the_public_tree_has_no_quota_unless_set() {
                 let (_fs, s) = fresh();

@@ -323,8 +323,9 @@ impl Delivery for Store {
         for (a, idxs) in accounts {
             if profiles.get(&a).is_none_or(|p| p.sieve_script.is_none()) {
                 let mut places = default_place(&a, idxs[0]);
-                if super::public::is_public(&a) {
-                    // post+a and post+b in one transaction: both folders.
+                if idxs.len() > 1 && is_ms(&a) {
+                    // post+a and post+b (or sue+a and sue+b) in one
+                    // transaction: each recipient's folder.
                     places.extend(idxs[1..].iter().flat_map(|&i| default_place(&a, i)));
                     places = self.distinct_folders(&a, places);
                 }

@@ -103,13 +103,18 @@ impl Store {
     }
 
     /// The places of `acct` that name distinct folders (the first of those
-    /// naming one folder, `post+News` and `post+news` being one): a
-    /// transaction to several public folders files one entry into each.
+    /// naming one folder, `post+News` and `post+news` being one, and for a
+    /// user a missing folder being INBOX, where it lands): a transaction
+    /// to several folders of one account files one entry into each.
     pub(crate) fn distinct_folders(&self, acct: &AccountName, places: Vec<Place>) -> Vec<Place> {
         let mut seen: Vec<Option<u32>> = Vec::new();
         let mut out = Vec::new();
+        let inbox = || self.find_folder(acct, "INBOX").ok().flatten();
         for p in places {
-            let id = self.find_folder(acct, &p.folder).ok().flatten();
+            let mut id = self.find_folder(acct, &p.folder).ok().flatten();
+            if id.is_none() && !is_public(acct) {
+                id = inbox();
+            }
             if !seen.contains(&id) {
                 seen.push(id);
                 out.push(p);
