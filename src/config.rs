@@ -65,6 +65,10 @@ pub struct StoreConfig {
     pub scrub_rate: ByteSize,
     /// Seconds between the end of one scrub pass and the start of the next.
     pub scrub_pause: u64,
+    /// The local part of the public folders' posting addresses
+    /// (`post+folder@domain`, SPEC.md 9.2); `""` turns posting off. An
+    /// account or forwarding of that name takes precedence.
+    pub public_post_name: String,
 }
 
 /// `[listen]`: the address of every server.

@@ -251,6 +251,14 @@ pub const MESSAGES_DIR: &str = "MESSAGES";
 pub const FOLDERS_DIR: &str = "FOLDERS";
 /// The Sieve-script directory inside a user subtree.
 pub const SIEVE_DIR: &str = "SIEVE";
+/// The directory of the public folders' subtree, below the first users
+/// root (SPEC.md 14.4).
+pub const PUBLIC_DIR: &str = "PUBLIC";
+/// The name of the pseudo-account that holds the public folders: its
+/// profile, mailbox list and folder indexes live in `[PUBLIC]` as a
+/// user's live in their subtree. No account name can be spelled so (the
+/// brackets are not name characters), so it never meets a real account.
+pub const PUBLIC_ACCOUNT: &str = "[public]";
 
 /// Computes the path of every file of one store, from the parameters in
 /// its descriptor.
@@ -370,9 +378,13 @@ impl Layout {
     }
 
     /// The subtree of the account `name` (any case; `user@domain` for an
-    /// account of a user domain). `None` for the empty name.
+    /// account of a user domain). `None` for the empty name. The public
+    /// folders' pseudo-account [`PUBLIC_ACCOUNT`] has [`Layout::public_dir`].
     pub fn user_dir(&self, name: &str) -> Option<UserDir> {
         let canonical = canonical_name(name);
+        if canonical == PUBLIC_ACCOUNT {
+            return Some(self.public_dir());
+        }
         let enc = encode_name(&canonical)?;
         let h = fnv1a32(canonical.as_bytes());
         let root = match self.user_roots.len() {
@@ -383,6 +395,17 @@ impl Layout {
         dirs.extend(self.fanout.dirs(h));
         dirs.push(enc);
         Some(UserDir { root, dirs })
+    }
+
+    /// The public folders' subtree: `ROOTu:[PUBLIC]`, u the first users
+    /// root. It holds the files of a MessageStore account (profile of
+    /// [`PUBLIC_ACCOUNT`], mailbox list, `[.FOLDERS]`), named as in a
+    /// user's subtree.
+    pub fn public_dir(&self) -> UserDir {
+        UserDir {
+            root: self.user_roots.first().copied().unwrap_or(0),
+            dirs: vec![n(PUBLIC_DIR)],
+        }
     }
 
     /// The message file with id `id`: `ROOTr:[MESSAGES.h1.h2]Mxxxxxxxxxxxxx.MSG`,
@@ -496,6 +519,21 @@ mod tests {
             Layout::descriptor().to_string(),
             "ROOT0:[000000]POPSTORE.PSD"
         );
+        let public = l.user_dir(PUBLIC_ACCOUNT).unwrap();
+        assert_eq!(public, l.public_dir());
+        assert_eq!(
+            public.mailbox_list().to_string(),
+            "ROOT0:[PUBLIC]MAILBOXES.PMB"
+        );
+        assert_eq!(
+            linux_relative(&public.folder_journal(2)),
+            "public/folders/f00000002.pfj"
+        );
+        let two = Layout {
+            user_roots: vec![2, 3],
+            ..Layout::default()
+        };
+        assert_eq!(two.public_dir().root, 2);
         let id = MessageId(0x0100_0000_0000_002A);
         assert_eq!(id.file_name().as_str(), "M020000000001A");
         assert_eq!(MessageId::from_file_name("M020000000001A"), Some(id));

@@ -135,6 +135,9 @@ pub enum FolderCmd {
         /// The folder name.
         name: String,
     },
+    /// A folder's access control list (RFC 4314): get, set, delete.
+    #[command(subcommand)]
+    Acl(super::acl::AclCmd),
 }
 
 /// Runs a `popstore folder` command.
@@ -198,6 +201,7 @@ fn folder(dir: &Path, a: FolderArgs) -> Result<(), Failure> {
             }
             println!("unsubscribed {f}");
         }
+        FolderCmd::Acl(cmd) => super::acl::run(&store, &acct, cmd)?,
     }
     Ok(())
 }
@@ -217,7 +221,7 @@ struct Row {
 
 /// A selectable folder's counts.
 #[derive(Debug, serde::Serialize)]
-struct Status {
+pub(super) struct Status {
     messages: usize,
     unseen: usize,
     bytes: u64,
@@ -226,7 +230,7 @@ struct Status {
     highestmodseq: u64,
 }
 
-fn status(f: &crate::store::Folder) -> Status {
+pub(super) fn status(f: &crate::store::Folder) -> Status {
     Status {
         messages: f.len(),
         unseen: f.unseen(),
@@ -315,7 +319,13 @@ fn flag_names(f: SystemFlags, keywords: &[String]) -> Vec<String> {
     out
 }
 
-fn show(store: &Store, acct: &AccountName, name: &FolderName, json: bool) -> Result<(), Failure> {
+/// Prints one folder's state and messages (`folder show`, `public show`).
+pub(super) fn show(
+    store: &Store,
+    acct: &AccountName,
+    name: &FolderName,
+    json: bool,
+) -> Result<(), Failure> {
     let f = store.open_folder(acct, name)?;
     #[derive(serde::Serialize)]
     struct Msg {

@@ -13,6 +13,7 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::config::{Config, Overrides};
 
+pub mod acl;
 pub mod config;
 pub mod deliver;
 pub mod folder;
@@ -22,6 +23,7 @@ pub mod init;
 pub mod inspect;
 pub mod inspect_imap;
 pub mod pam_check;
+pub mod public;
 pub mod reconstruct;
 pub mod serve;
 pub mod sieve;
@@ -75,8 +77,10 @@ pub enum Command {
     User(user::UserArgs),
     /// Manage groups.
     Group(group::GroupArgs),
-    /// A MessageStore account's folders: list, show, create, delete, rename, subscribe.
+    /// A MessageStore account's folders: list, show, create, delete, rename, subscribe, acl.
     Folder(folder::FolderArgs),
+    /// The public folders: list, show, create, delete, rename, acl, quota.
+    Public(public::PublicArgs),
     /// Manage the forwarding database.
     Forward(forward::ForwardArgs),
     /// Copy a store between the Linux and OpenVMS layouts, every data byte kept, and verify the copy.
@@ -146,6 +150,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::User(a) => user::run(&cli.store, cli.config.as_deref(), a),
         Command::Group(a) => group::run(&cli.store, a),
         Command::Folder(a) => folder::run(&cli.store, a),
+        Command::Public(a) => public::run(&cli.store, a),
         Command::Forward(a) => forward::run(&cli.store, a),
         Command::Inspect(a) => inspect::run(&cli.store, a),
         Command::Verify(a) => verify::run(&cli.store, a),

@@ -45,6 +45,7 @@ pub fn open_store(config: &Config) -> anyhow::Result<Arc<crate::store::Store>> {
             config.store.local_domains.clone(),
             config.lmtp.quota_failure == crate::config::QuotaFailure::Temporary,
         );
+        s.set_public_post_name(&config.store.public_post_name);
     }
     if let Some(relay) =
         crate::relay::Relay::from_config(&config.relay).map_err(anyhow::Error::msg)?

@@ -34,9 +34,16 @@ impl Store {
     /// Where mail for `address` goes: the accounts (after forwarding and
     /// subaddress rules) and the external targets. Only the local domains
     /// (`[store] local_domains`, `localhost`, user domains) reach accounts
-    /// by their local part.
+    /// by their local part. What no account or forwarding takes may be a
+    /// public folder's posting address (`post+folder`, `deliver_public`).
     pub fn resolve(&self, address: &str) -> Result<Resolution, ForwardError> {
-        forward::resolve(self, address)
+        match forward::resolve(self, address) {
+            Err(ForwardError::Unknown(a)) => match self.public_resolution(address)? {
+                Some(r) => Ok(r),
+                None => Err(ForwardError::Unknown(a)),
+            },
+            other => other,
+        }
     }
 
     fn refuse_forward(&self, address: &str, e: ForwardError) -> Refusal {
@@ -64,15 +71,21 @@ impl Store {
     /// Checks one account for a message of `size` bytes: exists, not
     /// DISMAIL, quota room.
     fn check_account(&self, name: &AccountName, size: u64) -> Result<Profile, Refusal> {
+        // Replies name the posting address, not the public pseudo-account.
+        let shown = if super::public::is_public(name) {
+            format!("{}+folder", self.public_post)
+        } else {
+            name.to_string()
+        };
         let p = self
             .profile(name)
             .map_err(|e| store_failure(name.as_str(), &e))?
-            .ok_or_else(|| Refusal::new(550, (5, 1, 1), format!("{name}: no such user")))?;
+            .ok_or_else(|| Refusal::new(550, (5, 1, 1), format!("{shown}: no such user")))?;
         if p.flags().contains(Flags::DISMAIL) {
             return Err(Refusal::new(
                 550,
                 (5, 2, 1),
-                format!("{name}: mailbox disabled"),
+                format!("{shown}: mailbox disabled"),
             ));
         }
         let usage = self
@@ -91,12 +104,12 @@ impl Store {
             _ if self.settings.quota_temporary => Err(Refusal::new(
                 452,
                 (4, 2, 2),
-                format!("{name}: mailbox full"),
+                format!("{shown}: mailbox full"),
             )),
             _ => Err(Refusal::new(
                 552,
                 (5, 2, 2),
-                format!("{name}: mailbox full"),
+                format!("{shown}: mailbox full"),
             )),
         }
     }
@@ -226,13 +239,14 @@ pub fn return_notice(name: &AccountName, v: &MessageView) -> Vec<u8> {
 impl Delivery for Store {
     fn check_recipient(
         &self,
-        _envelope: &Envelope,
+        envelope: &Envelope,
         recipient: &str,
         size_hint: u64,
     ) -> Result<AcceptedRecipient, Refusal> {
         let r = self
             .resolve(recipient)
             .map_err(|e| self.refuse_forward(recipient, e))?;
+        self.check_public(envelope, &r)?;
         self.check_resolution(&r, size_hint)?;
         Ok(AcceptedRecipient {
             address: recipient.to_string(),
@@ -255,6 +269,7 @@ impl Delivery for Store {
             match self
                 .resolve(&rcpt.address)
                 .map_err(|e| self.refuse_forward(&rcpt.address, e))
+                .and_then(|r| self.check_public(envelope, &r).map(|()| r))
                 .and_then(|r| self.check_resolution(&r, size).map(|ps| (r, ps)))
             {
                 Ok((r, ps)) => {
@@ -307,7 +322,13 @@ impl Delivery for Store {
         };
         for (a, idxs) in accounts {
             if profiles.get(&a).is_none_or(|p| p.sieve_script.is_none()) {
-                let places = default_place(&a, idxs[0]);
+                let mut places = default_place(&a, idxs[0]);
+                if idxs.len() > 1 && is_ms(&a) {
+                    // post+a and post+b (or sue+a and sue+b) in one
+                    // transaction: each recipient's folder.
+                    places.extend(idxs[1..].iter().flat_map(|&i| default_place(&a, i)));
+                    places = self.distinct_folders(&a, places);
+                }
                 copies.push((a, idxs, EntryFlags::default(), places));
                 continue;
             }

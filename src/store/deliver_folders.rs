@@ -173,6 +173,10 @@ impl Store {
             }
             let folder = match folder {
                 Some(f) => f,
+                // A public folder deleted since RCPT TO: never its INBOX.
+                None if super::public::is_public(acct) => {
+                    return Err(super::folder_tree::FolderError::NotFound(p.folder.clone()).into());
+                }
                 None => {
                     if !p.folder.eq_ignore_ascii_case("INBOX") {
                         tracing::info!(

@@ -95,6 +95,8 @@ pub struct Store {
     /// Message directories this process made or found (never removed by
     /// the engine), so a delivery does not stat the path each time.
     pub(crate) known_dirs: Mutex<std::collections::HashSet<DirPath>>,
+    /// The local part of public folders' addresses (`post+folder`).
+    pub(crate) public_post: String,
 }
 
 /// Seconds since 1970, now.
@@ -191,6 +193,7 @@ impl Store {
             pending: Mutex::new(HashMap::new()),
             committed: std::sync::Condvar::new(),
             known_dirs: Mutex::default(),
+            public_post: super::public::DEFAULT_POST_NAME.to_string(),
         }
     }
 

@@ -18,14 +18,19 @@
 //!   [`Store::forwardings`], [`Store::resolve`].
 //! - Delivery: `impl crate::delivery::Delivery for Store`; external
 //!   targets go through the [`Relay`] set with [`Store::set_relay`].
+//! - Folder ACLs (RFC 4314) are evaluated by [`acl::rights`]; the store
+//!   side (GETACL, SETACL, MYRIGHTS, folders shared by other users) is in
+//!   [`shared`], the public folders in [`public`].
 //! - Reading: [`Store::open_maildrop`] gives a [`Maildrop`] (snapshot,
 //!   mark deleted, commit at close, "in use" for a second session).
 
 mod account;
+pub mod acl;
 mod admin;
 mod convert;
 mod deliver;
 mod deliver_folders;
+mod deliver_public;
 pub mod disk;
 mod engine;
 mod error;
@@ -42,10 +47,12 @@ mod maildrop;
 mod messages;
 pub mod name;
 pub mod password;
+pub mod public;
 pub mod quota;
 pub mod reconstruct;
 mod repair;
 pub mod scrub;
+pub mod shared;
 pub mod sieve;
 pub mod units;
 pub mod vacation;

@@ -16,6 +16,7 @@ use popstore_formats::vacation::VacationState;
 
 use super::{DirEntry, StoreDir, StoreReader};
 
+mod acl;
 mod folders;
 mod journal;
 
@@ -72,6 +73,11 @@ struct Walk<'a> {
     uncertain: bool,
     /// Message files a list records as given up by a deletion (RELEASED).
     released: BTreeMap<MessageId, String>,
+    /// ACL entries naming an account (mailbox list, identifier), checked
+    /// against the accounts found once the walk is over.
+    acl_users: Vec<(String, String)>,
+    /// The accounts found (stored names).
+    names: std::collections::BTreeSet<String>,
 }
 
 fn n(s: &str) -> Ods2Name {
@@ -217,7 +223,11 @@ impl Walk<'_> {
         // field only when the username has none.
         let account = profile.as_ref().map(|p| p.identity.account_name());
         if let (Some(p), Some(name)) = (&profile, &account) {
-            self.report.accounts += 1;
+            // The public folders' pseudo-account is no account.
+            if name != layout::PUBLIC_ACCOUNT {
+                self.report.accounts += 1;
+                self.names.insert(name.clone());
+            }
             let id = &p.identity;
             if id.domain_conflict() {
                 self.problem(
@@ -312,8 +322,11 @@ impl Walk<'_> {
         let mut mailboxes = None;
         if has("MAILBOXES", types::MAILBOX_LIST) {
             expected.push((n("MAILBOXES"), n(types::MAILBOX_LIST)));
-            mailboxes =
-                self.load::<MailboxList>(&dir.file(&n("MAILBOXES"), &n(types::MAILBOX_LIST)));
+            let path = dir.file(&n("MAILBOXES"), &n(types::MAILBOX_LIST));
+            mailboxes = self.load::<MailboxList>(&path);
+            if let Some(l) = &mailboxes {
+                self.acls(&path, l);
+            }
         }
         if has("POPUIDLS", types::POP_UIDLS) {
             expected.push((n("POPUIDLS"), n(types::POP_UIDLS)));
@@ -445,6 +458,8 @@ pub fn verify(store: &dyn StoreReader, progress: &dyn Fn(u64)) -> Report {
         groups: None,
         uncertain: false,
         released: BTreeMap::new(),
+        acl_users: Vec::new(),
+        names: Default::default(),
     };
     let Some(desc) = w.load::<StoreDescriptor>(&Layout::descriptor()) else {
         return w.report;
@@ -488,6 +503,14 @@ pub fn verify(store: &dyn StoreReader, progress: &dyn Fn(u64)) -> Report {
                         w.user(&l, dir)
                     });
                 }
+                // The public folders (SPEC.md 9.2): a MessageStore
+                // subtree like a user's, counted the same way.
+                DirEntry::Dir(d)
+                    if d.as_str() == layout::PUBLIC_DIR && r.index == layout.public_dir().root =>
+                {
+                    let l = layout.clone();
+                    w.user_tree(&l, &top.sub(d));
+                }
                 DirEntry::Dir(d)
                     if d.as_str() == layout::MESSAGES_DIR
                         && r.roles.contains(RootRoles::MESSAGES) =>
@@ -498,6 +521,7 @@ pub fn verify(store: &dyn StoreReader, progress: &dyn Fn(u64)) -> Report {
             }
         }
     }
+    w.stale_acl_users();
     // Cross-check references and message files.
     let refs = std::mem::take(&mut w.refs);
     for (id, rs) in &refs {

@@ -202,9 +202,8 @@ impl Store {
     /// Returns the UIDs expunged, ascending.
     pub fn expunge(&self, f: &mut Folder, uids: Option<&[u32]>) -> Result<Vec<u32>> {
         self.refresh(f, false)?;
-        let deleted = |e: &popstore_formats::folder::FolderEntry| {
-            e.flags.contains(SystemFlags::DELETED)
-        };
+        let deleted =
+            |e: &popstore_formats::folder::FolderEntry| e.flags.contains(SystemFlags::DELETED);
         let victims: Vec<u32> = match uids {
             // UID EXPUNGE: only the UIDs named, looked up one by one.
             Some(u) => u

@@ -104,7 +104,7 @@ impl Store {
     /// Runs `change` on the account's mailbox list under its lock, makes
     /// the indexes of the folders it creates, writes the list, and gives
     /// back the outcome (whose removed folders the caller empties).
-    fn change_folders<T>(
+    pub(crate) fn change_folders<T>(
         &self,
         acct: &AccountName,
         change: impl FnOnce(&mut MailboxList) -> std::result::Result<(Outcome, T), FolderError>,

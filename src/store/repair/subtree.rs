@@ -347,8 +347,8 @@ impl Store {
         }
     }
 
-    /// The user subtrees of every user root, and the fanout directories
-    /// that could not be listed.
+    /// The user subtrees of every user root and the public folders'
+    /// subtree, and the directories that could not be listed.
     pub(crate) fn user_subtrees(&self) -> (Vec<DirPath>, Vec<String>) {
         let mut subtrees = Vec::new();
         let mut unlisted = Vec::new();
@@ -375,6 +375,21 @@ impl Store {
                     }
                 }
             }
+        }
+        // The public folders' subtree (SPEC.md 9.2): its folders'
+        // references count as a user's do.
+        let public = self.paths.layout.public_dir();
+        let public = DirPath {
+            root: public.root,
+            dirs: public.dirs,
+        };
+        match self.fs.list(&public) {
+            Ok(_) => subtrees.push(public),
+            Err(e) if e.kind() == ErrorKind::NotFound => {}
+            Err(e) => unlisted.push(format!(
+                "{}: cannot list: {e}",
+                self.fs.display_dir(&public)
+            )),
         }
         subtrees.sort();
         (subtrees, unlisted)
