@@ -11,6 +11,8 @@ PKGS=(
   # real clients
   swaks fetchmail curl python3-aiosmtpd
   # two serve nodes on one GlusterFS volume (tests/shared_store_gluster.rs)
+  # systemd-analyze verify on contrib/systemd/popstore.service (tests/serve_systemd.rs)
+  systemd
   glusterfs-server glusterfs-client
   # cross targets
   qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross

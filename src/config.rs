@@ -37,6 +37,8 @@ pub struct Config {
     pub relay: RelayConfig,
     /// `[log]`
     pub log: LogConfig,
+    /// `[status]`
+    pub status: StatusConfig,
 }
 
 /// `[store]`: where the store lives.
@@ -168,6 +170,16 @@ pub struct LogConfig {
     /// system log (`/dev/log`). Their standard error, which an MTA copies
     /// into bounces, says only what the sender may read.
     pub deliver_file: PathBuf,
+}
+
+/// `[status]`: the local socket `popstore status` asks the running
+/// server through.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusConfig {
+    /// The Unix socket, relative to the store directory unless absolute;
+    /// `off` for none.
+    pub socket: PathBuf,
 }
 
 /// Where a server listens: a TCP address, a Unix socket, or nowhere.
@@ -496,6 +508,12 @@ impl Config {
     /// The private key path, resolved against the store directory.
     pub fn tls_key_path(&self) -> PathBuf {
         self.store.path.join(&self.tls.key)
+    }
+
+    /// The status socket, resolved against the store directory; `None`
+    /// when it is `off`.
+    pub fn status_socket_path(&self) -> Option<PathBuf> {
+        (self.status.socket.as_os_str() != "off").then(|| self.store.path.join(&self.status.socket))
     }
 }
 

@@ -108,8 +108,12 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> ExitCode {
     let config = Arc::new(config);
     let built = crate::serve::run_blocking(|| async move {
         let mut server = crate::serve::Server::bind(Arc::clone(&config), delivery).await?;
-        if let Some(service) = pop3 {
+        if let Some((service, cert)) = pop3 {
             add_pop3(&mut server, &config, service).await?;
+            server.on_reload("TLS certificate", move || Ok(cert.reload()?));
+        }
+        if let Some(path) = config.status_socket_path() {
+            server.status_socket(&path);
         }
         Ok(server)
     });
@@ -139,11 +143,17 @@ fn hint_when_empty(store: &crate::store::Store) {
     }
 }
 
+/// The POP3 service and its TLS certificate (reloaded on SIGHUP).
+type Pop3Parts = (
+    Arc<crate::pop3::Pop3Service>,
+    Arc<crate::tls::ReloadableCert>,
+);
+
 /// The POP3 service over the store, unless both POP3 listeners are off.
 fn pop3_service(
     config: &Config,
     store: &Arc<crate::store::Store>,
-) -> anyhow::Result<Option<Arc<crate::pop3::Pop3Service>>> {
+) -> anyhow::Result<Option<Pop3Parts>> {
     if config.listen.pop3 == Listen::Off && config.listen.pop3s == Listen::Off {
         return Ok(None);
     }
@@ -164,11 +174,15 @@ async fn add_pop3(
     use crate::pop3::ListenerKind;
     let plain = crate::pop3::listen::bind("POP3", &config.listen.pop3).await?;
     let implicit = crate::pop3::listen::bind("POP3S", &config.listen.pop3s).await?;
+    server.track_sessions("pop3", Arc::clone(service.slots()));
     for (listener, kind, name) in [
         (plain, ListenerKind::Plain, "pop3"),
         (implicit, ListenerKind::Implicit, "pop3s"),
     ] {
         let Some(listener) = listener else { continue };
+        if let Ok(addr) = listener.local_addr() {
+            server.add_listener(name, addr.to_string());
+        }
         let service = Arc::clone(&service);
         server.add_service(name, move |stop| {
             Box::pin(async move { Ok(crate::pop3::run(listener, kind, service, stop).await?) })

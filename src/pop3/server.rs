@@ -96,6 +96,12 @@ impl Pop3Service {
             slots,
         })
     }
+
+    /// The session slots of the POP3 and POP3S listeners (how many
+    /// sessions are open, for `popstore status`).
+    pub fn slots(&self) -> &Arc<Slots> {
+        &self.slots
+    }
 }
 
 /// Serves POP3 on `listener` until `shutdown` completes; then tells every
