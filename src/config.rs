@@ -39,6 +39,8 @@ pub struct Config {
     pub log: LogConfig,
     /// `[status]`
     pub status: StatusConfig,
+    /// `[metrics]`
+    pub metrics: MetricsConfig,
 }
 
 /// `[store]`: where the store lives.
@@ -180,6 +182,14 @@ pub struct StatusConfig {
     /// The Unix socket, relative to the store directory unless absolute;
     /// `off` for none.
     pub socket: PathBuf,
+}
+
+/// `[metrics]`: the Prometheus endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// Where `GET /metrics` is served (TCP), or `off` (the default).
+    pub listen: Listen,
 }
 
 /// Where a server listens: a TCP address, a Unix socket, or nowhere.

@@ -8,6 +8,7 @@ pub mod delivery;
 pub mod host;
 pub mod housekeeping;
 pub mod lmtp;
+pub mod metrics;
 pub mod mime;
 pub mod notify;
 pub mod pop3;

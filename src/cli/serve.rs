@@ -115,6 +115,7 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> ExitCode {
         if let Some(path) = config.status_socket_path() {
             server.status_socket(&path);
         }
+        add_metrics(&mut server, &config).await?;
         Ok(server)
     });
     match built {
@@ -162,6 +163,25 @@ fn pop3_service(
             .with_login_delay(config.pop3.login_delay_secs),
     );
     crate::pop3::listen::service_from_config(config, backend.clone(), backend, None).map(Some)
+}
+
+/// Binds the `[metrics] listen` endpoint, when it is not `off`, installs
+/// the recorder and adds the endpoint to the server.
+async fn add_metrics(server: &mut crate::serve::Server, config: &Config) -> anyhow::Result<()> {
+    let Some(listener) = crate::metrics::bind(&config.metrics.listen).await? else {
+        return Ok(());
+    };
+    let handle = crate::metrics::install()?;
+    if let Ok(addr) = listener.local_addr() {
+        server.add_listener("metrics", addr.to_string());
+    }
+    server.add_service("metrics", move |stop| {
+        Box::pin(async move {
+            crate::metrics::serve(listener, handle, stop).await;
+            Ok(())
+        })
+    });
+    Ok(())
 }
 
 /// Binds the POP3 and POP3S listeners that are not `off` and adds them to
