@@ -10,8 +10,9 @@
 //! - `lmtp_recipients_total{stage, code}`: LMTP replies per recipient by
 //!   reply code, at `RCPT TO` (`stage="rcpt"`) and after the message data
 //!   (`stage="data"`: 250 is a delivery, 4xx and 5xx refusals);
-//! - `logins_total{protocol, result}`: logins that succeeded (`result="ok"`)
-//!   and failed (`result="failed"`).
+//! - `logins_total{protocol, mechanism, result}`: logins that succeeded
+//!   (`result="ok"`) and failed (`result="failed"`), per mechanism (`USER`
+//!   for USER/PASS, `APOP`, or the SASL mechanism).
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -49,11 +50,17 @@ pub fn lmtp_recipient(stage: &'static str, code: u16) {
         .increment(1);
 }
 
-/// Counts a login to `protocol` that succeeded or failed.
-pub fn login(protocol: &'static str, ok: bool) {
+/// Counts a login to `protocol` with `mechanism` that succeeded or
+/// failed.
+pub fn login(protocol: &'static str, mechanism: &'static str, ok: bool) {
     let result = if ok { "ok" } else { "failed" };
-    metrics::counter!("popstore_logins_total", "protocol" => protocol, "result" => result)
-        .increment(1);
+    metrics::counter!(
+        "popstore_logins_total",
+        "protocol" => protocol,
+        "mechanism" => mechanism,
+        "result" => result
+    )
+    .increment(1);
 }
 
 /// Installs the Prometheus recorder for the whole process (once); its

@@ -76,11 +76,13 @@ fn counters_move_as_sessions_run_and_the_text_parses() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
     ok(&store, &["init"], b"");
-    ok(
-        &store,
-        &["user", "add", "alice", "--password-stdin"],
-        b"alice-pw\n",
-    );
+    for user in ["alice", "bob"] {
+        ok(
+            &store,
+            &["user", "add", user, "--password-stdin"],
+            format!("{user}-pw\n").as_bytes(),
+        );
+    }
     let config = common::write_file(
         dir.path(),
         "popstore.toml",
@@ -97,12 +99,11 @@ fn counters_move_as_sessions_run_and_the_text_parses() {
     let (lmtp, pop3, metrics) = (lmtp.unwrap(), pop3.unwrap(), metrics.unwrap());
 
     let before = scrape(python, metrics);
-    assert_eq!(
-        value(
-            &before,
-            "popstore_logins_total{protocol=\"pop3\",result=\"ok\"}"
-        ),
-        0.0
+    assert!(
+        !before
+            .keys()
+            .any(|k| k.starts_with("popstore_logins_total")),
+        "no login yet: {before:#?}"
     );
 
     // One message to alice and one unknown recipient, over LMTP.
@@ -127,6 +128,11 @@ fn counters_move_as_sessions_run_and_the_text_parses() {
     assert!(p.cmd("PASS wrong").starts_with("-ERR"));
     assert!(p.cmd("USER alice").starts_with("+OK"));
     assert!(p.cmd("PASS alice-pw").starts_with("+OK"));
+    // And bob with SASL PLAIN ("\0bob\0bob-pw"; plaintext is allowed on
+    // loopback) in a second session; both stay open for the scrape.
+    let (mut q, _) = LineClient::connect(pop3, TIMEOUT);
+    let plain = q.cmd("AUTH PLAIN AGJvYgBib2ItcHc=");
+    assert!(plain.starts_with("+OK"), "{plain}");
 
     let during = scrape(python, metrics);
     let expect = [
@@ -143,16 +149,20 @@ fn counters_move_as_sessions_run_and_the_text_parses() {
             1.0,
         ),
         (
-            "popstore_logins_total{protocol=\"pop3\",result=\"failed\"}",
+            "popstore_logins_total{mechanism=\"USER\",protocol=\"pop3\",result=\"failed\"}",
             1.0,
         ),
         (
-            "popstore_logins_total{protocol=\"pop3\",result=\"ok\"}",
+            "popstore_logins_total{mechanism=\"USER\",protocol=\"pop3\",result=\"ok\"}",
+            1.0,
+        ),
+        (
+            "popstore_logins_total{mechanism=\"PLAIN\",protocol=\"pop3\",result=\"ok\"}",
             1.0,
         ),
         ("popstore_sessions_total{protocol=\"lmtp\"}", 1.0),
-        ("popstore_sessions_total{protocol=\"pop3\"}", 1.0),
-        ("popstore_sessions_open{protocol=\"pop3\"}", 1.0),
+        ("popstore_sessions_total{protocol=\"pop3\"}", 2.0),
+        ("popstore_sessions_open{protocol=\"pop3\"}", 2.0),
     ];
     for (key, want) in expect {
         assert_eq!(
@@ -162,9 +172,10 @@ fn counters_move_as_sessions_run_and_the_text_parses() {
         );
     }
 
-    assert!(p.cmd("QUIT").starts_with("+OK"));
-    assert_eq!(p.line(), "", "the server closed the session");
-    drop(p);
+    for mut session in [p, q] {
+        assert!(session.cmd("QUIT").starts_with("+OK"));
+        assert_eq!(session.line(), "", "the server closed the session");
+    }
     serve.signal("-TERM");
     let (exit, log) = serve.wait();
     assert!(exit.success(), "{log}");

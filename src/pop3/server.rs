@@ -398,13 +398,13 @@ async fn connection(
             let hold = match &resp.event {
                 Some(Event::AuthFailed(user)) => {
                     tracing::info!(%peer, user, "pop3 authentication failed");
-                    crate::metrics::login("pop3", false);
+                    crate::metrics::login("pop3", session.mechanism(), false);
                     service.throttle.failed(peer.ip(), user)
                 }
                 Some(Event::LoggedIn) => {
                     let user = session.user().unwrap_or("");
                     tracing::info!(%peer, user, "pop3 login");
-                    crate::metrics::login("pop3", true);
+                    crate::metrics::login("pop3", session.mechanism(), true);
                     service.throttle.succeeded(peer.ip(), user)
                 }
                 None => Duration::ZERO,

@@ -197,6 +197,9 @@ pub struct Session {
     bad_commands: u32,
     /// The account name of the last login attempt, as given.
     attempt: String,
+    /// The mechanism of the last login attempt (`USER`, `APOP` or a SASL
+    /// mechanism's name).
+    mechanism: &'static str,
 }
 
 impl std::fmt::Debug for Session {
@@ -269,6 +272,7 @@ impl Session {
             state: State::Authorization { user: None },
             bad_commands: 0,
             attempt: String::new(),
+            mechanism: "",
         }
     }
 
@@ -309,6 +313,12 @@ impl Session {
         {
             t.maildrop.prefetch(next);
         }
+    }
+
+    /// The mechanism of the last login attempt: `USER` (USER/PASS),
+    /// `APOP`, or a SASL mechanism's name; empty before any.
+    pub fn mechanism(&self) -> &'static str {
+        self.mechanism
     }
 
     /// True while logged in (TRANSACTION state).
@@ -522,6 +532,7 @@ impl Session {
                 };
                 let r = self.auth.check_plain(&user, &pw);
                 self.attempt = user;
+                self.mechanism = "USER";
                 self.login(r)
             }
             Command::Apop(user, digest) => {
@@ -535,6 +546,7 @@ impl Session {
                 };
                 let r = self.auth.check_apop(&user, &ts, &digest);
                 self.attempt = user;
+                self.mechanism = "APOP";
                 self.login(r)
             }
             Command::Auth(None, _) => {
@@ -629,6 +641,7 @@ impl Session {
                 Err(_) => return self.bad(Response::err("invalid base64 in initial response")),
             },
         };
+        self.mechanism = m.name();
         let (exchange, step) =
             Exchange::start(m, initial.as_deref(), &self.auth, &self.connection_info());
         self.sasl_step(exchange, step)
