@@ -14,6 +14,10 @@ PKGS=(
   # a private slapd; ManageSieve's client (tests/managesieve.rs)
   passwd whois slapd ldap-utils sieve-connect
   # two serve nodes on one GlusterFS volume (tests/shared_store_gluster.rs)
+  # systemd-analyze verify on contrib/systemd/popstore.service (tests/serve_systemd.rs)
+  systemd
+  # the Prometheus text-format parser that reads /metrics (tests/serve_metrics.rs)
+  python3-prometheus-client
   glusterfs-server glusterfs-client
   # cross targets
   qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross

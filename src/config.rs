@@ -43,6 +43,10 @@ pub struct Config {
     pub relay: RelayConfig,
     /// `[log]`
     pub log: LogConfig,
+    /// `[status]`
+    pub status: StatusConfig,
+    /// `[metrics]`
+    pub metrics: MetricsConfig,
 }
 
 /// `[store]`: where the store lives.
@@ -182,6 +186,24 @@ pub struct LogConfig {
     /// system log (`/dev/log`). Their standard error, which an MTA copies
     /// into bounces, says only what the sender may read.
     pub deliver_file: PathBuf,
+}
+
+/// `[status]`: the local socket `popstore status` asks the running
+/// server through.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusConfig {
+    /// The Unix socket, relative to the store directory unless absolute;
+    /// `off` for none.
+    pub socket: PathBuf,
+}
+
+/// `[metrics]`: the Prometheus endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// Where `GET /metrics` is served (TCP), or `off` (the default).
+    pub listen: Listen,
 }
 
 /// Where a server listens: a TCP address, a Unix socket, or nowhere.
@@ -520,6 +542,12 @@ impl Config {
     /// The private key path, resolved against the store directory.
     pub fn tls_key_path(&self) -> PathBuf {
         self.store.path.join(&self.tls.key)
+    }
+
+    /// The status socket, resolved against the store directory; `None`
+    /// when it is `off`.
+    pub fn status_socket_path(&self) -> Option<PathBuf> {
+        (self.status.socket.as_os_str() != "off").then(|| self.store.path.join(&self.status.socket))
     }
 }
 

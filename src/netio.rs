@@ -122,7 +122,9 @@ pub async fn bind(what: &str, listen: &Listen) -> anyhow::Result<Option<TcpListe
 /// The TLS acceptor of the configuration's `[tls]` pair.
 pub fn acceptor(config: &crate::config::Config) -> anyhow::Result<TlsAcceptor> {
     let host = crate::config::system_hostname();
-    let tls: Arc<rustls::ServerConfig> = crate::pop3::listen::tls_from_config(config, &host)?;
+    // Loaded once: SIGHUP reloads the POP3 listeners' certificate only.
+    let cert = crate::pop3::listen::tls_from_config(config, &host)?;
+    let tls: Arc<rustls::ServerConfig> = crate::tls::server_config(cert)?;
     Ok(TlsAcceptor::from(tls))
 }
 

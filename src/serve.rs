@@ -13,8 +13,16 @@
 //! shutdown and returns the service's own future, which must stop accepting
 //! and end its sessions when that future completes. The CLI builds the
 //! whole server inside [`run_blocking`]'s closure, on the runtime.
+//!
+//! Running under systemd (`Type=notify`), the server says `READY=1` once
+//! every listener is bound, keeps a `STATUS=` line of its sessions, and
+//! says `STOPPING=1` when shutdown begins ([`crate::notify`]). SIGHUP runs
+//! the reloads added with [`Server::on_reload`] (the TLS certificate);
+//! everything else in the configuration needs a restart. A status socket
+//! ([`Server::status_socket`]) tells `popstore status` what runs.
 
 use std::future::Future;
+use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,6 +34,9 @@ use tracing::{info, warn};
 use crate::config::{Config, Listen};
 use crate::delivery::Delivery;
 use crate::lmtp;
+use crate::notify::Notifier;
+use crate::slots::Slots;
+use crate::status::{Activity, ListenerReport, StatusSocket};
 
 /// How long sessions in the middle of a transaction may take to finish after
 /// shutdown begins.
@@ -36,13 +47,23 @@ pub type ShutdownFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
 
 type ServiceFuture = Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send>>;
 type Service = Box<dyn FnOnce(ShutdownFuture) -> ServiceFuture + Send>;
+type Reload = Box<dyn Fn() -> anyhow::Result<()> + Send + Sync>;
+
+/// How often the `STATUS=` line of sessions is brought up to date.
+const STATUS_EVERY: Duration = Duration::from_secs(10);
 
 /// The bound listeners, ready to serve.
 pub struct Server {
     config: Arc<Config>,
     delivery: Arc<dyn Delivery>,
     lmtp: Option<lmtp::server::Listener>,
+    lmtp_slots: Arc<Slots>,
     services: Vec<(&'static str, Service)>,
+    listeners: Vec<ListenerReport>,
+    sessions: Vec<(&'static str, Arc<Slots>)>,
+    reloads: Vec<(&'static str, Reload)>,
+    status: Option<StatusSocket>,
+    hangups: Option<tokio::signal::unix::Signal>,
 }
 
 impl std::fmt::Debug for Server {
@@ -61,12 +82,67 @@ impl Server {
         let lmtp = lmtp::server::Listener::bind(&config.listen.lmtp, config.lmtp.socket_mode.0)
             .await
             .with_context(|| format!("cannot listen for LMTP on {}", config.listen.lmtp))?;
-        Ok(Server {
+        let lmtp_slots = lmtp::server::Settings::from_config(&config.lmtp).slots();
+        let mut server = Server {
             config,
             delivery,
             lmtp,
+            lmtp_slots,
             services: Vec::new(),
-        })
+            listeners: Vec::new(),
+            sessions: Vec::new(),
+            reloads: Vec::new(),
+            status: None,
+            hangups: None,
+        };
+        if let Some(l) = &server.lmtp {
+            server.add_listener("lmtp", l.local().to_string());
+            server.track_sessions("lmtp", Arc::clone(&server.lmtp_slots));
+        }
+        Ok(server)
+    }
+
+    /// Names a bound listener in the status report.
+    pub fn add_listener(&mut self, protocol: &str, address: String) {
+        self.listeners.push(ListenerReport {
+            protocol: protocol.to_string(),
+            address,
+        });
+    }
+
+    /// Counts `slots` as the open sessions of `protocol` in the status
+    /// report and the `STATUS=` line.
+    pub fn track_sessions(&mut self, protocol: &'static str, slots: Arc<Slots>) {
+        self.sessions.push((protocol, slots));
+    }
+
+    /// Runs `reload` on each SIGHUP (once [`Server::reload_on`] is given
+    /// the signal); `what` names it in the log. A failed reload is logged
+    /// and changes nothing.
+    pub fn on_reload<F>(&mut self, what: &'static str, reload: F)
+    where
+        F: Fn() -> anyhow::Result<()> + Send + Sync + 'static,
+    {
+        self.reloads.push((what, Box::new(reload)));
+    }
+
+    /// Reloads on every signal `hangups` receives (SIGHUP).
+    pub fn reload_on(&mut self, hangups: tokio::signal::unix::Signal) {
+        self.hangups = Some(hangups);
+    }
+
+    /// Serves the status report on the Unix socket `path`. A socket that
+    /// cannot be bound (another live server holds it) is logged and left
+    /// out: the mail goes on.
+    pub fn status_socket(&mut self, path: &Path) {
+        match StatusSocket::bind(path) {
+            Ok(s) => self.status = Some(s),
+            Err(e) => warn!(
+                socket = %path.display(),
+                error = %e,
+                "no status socket: `popstore status` cannot reach this server"
+            ),
+        }
     }
 
     /// The configuration the server was bound with.
@@ -104,6 +180,7 @@ impl Server {
             let settings = Arc::new(lmtp::server::Settings::from_config(&self.config.lmtp));
             listeners.push(tokio::spawn(l.serve(
                 settings,
+                Arc::clone(&self.lmtp_slots),
                 self.delivery.clone(),
                 stop_rx.clone(),
                 drain_tx.clone(),
@@ -124,7 +201,47 @@ impl Server {
         if listeners.is_empty() {
             warn!("no server is configured to listen (all listeners are off)");
         }
-        shutdown.await;
+        let activity = Arc::new(Activity::new(self.listeners, self.sessions));
+        if let Some(socket) = self.status {
+            let mut stop = stop_rx.clone();
+            listeners.push(tokio::spawn(socket.serve(
+                Arc::clone(&activity),
+                async move {
+                    let _ = stop.wait_for(|s| *s).await;
+                },
+            )));
+        }
+        let notifier = Notifier::from_env();
+        let tell = |state: &str| {
+            if let Some(n) = &notifier {
+                n.tell(state);
+            }
+        };
+        let mut said = activity.summary();
+        tell(&format!("READY=1\nSTATUS={said}"));
+        info!("ready");
+        let mut hangups = self.hangups;
+        let mut ticks = tokio::time::interval(STATUS_EVERY);
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                () = &mut shutdown => break,
+                Some(()) = next_signal(&mut hangups) => {
+                    tell("RELOADING=1\nSTATUS=reloading");
+                    reload(&self.reloads);
+                    said = activity.summary();
+                    tell(&format!("READY=1\nSTATUS={said}"));
+                }
+                _ = ticks.tick(), if notifier.is_some() => {
+                    let now = activity.summary();
+                    if now != said {
+                        tell(&format!("STATUS={now}"));
+                        said = now;
+                    }
+                }
+            }
+        }
+        tell("STOPPING=1\nSTATUS=stopping: finishing the open sessions");
         info!("shutting down: no new connections");
         let _ = stop_tx.send(true);
         drop(drain_tx);
@@ -147,6 +264,25 @@ impl Server {
         }
         info!("stopped");
         Ok(())
+    }
+}
+
+/// The next signal `signals` receives; never, without one.
+async fn next_signal(signals: &mut Option<tokio::signal::unix::Signal>) -> Option<()> {
+    match signals {
+        Some(s) => s.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Runs every reload, logging each outcome.
+fn reload(reloads: &[(&'static str, Reload)]) {
+    info!("SIGHUP received: reloading");
+    for (what, reload) in reloads {
+        match reload() {
+            Ok(()) => info!(what, "reloaded"),
+            Err(e) => warn!(what, error = %format!("{e:#}"), "reload failed, the old one stays"),
+        }
     }
 }
 
@@ -210,9 +346,13 @@ where
         .build()
         .context("cannot start the async runtime")?;
     let result = runtime.block_on(async {
-        // Signals are caught before binding, so an early SIGTERM is not lost.
+        // Signals are caught before binding, so an early SIGTERM is not
+        // lost and an early SIGHUP does not kill.
         let signal = tokio::spawn(termination_signal());
-        let server = build().await?;
+        let hangups = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+            .context("cannot catch SIGHUP")?;
+        let mut server = build().await?;
+        server.reload_on(hangups);
         server
             .run(async {
                 match signal.await {

@@ -198,6 +198,7 @@ impl Slots {
                 evict,
             },
         );
+        crate::metrics::session_opened(&self.name.to_ascii_lowercase(), t.sessions.len());
         Ok(Slot {
             slots: Arc::clone(self),
             id,
@@ -249,7 +250,11 @@ impl Slot {
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        self.slots.lock().remove(self.id);
+        let mut t = self.slots.lock();
+        t.remove(self.id);
+        let open = t.sessions.len();
+        drop(t);
+        crate::metrics::sessions_open(&self.slots.name.to_ascii_lowercase(), open);
     }
 }
 

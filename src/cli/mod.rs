@@ -28,6 +28,7 @@ pub mod reconstruct;
 pub mod serve;
 pub mod sieve;
 pub mod sieve_scripts;
+pub mod status;
 pub mod transfer;
 pub mod user;
 pub mod verify;
@@ -59,6 +60,8 @@ pub enum Command {
     Config(config::ConfigCommand),
     /// Run the servers (LMTP; POP3 and the others as they join) until SIGTERM.
     Serve(serve::ServeArgs),
+    /// Show what the running server is doing: listeners, sessions, uptime.
+    Status(status::StatusArgs),
     /// Deliver a message from stdin (for MTAs and scripts; sysexits codes).
     Deliver(deliver::DeliverArgs),
     /// Check whether addresses can receive mail (sysexits codes).
@@ -143,6 +146,7 @@ pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Config(ref c) => config::run(&cli, c),
         Command::Serve(ref a) => serve::run(&cli, a),
+        Command::Status(ref a) => status::run(&cli, a),
         Command::Deliver(ref a) => deliver::run_deliver(&cli, a),
         Command::Validate(ref a) => deliver::run_validate(&cli, a),
         Command::Sieve(a) => sieve::run(&cli.store, a),

@@ -128,8 +128,9 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> ExitCode {
     let config = Arc::new(config);
     let built = crate::serve::run_blocking(|| async move {
         let mut server = crate::serve::Server::bind(Arc::clone(&config), delivery).await?;
-        if let Some(service) = pop3 {
+        if let Some((service, cert)) = pop3 {
             add_pop3(&mut server, &config, service).await?;
+            server.on_reload("TLS certificate", move || Ok(cert.reload()?));
         }
         if let Some(service) = poppassd {
             add_poppassd(&mut server, &config, service).await?;
@@ -144,6 +145,10 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> ExitCode {
                 })
             });
         }
+        if let Some(path) = config.status_socket_path() {
+            server.status_socket(&path);
+        }
+        add_metrics(&mut server, &config).await?;
         Ok(server)
     });
     match built {
@@ -172,12 +177,18 @@ fn hint_when_empty(store: &crate::store::Store) {
     }
 }
 
+/// The POP3 service and its TLS certificate (reloaded on SIGHUP).
+type Pop3Parts = (
+    Arc<crate::pop3::Pop3Service>,
+    Arc<crate::tls::ReloadableCert>,
+);
+
 /// The POP3 service over the store, unless both POP3 listeners are off.
 fn pop3_service(
     config: &Config,
     store: &Arc<crate::store::Store>,
     sources: Option<Arc<dyn crate::auth::PasswordSource>>,
-) -> anyhow::Result<Option<Arc<crate::pop3::Pop3Service>>> {
+) -> anyhow::Result<Option<Pop3Parts>> {
     if config.listen.pop3 == Listen::Off && config.listen.pop3s == Listen::Off {
         return Ok(None);
     }
@@ -260,6 +271,25 @@ async fn add_poppassd(
     Ok(())
 }
 
+/// Binds the `[metrics] listen` endpoint, when it is not `off`, installs
+/// the recorder and adds the endpoint to the server.
+async fn add_metrics(server: &mut crate::serve::Server, config: &Config) -> anyhow::Result<()> {
+    let Some(listener) = crate::metrics::bind(&config.metrics.listen).await? else {
+        return Ok(());
+    };
+    let handle = crate::metrics::install()?;
+    if let Ok(addr) = listener.local_addr() {
+        server.add_listener("metrics", addr.to_string());
+    }
+    server.add_service("metrics", move |stop| {
+        Box::pin(async move {
+            crate::metrics::serve(listener, handle, stop).await;
+            Ok(())
+        })
+    });
+    Ok(())
+}
+
 /// Binds the POP3 and POP3S listeners that are not `off` and adds them to
 /// the server, both served by `service`.
 async fn add_pop3(
@@ -270,11 +300,15 @@ async fn add_pop3(
     use crate::pop3::ListenerKind;
     let plain = crate::pop3::listen::bind("POP3", &config.listen.pop3).await?;
     let implicit = crate::pop3::listen::bind("POP3S", &config.listen.pop3s).await?;
+    server.track_sessions("pop3", Arc::clone(service.slots()));
     for (listener, kind, name) in [
         (plain, ListenerKind::Plain, "pop3"),
         (implicit, ListenerKind::Implicit, "pop3s"),
     ] {
         let Some(listener) = listener else { continue };
+        if let Ok(addr) = listener.local_addr() {
+            server.add_listener(name, addr.to_string());
+        }
         let service = Arc::clone(&service);
         server.add_service(name, move |stop| {
             Box::pin(async move { Ok(crate::pop3::run(listener, kind, service, stop).await?) })

@@ -53,6 +53,15 @@ impl Settings {
                 .unwrap_or(usize::MAX),
         }
     }
+
+    /// The connection slots these settings allow.
+    pub fn slots(&self) -> Arc<Slots> {
+        Slots::new(
+            "LMTP",
+            self.max_connections,
+            self.max_connections_per_client,
+        )
+    }
 }
 
 /// A bound LMTP listener.
@@ -100,12 +109,13 @@ impl Listener {
     }
 
     /// Accepts connections until `shutdown` turns true, serving each on
-    /// its own thread ([`super::threads`]). Each thread holds a clone of
-    /// `drain` until it ends, so the caller can wait for the sessions to
-    /// finish.
+    /// its own thread ([`super::threads`]) while it holds one of `slots`
+    /// (see [`Settings::slots`]). Each thread holds a clone of `drain`
+    /// until it ends, so the caller can wait for the sessions to finish.
     pub async fn serve(
         self,
         settings: Arc<Settings>,
+        slots: Arc<Slots>,
         delivery: Arc<dyn Delivery>,
         mut shutdown: watch::Receiver<bool>,
         drain: mpsc::Sender<()>,
@@ -113,11 +123,6 @@ impl Listener {
         let local = self.local();
         info!(listen = %local, "LMTP listening");
         let registry = Arc::new(Registry::default());
-        let slots = Slots::new(
-            "LMTP",
-            settings.max_connections,
-            settings.max_connections_per_client,
-        );
         loop {
             let accepted = tokio::select! {
                 _ = shutdown.wait_for(|s| *s) => break,

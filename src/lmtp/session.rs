@@ -205,8 +205,9 @@ impl Session {
         }
     }
 
-    /// The store's answer to [`Action::CheckRecipient`].
-    pub fn recipient_checked(&mut self, result: Result<AcceptedRecipient, Refusal>) {
+    /// The store's answer to [`Action::CheckRecipient`]. Gives the reply
+    /// code sent (for the metrics).
+    pub fn recipient_checked(&mut self, result: Result<AcceptedRecipient, Refusal>) -> u16 {
         debug_assert_eq!(self.phase, Phase::Checking);
         self.phase = Phase::Mail;
         let recipient = std::mem::take(&mut self.pending_recipient);
@@ -214,38 +215,43 @@ impl Session {
             Ok(accepted) => {
                 self.recipients.push(accepted);
                 self.reply(250, "2.1.5", &format!("Recipient <{recipient}> OK"));
+                250
             }
             Err(refusal) => {
                 let r = self.limits.quota_failure.apply(refusal);
-                self.reply_refusal(&r, None);
+                self.reply_refusal(&r, None)
             }
         }
     }
 
     /// The store's answer to [`Action::Deliver`]: one result per recipient,
-    /// in order. Missing results count as temporary failures.
-    pub fn delivered(&mut self, results: Vec<Result<(), Refusal>>) {
+    /// in order. Missing results count as temporary failures. Gives the
+    /// reply code sent for each recipient (for the metrics).
+    pub fn delivered(&mut self, results: Vec<Result<(), Refusal>>) -> Vec<u16> {
         debug_assert_eq!(self.phase, Phase::Delivering);
         let recipients = std::mem::take(&mut self.recipients);
         let mut results = results.into_iter();
+        let mut codes = Vec::with_capacity(recipients.len());
         for rcpt in &recipients {
-            match results.next() {
+            codes.push(match results.next() {
                 Some(Ok(())) => {
                     self.reply(250, "2.1.5", &format!("<{}> delivered", rcpt.address));
+                    250
                 }
                 Some(Err(refusal)) => {
                     let r = self.limits.quota_failure.apply(refusal);
-                    self.reply_refusal(&r, Some(&rcpt.address));
+                    self.reply_refusal(&r, Some(&rcpt.address))
                 }
                 None => {
                     let r =
                         Refusal::new(451, (4, 3, 0), "internal error: no result from the store");
-                    self.reply_refusal(&r, Some(&rcpt.address));
+                    self.reply_refusal(&r, Some(&rcpt.address))
                 }
-            }
+            });
         }
         self.reset_transaction();
         self.phase = Phase::Ready;
+        codes
     }
 
     fn reply(&mut self, code: u16, enhanced: &str, text: &str) {
@@ -257,7 +263,8 @@ impl Session {
         self.output.extend_from_slice(line.as_bytes());
     }
 
-    fn reply_refusal(&mut self, r: &Refusal, address: Option<&str>) {
+    /// Sends a refusal; gives its reply code.
+    fn reply_refusal(&mut self, r: &Refusal, address: Option<&str>) -> u16 {
         // The store's text never spans lines in a reply.
         let text: String = r
             .text
@@ -276,6 +283,7 @@ impl Session {
             None => text,
         };
         self.reply(code, &enhanced, &text);
+        code
     }
 
     /// A bad command: reply, count it, close after too many.

@@ -326,7 +326,7 @@ impl<S: Socket> Conn<'_, S> {
                             "internal error, try again later",
                         ))
                     });
-                    session.recipient_checked(r);
+                    crate::metrics::lmtp_recipient("rcpt", session.recipient_checked(r));
                 }
                 Action::Deliver {
                     envelope,
@@ -356,7 +356,9 @@ impl<S: Socket> Conn<'_, S> {
                             vec![Err(r); n]
                         }
                     };
-                    session.delivered(results);
+                    for code in session.delivered(results) {
+                        crate::metrics::lmtp_recipient("data", code);
+                    }
                 }
                 Action::Close => {
                     self.send(&session.take_output())?;

@@ -30,11 +30,12 @@ pub async fn bind(what: &str, listen: &Listen) -> anyhow::Result<Option<TcpListe
 
 /// The TLS configuration from `[tls]`: the PEM files named there (relative
 /// to the store), generated as a self-signed pair for the host name and
-/// `localhost` when the certificate does not exist yet.
+/// `localhost` when the certificate does not exist yet. The pair can be
+/// read again with [`crate::tls::ReloadableCert::reload`].
 pub fn tls_from_config(
     config: &Config,
     hostname: &str,
-) -> anyhow::Result<Arc<rustls::ServerConfig>> {
+) -> anyhow::Result<Arc<crate::tls::ReloadableCert>> {
     let (cert, key) = (config.tls_cert_path(), config.tls_key_path());
     let mut names = vec![hostname.to_string()];
     if hostname != "localhost" {
@@ -43,30 +44,33 @@ pub fn tls_from_config(
     if crate::tls::ensure_self_signed(&cert, &key, &names)? {
         tracing::info!(cert = %cert.display(), "generated a self-signed TLS certificate");
     }
-    Ok(crate::tls::load_server_config(&cert, &key)?)
+    Ok(Arc::new(crate::tls::ReloadableCert::load(&cert, &key)?))
 }
 
 /// Builds the POP3 service from the configuration, over the store's
 /// maildrops and credentials. `elsewhere` checks the passwords of
-/// `PWD_ELSEWHERE` accounts.
+/// `PWD_ELSEWHERE` accounts. Gives the service and its certificate (for
+/// reloads).
 pub fn service_from_config(
     config: &Config,
     store: Arc<dyn MaildropStore>,
     credentials: Arc<dyn CredentialLookup>,
     elsewhere: Option<Arc<dyn PasswordSource>>,
-) -> anyhow::Result<Arc<Pop3Service>> {
+) -> anyhow::Result<(Arc<Pop3Service>, Arc<crate::tls::ReloadableCert>)> {
     let mut settings = config.pop3.clone();
     if settings.hostname.is_empty() {
         settings.hostname = crate::config::system_hostname();
     }
     settings.validate().map_err(anyhow::Error::msg)?;
-    let tls = tls_from_config(config, &settings.hostname)?;
-    Ok(Pop3Service::new(
+    let cert = tls_from_config(config, &settings.hostname)?;
+    let tls = crate::tls::server_config(Arc::clone(&cert))?;
+    let service = Pop3Service::new(
         settings,
         store,
         Authenticator::new(credentials, elsewhere).with_accounts(config.auth.accounts),
         Some(tls),
-    ))
+    );
+    Ok((service, cert))
 }
 
 #[cfg(test)]

@@ -96,6 +96,12 @@ impl Pop3Service {
             slots,
         })
     }
+
+    /// The session slots of the POP3 and POP3S listeners (how many
+    /// sessions are open, for `popstore status`).
+    pub fn slots(&self) -> &Arc<Slots> {
+        &self.slots
+    }
 }
 
 /// Serves POP3 on `listener` until `shutdown` completes; then tells every
@@ -392,11 +398,13 @@ async fn connection(
             let hold = match &resp.event {
                 Some(Event::AuthFailed(user)) => {
                     tracing::info!(%peer, user, "pop3 authentication failed");
+                    crate::metrics::login("pop3", session.mechanism(), false);
                     service.throttle.failed(peer.ip(), user)
                 }
                 Some(Event::LoggedIn) => {
                     let user = session.user().unwrap_or("");
                     tracing::info!(%peer, user, "pop3 login");
+                    crate::metrics::login("pop3", session.mechanism(), true);
                     service.throttle.succeeded(peer.ip(), user)
                 }
                 None => Duration::ZERO,

@@ -199,6 +199,9 @@ pub struct Session {
     attempt: String,
     /// The last login attempt used a mechanism needing a stored verifier.
     stored_verifier: bool,
+    /// The mechanism of the last login attempt (`USER`, `APOP` or a SASL
+    /// mechanism's name).
+    mechanism: &'static str,
 }
 
 impl std::fmt::Debug for Session {
@@ -293,6 +296,7 @@ impl Session {
             bad_commands: 0,
             attempt: String::new(),
             stored_verifier: false,
+            mechanism: "",
         }
     }
 
@@ -333,6 +337,12 @@ impl Session {
         {
             t.maildrop.prefetch(next);
         }
+    }
+
+    /// The mechanism of the last login attempt: `USER` (USER/PASS),
+    /// `APOP`, or a SASL mechanism's name; empty before any.
+    pub fn mechanism(&self) -> &'static str {
+        self.mechanism
     }
 
     /// True while logged in (TRANSACTION state).
@@ -547,6 +557,7 @@ impl Session {
                 let r = self.auth.check_plain(&user, &pw);
                 self.attempt = user;
                 self.stored_verifier = false;
+                self.mechanism = "USER";
                 self.login(r)
             }
             Command::Apop(user, digest) => {
@@ -561,6 +572,7 @@ impl Session {
                 let r = self.auth.check_apop(&user, &ts, &digest);
                 self.attempt = user;
                 self.stored_verifier = true;
+                self.mechanism = "APOP";
                 self.login(r)
             }
             Command::Auth(None, _) => {
@@ -656,6 +668,7 @@ impl Session {
             },
         };
         self.stored_verifier = !m.sends_plaintext();
+        self.mechanism = m.name();
         let (exchange, step) =
             Exchange::start(m, initial.as_deref(), &self.auth, &self.connection_info());
         self.sasl_step(exchange, step)

@@ -140,10 +140,12 @@ impl Walk<'_> {
             return;
         }
         // The TLS certificate and key (`[tls]` defaults: `tls/` in the store
-        // root, made by `init` or the first `serve`) are not store files.
+        // root, made by `init` or the first `serve`) and the status socket
+        // (`[status]` default: `run/` in the store root, made by `serve`)
+        // are not store files.
         if dir.root == 0
             && dir.dirs.is_empty()
-            && matches!(e, DirEntry::Dir(d) if d.as_str() == "TLS")
+            && matches!(e, DirEntry::Dir(d) if d.as_str() == "TLS" || d.as_str() == "RUN")
         {
             return;
         }

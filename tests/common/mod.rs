@@ -377,6 +377,18 @@ impl ServeProcess {
         store: &Path,
         config: &Path,
         log_filter: &str,
+        ready: impl FnMut(&str) -> bool,
+    ) -> ServeProcess {
+        Self::start_with_env(store, config, log_filter, &[], ready)
+    }
+
+    /// Like [`ServeProcess::start_until`], with more environment
+    /// variables (`NOTIFY_SOCKET`, ...).
+    pub fn start_with_env(
+        store: &Path,
+        config: &Path,
+        log_filter: &str,
+        env: &[(&str, &str)],
         mut ready: impl FnMut(&str) -> bool,
     ) -> ServeProcess {
         let mut child = Command::new(env!("CARGO_BIN_EXE_popstore"))
@@ -387,6 +399,8 @@ impl ServeProcess {
             .arg("serve")
             .env("RUST_LOG", log_filter)
             .env_remove("POPSTORE_CONFIG")
+            .env_remove("NOTIFY_SOCKET")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -421,6 +435,11 @@ impl ServeProcess {
             .status()
             .unwrap();
         assert!(status.success());
+    }
+
+    /// The server's process id.
+    pub fn id(&self) -> u32 {
+        self.child.id()
     }
 
     /// Kills the server at once (SIGKILL), as a crash would.

@@ -1,0 +1,154 @@
+//! Prometheus metrics (`[metrics] listen`, off by default): the servers
+//! count with the `metrics` crate's macros (free when no recorder is
+//! installed), metrics-exporter-prometheus renders the text format, and
+//! hyper serves it on `GET /metrics`.
+//!
+//! What is counted (every name starts with `popstore_`):
+//! - `sessions_total{protocol}` and `sessions_open{protocol}`: sessions
+//!   admitted and holding a slot now ([`crate::slots`]), per server
+//!   (`lmtp`, `pop3` for POP3 and POP3S);
+//! - `lmtp_recipients_total{stage, code}`: LMTP replies per recipient by
+//!   reply code, at `RCPT TO` (`stage="rcpt"`) and after the message data
+//!   (`stage="data"`: 250 is a delivery, 4xx and 5xx refusals);
+//! - `logins_total{protocol, mechanism, result}`: logins that succeeded
+//!   (`result="ok"`) and failed (`result="failed"`), per mechanism (`USER`
+//!   for USER/PASS, `APOP`, or the SASL mechanism).
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use http_body_util::Full;
+use hyper::body::Bytes;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+
+use crate::config::Listen;
+
+/// How long a scraper may take to send its request headers.
+const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Counts a session admitted to `protocol`'s slots, `open` of them now.
+pub fn session_opened(protocol: &str, open: usize) {
+    metrics::counter!("popstore_sessions_total", "protocol" => protocol.to_string()).increment(1);
+    sessions_open(protocol, open);
+}
+
+/// Sets the sessions `protocol` has open now.
+pub fn sessions_open(protocol: &str, open: usize) {
+    metrics::gauge!("popstore_sessions_open", "protocol" => protocol.to_string()).set(open as f64);
+}
+
+/// Counts an LMTP reply `code` for one recipient at `stage` (`rcpt` or
+/// `data`).
+pub fn lmtp_recipient(stage: &'static str, code: u16) {
+    metrics::counter!("popstore_lmtp_recipients_total", "stage" => stage, "code" => code.to_string())
+        .increment(1);
+}
+
+/// Counts a login to `protocol` with `mechanism` that succeeded or
+/// failed.
+pub fn login(protocol: &'static str, mechanism: &'static str, ok: bool) {
+    let result = if ok { "ok" } else { "failed" };
+    metrics::counter!(
+        "popstore_logins_total",
+        "protocol" => protocol,
+        "mechanism" => mechanism,
+        "result" => result
+    )
+    .increment(1);
+}
+
+/// Installs the Prometheus recorder for the whole process (once); its
+/// handle renders what was counted.
+pub fn install() -> anyhow::Result<PrometheusHandle> {
+    let recorder = PrometheusBuilder::new().build_recorder();
+    let handle = recorder.handle();
+    metrics::set_global_recorder(recorder)
+        .map_err(|_| anyhow::anyhow!("a metrics recorder is installed already"))?;
+    Ok(handle)
+}
+
+/// Binds the metrics listener: `None` when it is `off`. TCP only.
+pub async fn bind(listen: &Listen) -> anyhow::Result<Option<TcpListener>> {
+    match listen {
+        Listen::Off => Ok(None),
+        Listen::Tcp(addr) => TcpListener::bind(addr)
+            .await
+            .map(Some)
+            .with_context(|| format!("cannot listen for metrics on {addr}")),
+        Listen::Unix(p) => anyhow::bail!(
+            "[metrics] listen is TCP only, not the Unix socket {}",
+            p.display()
+        ),
+    }
+}
+
+/// Serves `GET /metrics` (anything else: 404) until `shutdown`
+/// completes; scrapes still running then are cut off.
+pub async fn serve(
+    listener: TcpListener,
+    handle: PrometheusHandle,
+    shutdown: impl Future<Output = ()>,
+) {
+    if let Ok(addr) = listener.local_addr() {
+        tracing::info!(listen = %addr, "metrics listening");
+    }
+    let handle = Arc::new(handle);
+    let mut scrapes = JoinSet::new();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            () = &mut shutdown => break,
+            Some(_) = scrapes.join_next(), if !scrapes.is_empty() => {}
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    let handle = Arc::clone(&handle);
+                    scrapes.spawn(async move {
+                        let service = hyper::service::service_fn(move |req| {
+                            let handle = Arc::clone(&handle);
+                            async move { Ok::<_, Infallible>(answer(&req, &handle)) }
+                        });
+                        let _ = hyper::server::conn::http1::Builder::new()
+                            .timer(TokioTimer::new())
+                            .header_read_timeout(HEADER_TIMEOUT)
+                            .serve_connection(TokioIo::new(stream), service)
+                            .await;
+                    });
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "metrics accept");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            },
+        }
+    }
+    scrapes.abort_all();
+}
+
+/// The response to one request.
+fn answer<B>(req: &Request<B>, handle: &PrometheusHandle) -> Response<Full<Bytes>> {
+    let (status, content_type, body) = match (req.method(), req.uri().path()) {
+        (&Method::GET, "/metrics") => (
+            StatusCode::OK,
+            "text/plain; version=0.0.4; charset=utf-8",
+            handle.render(),
+        ),
+        _ => (
+            StatusCode::NOT_FOUND,
+            "text/plain; charset=utf-8",
+            "not found: the metrics are at /metrics\n".to_string(),
+        ),
+    };
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static(content_type),
+    );
+    response
+}

@@ -1,0 +1,183 @@
+//! The Prometheus endpoint (`[metrics] listen`) of the real `popstore
+//! serve`, scraped over HTTP and parsed with the Prometheus text-format
+//! parser of `prometheus_client` (Python; Debian's
+//! python3-prometheus-client from ci/install-deps.sh) while LMTP and POP3
+//! sessions drive the counters.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::process::Command;
+use std::time::Duration;
+
+use common::{LineClient, ServeProcess, listening, ok};
+
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Fetches `/metrics` with urllib and parses it with prometheus_client;
+/// prints one JSON object: `name{label="value",...}` to value, labels
+/// sorted.
+const SCRAPE: &str = r#"
+import json, sys, urllib.request
+from prometheus_client.parser import text_string_to_metric_families
+with urllib.request.urlopen("http://%s/metrics" % sys.argv[1], timeout=30) as r:
+    assert r.status == 200, r.status
+    ctype = r.headers["Content-Type"]
+    assert ctype.startswith("text/plain; version=0.0.4"), ctype
+    text = r.read().decode()
+out = {}
+for family in text_string_to_metric_families(text):
+    for s in family.samples:
+        labels = ",".join('%s="%s"' % kv for kv in sorted(s.labels.items()))
+        out["%s{%s}" % (s.name, labels)] = s.value
+try:
+    urllib.request.urlopen("http://%s/other" % sys.argv[1], timeout=30)
+    sys.exit("a path other than /metrics answered")
+except urllib.error.HTTPError as e:
+    assert e.code == 404, e.code
+print(json.dumps(out))
+"#;
+
+/// A python3 that has prometheus_client: Debian's package serves
+/// /usr/bin/python3, which may not be the first python3 on PATH (pyenv).
+fn python() -> &'static str {
+    ["python3", "/usr/bin/python3"]
+        .into_iter()
+        .find(|p| {
+            Command::new(p)
+                .args(["-c", "import prometheus_client.parser"])
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+        .expect("python3 with prometheus_client is needed (Debian python3-prometheus-client): run ci/install-deps.sh")
+}
+
+fn scrape(python: &str, addr: SocketAddr) -> BTreeMap<String, f64> {
+    let out = Command::new(python)
+        .args(["-c", SCRAPE, &addr.to_string()])
+        .output()
+        .expect("python3 (ci/install-deps.sh installs it)");
+    assert!(
+        out.status.success(),
+        "scrape: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn value(m: &BTreeMap<String, f64>, key: &str) -> f64 {
+    m.get(key).copied().unwrap_or(0.0)
+}
+
+#[test]
+fn counters_move_as_sessions_run_and_the_text_parses() {
+    let python = python();
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    ok(&store, &["init"], b"");
+    for user in ["alice", "bob"] {
+        ok(
+            &store,
+            &["user", "add", user, "--password-stdin"],
+            format!("{user}-pw\n").as_bytes(),
+        );
+    }
+    let config = common::write_file(
+        dir.path(),
+        "popstore.toml",
+        b"[listen]\nlmtp = \"127.0.0.1:0\"\npop3 = \"127.0.0.1:0\"\npop3s = \"off\"\n\
+          poppassd = \"off\"\nmanagesieve = \"off\"\n\
+          [metrics]\nlisten = \"127.0.0.1:0\"\n",
+    );
+    let (mut lmtp, mut pop3, mut metrics) = (None, None, None);
+    let serve = ServeProcess::start_until(&store, &config, "info", |line| {
+        lmtp = lmtp.or(listening(line, "LMTP"));
+        pop3 = pop3.or(listening(line, "POP3"));
+        metrics = metrics.or(listening(line, "metrics"));
+        lmtp.is_some() && pop3.is_some() && metrics.is_some()
+    });
+    let (lmtp, pop3, metrics) = (lmtp.unwrap(), pop3.unwrap(), metrics.unwrap());
+
+    let before = scrape(python, metrics);
+    assert!(
+        !before
+            .keys()
+            .any(|k| k.starts_with("popstore_logins_total")),
+        "no login yet: {before:#?}"
+    );
+
+    // One message to alice and one unknown recipient, over LMTP.
+    let (mut c, greeting) = LineClient::connect(lmtp, TIMEOUT);
+    assert!(greeting.starts_with("220"), "{greeting}");
+    c.cmd("LHLO test");
+    while !c.line().starts_with("250 ") {}
+    assert!(c.cmd("MAIL FROM:<bob@example.org>").starts_with("250"));
+    assert!(c.cmd("RCPT TO:<alice@localhost>").starts_with("250"));
+    assert!(c.cmd("RCPT TO:<nobody@localhost>").starts_with("550"));
+    assert!(c.cmd("DATA").starts_with("354"));
+    assert!(
+        c.cmd("Subject: metrics\r\n\r\nhello\r\n.")
+            .starts_with("250")
+    );
+    c.cmd("QUIT");
+
+    // A failed login, then a good one, and the session held open.
+    let (mut p, greeting) = LineClient::connect(pop3, TIMEOUT);
+    assert!(greeting.starts_with("+OK"), "{greeting}");
+    assert!(p.cmd("USER alice").starts_with("+OK"));
+    assert!(p.cmd("PASS wrong").starts_with("-ERR"));
+    assert!(p.cmd("USER alice").starts_with("+OK"));
+    assert!(p.cmd("PASS alice-pw").starts_with("+OK"));
+    // And bob with SASL PLAIN ("\0bob\0bob-pw"; plaintext is allowed on
+    // loopback) in a second session; both stay open for the scrape.
+    let (mut q, _) = LineClient::connect(pop3, TIMEOUT);
+    let plain = q.cmd("AUTH PLAIN AGJvYgBib2ItcHc=");
+    assert!(plain.starts_with("+OK"), "{plain}");
+
+    let during = scrape(python, metrics);
+    let expect = [
+        (
+            "popstore_lmtp_recipients_total{code=\"250\",stage=\"rcpt\"}",
+            1.0,
+        ),
+        (
+            "popstore_lmtp_recipients_total{code=\"550\",stage=\"rcpt\"}",
+            1.0,
+        ),
+        (
+            "popstore_lmtp_recipients_total{code=\"250\",stage=\"data\"}",
+            1.0,
+        ),
+        (
+            "popstore_logins_total{mechanism=\"USER\",protocol=\"pop3\",result=\"failed\"}",
+            1.0,
+        ),
+        (
+            "popstore_logins_total{mechanism=\"USER\",protocol=\"pop3\",result=\"ok\"}",
+            1.0,
+        ),
+        (
+            "popstore_logins_total{mechanism=\"PLAIN\",protocol=\"pop3\",result=\"ok\"}",
+            1.0,
+        ),
+        ("popstore_sessions_total{protocol=\"lmtp\"}", 1.0),
+        ("popstore_sessions_total{protocol=\"pop3\"}", 2.0),
+        ("popstore_sessions_open{protocol=\"pop3\"}", 2.0),
+    ];
+    for (key, want) in expect {
+        assert_eq!(
+            value(&during, key) - value(&before, key),
+            want,
+            "{key} in {during:#?}"
+        );
+    }
+
+    for mut session in [p, q] {
+        assert!(session.cmd("QUIT").starts_with("+OK"));
+        assert_eq!(session.line(), "", "the server closed the session");
+    }
+    serve.signal("-TERM");
+    let (exit, log) = serve.wait();
+    assert!(exit.success(), "{log}");
+}
