@@ -255,3 +255,43 @@ fn processes_appending_to_one_folder_at_once_lose_nothing() {
         "{out}"
     );
 }
+
+#[test]
+fn deleting_a_messagestore_account_releases_every_folder() {
+    let d = tempfile::tempdir().unwrap();
+    let st = d.path().join("s");
+    ok(&st, &["init"], b"");
+    for u in ["sue", "tom"] {
+        ok(&st, &["user", "add", u, "--store-type", "imap"], b"");
+    }
+    ok(&st, &["folder", "create", "sue", "Work"], b"");
+    for to in ["sue", "sue+Work", "tom"] {
+        let msg = format!("Subject: for {to}\r\n\r\nx\r\n");
+        ok(&st, &["deliver", "--to", to], msg.as_bytes());
+    }
+    // Messages only: the folders stay, empty.
+    ok(&st, &["user", "delete", "sue", "--messages-only"], b"");
+    assert_eq!(
+        counts(&st, "sue"),
+        [("INBOX".to_string(), 0), ("Work".to_string(), 0)]
+    );
+    let out = ok(&st, &["verify"], b"");
+    assert!(
+        out.contains("0 problems") && out.contains("1 message files"),
+        "{out}"
+    );
+    ok(
+        &st,
+        &["deliver", "--to", "sue+Work"],
+        b"Subject: again\r\n\r\nx\r\n",
+    );
+    ok(&st, &["user", "delete", "sue"], b"");
+    let out = ok(&st, &["verify"], b"");
+    assert!(
+        out.contains("0 problems") && out.contains("1 message files"),
+        "{out}"
+    );
+    let e = fails(&st, &["folder", "list", "sue"], b"", 1);
+    assert!(e.contains("no such account"), "{e}");
+    assert_eq!(counts(&st, "tom"), [("INBOX".to_string(), 1)]);
+}

@@ -206,12 +206,20 @@ impl Store {
             }
         }
         let removed = self.remove_messages(&name, |_| true)?;
+        // A MessageStore account's folders: emptied, and with the account
+        // removed.
+        let in_folders = if p.store_type == super::StoreType::Imap {
+            self.empty_folders(&name, !mode.messages_only)?
+        } else {
+            0
+        };
         if !mode.messages_only {
             {
                 let _l = self.lock(&self.paths.account_lock(&name), LockMode::Exclusive)?;
                 for path in [
                     self.paths.message_list(&name),
                     self.paths.user(&name).message_journal(),
+                    self.paths.user(&name).file("POPUIDLS", "PPU"),
                     self.paths.profile(&name),
                 ] {
                     self.remove_if_there(&path)?;
@@ -220,7 +228,7 @@ impl Store {
             drop(_s);
             self.tidy_user_dir(&name);
         }
-        Ok(removed.len())
+        Ok(removed.len() + in_folders)
     }
 
     pub(crate) fn remove_if_there(&self, path: &popstore_formats::path::StorePath) -> Result<()> {

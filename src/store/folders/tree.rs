@@ -158,6 +158,40 @@ impl Store {
         Ok(out.removed)
     }
 
+    /// Deleting a MessageStore account (`popstore user delete`): every
+    /// folder's messages are released; with `everything`, the folders'
+    /// files, the mailbox list and the folder locks go too (the account
+    /// itself is removed by the caller), else the folders stay, empty.
+    /// Returns the number of messages released.
+    pub(crate) fn empty_folders(&self, acct: &AccountName, everything: bool) -> Result<usize> {
+        let path = self.paths.user(acct).mailbox_list();
+        let Some(list) = self.read_file::<MailboxList>(&path)? else {
+            return Ok(0);
+        };
+        let mut released = 0;
+        for m in &list.mailboxes {
+            if m.flags.contains(MailboxFlags::NOSELECT) {
+                continue;
+            }
+            if everything {
+                released += self
+                    .load_folder(acct, m.folder_id, FolderName::inbox())
+                    .map_or(0, |f| f.len());
+                self.remove_folder_files(acct, m.folder_id)?;
+                let _ = self.remove_if_there(&self.paths.folder_lock(acct, m.folder_id));
+            } else {
+                let mut f = self.load_folder(acct, m.folder_id, FolderName::inbox())?;
+                let uids: Vec<u32> = f.entries().iter().map(|e| e.uid).collect();
+                released += self.expunge_uids(&mut f, &uids, false)?.len();
+            }
+        }
+        if everything {
+            self.remove_if_there(&path)?;
+            let _ = self.fs.remove_dir(&self.paths.folders_dir(acct));
+        }
+        Ok(released)
+    }
+
     /// Removes folder `id`'s journal and index and releases its messages.
     fn remove_folder_files(&self, acct: &AccountName, id: u32) -> Result<()> {
         let (messages, index_bytes) = {
