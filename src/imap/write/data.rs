@@ -168,6 +168,9 @@ fn thread_chain(out: &mut Vec<u8>, mut node: &ThreadNode) {
         match node.children.as_slice() {
             [only] => node = only,
             many => {
+                if !first && !many.is_empty() {
+                    out.push(b' ');
+                }
                 for child in many {
                     out.push(b'(');
                     thread_chain(out, child);
@@ -242,7 +245,12 @@ pub fn list(
 }
 
 /// `* STATUS name (item value ...)`
-pub fn status(out: &mut Vec<u8>, name: &FolderName, utf8: bool, items: &[(StatusItem, u64)]) {
+pub fn mailbox_status(
+    out: &mut Vec<u8>,
+    name: &FolderName,
+    utf8: bool,
+    items: &[(StatusItem, u64)],
+) {
     out.extend_from_slice(b"* STATUS ");
     mailbox(out, name, utf8);
     out.extend_from_slice(b" (");
@@ -341,7 +349,7 @@ pub fn listrights(
     out.push(b' ');
     astring(out, who.as_bytes());
     out.push(b' ');
-    string(out, required.as_bytes());
+    astring(out, required.as_bytes());
     for o in optional {
         out.push(b' ');
         astring(out, o.as_bytes());
