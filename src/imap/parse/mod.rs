@@ -13,6 +13,8 @@ pub mod cursor;
 mod fetch;
 mod framing;
 mod mailbox;
+#[cfg(test)]
+mod roundtrip;
 mod search;
 #[cfg(test)]
 mod tests;
