@@ -1,0 +1,57 @@
+//! Fuzzes the IMAP command reader: any bytes, arriving in any chunks,
+//! give commands, errors or "need more" without a panic; every outcome
+//! consumes bytes inside the buffer; and reading in chunks gives the same
+//! commands as reading the whole buffer at once.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use popstore::imap::parse::{CommandReader, Limits, Outcome};
+
+fn limits() -> Limits {
+    Limits { max_line: 512, max_literal: 256, max_append: 1024, max_command: 4096, max_depth: 16, max_items: 64 }
+}
+
+/// Reads every command out of `input`, delivered `chunk` bytes at a time.
+fn read_all(input: &[u8], chunk: usize, utf8: bool) -> Vec<String> {
+    let mut r = CommandReader::new(limits());
+    r.utf8 = utf8;
+    let mut buf: Vec<u8> = Vec::new();
+    let mut fed = 0;
+    let mut seen = Vec::new();
+    loop {
+        match r.next(&buf) {
+            Outcome::NeedMore => {
+                if fed >= input.len() {
+                    return seen;
+                }
+                let end = (fed + chunk).min(input.len());
+                buf.extend_from_slice(&input[fed..end]);
+                fed = end;
+            }
+            Outcome::Continue { size } => assert!(size <= limits().max_append),
+            Outcome::Command { command, consumed } => {
+                assert!(consumed > 0 && consumed <= buf.len());
+                buf.drain(..consumed);
+                seen.push(format!("{command:?}"));
+            }
+            Outcome::Error { error, consumed } => {
+                assert!(consumed > 0 && consumed <= buf.len());
+                if error.fatal {
+                    seen.push(format!("fatal {error:?}"));
+                    return seen;
+                }
+                buf.drain(..consumed);
+                seen.push(format!("{error:?}"));
+            }
+        }
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&first, input)) = data.split_first() else { return };
+    let chunk = usize::from(first % 16) + 1;
+    let utf8 = first & 0x80 != 0;
+    let whole = read_all(input, input.len().max(1), utf8);
+    let chunked = read_all(input, chunk, utf8);
+    assert_eq!(whole, chunked);
+});
