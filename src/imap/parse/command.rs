@@ -12,6 +12,9 @@ use super::{Limits, ParseError};
 use crate::auth::Secret;
 use crate::imap::types::{Flag, MailboxArg, SeqSet};
 
+/// One `ID` field and its value (RFC 2971).
+pub type IdField = (Vec<u8>, Option<Vec<u8>>);
+
 /// One tagged command.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Command {
@@ -257,7 +260,7 @@ pub enum CommandBody {
         limits: Vec<(String, u64)>,
     },
     /// `ID (field value ...)` or `ID NIL` (RFC 2971).
-    Id(Option<Vec<(Vec<u8>, Option<Vec<u8>>)>>),
+    Id(Option<Vec<IdField>>),
     /// `COMPRESS algorithm` (RFC 4978), upper-cased.
     Compress(String),
 }
@@ -302,13 +305,11 @@ fn sp_astring_text(c: &mut Cursor) -> PResult<String> {
     c.astring_text()
 }
 
-/// Bounds the number of ranges of a sequence set.
-fn seq_set(c: &mut Cursor, limits: &Limits) -> PResult<SeqSet> {
+/// `sequence-set`, with the number of ranges bounded.
+pub(super) fn seq_set(c: &mut Cursor, limits: &Limits) -> PResult<SeqSet> {
     let set = c.seq_set()?;
-    if let SeqSet::Ranges(r) = &set {
-        if r.len() > limits.max_items {
-            return Err(ParseError::limit("sequence set too large"));
-        }
+    if matches!(&set, SeqSet::Ranges(r) if r.len() > limits.max_items) {
+        return Err(ParseError::limit("sequence set too large"));
     }
     Ok(set)
 }

@@ -113,12 +113,7 @@ pub struct FetchModifiers {
 /// `fetch` after the verb.
 pub fn parse_fetch(c: &mut Cursor, limits: &Limits, uid: bool) -> PResult<CommandBody> {
     c.sp()?;
-    let set = c.seq_set()?;
-    if let crate::imap::types::SeqSet::Ranges(r) = &set {
-        if r.len() > limits.max_items {
-            return Err(ParseError::limit("sequence set too large"));
-        }
-    }
+    let set = super::command::seq_set(c, limits)?;
     c.sp()?;
     let items = if c.keyword("ALL") {
         FetchItems::Macro(FetchMacro::All)

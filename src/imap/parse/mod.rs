@@ -19,7 +19,7 @@ mod search;
 #[cfg(test)]
 mod tests;
 
-pub use command::{Command, CommandBody, StoreMode};
+pub use command::{Command, CommandBody, IdField, StoreMode};
 pub use fetch::{FetchAttr, FetchItems, FetchMacro, FetchModifiers, Partial};
 pub use framing::{CommandReader, LITERAL_MINUS_MAX, Outcome, is_done, read_line, read_tag};
 pub use mailbox::{AppendMessage, ListReturn, ListSelect, QResync, SelectParams, StatusItem};

@@ -22,7 +22,7 @@ fn w_astring(out: &mut Vec<u8>, s: &[u8]) {
         crate::mime::imap_string::append_quoted(out, s);
     } else {
         // Alternate synchronizing and non-synchronizing literals.
-        let plus = if s.len() % 2 == 0 { "+" } else { "" };
+        let plus = if s.len().is_multiple_of(2) { "+" } else { "" };
         out.extend_from_slice(format!("{{{}{plus}}}\r\n", s.len()).as_bytes());
         out.extend_from_slice(s);
     }
