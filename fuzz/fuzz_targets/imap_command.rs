@@ -12,9 +12,10 @@ fn limits() -> Limits {
 }
 
 /// Reads every command out of `input`, delivered `chunk` bytes at a time.
-fn read_all(input: &[u8], chunk: usize, utf8: bool) -> Vec<String> {
+fn read_all(input: &[u8], chunk: usize, utf8: bool, stream: bool) -> Vec<String> {
     let mut r = CommandReader::new(limits());
     r.utf8 = utf8;
+    r.stream_append = stream;
     let mut buf: Vec<u8> = Vec::new();
     let mut fed = 0;
     let mut seen = Vec::new();
@@ -34,6 +35,24 @@ fn read_all(input: &[u8], chunk: usize, utf8: bool) -> Vec<String> {
                 buf.drain(..consumed);
                 seen.push(format!("{command:?}"));
             }
+            Outcome::AppendMessage { head, consumed, .. } => {
+                // Streamed: skip the message data as a session would.
+                assert!(consumed > 0 && consumed <= buf.len());
+                buf.drain(..consumed);
+                // (Needs the data in the buffer, as a session reads it.)
+                let size = head.size as usize;
+                while buf.len() < size && fed < input.len() {
+                    let end = (fed + chunk).min(input.len());
+                    buf.extend_from_slice(&input[fed..end]);
+                    fed = end;
+                }
+                buf.drain(..size.min(buf.len()));
+                seen.push(format!("{head:?}"));
+            }
+            Outcome::AppendDone { tag, consumed } => {
+                buf.drain(..consumed);
+                seen.push(tag);
+            }
             Outcome::Error { error, consumed } => {
                 assert!(consumed > 0 && consumed <= buf.len());
                 if error.fatal {
@@ -51,7 +70,8 @@ fuzz_target!(|data: &[u8]| {
     let Some((&first, input)) = data.split_first() else { return };
     let chunk = usize::from(first % 16) + 1;
     let utf8 = first & 0x80 != 0;
-    let whole = read_all(input, input.len().max(1), utf8);
-    let chunked = read_all(input, chunk, utf8);
+    let stream = first & 0x40 != 0;
+    let whole = read_all(input, input.len().max(1), utf8, stream);
+    let chunked = read_all(input, chunk, utf8, stream);
     assert_eq!(whole, chunked);
 });

@@ -31,8 +31,14 @@
 //!   [`parse::read_line`]; IDLE ends on [`parse::is_done`].
 //! - After STARTTLS (and COMPRESS), drop whatever is left in the input
 //!   buffer before the switch: pipelined plaintext bytes are discarded.
-//! - APPEND literals are held in memory up to `max_append`; streaming an
-//!   APPEND literal to the store is the session's job (not done here).
+//! - Turn on `reader.stream_append` so APPEND message literals are not
+//!   buffered: on [`parse::Outcome::AppendMessage`] send `+ Ready` when
+//!   the literal is synchronizing, copy `head.size` bytes from the
+//!   connection to the store, and call `next` again; the command ends with
+//!   [`parse::Outcome::AppendDone`] (or an error: discard what was
+//!   appended for that command, RFC 3502 atomicity). Without it, APPEND
+//!   arrives as one [`parse::CommandBody::Append`] held in memory (up to
+//!   `max_append` per literal).
 
 pub mod parse;
 pub mod types;

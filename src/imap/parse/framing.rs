@@ -2,6 +2,7 @@
 //! literals, and the limits enforced before the grammar runs.
 
 use super::command::{Command, parse_command};
+use super::stream::{self, AppendHead};
 use super::{ErrorCode, Limits, ParseError};
 
 /// What the session does next with its input buffer.
@@ -21,6 +22,26 @@ pub enum Outcome {
         /// The command.
         command: Box<Command>,
         /// Bytes of the buffer it took.
+        consumed: usize,
+    },
+    /// With [`CommandReader::stream_append`]: an APPEND message literal
+    /// is announced. Drop `consumed` bytes, send a continuation when
+    /// `head.sync`, copy the next `head.size` bytes to the store, drop
+    /// them, and call again (more messages, or [`Outcome::AppendDone`]).
+    AppendMessage {
+        /// The APPEND's tag.
+        tag: String,
+        /// The message's flags, date and size (and the folder, first).
+        head: Box<AppendHead>,
+        /// Bytes of the buffer up to the literal's data.
+        consumed: usize,
+    },
+    /// The streamed APPEND ended (its final CRLF): drop `consumed` bytes
+    /// and send the tagged reply.
+    AppendDone {
+        /// The APPEND's tag.
+        tag: String,
+        /// Bytes to drop.
         consumed: usize,
     },
     /// A command that is refused: send the `BAD` (tagged when the tag was
@@ -49,6 +70,11 @@ pub struct CommandReader {
     scan: usize,
     /// Start offset of the literal a continuation was already sent for.
     acked: Option<usize>,
+    /// Hand APPEND message literals to the session instead of buffering
+    /// them ([`Outcome::AppendMessage`]).
+    pub stream_append: bool,
+    /// The tag of the APPEND being streamed.
+    appending: Option<String>,
 }
 
 /// RFC 7888: the largest non-synchronizing literal under LITERAL-.
@@ -63,6 +89,8 @@ impl CommandReader {
             literal_plus: true,
             scan: 0,
             acked: None,
+            stream_append: false,
+            appending: None,
         }
     }
 
@@ -76,6 +104,41 @@ impl CommandReader {
     /// `Command` or `Error` outcome says how many to drop (more may be
     /// appended).
     pub fn next(&mut self, buf: &[u8]) -> Outcome {
+        if let Some(tag) = self.appending.clone() {
+            let Some(out) = stream::after_message(buf, &tag, self.utf8, self.limits.max_line)
+            else {
+                return Outcome::NeedMore;
+            };
+            self.appending = None;
+            return match out {
+                Outcome::AppendMessage { head, consumed, .. }
+                    if head.size > self.limits.max_append =>
+                {
+                    Outcome::Error {
+                        error: ParseError {
+                            tag: Some(tag),
+                            code: ErrorCode::TooBig,
+                            text: "message too large".into(),
+                            fatal: !head.sync,
+                        },
+                        consumed,
+                    }
+                }
+                Outcome::AppendMessage {
+                    tag,
+                    head,
+                    consumed,
+                } => {
+                    self.appending = Some(tag.clone());
+                    Outcome::AppendMessage {
+                        tag,
+                        head,
+                        consumed,
+                    }
+                }
+                other => other,
+            };
+        }
         loop {
             let seg = buf.get(self.scan..).unwrap_or_default();
             let window = &seg[..seg.len().min(self.limits.max_line)];
@@ -126,6 +189,18 @@ impl CommandReader {
                 // A refused synchronizing literal never comes: the command
                 // ends at this line. A non-synchronizing one is on its way.
                 return self.fail(buf, ErrorCode::TooBig, "literal too large", !sync, line_end);
+            }
+            let streamed = (self.stream_append && is_append(buf))
+                .then(|| stream::first_head(&buf[..line_end], self.utf8))
+                .flatten();
+            if let Some((tag, head)) = streamed {
+                self.reset();
+                self.appending = Some(tag.clone());
+                return Outcome::AppendMessage {
+                    tag,
+                    head: Box::new(head),
+                    consumed: line_end,
+                };
             }
             let data_end = line_end + size as usize;
             if buf.len() < data_end {
@@ -203,6 +278,11 @@ fn literal_at_end(line: &[u8]) -> Option<(Option<u64>, bool)> {
         }
     }
     Some((Some(n), sync))
+}
+
+/// Whether a line ends in a literal head (its data follows).
+pub(super) fn literal_follows(line: &[u8]) -> bool {
+    literal_at_end(line).is_some()
 }
 
 /// The tag at the start of a command, when it is a valid `tag`.

@@ -16,6 +16,7 @@ mod mailbox;
 #[cfg(test)]
 mod roundtrip;
 mod search;
+mod stream;
 #[cfg(test)]
 mod tests;
 
@@ -24,6 +25,7 @@ pub use fetch::{FetchAttr, FetchItems, FetchMacro, FetchModifiers, Partial};
 pub use framing::{CommandReader, LITERAL_MINUS_MAX, Outcome, is_done, read_line, read_tag};
 pub use mailbox::{AppendMessage, ListReturn, ListSelect, QResync, SelectParams, StatusItem};
 pub use search::{SORT_KEYS, SearchKey, SearchReturn, SortCriterion, SortKey};
+pub use stream::AppendHead;
 
 /// Sizes the reader refuses beyond. The session takes them from settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

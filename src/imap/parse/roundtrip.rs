@@ -840,14 +840,15 @@ proptest! {
                     prop_assert_eq!(&*command, &cmd);
                     break;
                 }
-                Outcome::Error { error, .. } => prop_assert!(false, "{:?}", error),
+                other => prop_assert!(false, "{:?}", other),
             }
         }
     }
 
     #[test]
-    fn any_bytes_never_panic(input in proptest::collection::vec(any::<u8>(), 0..200)) {
+    fn any_bytes_never_panic(input in proptest::collection::vec(any::<u8>(), 0..200), stream in any::<bool>()) {
         let mut r = CommandReader::new(Limits { max_line: 64, max_literal: 32, ..Limits::default() });
+        r.stream_append = stream;
         let mut rest = &input[..];
         for _ in 0..100 {
             match r.next(rest) {
@@ -855,6 +856,12 @@ proptest! {
                     prop_assert!(consumed > 0 && consumed <= rest.len());
                     rest = &rest[consumed..];
                 }
+                Outcome::AppendMessage { head, consumed, .. } => {
+                    prop_assert!(consumed > 0 && consumed <= rest.len());
+                    rest = &rest[consumed..];
+                    rest = &rest[(head.size as usize).min(rest.len())..];
+                }
+                Outcome::AppendDone { consumed, .. } => rest = &rest[consumed..],
                 Outcome::Continue { .. } => {}
                 Outcome::NeedMore => break,
             }

@@ -824,7 +824,7 @@ fn byte_by_byte_equals_whole() {
                     got.push(*command);
                     buf.drain(..consumed);
                 }
-                Outcome::Error { error, .. } => panic!("{error:?}"),
+                other => panic!("{other:?}"),
             }
         }
     }
@@ -993,4 +993,74 @@ fn idle_done_and_lines() {
     assert!(is_done(b"done"));
     assert_eq!(read_line(b"DON", 100).unwrap(), None);
     assert!(read_line(&[b'x'; 200], 100).is_err());
+}
+
+/// Drives a streamed APPEND the way a session does: returns the heads,
+/// the message bytes copied out, and the final tag.
+fn stream(input: &[u8]) -> (Vec<AppendHead>, Vec<Vec<u8>>, Outcome) {
+    let mut r = CommandReader::new(Limits::default());
+    r.stream_append = true;
+    let mut buf = input;
+    let (mut heads, mut data) = (Vec::new(), Vec::new());
+    loop {
+        match r.next(buf) {
+            Outcome::AppendMessage { head, consumed, .. } => {
+                let size = head.size as usize;
+                data.push(buf[consumed..consumed + size].to_vec());
+                buf = &buf[consumed + size..];
+                heads.push(*head);
+            }
+            Outcome::Continue { .. } => {}
+            other => return (heads, data, other),
+        }
+    }
+}
+
+#[test]
+fn streamed_append_hands_out_each_message() {
+    // RFC 3502 section 6 shape: two messages, the second with a date.
+    let input = b"A003 APPEND saved-messages (\\Seen) {5}\r\nhello \" 7-Feb-1994 21:52:25 -0800\" ~{3+}\r\na\0b\r\n";
+    let (heads, data, end) = stream(input);
+    assert_eq!(
+        end,
+        Outcome::AppendDone {
+            tag: "A003".into(),
+            consumed: 2
+        }
+    );
+    assert_eq!(data, vec![b"hello".to_vec(), b"a\0b".to_vec()]);
+    assert_eq!(heads[0].mailbox.as_ref().unwrap().raw, b"saved-messages");
+    assert_eq!(
+        (heads[0].flags.clone(), heads[0].sync, heads[0].binary),
+        (vec![Flag::Seen], true, false)
+    );
+    assert_eq!(heads[1].mailbox, None);
+    assert!(heads[1].date.is_some() && heads[1].binary && !heads[1].sync);
+    // The mailbox as a literal is framed, not streamed.
+    let (heads, data, _) = stream(b"a APPEND {5}\r\nSaved {2}\r\nhi\r\n");
+    assert_eq!(heads[0].mailbox.as_ref().unwrap().raw, b"Saved");
+    assert_eq!(data, vec![b"hi".to_vec()]);
+    // A bad line after a message is BAD with the tag.
+    let (_, _, end) = stream(b"a APPEND x {2}\r\nhi junk\r\n");
+    let Outcome::Error { error, .. } = end else {
+        panic!("{end:?}")
+    };
+    assert_eq!(error.tag.as_deref(), Some("a"));
+    // Over APPENDLIMIT: refused before any data is read.
+    let mut r = CommandReader::new(Limits {
+        max_append: 10,
+        ..Limits::default()
+    });
+    r.stream_append = true;
+    let Outcome::Error { error, .. } = r.next(b"a APPEND x {11}\r\n") else {
+        panic!()
+    };
+    assert_eq!(error.code, ErrorCode::TooBig);
+    // Other commands are unaffected.
+    let mut r = CommandReader::new(Limits::default());
+    r.stream_append = true;
+    assert!(matches!(
+        run(&mut r, b"a LOGIN {1}\r\nx y\r\n"),
+        Outcome::Command { .. }
+    ));
 }
