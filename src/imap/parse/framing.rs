@@ -70,6 +70,9 @@ pub struct CommandReader {
     scan: usize,
     /// Start offset of the literal a continuation was already sent for.
     acked: Option<usize>,
+    /// Bytes of the current segment already searched for CRLF (so a
+    /// client sending a byte at a time costs linear time, not quadratic).
+    searched: usize,
     /// Hand APPEND message literals to the session instead of buffering
     /// them ([`Outcome::AppendMessage`]).
     pub stream_append: bool,
@@ -89,12 +92,14 @@ impl CommandReader {
             literal_plus: true,
             scan: 0,
             acked: None,
+            searched: 0,
             stream_append: false,
             appending: None,
         }
     }
 
     fn reset(&mut self) {
+        self.searched = 0;
         self.scan = 0;
         self.acked = None;
     }
@@ -142,7 +147,11 @@ impl CommandReader {
         loop {
             let seg = buf.get(self.scan..).unwrap_or_default();
             let window = &seg[..seg.len().min(self.limits.max_line)];
-            let Some(lf) = window.windows(2).position(|w| w == b"\r\n") else {
+            // Resume one byte back: a CR may have ended the last search.
+            let from = self.searched.saturating_sub(1).min(window.len());
+            let found = window[from..].windows(2).position(|w| w == b"\r\n");
+            let Some(lf) = found.map(|i| i + from) else {
+                self.searched = window.len();
                 if seg.len() >= self.limits.max_line {
                     return self.fail(
                         buf,
@@ -211,6 +220,7 @@ impl CommandReader {
                 return Outcome::NeedMore;
             }
             self.scan = data_end;
+            self.searched = 0;
         }
     }
 

@@ -74,7 +74,7 @@ fn w_date(out: &mut Vec<u8>, d: &Date) {
 }
 
 fn w_section(out: &mut Vec<u8>, s: &Section) {
-    crate::imap::write::data::section_spec(out, s);
+    crate::imap::write::fetch::section_spec(out, s);
 }
 
 fn w_attr(out: &mut Vec<u8>, a: &FetchAttr) {

@@ -2,11 +2,12 @@
 //! written byte-exact into a `Vec<u8>` the session sends.
 //!
 //! [`status`] writes tagged and untagged `OK`/`NO`/`BAD`/`PREAUTH`/`BYE`
-//! with a [`Code`]; [`data`] writes the untagged data responses and FETCH
-//! items. Mailbox names go out in modified UTF-7, or UTF-8 when the
+//! with a [`Code`]; [`data`] writes the untagged data responses and
+//! [`fetch`] the FETCH responses. Mailbox names go out in modified UTF-7, or UTF-8 when the
 //! session enabled UTF8=ACCEPT or IMAP4rev2 ([`mailbox`]).
 
 pub mod data;
+pub mod fetch;
 pub mod strings;
 #[cfg(test)]
 mod tests;

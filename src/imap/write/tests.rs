@@ -4,6 +4,7 @@
 use std::num::NonZeroU32;
 
 use super::data::*;
+use super::fetch::*;
 use super::*;
 use crate::imap::parse::StatusItem;
 use crate::imap::types::{DateTime, Flag, Section, SectionText};
