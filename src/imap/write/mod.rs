@@ -6,6 +6,8 @@
 //! [`fetch`] the FETCH responses. Mailbox names go out in modified UTF-7, or UTF-8 when the
 //! session enabled UTF8=ACCEPT or IMAP4rev2 ([`mailbox`]).
 
+#[cfg(test)]
+mod codec_check;
 pub mod data;
 pub mod fetch;
 pub mod strings;
