@@ -309,7 +309,12 @@ pub fn read_tag(buf: &[u8]) -> Option<String> {
 /// Whether the command being framed is APPEND (its literals fall under
 /// APPENDLIMIT rather than the ordinary literal limit).
 fn is_append(buf: &[u8]) -> bool {
-    let mut words = buf.splitn(3, |&b| b == b' ');
+    // Only the first line counts: bytes beyond it may not have arrived.
+    let line = buf
+        .split(|&b| b == b'\r' || b == b'\n')
+        .next()
+        .unwrap_or_default();
+    let mut words = line.splitn(3, |&b| b == b' ');
     let _tag = words.next();
     words
         .next()

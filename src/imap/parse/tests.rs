@@ -1064,3 +1064,27 @@ fn streamed_append_hands_out_each_message() {
         Outcome::Command { .. }
     ));
 }
+
+#[test]
+fn append_is_recognised_from_the_first_line_only() {
+    // Found by the imap_command fuzz target: "APPEND" after the first
+    // line break made the literal limit depend on how much had arrived.
+    let input = b"\0{581}\r\nRED\0 APPEND INBOX\r\n";
+    let limits = Limits {
+        max_literal: 256,
+        ..Limits::default()
+    };
+    for stream in [false, true] {
+        let mut r = CommandReader::new(limits);
+        r.stream_append = stream;
+        let Outcome::Error { error, .. } = r.next(input) else {
+            panic!()
+        };
+        assert_eq!(error.code, ErrorCode::TooBig);
+        let mut r = CommandReader::new(limits);
+        let Outcome::Error { error, .. } = r.next(&input[..10]) else {
+            panic!()
+        };
+        assert_eq!(error.code, ErrorCode::TooBig);
+    }
+}
