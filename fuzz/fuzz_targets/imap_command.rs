@@ -8,7 +8,14 @@ use libfuzzer_sys::fuzz_target;
 use popstore::imap::parse::{CommandReader, Limits, Outcome};
 
 fn limits() -> Limits {
-    Limits { max_line: 512, max_literal: 256, max_append: 1024, max_command: 4096, max_depth: 16, max_items: 64 }
+    Limits {
+        max_line: 512,
+        max_literal: 256,
+        max_append: 1024,
+        max_command: 4096,
+        max_depth: 16,
+        max_items: 64,
+    }
 }
 
 /// Reads every command out of `input`, delivered `chunk` bytes at a time.
@@ -67,7 +74,9 @@ fn read_all(input: &[u8], chunk: usize, utf8: bool, stream: bool) -> Vec<String>
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&first, input)) = data.split_first() else { return };
+    let Some((&first, input)) = data.split_first() else {
+        return;
+    };
     let chunk = usize::from(first % 16) + 1;
     let utf8 = first & 0x80 != 0;
     let stream = first & 0x40 != 0;
