@@ -76,8 +76,9 @@ pub struct CommandReader {
     /// Hand APPEND message literals to the session instead of buffering
     /// them ([`Outcome::AppendMessage`]).
     pub stream_append: bool,
-    /// The tag of the APPEND being streamed.
-    appending: Option<String>,
+    /// The tag of the APPEND being streamed, and whether its last
+    /// message was `UTF8 (...)` (a `)` follows its data).
+    appending: Option<(String, bool)>,
 }
 
 /// RFC 7888: the largest non-synchronizing literal under LITERAL-.
@@ -109,8 +110,9 @@ impl CommandReader {
     /// `Command` or `Error` outcome says how many to drop (more may be
     /// appended).
     pub fn next(&mut self, buf: &[u8]) -> Outcome {
-        if let Some(tag) = self.appending.clone() {
-            let Some(out) = stream::after_message(buf, &tag, self.utf8, self.limits.max_line)
+        if let Some((tag, close)) = self.appending.clone() {
+            let Some(out) =
+                stream::after_message(buf, &tag, self.utf8, self.limits.max_line, close)
             else {
                 return Outcome::NeedMore;
             };
@@ -134,7 +136,7 @@ impl CommandReader {
                     head,
                     consumed,
                 } => {
-                    self.appending = Some(tag.clone());
+                    self.appending = Some((tag.clone(), head.utf8));
                     Outcome::AppendMessage {
                         tag,
                         head,
@@ -204,7 +206,7 @@ impl CommandReader {
                 .flatten();
             if let Some((tag, head)) = streamed {
                 self.reset();
-                self.appending = Some(tag.clone());
+                self.appending = Some((tag.clone(), head.utf8));
                 return Outcome::AppendMessage {
                     tag,
                     head: Box::new(head),

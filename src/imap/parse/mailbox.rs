@@ -251,6 +251,9 @@ pub struct AppendMessage {
     pub data: Vec<u8>,
     /// Sent as `literal8` (`~{n}`, RFC 3516): may hold NUL and binary.
     pub binary: bool,
+    /// Sent as `UTF8 (~{n})` (RFC 6855 section 4: a message with UTF-8
+    /// headers, only valid after `ENABLE UTF8=ACCEPT`; the session checks).
+    pub utf8: bool,
 }
 
 /// `append` of RFC 3502 after the verb: mailbox, then messages.
@@ -272,12 +275,24 @@ pub fn parse_append(c: &mut Cursor) -> PResult<CommandBody> {
             date = Some(c.date_time()?);
             c.sp()?;
         }
+        let utf8 = c.keyword("UTF8");
+        if utf8 {
+            c.sp()?;
+            c.open()?;
+            if c.peek() != Some(b'~') {
+                return Err(c.err("UTF8 takes a literal8"));
+            }
+        }
         let (data, binary) = c.literal(true)?;
+        if utf8 {
+            c.close()?;
+        }
         messages.push(AppendMessage {
             flags,
             date,
             data: data.to_vec(),
             binary,
+            utf8,
         });
     }
     if messages.is_empty() {

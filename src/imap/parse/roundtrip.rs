@@ -302,11 +302,17 @@ fn encode(cmd: &Command) -> Vec<u8> {
                     date_time(out, d);
                     sp(out);
                 }
+                if m.utf8 {
+                    out.extend_from_slice(b"UTF8 (");
+                }
                 if m.binary {
                     out.push(b'~');
                 }
                 out.extend_from_slice(format!("{{{}}}\r\n", m.data.len()).as_bytes());
                 out.extend_from_slice(&m.data);
+                if m.utf8 {
+                    out.push(b')');
+                }
             }
         }
         B::Search {
@@ -686,6 +692,8 @@ fn command_body() -> impl Strategy<Value = CommandBody> {
                             }),
                             data,
                             binary,
+                            // `UTF8 (...)` always carries a literal8.
+                            utf8: binary && date.is_some_and(|(u, _)| u % 2 == 0),
                         }
                     })
                     .collect()

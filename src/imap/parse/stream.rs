@@ -19,6 +19,8 @@ pub struct AppendHead {
     pub date: Option<DateTime>,
     /// `~{n}` (RFC 3516 literal8).
     pub binary: bool,
+    /// `UTF8 (~{n})` (RFC 6855): the reader expects the `)` after the data.
+    pub utf8: bool,
     /// The literal's size.
     pub size: u64,
     /// Synchronizing: send a continuation request before reading it.
@@ -38,6 +40,14 @@ fn message_head(c: &mut Cursor, mailbox: Option<MailboxArg>) -> PResult<AppendHe
         date = Some(c.date_time()?);
         c.sp()?;
     }
+    let utf8 = c.keyword("UTF8");
+    if utf8 {
+        c.sp()?;
+        c.expect(b'(')?;
+        if c.peek() != Some(b'~') {
+            return Err(c.err("UTF8 takes a literal8"));
+        }
+    }
     let binary = c.eat(b'~');
     c.expect(b'{')?;
     let size = c.number64()?;
@@ -51,6 +61,7 @@ fn message_head(c: &mut Cursor, mailbox: Option<MailboxArg>) -> PResult<AppendHe
         flags,
         date,
         binary,
+        utf8,
         size,
         sync,
     })
@@ -76,10 +87,28 @@ pub(super) fn first_head(frame: &[u8], utf8: bool) -> Option<(String, AppendHead
     message_head(&mut c, Some(mailbox)).ok().map(|h| (tag, h))
 }
 
-/// After a streamed message: the buffer starts just past its data. Either
-/// CRLF (the command is complete) or SP and the next message's head.
-/// `None` while the line is incomplete.
-pub(super) fn after_message(buf: &[u8], tag: &str, utf8: bool, max_line: usize) -> Option<Outcome> {
+/// After a streamed message: the buffer starts just past its data (and
+/// the `)` closing `UTF8 (...)` when `close` says so). Either CRLF (the
+/// command is complete) or SP and the next message's head. `None` while
+/// the line is incomplete.
+pub(super) fn after_message(
+    buf: &[u8],
+    tag: &str,
+    utf8: bool,
+    max_line: usize,
+    close: bool,
+) -> Option<Outcome> {
+    if close {
+        return match buf.first() {
+            None => None,
+            Some(b')') => Some(shift(
+                after_message(&buf[1..], tag, utf8, max_line, false)?,
+                1,
+            )),
+            // Nothing tells where the command ends: close.
+            Some(_) => Some(bad(tag, "expected ) after a UTF8 message", true, buf.len())),
+        };
+    }
     let window = &buf[..buf.len().min(max_line)];
     let Some(lf) = window.windows(2).position(|w| w == b"\r\n") else {
         if buf.len() >= max_line {
@@ -110,6 +139,30 @@ pub(super) fn after_message(buf: &[u8], tag: &str, utf8: bool, max_line: usize) 
             end,
         ),
     })
+}
+
+/// Adds `n` to the bytes an outcome consumed.
+fn shift(o: Outcome, n: usize) -> Outcome {
+    match o {
+        Outcome::AppendMessage {
+            tag,
+            head,
+            consumed,
+        } => Outcome::AppendMessage {
+            tag,
+            head,
+            consumed: consumed + n,
+        },
+        Outcome::AppendDone { tag, consumed } => Outcome::AppendDone {
+            tag,
+            consumed: consumed + n,
+        },
+        Outcome::Error { error, consumed } => Outcome::Error {
+            error,
+            consumed: consumed + n,
+        },
+        other => other,
+    }
 }
 
 fn bad(tag: &str, text: &str, fatal: bool, consumed: usize) -> Outcome {

@@ -1088,3 +1088,30 @@ fn append_is_recognised_from_the_first_line_only() {
         assert_eq!(error.code, ErrorCode::TooBig);
     }
 }
+
+#[test]
+fn rfc6855_utf8_append() {
+    // RFC 6855 section 4: append-data-ext "UTF8" SP "(" literal8 ")".
+    let CommandBody::Append { messages, .. } =
+        parse_bytes(b"a APPEND INBOX (\\Seen) UTF8 (~{5}\r\nhello) {2}\r\nhi\r\n").body
+    else {
+        panic!()
+    };
+    assert!(messages[0].utf8 && messages[0].binary && !messages[1].utf8);
+    assert_eq!(messages[0].data, b"hello");
+    error("a APPEND INBOX UTF8 ({5}\r\nhello)\r\n");
+    error("a APPEND INBOX UTF8 (~{5}\r\nhello\r\n");
+    // Streamed: the `)` after the data is the reader's.
+    let (heads, data, end) = stream(b"a APPEND INBOX UTF8 (~{5}\r\nhello) UTF8 (~{2+}\r\nhi)\r\n");
+    assert_eq!(
+        end,
+        Outcome::AppendDone {
+            tag: "a".into(),
+            consumed: 3
+        }
+    );
+    assert!(heads.iter().all(|h| h.utf8));
+    assert_eq!(data, vec![b"hello".to_vec(), b"hi".to_vec()]);
+    let (_, _, end) = stream(b"a APPEND INBOX UTF8 (~{5}\r\nhello]\r\n");
+    assert!(matches!(end, Outcome::Error { error, .. } if error.fatal));
+}
