@@ -204,6 +204,15 @@ impl<'a> Fetch<'a> {
         self
     }
 
+    /// `RFC822`, `RFC822.HEADER` or `RFC822.TEXT` then `{len}` CRLF: the
+    /// session sends the bytes next from the message file.
+    pub fn rfc822_literal_head(&mut self, name: &str, len: u64) -> &mut Self {
+        let out = self.item(name);
+        out.push(b' ');
+        literal_head(out, len, false);
+        self
+    }
+
     /// Closes the response: `)` CRLF.
     pub fn end(self) {
         self.out.extend_from_slice(b")\r\n");

@@ -442,6 +442,12 @@ fn rfc9051_fetch_items() {
         }),
         "* 2 FETCH (BODY[HEADER.FIELDS (DATE FROM)] {11}\r\nDate: x\r\n\r\n)\r\n"
     );
+    assert_eq!(
+        w(|o| {
+            Fetch::begin(o, 5).uid(9).rfc822_literal_head("RFC822", 3);
+        }),
+        "* 5 FETCH (UID 9 RFC822 {3}\r\n"
+    );
     let part = |v: &[u32]| {
         v.iter()
             .map(|&n| NonZeroU32::new(n).unwrap())
