@@ -8,7 +8,7 @@
 //!   them into [`parse::Command`]s. Never panics; every error is a
 //!   [`parse::ParseError`] that maps to a `BAD` (tagged when the tag was
 //!   readable) with `[LIMIT]`/`[TOOBIG]` where it applies.
-//! - [`write`]: byte-exact responses: status responses with every
+//! - [`write`](mod@write): byte-exact responses: status responses with every
 //!   response code, and the untagged data (FETCH, LIST, STATUS, ESEARCH,
 //!   VANISHED, QUOTA, ACL, NAMESPACE, ENABLED, ID...), mailbox names in
 //!   modified UTF-7 or UTF-8 as the session says.

@@ -149,7 +149,7 @@ pub const SORT_KEYS: [(SortKey, &str); 9] = [
     (SortKey::DisplayTo, "DISPLAYTO"),
 ];
 
-/// `sort-criterion`: [`REVERSE`] sort-key.
+/// `sort-criterion`: `["REVERSE" SP] sort-key`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SortCriterion {
     /// `REVERSE`
