@@ -7,6 +7,7 @@ pub mod config;
 pub mod delivery;
 pub mod host;
 pub mod housekeeping;
+pub mod imap;
 pub mod lmtp;
 pub mod managesieve;
 pub mod metrics;
