@@ -13,7 +13,10 @@ use popstore::store::folder_name::FolderName;
 use popstore::store::groups::Actor;
 use popstore::store::public::public_account;
 use popstore::store::{AccountChanges, Settings, Store};
-use popstore_platform::{FaultMode, FaultVfs, MemVfs, OpClass, Platform, PosixTree, Vfs};
+mod crash;
+
+use crash::{Layout, linux_layout, openvms_layout};
+use popstore_platform::{FaultMode, FaultVfs, MemVfs, OpClass, Platform, Vfs};
 
 fn message(k: usize) -> Vec<u8> {
     format!("Subject: public {k}\r\n\r\nfor all readers {k}\r\n").into_bytes()
@@ -84,24 +87,6 @@ fn check(fs: Arc<dyn Platform>, acked: &[usize], n: u64) {
     for k in acked {
         assert!(found.contains(k), "N={n}: acknowledged {k} lost from News");
     }
-}
-
-type Layout = fn(Arc<dyn Vfs>) -> Arc<dyn Platform>;
-
-fn linux_layout(vfs: Arc<dyn Vfs>) -> Arc<dyn Platform> {
-    Arc::new(PosixTree::memory_over(vfs, 1).unwrap())
-}
-
-fn openvms_layout(vfs: Arc<dyn Vfs>) -> Arc<dyn Platform> {
-    let root = std::path::Path::new("/root0");
-    if vfs.kind(root).unwrap().is_none() {
-        vfs.create_dir(root).unwrap();
-        vfs.sync_dir(std::path::Path::new("/")).unwrap();
-    }
-    Arc::new(popstore_platform_openvms::Files11::new(
-        vfs,
-        vec![root.to_path_buf()],
-    ))
 }
 
 fn run_on(class: OpClass, layout: Layout) -> u64 {

@@ -11,7 +11,10 @@ use popstore::delivery::{AcceptedRecipient, Delivery, Envelope};
 use popstore::store::groups::Actor;
 use popstore::store::layout::{self, MessageId};
 use popstore::store::{AccountChanges, Settings, Store};
-use popstore_platform::{Entry, FaultMode, FaultVfs, MemVfs, OpClass, Platform, PosixTree, Vfs};
+mod crash;
+
+use crash::{Layout, linux_layout, openvms_layout};
+use popstore_platform::{Entry, FaultMode, FaultVfs, MemVfs, OpClass, Platform, Vfs};
 
 const USERS: [&str; 3] = ["ann", "bob", "cat"];
 
@@ -193,27 +196,6 @@ fn check(fs: Arc<dyn Platform>, acked: &Acked, n: u64) {
         assert!(count > 0, "N={n}: orphan left after repair");
     }
     assert_eq!(files.len(), after.len(), "N={n}");
-}
-
-/// Builds a backend over a (possibly fault-injecting) in-memory file system.
-type Layout = fn(Arc<dyn Vfs>) -> Arc<dyn Platform>;
-
-/// The Linux layout over `vfs`.
-fn linux_layout(vfs: Arc<dyn Vfs>) -> Arc<dyn Platform> {
-    Arc::new(PosixTree::memory_over(vfs, 1).unwrap())
-}
-
-/// The OpenVMS (Files-11) layout over `vfs`, its root at `/root0`.
-fn openvms_layout(vfs: Arc<dyn Vfs>) -> Arc<dyn Platform> {
-    let root = std::path::Path::new("/root0");
-    if vfs.kind(root).unwrap().is_none() {
-        vfs.create_dir(root).unwrap();
-        vfs.sync_dir(std::path::Path::new("/")).unwrap();
-    }
-    Arc::new(popstore_platform_openvms::Files11::new(
-        vfs,
-        vec![root.to_path_buf()],
-    ))
 }
 
 fn run(class: OpClass) -> u64 {

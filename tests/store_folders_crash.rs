@@ -21,7 +21,10 @@ use popstore::store::groups::Actor;
 use popstore::store::{AccountChanges, Settings, Store, StoreType};
 use popstore_formats::folder::SystemFlags;
 use popstore_formats::mailboxes::SpecialUse;
-use popstore_platform::{FaultMode, FaultVfs, MemVfs, OpClass, Platform, PosixTree, Vfs};
+mod crash;
+
+use crash::{Layout, linux_layout, openvms_layout};
+use popstore_platform::{FaultMode, FaultVfs, MemVfs, OpClass, Platform, Vfs};
 
 fn fname(s: &str) -> FolderName {
     FolderName::new(s).unwrap()
@@ -270,24 +273,6 @@ fn check(fs: Arc<dyn Platform>, acked: &Acked, n: u64) {
             }
         }
     }
-}
-
-type Layout = fn(Arc<dyn Vfs>) -> Arc<dyn Platform>;
-
-fn linux_layout(vfs: Arc<dyn Vfs>) -> Arc<dyn Platform> {
-    Arc::new(PosixTree::memory_over(vfs, 1).unwrap())
-}
-
-fn openvms_layout(vfs: Arc<dyn Vfs>) -> Arc<dyn Platform> {
-    let root = std::path::Path::new("/root0");
-    if vfs.kind(root).unwrap().is_none() {
-        vfs.create_dir(root).unwrap();
-        vfs.sync_dir(std::path::Path::new("/")).unwrap();
-    }
-    Arc::new(popstore_platform_openvms::Files11::new(
-        vfs,
-        vec![root.to_path_buf()],
-    ))
 }
 
 fn run_on(class: OpClass, layout: Layout) -> u64 {
