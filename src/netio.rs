@@ -88,6 +88,22 @@ impl AsyncWrite for Stream {
             Stream::Gone => Poll::Ready(Err(gone())),
         }
     }
+    // POP3 writes a message as header, body slices and terminator in one
+    // vectored write.
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_write_vectored(cx, bufs),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_write_vectored(cx, bufs),
+            Stream::Gone => Poll::Ready(Err(gone())),
+        }
+    }
+    fn is_write_vectored(&self) -> bool {
+        true
+    }
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match self.get_mut() {
             Stream::Plain(s) => Pin::new(s).poll_flush(cx),
