@@ -238,6 +238,7 @@ macro_rules! folder_tests {
                         Change::Append(_) => "append",
                         Change::Flags(_) => "flags",
                         Change::Expunge(_) => "expunge",
+                        Change::Freed(_) => "freed",
                         Change::Unknown(_) => "unknown",
                     })
                     .collect();
@@ -526,6 +527,88 @@ if mailboxexists "Lists/Rust" { fileinto "Lists/Rust"; }
                 .unwrap();
                 s.expunge(&mut o, None).unwrap();
                 append(&s, &a, "INBOX", 4);
+            }
+
+            /// An EXPUNGE of messages a fold has written into the index
+            /// frees their space at once (a FREED record, SPEC 8.1, not a
+            /// rewrite of the profile), the next fold keeps the count
+            /// right, and verify agrees at every step.
+            #[test]
+            fn an_expunge_of_folded_messages_frees_the_quota_at_once() {
+                let (fs, s) = fresh();
+                let a = imap_account(&s, "sue");
+                let one = popstore::mime::precompute(&msg(1)).0.len() as u64;
+                s.modify_account(
+                    &Actor::Admin,
+                    "sue",
+                    &AccountChanges {
+                        quota: Some(popstore::store::units::SizeLimit::Bytes(3 * one as u32)),
+                        overdraft: Some(popstore::store::units::SizeLimit::None),
+                        ..AccountChanges::default()
+                    },
+                )
+                .unwrap();
+                for n in 1..=3 {
+                    append(&s, &a, "INBOX", n);
+                }
+                let full = |s: &Store| {
+                    let r = s.append_message(
+                        &a,
+                        &fname("INBOX"),
+                        &NewMessage {
+                            bytes: &msg(9),
+                            ..NewMessage::default()
+                        },
+                    );
+                    matches!(r, Err(StoreError::OverQuota(_)))
+                };
+                let clean = || {
+                    let r = popstore::verify::verify(
+                        &popstore::verify::PlatformStore::new(fs.as_ref()),
+                        &|_| {},
+                    );
+                    assert!(r.problems.is_empty(), "{:?}", r.problems);
+                };
+                assert!(full(&s));
+                // Enough changes for a fold: the three messages are then
+                // entries of the index file, not of its journal.
+                let mut f = s.open_folder(&a, &fname("INBOX")).unwrap();
+                for i in 0..=popstore::store::folders::FOLD_AT {
+                    let op = if i % 2 == 0 {
+                        FlagOp::Add
+                    } else {
+                        FlagOp::Remove
+                    };
+                    s.store_flags(&mut f, &[1], op, SystemFlags::FLAGGED, &[], None)
+                        .unwrap();
+                }
+                clean();
+                s.store_flags(&mut f, &[2], FlagOp::Add, SystemFlags::DELETED, &[], None)
+                    .unwrap();
+                let counter = |s: &Store| s.existing(&a).unwrap().quota_used;
+                let before = counter(&s);
+                assert_eq!(s.expunge(&mut f, None).unwrap(), vec![2]);
+                assert_eq!(counter(&s), before, "the EXPUNGE left the profile alone");
+                clean();
+                assert!(!full(&s), "the expunged message's space is free at once");
+                assert!(full(&s), "and taken by the new message");
+                // Through the next fold the count stays right.
+                for i in 0..=popstore::store::folders::FOLD_AT {
+                    let op = if i % 2 == 0 {
+                        FlagOp::Add
+                    } else {
+                        FlagOp::Remove
+                    };
+                    s.store_flags(&mut f, &[1], op, SystemFlags::FLAGGED, &[], None)
+                        .unwrap();
+                }
+                clean();
+                assert!(full(&s));
+                s.store_flags(&mut f, &[3], FlagOp::Add, SystemFlags::DELETED, &[], None)
+                    .unwrap();
+                s.expunge(&mut f, None).unwrap();
+                assert!(!full(&s));
+                clean();
             }
         }
     };

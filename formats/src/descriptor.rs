@@ -53,6 +53,11 @@ crate::open_flags! {
         /// appended to a journal beside its index (`Fxxxxxxxx.PFJ`,
         /// SPEC.md 8.1) that readers must apply.
         FOLDER_JOURNAL = 0x8_0000, "folder-journal";
+        /// Incompatible feature (descriptor 2.x, with `folder-journal`):
+        /// an EXPUNGE of a folder's index entries does not lower the
+        /// profile's usage; a FREED record before it says how much it
+        /// frees (SPEC.md 8.1), which a fold moves into the profile.
+        FOLDER_FREED = 0x10_0000, "folder-freed";
     }
 }
 
@@ -61,8 +66,10 @@ crate::open_flags! {
 pub const INCOMPAT_FLAGS: u32 = 0xFFFF_0000;
 
 /// The incompatible features this crate implements.
-pub const KNOWN_INCOMPAT: u32 =
-    StoreFlags::ID_MESSAGE_DIRS.0 | StoreFlags::LIST_JOURNAL.0 | StoreFlags::FOLDER_JOURNAL.0;
+pub const KNOWN_INCOMPAT: u32 = StoreFlags::ID_MESSAGE_DIRS.0
+    | StoreFlags::LIST_JOURNAL.0
+    | StoreFlags::FOLDER_JOURNAL.0
+    | StoreFlags::FOLDER_FREED.0;
 
 /// The descriptor's newest major version: 2 when an incompatible feature
 /// is in use, so that 1.x readers refuse such a store.
@@ -175,6 +182,7 @@ impl StoreDescriptor {
             id_message_dirs: self.flags.contains(StoreFlags::ID_MESSAGE_DIRS),
             list_journal: self.flags.contains(StoreFlags::LIST_JOURNAL),
             folder_journal: self.flags.contains(StoreFlags::FOLDER_JOURNAL),
+            folder_freed: self.flags.contains(StoreFlags::FOLDER_FREED),
         }
     }
 

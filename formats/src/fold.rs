@@ -319,7 +319,9 @@ fn apply_one(
             }
             index.highestmodseq = s.modseq;
         }
-        Change::Unknown(_) => {}
+        // Usage bookkeeping for the store (SPEC.md 8.1): no change to the
+        // folder.
+        Change::Freed(_) | Change::Unknown(_) => {}
     }
     Ok(out)
 }

@@ -54,6 +54,9 @@ pub mod rtype {
     pub const FLAGS: u16 = 0x0003;
     /// Messages removed from the folder.
     pub const EXPUNGE: u16 = 0x0004;
+    /// The bytes the EXPUNGE after it frees of the index's entries (store
+    /// feature `folder-freed`).
+    pub const FREED: u16 = 0x0005;
 }
 
 /// Length of the journal's head: the header record (10 bytes) and the
@@ -115,6 +118,18 @@ pub struct FlagChange {
     pub keywords: Vec<String>,
 }
 
+/// A FREED record: what the EXPUNGE record right after it frees of the
+/// folder index's entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Freed {
+    /// The MODSEQ of the EXPUNGE record it announces (the next change's).
+    pub modseq: u64,
+    /// The sum of the RFC822.SIZE of the messages that EXPUNGE removes
+    /// whose UIDs are below the journal BASE's UIDNEXT (entries of the
+    /// index file, not of this journal's APPENDs).
+    pub bytes: u64,
+}
+
 /// One record of the journal after its BASE, in file order. JSON: the
 /// record's fields with `"record"` naming its type.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -127,6 +142,11 @@ pub enum Change {
     /// EXPUNGE (0x0004): its MODSEQ and the (UID, message file) pairs it
     /// removed, by ascending UID, at most [`MAX_EXPUNGED_PER_RECORD`].
     Expunge(ExpungedSet),
+    /// FREED (0x0005): written right before an EXPUNGE record, the total
+    /// RFC822.SIZE of the index entries that EXPUNGE removes (store feature
+    /// `folder-freed`: the writer did not lower the profile's usage, see
+    /// [`freed`]). Not a change of its own: no MODSEQ of its own.
+    Freed(Freed),
     /// A record of a type this reader does not know (checked by its CRC,
     /// kept in place; dropped when the journal is folded).
     Unknown(UnknownRecord),
@@ -139,7 +159,7 @@ impl Change {
             Change::Append(a) => Some(a.modseq),
             Change::Flags(f) => Some(f.modseq),
             Change::Expunge(e) => Some(e.modseq),
-            Change::Unknown(_) => None,
+            Change::Freed(_) | Change::Unknown(_) => None,
         }
     }
 
@@ -174,6 +194,11 @@ impl Change {
                 }
                 let mut e = Enc::record(rtype::EXPUNGE);
                 expunged_fields(&mut e, s)?;
+                e.into_bytes()
+            }
+            Change::Freed(f) => {
+                let mut e = Enc::record(rtype::FREED);
+                e.u64(f.modseq).u64(f.bytes);
                 e.into_bytes()
             }
             Change::Unknown(u) => u.encode(),
@@ -357,8 +382,41 @@ fn rule(c: &Cursor, change: &Change) -> Result<(), (usize, String)> {
             }
             Ok(())
         }
-        Change::Unknown(_) => Ok(()),
+        // It announces the next change: its MODSEQ is that one's.
+        Change::Freed(f) if f.modseq != c.next_modseq() => Err((
+            2,
+            format!(
+                "a FREED record for MODSEQ {}, not the next change's {}",
+                f.modseq,
+                c.next_modseq()
+            ),
+        )),
+        Change::Freed(_) | Change::Unknown(_) => Ok(()),
     }
+}
+
+/// The FREED records of `changes` that count (SPEC.md 8.1): each one
+/// followed right away by the EXPUNGE record of its MODSEQ, as (that
+/// MODSEQ, bytes). A FREED whose EXPUNGE is not there (cut off by a crash
+/// with the torn tail) counts for nothing. With the store feature
+/// `folder-freed`, the account's usage is the profile's counter plus the
+/// journal's live APPENDs less these bytes.
+pub fn freed(changes: &[Change]) -> Vec<(u64, u64)> {
+    changes
+        .windows(2)
+        .filter_map(|w| match (&w[0], &w[1]) {
+            (Change::Freed(f), Change::Expunge(e)) if f.modseq == e.modseq => {
+                Some((f.modseq, f.bytes))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn freed_fields(i: &[u8]) -> PResult<'_, Freed> {
+    let (i, modseq) = u64le(i)?;
+    let (i, bytes) = u64le(i)?;
+    Ok((i, Freed { modseq, bytes }))
 }
 
 fn base_fields(i: &[u8]) -> PResult<'_, JournalBase> {
@@ -426,6 +484,7 @@ fn parse_change(rt: u16, at: usize, body: &[u8]) -> Result<Change, Error> {
         rtype::APPEND => Change::Append(parse_record(rt, at + 2, body, append)?),
         rtype::FLAGS => Change::Flags(parse_record(rt, at + 2, body, flag_change)?),
         rtype::EXPUNGE => Change::Expunge(parse_record(rt, at + 2, body, expunged_set)?),
+        rtype::FREED => Change::Freed(parse_record(rt, at + 2, body, freed_fields)?),
         other => Change::Unknown(UnknownRecord {
             rtype: other,
             data: HexBytes(body.to_vec()),
@@ -616,7 +675,7 @@ pub fn salvage(bytes: &[u8]) -> (Option<JournalBase>, Vec<Change>) {
             rtype::BASE if q == FIRST_RECORD => {
                 base = parse_record(rt, at + 2, body, base_fields).ok();
             }
-            rtype::APPEND | rtype::FLAGS | rtype::EXPUNGE => {
+            rtype::APPEND | rtype::FLAGS | rtype::EXPUNGE | rtype::FREED => {
                 if let Ok(c) = parse_change(rt, at, body) {
                     changes.push(c);
                 }

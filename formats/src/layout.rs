@@ -277,6 +277,10 @@ pub struct Layout {
     /// Folder indexes have a journal of changes (descriptor feature
     /// `folder-journal`, SPEC.md 8.1).
     pub folder_journal: bool,
+    /// An expunge of index entries is paid for by a FREED record in the
+    /// folder journal, not by lowering the profile's usage (descriptor
+    /// feature `folder-freed`, SPEC.md 8.1).
+    pub folder_freed: bool,
 }
 
 impl Default for Layout {
@@ -287,6 +291,7 @@ impl Default for Layout {
             id_message_dirs: false,
             list_journal: false,
             folder_journal: false,
+            folder_freed: false,
         }
     }
 }

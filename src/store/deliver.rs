@@ -93,7 +93,7 @@ impl Store {
             .and_then(|u| {
                 // A MessageStore account's folder journals count too.
                 if p.store_type == super::StoreType::Imap {
-                    Ok(u + (self.folder_usage(name, &p)? - p.quota_used))
+                    Ok((u + self.folder_usage(name, &p)?).saturating_sub(p.quota_used))
                 } else {
                     Ok(u)
                 }

@@ -129,6 +129,9 @@ pub fn descriptor_for(s: &Settings, created: i64, store_id: [u8; 16]) -> StoreDe
     // And append folder changes to a journal beside each folder index,
     // so a change costs the same in a folder of any size (SPEC.md 8.1).
     flags.set(StoreFlags::FOLDER_JOURNAL, true);
+    // And let an expunge say what it frees in that journal rather than
+    // rewrite the profile (SPEC.md 8.1).
+    flags.set(StoreFlags::FOLDER_FREED, true);
     StoreDescriptor {
         store_id: HexBytes(store_id.to_vec()),
         created,

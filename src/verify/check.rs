@@ -342,7 +342,7 @@ impl Walk<'_> {
                 self.load::<VacationState>(&dir.file(&n("VACATION"), &n(types::VACATION_STATE)));
         }
         let mut seen_folders = Vec::new();
-        let mut folder_journaled = 0u64;
+        let mut folder_journaled = 0i64;
         for e in &entries {
             match e {
                 DirEntry::File(a, b) if expected.iter().any(|(x, y)| x == a && y == b) => {}
@@ -378,7 +378,10 @@ impl Walk<'_> {
             }
         }
         if let Some(p) = &profile
-            && p.counters.quota_used + journal.bytes + folder_journaled != used
+            && i128::from(p.counters.quota_used)
+                + i128::from(journal.bytes)
+                + i128::from(folder_journaled)
+                != i128::from(used)
         {
             let reason = if journal.entries == 0 {
                 format!(

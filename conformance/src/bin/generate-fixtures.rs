@@ -11,6 +11,7 @@ use popstore_conformance::generate_rules::rules;
 use popstore_conformance::generate_v2::v2_0;
 use popstore_conformance::generate_v2_1::v2_1;
 use popstore_conformance::generate_v2_2::v2_2;
+use popstore_conformance::generate_v2_3::v2_3;
 
 fn main() -> ExitCode {
     let dir = fixtures_dir();
@@ -21,6 +22,7 @@ fn main() -> ExitCode {
         .chain(v2_1())
         .chain(rules())
         .chain(v2_2())
+        .chain(v2_3())
     {
         let text = match expectation_text(&f) {
             Ok(t) => t,

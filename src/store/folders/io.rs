@@ -12,7 +12,9 @@
 use popstore_formats::fold::{self, Belonging};
 use popstore_formats::folder::FolderIndex;
 use popstore_formats::folder_head::{FolderHead, HEAD_PROBE, HeadRead, read_head};
-use popstore_formats::folder_journal::{Change, Cursor, FolderJournal, JournalBase, head_bytes};
+use popstore_formats::folder_journal::{
+    Change, Cursor, FolderJournal, JournalBase, freed, head_bytes,
+};
 use popstore_platform::{ErrorKind, LockMode, RecordFormat};
 
 use super::super::engine::Store;
@@ -37,8 +39,11 @@ pub(crate) struct WriterPos {
 /// What a fold did, for quota accounting.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct FoldDone {
-    /// Bytes of the journal's APPENDs that are in the new index.
-    pub appended_kept: u64,
+    /// What the profile's usage must change by now that the journal is
+    /// in the index: the bytes of its APPENDs that are in the new index,
+    /// less what its FREED records said its EXPUNGEs freed of the old
+    /// index (SPEC.md 8.1).
+    pub usage_delta: i64,
 }
 
 impl Store {
@@ -282,10 +287,12 @@ impl Store {
             })
             .filter(|a| new.entries.binary_search_by_key(&a.uid, |e| e.uid).is_ok())
             .map(|a| a.size)
-            .sum();
+            .sum::<u64>();
+        let freed: u64 = freed(&j.changes).iter().map(|(_, b)| b).sum();
         self.write_file(&path, &new)?;
         self.remove_folder_journal(acct, id)?;
-        Ok((new, FoldDone { appended_kept }))
+        let usage_delta = appended_kept as i64 - freed as i64;
+        Ok((new, FoldDone { usage_delta }))
     }
 
     /// Removes folder `id`'s journal (gone already is fine).

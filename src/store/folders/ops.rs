@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use popstore_formats::folder::{
     ExpungedMessage, ExpungedSet, MAX_EXPUNGED_PER_RECORD, SystemFlags,
 };
-use popstore_formats::folder_journal::{Append, Change, FlagChange};
+use popstore_formats::folder_journal::{Append, Change, FlagChange, Freed};
 use popstore_platform::LockMode;
 
 use super::super::engine::Store;
@@ -119,10 +119,10 @@ impl Store {
             (
                 pos.cursor.base.uidvalidity,
                 uids,
-                done.appended_kept + direct,
+                done.usage_delta + direct as i64,
             )
         };
-        self.adjust_usage(acct, kept as i64)?;
+        self.adjust_usage(acct, kept)?;
         Ok((uv, uids))
     }
 
@@ -193,7 +193,7 @@ impl Store {
         self.write_changes(&acct, f.id, &mut pos, &changes)?;
         self.refresh(f, true)?;
         drop(_l);
-        self.adjust_usage(&acct, done.appended_kept as i64)?;
+        self.adjust_usage(&acct, done.usage_delta)?;
         Ok(out)
     }
 
@@ -239,8 +239,9 @@ impl Store {
             let _l = self.lock_folder(&acct, f.id, LockMode::Exclusive)?;
             let (mut pos, done) = self.writer_at(&acct, f.id)?;
             self.refresh(f, true)?;
-            let mut gone: Vec<ExpungedMessage> = Vec::new();
-            let mut resident = 0u64;
+            // Each message, and the bytes it frees of the index's
+            // entries (0 for one a journal APPEND added).
+            let mut gone: Vec<(ExpungedMessage, u64)> = Vec::new();
             let mut sorted = uids.to_vec();
             sorted.sort_unstable();
             sorted.dedup();
@@ -251,33 +252,44 @@ impl Store {
                 if deleted_only && !m.flags.contains(SystemFlags::DELETED) {
                     continue;
                 }
-                if uid < pos.cursor.base.uidnext {
-                    resident += m.size;
-                }
-                gone.push(ExpungedMessage {
+                let resident = if uid < pos.cursor.base.uidnext {
+                    m.size
+                } else {
+                    0
+                };
+                let message = ExpungedMessage {
                     uid,
                     message: m.message,
-                });
+                };
+                gone.push((message, resident));
             }
-            let mut modseq = pos.cursor.highestmodseq;
-            let changes: Vec<Change> = gone
-                .chunks(MAX_EXPUNGED_PER_RECORD)
-                .map(|c| {
-                    modseq += 1;
-                    Change::Expunge(ExpungedSet {
-                        modseq,
-                        messages: c.to_vec(),
-                    })
-                })
-                .collect();
+            // With `folder-freed`, a FREED record before each EXPUNGE says
+            // what it frees of the index, so the profile is not rewritten
+            // (SPEC.md 8.1); without it, the profile's usage is lowered.
+            let freed_records = self.paths.layout.folder_journal && self.paths.layout.folder_freed;
+            let mut changes: Vec<Change> = Vec::new();
+            let mut lowered = 0u64;
+            let first = pos.cursor.highestmodseq + 1;
+            for (modseq, c) in (first..).zip(gone.chunks(MAX_EXPUNGED_PER_RECORD)) {
+                let bytes: u64 = c.iter().map(|(_, r)| r).sum();
+                if freed_records && bytes > 0 {
+                    changes.push(Change::Freed(Freed { modseq, bytes }));
+                } else {
+                    lowered += bytes;
+                }
+                changes.push(Change::Expunge(ExpungedSet {
+                    modseq,
+                    messages: c.iter().map(|(m, _)| *m).collect(),
+                }));
+            }
             self.write_changes(&acct, f.id, &mut pos, &changes)?;
             self.refresh(f, true)?;
-            (gone, resident, done.appended_kept)
+            (gone, lowered, done.usage_delta)
         };
-        let files: Vec<MessageId> = gone.iter().map(|m| m.message).collect();
+        let files: Vec<MessageId> = gone.iter().map(|(m, _)| m.message).collect();
         self.release_all(&files)?;
-        self.adjust_usage(&acct, kept as i64 - resident as i64)?;
-        Ok(gone.into_iter().map(|m| m.uid).collect())
+        self.adjust_usage(&acct, kept - resident as i64)?;
+        Ok(gone.into_iter().map(|(m, _)| m.uid).collect())
     }
 
     /// Copies the messages `uids` of `f` into folder `to` of `to_acct`

@@ -202,12 +202,25 @@ impl Store {
                 Err(e) => return Err(e),
             };
             let base_next = f.cursor.base.uidnext;
+            // What the profile counts of this folder: its index entries
+            // still there, and those its journal expunged with a FREED
+            // record (SPEC.md 8.1).
+            let freed: u64 = match self.read_folder_journal(acct, id)? {
+                Some((j, _)) if j.base == f.cursor.base => {
+                    popstore_formats::folder_journal::freed(&j.changes)
+                        .iter()
+                        .map(|(_, b)| b)
+                        .sum()
+                }
+                _ => 0,
+            };
             let index_bytes: u64 = f
                 .entries()
                 .iter()
                 .filter(|e| e.uid < base_next)
                 .map(|e| e.size)
-                .sum();
+                .sum::<u64>()
+                + freed;
             self.remove_folder_journal(acct, id)?;
             match self.fs.remove(&self.paths.user(acct).folder_index(id)) {
                 Err(e) if e.kind() != popstore_platform::ErrorKind::NotFound => {

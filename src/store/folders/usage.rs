@@ -8,7 +8,7 @@
 //! neither rewrites the profile nor reads any index. Expunged space is
 //! free at once.
 
-use popstore_formats::folder_journal::{Change, FolderJournal, JournalBase};
+use popstore_formats::folder_journal::{Change, FolderJournal, JournalBase, freed};
 use popstore_platform::{ErrorKind, LockMode};
 
 use super::super::account::Profile;
@@ -62,15 +62,17 @@ impl Store {
                 continue;
             };
             if j.base == JournalBase::of_head(&head) {
-                total += journal_bytes(&j);
+                total = total.saturating_add_signed(journal_usage(&j));
             }
         }
         Ok(total)
     }
 }
 
-/// Bytes of a journal's appends that no later record of it expunged.
-fn journal_bytes(j: &FolderJournal) -> u64 {
+/// What a journal adds to the profile's usage counter (SPEC.md 8.1): the
+/// bytes of its appends that no later record of it expunged, less what
+/// its FREED records say its expunges freed of the index.
+pub(crate) fn journal_usage(j: &FolderJournal) -> i64 {
     let mut live: Vec<(u32, u64)> = Vec::new();
     for c in &j.changes {
         match c {
@@ -81,5 +83,7 @@ fn journal_bytes(j: &FolderJournal) -> u64 {
             _ => {}
         }
     }
-    live.iter().map(|(_, s)| s).sum()
+    let appended: u64 = live.iter().map(|(_, s)| s).sum();
+    let freed: u64 = freed(&j.changes).iter().map(|(_, b)| b).sum();
+    appended as i64 - freed as i64
 }

@@ -262,7 +262,8 @@ impl Store {
     /// host changed since it was opened or last refreshed, and returns
     /// those changes in MODSEQ order (already applied to `f`). Cheap: it
     /// reads the journal's head and what was appended since the last
-    /// look. After a fold (the journal was replaced), it reads the folder
+    /// look (FREED records, quota bookkeeping, left out). After a fold (the
+    /// journal was replaced), it reads the folder
     /// again and returns the difference as changes: the messages
     /// expunged, appended and whose flags changed.
     pub fn refresh_folder(&self, f: &mut Folder) -> Result<Vec<Change>> {
@@ -288,7 +289,11 @@ impl Store {
             f.apply(&since.changes)
                 .map_err(|e| self.corrupt(&jpath, e.to_string()))?;
             f.cursor = since.cursor;
-            return Ok(since.changes);
+            // FREED records are the quota's bookkeeping, nothing a
+            // session shows.
+            let mut changes = since.changes;
+            changes.retain(|c| !matches!(c, Change::Freed(_)));
+            return Ok(changes);
         }
         if let Some(h) = self.folder_head(&f.account, f.id)? {
             let hb = JournalBase::of_head(&h);

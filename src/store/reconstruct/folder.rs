@@ -415,7 +415,7 @@ fn apply_leniently(
                     released.push(e.message);
                 }
             }
-            Change::Unknown(_) => {}
+            Change::Freed(_) | Change::Unknown(_) => {}
         }
     }
     (uidnext, hms)

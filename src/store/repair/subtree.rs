@@ -324,10 +324,19 @@ impl Store {
             }
         }
         fold::keep_expunges(ix);
+        // The expunges whose FREED record says the profile still counts
+        // what they freed (SPEC.md 8.1).
+        let freed: Vec<u64> = popstore_formats::folder_journal::freed(&j.changes)
+            .iter()
+            .map(|(m, _)| *m)
+            .collect();
         for c in &j.changes {
-            if let Change::Expunge(s) = c {
+            if let Change::Expunge(s) = c
+                && !freed.contains(&s.modseq)
+            {
                 // Usage counts the index file's entries less what the
-                // journal expunged of them (see folders::usage).
+                // journal expunged of them without a FREED record (see
+                // folders::usage).
                 let resident: u64 = s
                     .messages
                     .iter()

@@ -17,13 +17,14 @@ use super::{Walk, n};
 impl Walk<'_> {
     /// The folder indexes of a user and their journals; returns the bytes
     /// the folders hold (journals applied) and the part of them that the
-    /// journals appended since their fold (not yet in the profile's usage).
+    /// journals appended since their fold (not yet in the profile's usage),
+    /// less what their FREED records freed (still in it).
     pub(super) fn folders(
         &mut self,
         dir: &StoreDir,
         list: Option<&MailboxList>,
         seen: &mut Vec<u32>,
-    ) -> (u64, u64) {
+    ) -> (u64, i64) {
         let (mut used, mut journaled) = (0, 0);
         let entries = self.list(dir);
         let folder_id = |e: &DirEntry, ty: &str| match e {
@@ -103,7 +104,7 @@ impl Walk<'_> {
     /// later record expunged. A journal that does not read, or does not
     /// belong, is a problem; its whole APPEND records still count as
     /// references (salvaged).
-    fn apply_journal(&mut self, dir: &StoreDir, id: u32, f: &mut FolderIndex) -> u64 {
+    fn apply_journal(&mut self, dir: &StoreDir, id: u32, f: &mut FolderIndex) -> i64 {
         use popstore_formats::fold::{self, Belonging};
         use popstore_formats::folder_journal::{Change, FolderJournal, JournalBase};
         let path = dir.file(&n(&format!("F{id:08X}")), &n(types::FOLDER_JOURNAL));
@@ -166,7 +167,13 @@ impl Walk<'_> {
                 _ => {}
             }
         }
-        live.iter().map(|(_, s)| s).sum()
+        // Less what its FREED records say its expunges freed of the index
+        // (the profile still counts those bytes; SPEC.md 8.1).
+        let freed: u64 = popstore_formats::folder_journal::freed(&j.changes)
+            .iter()
+            .map(|(_, b)| b)
+            .sum();
+        live.iter().map(|(_, s)| s).sum::<u64>() as i64 - freed as i64
     }
 
     /// A journal without a readable index beside it: reported, and its
