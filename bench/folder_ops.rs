@@ -30,8 +30,20 @@ struct Args {
     /// Operations of each kind per size.
     #[arg(long, default_value_t = 2000)]
     ops: usize,
+    /// Only STORE rounds after the fill (for profiling one operation).
+    #[arg(long)]
+    only_store: bool,
     /// Folder sizes.
     sizes: Vec<usize>,
+}
+
+/// The STORE that changes `uid`'s `\\Flagged`: remove it when set, else
+/// add it.
+fn toggle(f: &popstore::store::folders::Folder, uid: u32) -> FlagOp {
+    match f.by_index(uid) {
+        Some(e) if e.flags.contains(SystemFlags::FLAGGED) => FlagOp::Remove,
+        _ => FlagOp::Add,
+    }
 }
 
 fn secs(t: Instant) -> f64 {
@@ -43,14 +55,19 @@ fn main() -> anyhow::Result<()> {
     for &n in &a.sizes {
         let root = a.dir.join(format!("store-{n}"));
         std::fs::create_dir_all(&root)?;
-        let r = run(&root, n, a.ops);
+        let r = run(&root, n, a.ops, a.only_store);
         std::fs::remove_dir_all(&root)?;
         println!("{}", serde_json::to_string(&r?)?);
     }
     Ok(())
 }
 
-fn run(root: &std::path::Path, n: usize, ops: usize) -> anyhow::Result<serde_json::Value> {
+fn run(
+    root: &std::path::Path,
+    n: usize,
+    ops: usize,
+    only_store: bool,
+) -> anyhow::Result<serde_json::Value> {
     let fs: Arc<dyn popstore_platform::Platform> =
         Arc::new(popstore_platform_linux::linux(vec![root.to_path_buf()]));
     let s = Store::init(fs, Settings::default())?;
@@ -123,7 +140,29 @@ fn run(root: &std::path::Path, n: usize, ops: usize) -> anyhow::Result<serde_jso
     // one message, mark one \Deleted (not timed) and EXPUNGE it: the
     // folder stays at N messages, the positions touched spread over it.
     let (mut append, mut store, mut expunge) = (0.0, 0.0, 0.0);
-    for i in 0..ops {
+    if only_store {
+        let mut each = Vec::with_capacity(ops);
+        for i in 0..ops {
+            let uid = f.entries()[(i * 7919 + 17) % f.len()].uid;
+            let op = toggle(&f, uid);
+            let t = Instant::now();
+            s.store_flags(&mut f, &[uid], op, SystemFlags::FLAGGED, &[], None)?;
+            each.push(secs(t));
+        }
+        store = each.iter().sum();
+        let total = store;
+        each.sort_by(f64::total_cmp);
+        let top: f64 = each.iter().rev().take(ops / 1000 + 1).sum();
+        eprintln!(
+            "n={n}: STORE p50 {:.3} ms, p99 {:.3} ms, max {:.1} ms; the {} slowest are {:.0}% of the time",
+            each[ops / 2] * 1e3,
+            each[ops * 99 / 100] * 1e3,
+            each[ops - 1] * 1e3,
+            ops / 1000 + 1,
+            top / total * 100.0
+        );
+    }
+    for i in 0..if only_store { 0 } else { ops } {
         let t = Instant::now();
         s.append_message(
             &acct,
@@ -137,15 +176,12 @@ fn run(root: &std::path::Path, n: usize, ops: usize) -> anyhow::Result<serde_jso
         s.refresh_folder(&mut f)?;
         let pick = |k: usize| f.entries()[(k * 7919 + 17) % f.len()].uid;
         let (flag_uid, victim) = (pick(i), pick(i + ops));
+        // A STORE that changes the flags (in a small folder the same
+        // messages come round again: adding a flag they have would write
+        // nothing).
+        let op = toggle(&f, flag_uid);
         let t = Instant::now();
-        s.store_flags(
-            &mut f,
-            &[flag_uid],
-            FlagOp::Add,
-            SystemFlags::FLAGGED,
-            &[],
-            None,
-        )?;
+        s.store_flags(&mut f, &[flag_uid], op, SystemFlags::FLAGGED, &[], None)?;
         store += secs(t);
         s.store_flags(
             &mut f,
