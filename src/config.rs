@@ -47,6 +47,8 @@ pub struct Config {
     pub status: StatusConfig,
     /// `[metrics]`
     pub metrics: MetricsConfig,
+    /// `[expire]`: the message bouncer.
+    pub expire: crate::bounce::policy::ExpireConfig,
 }
 
 /// `[store]`: where the store lives.

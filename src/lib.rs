@@ -2,9 +2,11 @@
 //! (POP3, IMAP4, LMTP), authentication, and the command line.
 
 pub mod auth;
+pub mod bounce;
 pub mod cli;
 pub mod config;
 pub mod delivery;
+pub mod dsn;
 pub mod host;
 pub mod housekeeping;
 pub mod imap;
