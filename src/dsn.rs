@@ -243,10 +243,20 @@ mod tests {
     fn a_report_with_the_three_parts() {
         let m = String::from_utf8(notice(Returned::Headers)).unwrap();
         assert!(m.contains("multipart/report"), "{m}");
-        assert!(m.contains("report-type=\"delivery-status\"") || m.contains("report-type=delivery-status"), "{m}");
-        assert!(m.contains("Content-Type: message/delivery-status\r\n"), "{m}");
+        assert!(
+            m.contains("report-type=\"delivery-status\"")
+                || m.contains("report-type=delivery-status"),
+            "{m}"
+        );
+        assert!(
+            m.contains("Content-Type: message/delivery-status\r\n"),
+            "{m}"
+        );
         assert!(m.contains("Reporting-MTA: dns; mx.example\r\n"), "{m}");
-        assert!(m.contains("Final-Recipient: rfc822; ann@mx.example\r\n"), "{m}");
+        assert!(
+            m.contains("Final-Recipient: rfc822; ann@mx.example\r\n"),
+            "{m}"
+        );
         assert!(m.contains("Action: failed\r\nStatus: 5.4.7\r\n"), "{m}");
         assert!(m.contains("Content-Type: text/rfc822-headers"), "{m}");
         assert!(m.contains("Subject: hello\r\n"), "{m}");
@@ -268,9 +278,15 @@ mod tests {
             "bob@far.example",
             b"Auto-Submitted: auto-replied (vacation)\r\n\r\nx"
         ));
-        assert!(!must_not_return("bob@far.example", b"Auto-Submitted: no\r\n\r\nx"));
+        assert!(!must_not_return(
+            "bob@far.example",
+            b"Auto-Submitted: no\r\n\r\nx"
+        ));
         // A report about a report would be a loop: the bouncer's own too.
-        assert!(must_not_return("bob@far.example", &notice(Returned::Headers)));
+        assert!(must_not_return(
+            "bob@far.example",
+            &notice(Returned::Headers)
+        ));
     }
 
     #[test]

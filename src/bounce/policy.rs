@@ -41,8 +41,18 @@ impl<'de> Deserialize<'de> for Days {
         let bad = || serde::de::Error::custom("give a number of days (1 or more) or \"never\"");
         match RawDays::deserialize(d)? {
             RawDays::S(s) if s.eq_ignore_ascii_case("never") => Ok(Days::Never),
-            RawDays::S(s) => s.trim().parse::<u32>().ok().filter(|n| *n > 0).map(Days::After).ok_or_else(bad),
-            RawDays::N(n) => u32::try_from(n).ok().filter(|n| *n > 0).map(Days::After).ok_or_else(bad),
+            RawDays::S(s) => s
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| *n > 0)
+                .map(Days::After)
+                .ok_or_else(bad),
+            RawDays::N(n) => u32::try_from(n)
+                .ok()
+                .filter(|n| *n > 0)
+                .map(Days::After)
+                .ok_or_else(bad),
         }
     }
 }
@@ -121,11 +131,11 @@ impl Default for ExpireConfig {
 impl ExpireConfig {
     /// The policy of the account `name` in `group`.
     pub fn days_for(&self, name: &str, group: Option<&GroupName>, tree: &GroupTree) -> Days {
-        if let Some(o) = self
-            .overrides
-            .iter()
-            .find(|o| o.account.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(name)))
-        {
+        if let Some(o) = self.overrides.iter().find(|o| {
+            o.account
+                .as_deref()
+                .is_some_and(|a| a.eq_ignore_ascii_case(name))
+        }) {
             return o.days;
         }
         let mut g = group.cloned();
@@ -186,12 +196,20 @@ mod tests {
 
     #[test]
     fn days_or_never() {
-        let c = cfg("days = 30\ninterval = 60\noverrides = [{ account = \"ann\", days = \"never\" }, { group = \"staff\", days = 7 }]");
+        let c = cfg(
+            "days = 30\ninterval = 60\noverrides = [{ account = \"ann\", days = \"never\" }, { group = \"staff\", days = 7 }]",
+        );
         assert_eq!(c.days, Days::After(30));
         assert_eq!(c.overrides[0].days, Days::Never);
         assert!(toml::from_str::<ExpireConfig>("days = 0\ninterval = 1\noverrides = []").is_err());
-        assert!(toml::from_str::<ExpireConfig>("days = \"soon\"\ninterval = 1\noverrides = []").is_err());
-        for bad in ["[{ days = 3 }]", "[{ group = \"g\", account = \"a\", days = 3 }]"] {
+        assert!(
+            toml::from_str::<ExpireConfig>("days = \"soon\"\ninterval = 1\noverrides = []")
+                .is_err()
+        );
+        for bad in [
+            "[{ days = 3 }]",
+            "[{ group = \"g\", account = \"a\", days = 3 }]",
+        ] {
             let text = format!("days = 3\ninterval = 1\noverrides = {bad}");
             assert!(toml::from_str::<ExpireConfig>(&text).is_err(), "{bad}");
         }
@@ -199,10 +217,13 @@ mod tests {
 
     #[test]
     fn account_then_group_then_parents_then_site() {
-        let c = cfg("days = 30\ninterval = 60\noverrides = [{ account = \"ann\", days = \"never\" }, { group = \"staff\", days = 7 }]");
+        let c = cfg(
+            "days = 30\ninterval = 60\noverrides = [{ account = \"ann\", days = \"never\" }, { group = \"staff\", days = 7 }]",
+        );
         let staff = GroupName::new("staff").unwrap();
         let sub = GroupName::new("interns").unwrap();
-        let tree = GroupTree::from_pairs([(staff.clone(), None), (sub.clone(), Some(staff.clone()))]);
+        let tree =
+            GroupTree::from_pairs([(staff.clone(), None), (sub.clone(), Some(staff.clone()))]);
         assert_eq!(c.days_for("ANN", Some(&staff), &tree), Days::Never);
         assert_eq!(c.days_for("bob", Some(&sub), &tree), Days::After(7));
         assert_eq!(c.days_for("bob", None, &tree), Days::After(30));

@@ -8,11 +8,11 @@ use std::sync::Arc;
 use super::maildrop::{
     Entry, Expire, Maildrop, MaildropError, MaildropStore, MessageData, SessionRecord,
 };
-use crate::bounce::policy::ExpireConfig;
 use crate::auth::stored::verifiers_from_profile;
 use crate::auth::{
     AccountFlags, CredentialLookup, Credentials, LookupError, Secret, VerifierOptions,
 };
+use crate::bounce::policy::ExpireConfig;
 use crate::store::flags::Flags;
 use crate::store::groups::Actor;
 use crate::store::{Maildrop as StoreMaildrop, MessageBody, Store, StoreError};
@@ -45,7 +45,10 @@ impl StoreBackend {
     /// The policy of account `name`, as CAPA says it.
     fn expire_for(&self, name: &crate::store::name::AccountName) -> Expire {
         let days = match (self.store.profile(name), self.store.group_tree()) {
-            (Ok(Some(p)), Ok(tree)) => self.expire.days_for(&p.name, p.group_name().as_ref(), &tree),
+            (Ok(Some(p)), Ok(tree)) => {
+                self.expire
+                    .days_for(&p.name, p.group_name().as_ref(), &tree)
+            }
             _ => self.expire.days,
         };
         ExpireConfig::advertised(days)

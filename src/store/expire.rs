@@ -65,7 +65,8 @@ pub struct Expired {
 }
 
 /// Sends the notice for one message (the caller builds it and relays it).
-pub type Returner<'a> = dyn FnMut(&AccountName, &MessageView) -> std::result::Result<(), String> + 'a;
+pub type Returner<'a> =
+    dyn FnMut(&AccountName, &MessageView) -> std::result::Result<(), String> + 'a;
 
 impl Store {
     /// Expires the messages of account `p` delivered `after` seconds or
@@ -138,7 +139,8 @@ impl Store {
         let mut out = Vec::new();
         let mut uids = Vec::new();
         for e in due {
-            let read = e.flags.contains(SystemFlags::SEEN) || e.flags.contains(SystemFlags::DELETED);
+            let read =
+                e.flags.contains(SystemFlags::SEEN) || e.flags.contains(SystemFlags::DELETED);
             let v = self.open_message(e.message)?;
             let x = self.decide(
                 name,

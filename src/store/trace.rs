@@ -91,7 +91,10 @@ mod tests {
             ),
             "{r}"
         );
-        assert!(r.ends_with(";\r\n\tFri, 05 Dec 2025 09:35:38 +0000\r\n"), "{r}");
+        assert!(
+            r.ends_with(";\r\n\tFri, 05 Dec 2025 09:35:38 +0000\r\n"),
+            "{r}"
+        );
         assert!(!r.contains(" for "), "{r}");
     }
 
@@ -101,8 +104,14 @@ mod tests {
         e.mail_from.clear();
         let t = headers(&e, 0);
         assert_eq!(t.return_path, "Return-Path: <>\r\n");
-        assert!(t.received.starts_with("Received: by mx.example (popstore) via deliver id "));
-        assert_eq!(t.stored(b"S: x\r\n\r\n").len(), t.return_path.len() + t.received.len() + 8);
+        assert!(
+            t.received
+                .starts_with("Received: by mx.example (popstore) via deliver id ")
+        );
+        assert_eq!(
+            t.stored(b"S: x\r\n\r\n").len(),
+            t.return_path.len() + t.received.len() + 8
+        );
     }
 
     #[test]

@@ -47,9 +47,16 @@ pub fn check_received(field: &str) {
     assert_eq!(words[by + 2], "(popstore)", "{field:?}");
     let tail = &words[by + 3..];
     assert_eq!(tail.len(), 4, "{field:?}");
-    let protocol = if by == 1 { ["via", "deliver"] } else { ["with", "LMTP"] };
+    let protocol = if by == 1 {
+        ["via", "deliver"]
+    } else {
+        ["with", "LMTP"]
+    };
     assert_eq!(tail[..2], protocol, "{field:?}");
     assert_eq!(tail[2], "id", "{field:?}");
     assert!(tail[3].chars().all(|c| c.is_ascii_hexdigit()), "{field:?}");
-    assert!(!words.contains(&"for"), "no per-recipient clause: {field:?}");
+    assert!(
+        !words.contains(&"for"),
+        "no per-recipient clause: {field:?}"
+    );
 }
