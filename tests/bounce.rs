@@ -393,3 +393,50 @@ fn serve_runs_the_bouncer_on_its_interval() {
     let ann = pop3_read(pop3, "ann", "");
     assert_eq!(ann["expire_before"], serde_json::json!(["1"]));
 }
+
+#[test]
+fn a_messagestore_inbox_expires_by_its_seen_flag() {
+    let sink_dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start(sink_dir.path());
+    let site = Site::new("days = 2\ninterval = 0\noverrides = []", Some(&sink));
+    site.ok(
+        &[
+            "user",
+            "add",
+            "ms",
+            "--store-type",
+            "imap",
+            "--password-stdin",
+        ],
+        b"ms-pw\n",
+    );
+    site.deliver(Some("bob@remote.test"), &["ms"], UNREAD);
+    site.deliver(Some("carol@remote.test"), &["ms"], READ);
+    // POP3 serves INBOX; RETR sets \Seen at QUIT.
+    let (server, pop3) = site.serve(&[], "");
+    pop3_read(pop3, "ms", "2");
+    drop(server);
+    let inbox = || -> serde_json::Value {
+        serde_json::from_str(&site.ok(&["folder", "show", "ms", "INBOX", "--json"], b"")).unwrap()
+    };
+    assert_eq!(inbox()["unseen"], 1);
+    let r = site.bounce(now() + 3 * DAY, false);
+    assert_eq!(
+        (r["returned"].as_i64(), r["deleted"].as_i64()),
+        (Some(1), Some(1)),
+        "{r}"
+    );
+    assert!(
+        r["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["message"].as_str().unwrap().starts_with("INBOX ")),
+        "{r}"
+    );
+    assert_eq!(inbox()["messages"], serde_json::json!([]));
+    assert_eq!(site.message_files(), 0);
+    assert_eq!(sink.count(), 1);
+    let (_, env) = sink.message(1);
+    assert_eq!(env["to"], serde_json::json!(["bob@remote.test"]));
+}
