@@ -69,7 +69,7 @@ pub fn header_len(msg: &[u8]) -> usize {
 }
 
 /// The unfolded values of the header fields `name` of `msg`.
-fn fields<'a>(msg: &'a [u8], name: &str) -> Vec<String> {
+fn fields(msg: &[u8], name: &str) -> Vec<String> {
     let head = &msg[..header_len(msg)];
     let text = String::from_utf8_lossy(head);
     let mut out: Vec<String> = Vec::new();

@@ -168,7 +168,7 @@ mod tests {
         let rs = vec!["bob@x".to_string(), "Ann+lists@x".to_string()];
         assert_eq!(recipient_for(&ann, &rs), "Ann+lists@x");
         assert_eq!(recipient_for(&ann, &["list@x".into()]), "list@x");
-        assert_eq!(recipient_for(&ann, &rs[..1].to_vec()), "bob@x");
+        assert_eq!(recipient_for(&ann, &rs[..1]), "bob@x");
         assert_eq!(recipient_for(&ann, &[]), "ann");
     }
 }

@@ -63,7 +63,7 @@ impl Trace {
 fn transaction_id(now: i64) -> String {
     let mut r = [0u8; 4];
     let _ = getrandom::fill(&mut r);
-    format!("{now:x}{:08x}", u32::from_be_bytes(r))
+    format!("{now:x}{:08x}", u32::from_le_bytes(r))
 }
 
 #[cfg(test)]
