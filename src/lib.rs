@@ -10,6 +10,7 @@ pub mod dsn;
 pub mod host;
 pub mod housekeeping;
 pub mod imap;
+pub mod legacy;
 pub mod lmtp;
 pub mod managesieve;
 pub mod metrics;

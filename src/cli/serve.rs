@@ -203,6 +203,17 @@ fn pop3_service(
             .with_login_delay(config.pop3.login_delay_secs)
             .with_expire(config.expire.clone()),
     );
+    if config.legacy.enabled() {
+        // System users without an account: their Unix mail spools.
+        let legacy = Arc::new(crate::legacy::LegacyBackend::new(
+            backend,
+            config.legacy.clone(),
+            config.auth.system.passwd_file.clone(),
+            config.auth.system.min_uid,
+        ));
+        return crate::pop3::listen::service_from_config(config, legacy.clone(), legacy, sources)
+            .map(Some);
+    }
     crate::pop3::listen::service_from_config(config, backend.clone(), backend, sources).map(Some)
 }
 
