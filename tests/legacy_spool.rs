@@ -103,6 +103,10 @@ fn a_system_user_reads_the_spool_and_dele_keeps_mail_delivered_meanwhile() {
         return;
     }
     common::require("python3", &["--version"]);
+    assert!(
+        Command::new("dotlockfile").output().is_ok(),
+        "dotlockfile (Debian liblockfile-bin) is needed: run ci/install-deps.sh"
+    );
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("root");
     let etc = root.join("etc");
