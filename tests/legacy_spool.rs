@@ -180,6 +180,18 @@ fn a_system_user_reads_the_spool_and_dele_keeps_mail_delivered_meanwhile() {
     );
     let uidls: Vec<String> = serde_json::from_value(first["uidls"].clone()).unwrap();
     assert_eq!(uidls[1], "carol-1");
+    // A second session on the spool meanwhile: [IN-USE].
+    let o = Command::new("python3")
+        .args([
+            "-c",
+            "import poplib,sys\nc=poplib.POP3('127.0.0.1', int(sys.argv[1]))\nc.user('pslegacy')\n\
+             try:\n  c.pass_('pw-legacy'); print('OK')\nexcept poplib.error_proto as e:\n  print(e)",
+            &pop3.port().to_string(),
+        ])
+        .output()
+        .unwrap();
+    let second_login = String::from_utf8_lossy(&o.stdout);
+    assert!(second_login.contains("[IN-USE]"), "{second_login}");
 
     // Another process appends under the locks while the session DELEs 1
     // and QUITs: whichever gets the locks first, nothing is lost.

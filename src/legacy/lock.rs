@@ -140,4 +140,26 @@ mod tests {
         // Only the spool and nothing else is left in the directory.
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
+
+    #[test]
+    fn a_stale_dotlock_is_taken_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = dir.path().join("ann");
+        std::fs::write(&spool, b"").unwrap();
+        let lock = dir.path().join("ann.lock");
+        std::fs::write(&lock, b"99999\n").unwrap();
+        // A fresh one is respected...
+        assert!(SpoolLock::acquire(&spool, Duration::from_millis(50)).is_err());
+        // ...one older than five minutes is a crashed holder's.
+        let old = SystemTime::now() - Duration::from_secs(600);
+        std::fs::File::options()
+            .write(true)
+            .open(&lock)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        let held = SpoolLock::acquire(&spool, Duration::from_secs(5)).unwrap();
+        drop(held);
+        assert!(!lock.exists());
+    }
 }

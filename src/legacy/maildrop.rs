@@ -117,8 +117,17 @@ impl SpoolDrop {
         new.extend_from_slice(&now[self.snapshot.len()..]);
         let backup = backup_path(&self.spool);
         let write = || -> std::io::Result<()> {
-            std::fs::write(&backup, &now)?;
-            std::fs::File::open(&backup)?.sync_all()?;
+            // Readable by no one else: it is the user's mail.
+            use std::io::Write;
+            use std::os::unix::fs::OpenOptionsExt;
+            let mut b = std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .mode(0o600)
+                .open(&backup)?;
+            b.write_all(&now)?;
+            b.sync_all()?;
             let f = lock.file();
             f.write_all_at(&new, 0)?;
             f.set_len(new.len() as u64)?;
