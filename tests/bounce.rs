@@ -440,3 +440,27 @@ fn a_messagestore_inbox_expires_by_its_seen_flag() {
     let (_, env) = sink.message(1);
     assert_eq!(env["to"], serde_json::json!(["bob@remote.test"]));
 }
+
+#[test]
+fn without_a_relay_unread_mail_stays_for_the_next_pass() {
+    let site = Site::new("days = 1\ninterval = 0\noverrides = []", None);
+    site.deliver(Some("bob@remote.test"), &["ann"], UNREAD);
+    site.deliver(None, &["ann"], NULL);
+    let t = (now() + 2 * DAY).to_string();
+    let o = site.run(&["bounce", "--json", "--now", &t], b"");
+    assert_eq!(o.status.code(), Some(1), "a notice that failed is an error");
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        (r["failed"].as_i64(), r["deleted"].as_i64()),
+        (Some(1), Some(1)),
+        "{r}"
+    );
+    let failed = r["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["sender"] == "bob@remote.test")
+        .unwrap();
+    assert!(failed["error"].as_str().unwrap().contains("relay"), "{r}");
+    assert_eq!(site.messages("ann"), 1, "kept until it can be returned");
+}
