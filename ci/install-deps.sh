@@ -9,7 +9,7 @@ PKGS=(
   # the MIME differential test's Dovecot driver (tests/mime_diff/dovecot_oracle.py)
   python3
   # real clients
-  swaks fetchmail curl python3-aiosmtpd
+  swaks fetchmail curl python3-aiosmtpd liblockfile-bin
   # password sources (tests/auth_sources.rs): useradd/chpasswd, mkpasswd,
   # a private slapd; ManageSieve's client (tests/managesieve.rs)
   passwd whois slapd ldap-utils sieve-connect

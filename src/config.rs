@@ -47,6 +47,10 @@ pub struct Config {
     pub status: StatusConfig,
     /// `[metrics]`
     pub metrics: MetricsConfig,
+    /// `[expire]`: the message bouncer.
+    pub expire: crate::bounce::policy::ExpireConfig,
+    /// `[legacy]`: the Unix mail spools of system users without an account.
+    pub legacy: crate::legacy::LegacyConfig,
 }
 
 /// `[store]`: where the store lives.

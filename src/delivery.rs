@@ -21,6 +21,11 @@ pub struct Envelope {
     pub channel: String,
     /// The client's host name or address, for the trace header.
     pub client: String,
+    /// This server's host name for the `Received:` line, set by the
+    /// channels of final delivery (LMTP, `popstore deliver`): the store
+    /// then adds `Return-Path:` and `Received:` at the top of the stored
+    /// message. Empty: the message is stored as given (imports, tests).
+    pub received_by: String,
 }
 
 /// A recipient the store accepted at `RCPT TO`.

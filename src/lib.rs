@@ -2,12 +2,15 @@
 //! (POP3, IMAP4, LMTP), authentication, and the command line.
 
 pub mod auth;
+pub mod bounce;
 pub mod cli;
 pub mod config;
 pub mod delivery;
+pub mod dsn;
 pub mod host;
 pub mod housekeeping;
 pub mod imap;
+pub mod legacy;
 pub mod lmtp;
 pub mod managesieve;
 pub mod metrics;

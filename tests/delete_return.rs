@@ -85,6 +85,18 @@ fn delete_with_return_sends_unread_messages_back() {
     );
     let text = String::from_utf8_lossy(&bytes);
     assert!(text.contains("not read by ann"), "{text}");
+    // The bouncer's notice (src/dsn.rs), with the whole message attached.
+    assert!(text.contains("Content-Type: multipart/report;"), "{text}");
+    assert!(
+        text.contains("Content-Type: message/delivery-status\r\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Action: failed\r\nStatus: 5.2.1\r\n"),
+        "{text}"
+    );
+    assert!(text.contains("Content-Type: message/rfc822\r\n"), "{text}");
+    assert_eq!(env["from"], "<>", "{env}");
     assert!(env.to_string().contains("bob@remote.test"), "{env}");
     let o = popstore(&store, &conf, &["user", "show", "ann", "--json"], b"");
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();

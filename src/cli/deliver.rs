@@ -236,6 +236,7 @@ pub fn run_deliver(cli: &Cli, args: &DeliverArgs) -> ExitCode {
         envelope_id: None,
         channel: "deliver".into(),
         client: "localhost".into(),
+        received_by: crate::lmtp::Limits::from_config(&config.lmtp).hostname,
     };
     let results = deliver(
         &*delivery,

@@ -14,6 +14,7 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use crate::config::{Config, Overrides};
 
 pub mod acl;
+pub mod bounce;
 pub mod config;
 pub mod deliver;
 pub mod folder;
@@ -66,6 +67,8 @@ pub enum Command {
     Deliver(deliver::DeliverArgs),
     /// Check whether addresses can receive mail (sysexits codes).
     Validate(deliver::ValidateArgs),
+    /// Expire messages ([expire]): return unread ones to their senders, delete read ones.
+    Bounce(bounce::BounceArgs),
     /// Sieve scripts: check, test; per-user put, get, list, activate, delete.
     Sieve(sieve::SieveArgs),
     /// Print a store file decoded (JSON), or its bytes annotated (--hex).
@@ -149,6 +152,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Status(ref a) => status::run(&cli, a),
         Command::Deliver(ref a) => deliver::run_deliver(&cli, a),
         Command::Validate(ref a) => deliver::run_validate(&cli, a),
+        Command::Bounce(ref a) => bounce::run(&cli, a),
         Command::Sieve(a) => sieve::run(&cli.store, a),
         Command::Init(a) => init::run(&cli.store, a),
         Command::User(a) => user::run(&cli.store, cli.config.as_deref(), a),

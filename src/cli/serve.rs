@@ -124,6 +124,12 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> ExitCode {
     // Leftovers of interrupted writes, then the scrub, on a thread of their
     // own; stopped when serve returns.
     let _housekeeping = crate::housekeeping::Housekeeping::start(Arc::clone(&store), &config.store);
+    // The message bouncer ([expire]), on a thread of its own too.
+    let _bouncer = crate::bounce::service::Bouncer::start(
+        Arc::clone(&store),
+        config.expire.clone(),
+        crate::lmtp::Limits::from_config(&config.lmtp).hostname,
+    );
     let delivery: Arc<dyn Delivery> = store;
     let config = Arc::new(config);
     let built = crate::serve::run_blocking(|| async move {
@@ -194,8 +200,20 @@ fn pop3_service(
     }
     let backend = Arc::new(
         crate::pop3::store_maildrop::StoreBackend::new(Arc::clone(store))
-            .with_login_delay(config.pop3.login_delay_secs),
+            .with_login_delay(config.pop3.login_delay_secs)
+            .with_expire(config.expire.clone()),
     );
+    if config.legacy.enabled() {
+        // System users without an account: their Unix mail spools.
+        let legacy = Arc::new(crate::legacy::LegacyBackend::new(
+            backend,
+            config.legacy.clone(),
+            config.auth.system.passwd_file.clone(),
+            config.auth.system.min_uid,
+        ));
+        return crate::pop3::listen::service_from_config(config, legacy.clone(), legacy, sources)
+            .map(Some);
+    }
     crate::pop3::listen::service_from_config(config, backend.clone(), backend, sources).map(Some)
 }
 

@@ -392,6 +392,7 @@ impl Session {
                         envelope_id: None,
                         channel: "lmtp".into(),
                         client,
+                        received_by: self.limits.hostname.clone(),
                     }));
                     self.size_hint = size.unwrap_or(0);
                     self.phase = Phase::Mail;

@@ -90,6 +90,12 @@ pub trait MaildropStore: Send + Sync + 'static {
     fn expire_policy(&self) -> Expire {
         Expire::Never
     }
+
+    /// True when some users' policies differ from the site's: CAPA before
+    /// login then says `EXPIRE n USER`, `n` the shortest.
+    fn expire_varies(&self) -> bool {
+        false
+    }
 }
 
 /// An open maildrop: the snapshot taken at login and the lock.

@@ -488,10 +488,13 @@ impl Session {
                     let names: Vec<&str> = mechs.iter().map(|m| m.name()).collect();
                     caps.push(format!("SASL {}", names.join(" ")));
                 }
-                caps.push(match self.store.expire_policy() {
-                    Expire::Never => "EXPIRE NEVER".into(),
-                    Expire::Days(d) => format!("EXPIRE {d} USER"),
-                });
+                caps.push(
+                    match (self.store.expire_policy(), self.store.expire_varies()) {
+                        (Expire::Never, _) => "EXPIRE NEVER".into(),
+                        (Expire::Days(d), true) => format!("EXPIRE {d} USER"),
+                        (Expire::Days(d), false) => format!("EXPIRE {d}"),
+                    },
+                );
                 if self.settings.login_delay_secs > 0 {
                     caps.push(format!(
                         "LOGIN-DELAY {} USER",

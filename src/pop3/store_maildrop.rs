@@ -5,11 +5,14 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use super::maildrop::{Entry, Maildrop, MaildropError, MaildropStore, MessageData, SessionRecord};
+use super::maildrop::{
+    Entry, Expire, Maildrop, MaildropError, MaildropStore, MessageData, SessionRecord,
+};
 use crate::auth::stored::verifiers_from_profile;
 use crate::auth::{
     AccountFlags, CredentialLookup, Credentials, LookupError, Secret, VerifierOptions,
 };
+use crate::bounce::policy::ExpireConfig;
 use crate::store::flags::Flags;
 use crate::store::groups::Actor;
 use crate::store::{Maildrop as StoreMaildrop, MessageBody, Store, StoreError};
@@ -19,6 +22,7 @@ use crate::store::{Maildrop as StoreMaildrop, MessageBody, Store, StoreError};
 pub struct StoreBackend {
     store: Arc<Store>,
     login_delay: i64,
+    expire: Arc<ExpireConfig>,
 }
 
 impl StoreBackend {
@@ -27,7 +31,27 @@ impl StoreBackend {
         Self {
             store,
             login_delay: 0,
+            expire: Arc::new(ExpireConfig::default()),
         }
+    }
+
+    /// Advertises the `[expire]` policy in CAPA (the site's before login,
+    /// the user's after).
+    pub fn with_expire(mut self, cfg: ExpireConfig) -> Self {
+        self.expire = Arc::new(cfg);
+        self
+    }
+
+    /// The policy of account `name`, as CAPA says it.
+    fn expire_for(&self, name: &crate::store::name::AccountName) -> Expire {
+        let days = match (self.store.profile(name), self.store.group_tree()) {
+            (Ok(Some(p)), Ok(tree)) => {
+                self.expire
+                    .days_for(&p.name, p.group_name().as_ref(), &tree)
+            }
+            _ => self.expire.days,
+        };
+        ExpireConfig::advertised(days)
     }
 
     /// Refuses a login (`[LOGIN-DELAY]`) less than `secs` seconds after the
@@ -138,7 +162,16 @@ impl MaildropStore for StoreBackend {
             inner,
             entries,
             ahead: None,
+            expire: self.expire_for(&name),
         }))
+    }
+
+    fn expire_policy(&self) -> Expire {
+        self.expire.advertised_before_login().0
+    }
+
+    fn expire_varies(&self) -> bool {
+        self.expire.advertised_before_login().1
     }
 }
 
@@ -147,6 +180,8 @@ struct StoreDrop {
     entries: Vec<Entry>,
     /// A message opened ahead of its RETR ([`Maildrop::prefetch`]).
     ahead: Option<(usize, Arc<dyn MessageData>)>,
+    /// This user's `[expire]` policy.
+    expire: Expire,
 }
 
 /// A mapped message file.
@@ -178,6 +213,10 @@ impl Maildrop for StoreDrop {
             Ok(None) => Err(MaildropError::Temporary("the message is gone".into())),
             Err(e) => Err(maildrop_error(e)),
         }
+    }
+
+    fn expire_policy(&self) -> Expire {
+        self.expire
     }
 
     fn prefetch(&mut self, index: usize) {

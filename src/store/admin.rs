@@ -196,8 +196,8 @@ impl Store {
                 .filter(|e| !e.flags.contains(EntryFlags::SEEN))
             {
                 let v = self.open_message(e.message)?;
-                if v.header.env_from.is_empty() {
-                    continue; // never return to the null sender
+                if crate::dsn::must_not_return(&v.header.env_from, v.body()) {
+                    continue; // never to the null sender, never a report
                 }
                 let dsn = super::deliver::return_notice(&name, &v);
                 relay

@@ -216,24 +216,37 @@ pub(crate) fn message_id(msg: &[u8]) -> String {
     String::new()
 }
 
-/// A notice returning an unread message to its sender (PMDF's "return"):
-/// a short explanation followed by the original message.
+/// A notice returning an unread message to its sender when its account
+/// is deleted (PMDF's "return"): the RFC 3464 report the bouncer sends
+/// (built by [`crate::dsn`]), with the whole message attached, since its
+/// recipient never saw it.
 pub fn return_notice(name: &AccountName, v: &MessageView) -> Vec<u8> {
-    let mut m = Vec::new();
-    m.extend_from_slice(b"From: Mail Delivery System <MAILER-DAEMON>\r\n");
-    m.extend_from_slice(format!("To: <{}>\r\n", v.header.env_from).as_bytes());
-    m.extend_from_slice(format!("Subject: Returned mail: not read by {name}\r\n").as_bytes());
-    m.extend_from_slice(b"MIME-Version: 1.0\r\n");
-    m.extend_from_slice(b"Content-Type: multipart/mixed; boundary=\"=_popstore_return\"\r\n\r\n");
-    m.extend_from_slice(b"--=_popstore_return\r\nContent-Type: text/plain\r\n\r\n");
-    m.extend_from_slice(
-        format!("Your message was removed before {name} read it; it is returned here.\r\n\r\n")
-            .as_bytes(),
+    let host = crate::config::system_hostname();
+    let explanation = format!(
+        "This is the mail system at {host}.\n\n\
+         Your message was removed, not read by {name}, when the account was\n\
+         closed. It is returned to you here.\n"
     );
-    m.extend_from_slice(b"--=_popstore_return\r\nContent-Type: message/rfc822\r\n\r\n");
-    m.extend_from_slice(v.body());
-    m.extend_from_slice(b"\r\n--=_popstore_return--\r\n");
-    m
+    let recipient = v
+        .header
+        .recipients
+        .iter()
+        .find(|r| r.split(['@', '+']).next() == Some(name.as_str()))
+        .cloned()
+        .unwrap_or_else(|| name.to_string());
+    crate::dsn::build(&crate::dsn::Notice {
+        reporting_mta: &host,
+        to: &v.header.env_from,
+        recipient: &recipient,
+        envelope_id: &v.header.envelope_id,
+        arrival: v.header.created,
+        now: now(),
+        status: "5.2.1",
+        subject: &format!("Returned mail: not read by {name}"),
+        explanation: &explanation,
+        original: v.body(),
+        returned: crate::dsn::Returned::Message,
+    })
 }
 
 impl Delivery for Store {
@@ -259,8 +272,13 @@ impl Delivery for Store {
         recipients: &[AcceptedRecipient],
         message: &[u8],
     ) -> Vec<Result<(), Refusal>> {
-        // The stored form (CRLF lines) and the precomputed IMAP answers.
-        let (stored, pre) = crate::mime::precompute(message);
+        // The stored form (CRLF lines, the trace headers of final delivery
+        // on top) and the precomputed IMAP answers, which include them.
+        let trace = super::trace::headers(envelope, now());
+        let (stored, pre) = crate::mime::precompute(&trace.stored(message));
+        // What is relayed (forwarding, Sieve redirect): without the
+        // `Return-Path:`, which is for final delivery only.
+        let relayed = &stored[trace.return_path.len()..];
         let size = stored.len() as u64;
         let mut results: Vec<Result<(), Refusal>> = Vec::with_capacity(recipients.len());
         let mut plans: Vec<Option<Resolution>> = Vec::with_capacity(recipients.len());
@@ -400,7 +418,7 @@ impl Delivery for Store {
                 );
             }
         }
-        let fallback = self.send_filtered(&filtered, &stored, |f| {
+        let fallback = self.send_filtered(&filtered, relayed, |f| {
             f.plan.refusal.is_none() && results[f.idx].is_ok()
         });
         // Accounts that got no copy but lost a redirect: kept.
@@ -424,7 +442,7 @@ impl Delivery for Store {
                 if p.external.is_empty() || results[i].is_err() {
                     continue;
                 }
-                if let Err(e) = relay.relay(&envelope.mail_from, &p.external, &stored) {
+                if let Err(e) = relay.relay(&envelope.mail_from, &p.external, relayed) {
                     results[i] = Err(e);
                 }
             }

@@ -34,6 +34,7 @@ mod deliver_public;
 pub mod disk;
 mod engine;
 mod error;
+pub mod expire;
 mod filter;
 pub mod flags;
 pub mod folder_name;
@@ -54,6 +55,7 @@ mod repair;
 pub mod scrub;
 pub mod shared;
 pub mod sieve;
+pub mod trace;
 pub mod units;
 pub mod vacation;
 

@@ -5,6 +5,7 @@
 #![allow(dead_code)] // each test file uses a part
 
 pub mod engine;
+pub mod trace;
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};

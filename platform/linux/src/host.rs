@@ -300,3 +300,43 @@ impl Vfs for HostVfs {
         }
     }
 }
+
+/// A whole-file lock on a file outside the store (a Unix mail spool),
+/// taken with `fcntl(F_OFD_SETLK)`: Linux makes OFD locks and the classic
+/// `fcntl(F_SETLK)` locks MTAs and mail readers take exclude each other.
+/// Released when dropped.
+pub struct FileLock(HostLock);
+
+impl FileLock {
+    /// The locked file.
+    pub fn file(&self) -> &File {
+        &self.0.0
+    }
+}
+
+impl std::fmt::Debug for FileLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FileLock")
+    }
+}
+
+/// Locks the whole of `file` (exclusive for `LockMode::Exclusive`),
+/// retrying within `timeout`; `TimedOut` when it stays held elsewhere.
+pub fn lock_file(file: File, mode: LockMode, timeout: Duration) -> io::Result<FileLock> {
+    let deadline = Instant::now() + timeout;
+    let mut pause = Duration::from_millis(1);
+    loop {
+        if try_ofd_lock(&file, mode)? {
+            return Ok(FileLock(HostLock(file)));
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the file is locked by another process",
+            ));
+        }
+        thread::sleep(pause.min(deadline - now));
+        pause = (pause * 2).min(Duration::from_millis(50));
+    }
+}

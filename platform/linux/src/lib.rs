@@ -32,7 +32,7 @@ mod map_arena;
 pub mod pam;
 mod shared_fs;
 
-pub use host::HostVfs;
+pub use host::{FileLock, HostVfs, lock_file};
 
 use std::path::PathBuf;
 use std::sync::Arc;

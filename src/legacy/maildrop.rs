@@ -1,0 +1,206 @@
+//! A Unix mail spool as a POP3 maildrop: read under the spool's locks at
+//! login (then the locks go, so the MTA delivers while the user reads),
+//! and DELE applied at QUIT by rewriting the spool under the locks again,
+//! keeping whatever was delivered in the meantime.
+//!
+//! The rewrite is in place (the spool keeps its inode, owner and mode, and
+//! an MTA that opened it before waits on the locks and then appends to
+//! the right file). Before it, the spool's whole content is written to a
+//! backup beside it (`.USER.popstore-backup`, synced), removed once the
+//! rewrite is synced: a crash in between leaves the old content there.
+
+use std::collections::HashSet;
+use std::io::{Read, Seek, SeekFrom};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use super::lock::SpoolLock;
+use super::mbox;
+use crate::pop3::{Entry, Maildrop, MaildropError, MessageData, SessionRecord};
+
+/// How long a login or a QUIT waits for an MTA to release the spool.
+const LOCK_WAIT: Duration = Duration::from_secs(30);
+
+/// The spools in a session in this process: a second login to one gets
+/// `[IN-USE]`.
+static IN_USE: Mutex<Option<HashSet<PathBuf>>> = Mutex::new(None);
+
+/// A spool read for one POP3 session.
+#[derive(Debug)]
+pub struct SpoolDrop {
+    spool: PathBuf,
+    /// The spool's bytes at login.
+    snapshot: Vec<u8>,
+    messages: Vec<mbox::Message>,
+    entries: Vec<Entry>,
+}
+
+fn temporary(what: &str, e: &dyn std::fmt::Display) -> MaildropError {
+    tracing::warn!("pop3: mail spool: {what}: {e}");
+    MaildropError::Temporary(format!(
+        "the mail spool cannot be {what} now; try again later"
+    ))
+}
+
+fn read_all(lock: &SpoolLock) -> std::io::Result<Vec<u8>> {
+    let mut f = lock.file();
+    f.seek(SeekFrom::Start(0))?;
+    let mut out = Vec::new();
+    f.read_to_end(&mut out)?;
+    Ok(out)
+}
+
+impl SpoolDrop {
+    /// Reads `spool` (a missing one is an empty maildrop).
+    pub fn open(spool: &Path) -> Result<SpoolDrop, MaildropError> {
+        {
+            let mut set = IN_USE.lock().unwrap_or_else(|e| e.into_inner());
+            if !set
+                .get_or_insert_with(HashSet::new)
+                .insert(spool.to_path_buf())
+            {
+                return Err(MaildropError::InUse);
+            }
+        }
+        let snapshot = match std::fs::metadata(spool) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            _ => SpoolLock::acquire(spool, LOCK_WAIT)
+                .and_then(|l| read_all(&l))
+                .map_err(|e| {
+                    release(spool);
+                    temporary("read", &e)
+                })?,
+        };
+        let messages = mbox::split(&snapshot);
+        let entries = messages
+            .iter()
+            .map(|m| Entry {
+                size: m.size,
+                uidl: m.uidl.clone(),
+            })
+            .collect();
+        Ok(SpoolDrop {
+            spool: spool.to_path_buf(),
+            snapshot,
+            messages,
+            entries,
+        })
+    }
+
+    /// Applies the deletions: the kept messages of the snapshot, then what
+    /// arrived since, written in place under the locks.
+    fn rewrite(&self, deleted: &[usize]) -> Result<(), MaildropError> {
+        let lock =
+            SpoolLock::acquire(&self.spool, LOCK_WAIT).map_err(|e| temporary("locked", &e))?;
+        let now = read_all(&lock).map_err(|e| temporary("read", &e))?;
+        if !now.starts_with(&self.snapshot) {
+            // Changed other than by appending (another reader deleted):
+            // nothing is deleted rather than the wrong thing.
+            tracing::warn!(spool = %self.spool.display(), "pop3: the mail spool changed during the session; DELE not applied");
+            return Err(MaildropError::Temporary(
+                "the mail spool was changed by another program; nothing was deleted".into(),
+            ));
+        }
+        let mut new = Vec::with_capacity(now.len());
+        for (i, m) in self.messages.iter().enumerate() {
+            if deleted.binary_search(&i).is_err() {
+                new.extend_from_slice(&self.snapshot[m.start..m.end]);
+            }
+        }
+        let first = self
+            .messages
+            .first()
+            .map_or(self.snapshot.len(), |m| m.start);
+        new.splice(0..0, self.snapshot[..first].iter().copied());
+        new.extend_from_slice(&now[self.snapshot.len()..]);
+        let backup = backup_path(&self.spool);
+        let write = || -> std::io::Result<()> {
+            // Readable by no one else: it is the user's mail.
+            use std::io::Write;
+            use std::os::unix::fs::OpenOptionsExt;
+            let mut b = std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .mode(0o600)
+                .open(&backup)?;
+            b.write_all(&now)?;
+            b.sync_all()?;
+            let f = lock.file();
+            f.write_all_at(&new, 0)?;
+            f.set_len(new.len() as u64)?;
+            f.sync_all()?;
+            std::fs::remove_file(&backup)
+        };
+        write().map_err(|e| temporary("written", &e))
+    }
+}
+
+fn backup_path(spool: &Path) -> PathBuf {
+    let name = spool
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    spool.with_file_name(format!(".{name}.popstore-backup"))
+}
+
+fn release(spool: &Path) {
+    let mut set = IN_USE.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(s) = set.as_mut() {
+        s.remove(spool);
+    }
+}
+
+impl Drop for SpoolDrop {
+    fn drop(&mut self) {
+        release(&self.spool);
+    }
+}
+
+/// One message's POP3 bytes.
+struct Owned {
+    bytes: Vec<u8>,
+    dots: Vec<u64>,
+}
+
+impl MessageData for Owned {
+    fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+    fn dot_lines(&self) -> &[u64] {
+        &self.dots
+    }
+}
+
+impl Maildrop for SpoolDrop {
+    fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    fn message(&mut self, index: usize) -> Result<Arc<dyn MessageData>, MaildropError> {
+        let m = self
+            .messages
+            .get(index)
+            .ok_or_else(|| MaildropError::Temporary("no such message".into()))?;
+        let bytes = mbox::pop3_bytes(&self.snapshot[m.start..m.end]);
+        let dots = crate::mime::canonical::dot_lines(&bytes);
+        Ok(Arc::new(Owned { bytes, dots }))
+    }
+
+    fn commit(
+        self: Box<Self>,
+        deleted: &[usize],
+        _record: &SessionRecord,
+    ) -> Result<(), MaildropError> {
+        if deleted.is_empty() {
+            return Ok(());
+        }
+        let mut d = deleted.to_vec();
+        d.sort_unstable();
+        self.rewrite(&d)
+    }
+
+    fn abandon(self: Box<Self>, _record: &SessionRecord) {}
+}
