@@ -529,6 +529,52 @@ if mailboxexists "Lists/Rust" { fileinto "Lists/Rust"; }
                 append(&s, &a, "INBOX", 4);
             }
 
+            /// A keyword is one keyword whatever its case (RFC 9051 2.3.2):
+            /// STORE writes the spelling the folder has.
+            #[test]
+            fn store_spells_a_keyword_as_the_folder_does() {
+                let (_fs, s) = fresh();
+                let a = imap_account(&s, "sue");
+                append(&s, &a, "INBOX", 1);
+                append(&s, &a, "INBOX", 2);
+                let mut f = s.open_folder(&a, &fname("INBOX")).unwrap();
+                let kw = |w: &str| vec![w.to_owned()];
+                s.store_flags(
+                    &mut f,
+                    &[1],
+                    FlagOp::Add,
+                    SystemFlags::default(),
+                    &kw("$Junk"),
+                    None,
+                )
+                .unwrap();
+                let out = s
+                    .store_flags(
+                        &mut f,
+                        &[2],
+                        FlagOp::Add,
+                        SystemFlags::default(),
+                        &kw("$JUNK"),
+                        None,
+                    )
+                    .unwrap();
+                assert_eq!(out.changed, vec![2]);
+                let g = s.open_folder(&a, &fname("INBOX")).unwrap();
+                assert_eq!(g.keywords(), ["$Junk"]);
+                assert_eq!(g.by_uid(2).unwrap().1.keywords, ["$Junk"]);
+                // Removing in another case removes it.
+                s.store_flags(
+                    &mut f,
+                    &[1, 2],
+                    FlagOp::Remove,
+                    SystemFlags::default(),
+                    &kw("$junk"),
+                    None,
+                )
+                .unwrap();
+                assert!(f.messages().all(|m| m.keywords.is_empty()));
+            }
+
             /// An EXPUNGE of messages a fold has written into the index
             /// frees their space at once (a FREED record, SPEC 8.1, not a
             /// rewrite of the profile), the next fold keeps the count

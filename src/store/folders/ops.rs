@@ -143,7 +143,18 @@ impl Store {
         let _l = self.lock_folder(&acct, f.id, LockMode::Exclusive)?;
         let (mut pos, done) = self.writer_at(&acct, f.id)?;
         self.refresh(f, true)?;
-        let keywords = clean_keywords(keywords);
+        // Keywords are matched without regard to case and written with the
+        // spelling the folder already has (SPEC.md 8.1).
+        let keywords: Vec<String> = clean_keywords(keywords)
+            .into_iter()
+            .map(|k| {
+                f.keywords()
+                    .iter()
+                    .find(|t| t.eq_ignore_ascii_case(&k))
+                    .cloned()
+                    .unwrap_or(k)
+            })
+            .collect();
         let flags = flags.0 & SETTABLE;
         let mut out = FlagsOutcome::default();
         let mut changes = Vec::new();
