@@ -1,0 +1,264 @@
+//! Text for SEARCH's string keys: RFC 2047 encoded words in header values,
+//! quoted-printable and base64 bodies, charsets through `encoding_rs`, and
+//! the case folding both sides of a substring match go through.
+//!
+//! Matching is by substring on folded text (RFC 9051 section 6.4.4: "case
+//! insensitive substring"): both the needle and the haystack are lowered
+//! with Unicode's simple lowercase mapping, and runs of white space
+//! (including unfolded header line breaks) become one space.
+
+use encoding_rs::Encoding;
+
+/// Folds `s` for matching: lowercase, every run of white space one space.
+pub fn fold(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut space = false;
+    for c in s.chars() {
+        if c.is_whitespace() {
+            if !space {
+                out.push(' ');
+            }
+            space = true;
+            continue;
+        }
+        space = false;
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.extend(c.to_lowercase());
+        }
+    }
+    out
+}
+
+/// Whether folded `hay` contains folded `needle` (an empty needle always
+/// matches).
+pub fn contains(hay: &str, needle: &str) -> bool {
+    needle.is_empty() || memchr::memmem::find(hay.as_bytes(), needle.as_bytes()).is_some()
+}
+
+/// Bytes in `charset` (a MIME or IMAP charset label) as text; unknown
+/// charsets and invalid sequences are read leniently (replacement
+/// characters; bytes of an unknown charset as UTF-8).
+pub fn to_text(bytes: &[u8], charset: Option<&[u8]>) -> String {
+    let enc = charset
+        .and_then(Encoding::for_label)
+        .unwrap_or(encoding_rs::UTF_8);
+    let (text, _) = enc.decode_without_bom_handling(bytes);
+    text.into_owned()
+}
+
+/// Decodes base64 leniently: characters outside the alphabet are
+/// skipped, `=` ends the data.
+pub fn base64(s: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for &c in s {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            b'=' => break,
+            _ => continue,
+        };
+        acc = ((acc << 6) | u32::from(v)) & 0xFFFF;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    out
+}
+
+fn hexval(c: u8) -> Option<u8> {
+    (c as char).to_digit(16).map(|d| d as u8)
+}
+
+/// Decodes quoted-printable leniently (`underscore`: `_` is a space, as
+/// in RFC 2047 Q words); a bad `=` is kept as it is.
+pub fn quoted_printable(s: &[u8], underscore: bool) -> Vec<u8> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        let c = s[i];
+        if c == b'=' {
+            if let (Some(a), Some(b)) = (
+                s.get(i + 1).and_then(|&a| hexval(a)),
+                s.get(i + 2).and_then(|&b| hexval(b)),
+            ) {
+                out.push(a * 16 + b);
+                i += 3;
+                continue;
+            }
+            let mut j = i + 1;
+            while j < s.len() && (s[j] == b' ' || s[j] == b'\t') {
+                j += 1;
+            }
+            if s.get(j) == Some(&b'\r') {
+                j += 1;
+            }
+            if s.get(j) == Some(&b'\n') {
+                i = j + 1;
+                continue;
+            }
+            out.push(c);
+        } else if underscore && c == b'_' {
+            out.push(b' ');
+        } else {
+            out.push(c);
+        }
+        i += 1;
+    }
+    out
+}
+
+/// A body decoded per its Content-Transfer-Encoding (7bit, 8bit, binary
+/// and unknown encodings as they are).
+pub fn decode_transfer(cte: Option<&[u8]>, body: &[u8]) -> Vec<u8> {
+    match cte {
+        Some(c) if c.eq_ignore_ascii_case(b"base64") => base64(body),
+        Some(c) if c.eq_ignore_ascii_case(b"quoted-printable") => quoted_printable(body, false),
+        _ => body.to_vec(),
+    }
+}
+
+/// A header value with RFC 2047 encoded words decoded and line breaks
+/// unfolded; white space between two adjacent encoded words is dropped
+/// (RFC 2047 section 6.2). Bytes outside encoded words are read as UTF-8
+/// (RFC 6532), leniently.
+pub fn decode_header(value: &[u8]) -> String {
+    let mut out = String::with_capacity(value.len());
+    let mut rest = value;
+    let mut pending_ws: &[u8] = &[];
+    let mut last_word = false;
+    while !rest.is_empty() {
+        // White space run.
+        let ws = rest
+            .iter()
+            .position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+            .unwrap_or(rest.len());
+        if ws > 0 {
+            pending_ws = &rest[..ws];
+            rest = &rest[ws..];
+            continue;
+        }
+        let tok_len = rest
+            .iter()
+            .position(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+            .unwrap_or(rest.len());
+        let tok = &rest[..tok_len];
+        match encoded_words(tok) {
+            Some(text) => {
+                if !last_word && !pending_ws.is_empty() {
+                    out.push(' ');
+                }
+                out.push_str(&text);
+                last_word = true;
+            }
+            None => {
+                if !pending_ws.is_empty() {
+                    out.push(' ');
+                }
+                out.push_str(&String::from_utf8_lossy(tok));
+                last_word = false;
+            }
+        }
+        pending_ws = &[];
+        rest = &rest[tok_len..];
+    }
+    out
+}
+
+/// A token made only of encoded words (`=?cs?B?..?==?cs?Q?..?=` runs
+/// together too, as mailers write them); `None` when it is not one.
+fn encoded_words(mut tok: &[u8]) -> Option<String> {
+    if !tok.starts_with(b"=?") {
+        return None;
+    }
+    let mut out = String::new();
+    while !tok.is_empty() {
+        let (text, used) = encoded_word(tok)?;
+        out.push_str(&text);
+        tok = &tok[used..];
+    }
+    Some(out)
+}
+
+/// One `=?charset?enc?text?=` at the start of `s`: its text and length.
+fn encoded_word(s: &[u8]) -> Option<(String, usize)> {
+    let body = s.strip_prefix(b"=?")?;
+    let q1 = memchr::memchr(b'?', body)?;
+    // RFC 2231 language suffix: `charset*lang`.
+    let charset = body[..q1].split(|&b| b == b'*').next().unwrap_or(b"");
+    let rest = &body[q1 + 1..];
+    let q2 = memchr::memchr(b'?', rest)?;
+    let enc = &rest[..q2];
+    let text_start = &rest[q2 + 1..];
+    let end = memchr::memmem::find(text_start, b"?=")?;
+    let text = &text_start[..end];
+    let bytes = match enc {
+        b"B" | b"b" => base64(text),
+        b"Q" | b"q" => quoted_printable(text, true),
+        _ => return None,
+    };
+    let used = 2 + q1 + 1 + q2 + 1 + end + 2;
+    Some((to_text(&bytes, Some(charset)), used))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encoded_words_rfc2047_section_8() {
+        // RFC 2047 section 8, "Examples".
+        assert_eq!(decode_header(b"=?ISO-8859-1?Q?a?="), "a");
+        assert_eq!(decode_header(b"=?ISO-8859-1?Q?a?= b"), "a b");
+        assert_eq!(
+            decode_header(b"=?ISO-8859-1?Q?a?= =?ISO-8859-1?Q?b?="),
+            "ab"
+        );
+        assert_eq!(
+            decode_header(b"=?ISO-8859-1?Q?a?=  \r\n   =?ISO-8859-1?Q?b?="),
+            "ab"
+        );
+        assert_eq!(decode_header(b"=?ISO-8859-1?Q?a_b?="), "a b");
+        assert_eq!(
+            decode_header(b"=?ISO-8859-1?Q?a?= =?ISO-8859-2?Q?_b?="),
+            "a b"
+        );
+        assert_eq!(
+            decode_header(b"=?US-ASCII?Q?Keith_Moore?= <moore@cs.utk.edu>"),
+            "Keith Moore <moore@cs.utk.edu>"
+        );
+        assert_eq!(
+            decode_header(b"=?ISO-8859-1?Q?Andr=E9?= Pirard <PIRARD@vm1.ulg.ac.be>"),
+            "Andr\u{e9} Pirard <PIRARD@vm1.ulg.ac.be>"
+        );
+        assert_eq!(
+            decode_header(b"=?utf-8?B?w6lsw6h2ZQ==?="),
+            "\u{e9}l\u{e8}ve"
+        );
+        assert_eq!(decode_header(b"plain =?bogus"), "plain =?bogus");
+    }
+
+    #[test]
+    fn folding_and_bodies() {
+        assert_eq!(
+            fold("Hello\r\n\tWORLD  \u{c9}t\u{c9}"),
+            "hello world \u{e9}t\u{e9}"
+        );
+        assert!(contains(&fold("Ab Cd"), &fold("B c")));
+        assert!(contains("x", ""));
+        assert_eq!(
+            quoted_printable(b"caf=C3=A9 =\r\nok", false),
+            "caf\u{e9} ok".as_bytes()
+        );
+        assert_eq!(base64(b"aGVs\r\nbG8="), b"hello");
+        assert_eq!(to_text(b"caf\xe9", Some(b"iso-8859-1")), "caf\u{e9}");
+        assert_eq!(to_text(b"\x82\xa0", Some(b"shift_jis")), "\u{3042}");
+    }
+}
