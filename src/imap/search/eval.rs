@@ -190,7 +190,9 @@ impl Compiler<'_> {
         search_day(*d)
     }
 
-    /// Compiles `key` (recursion is bounded by the parser's nesting limit).
+    /// Compiles `key`. Chains of `OR` and nested `AND` lists are walked
+    /// without recursion; what recursion remains (`NOT`, an `OR` inside
+    /// an `AND` inside an `OR`...) is bounded by the parser's nesting limit.
     pub fn compile(&self, key: &SearchKey) -> Node {
         use SearchKey as K;
         let flag = |f, set| Node::Flag(f, set);
@@ -239,9 +241,12 @@ impl Compiler<'_> {
                 Node::False => Node::True,
                 n => Node::Not(Box::new(n)),
             },
-            K::Or(a, b) => {
+            K::Or(..) => {
                 let mut v = Vec::new();
-                for k in [a, b] {
+                for k in operands(key, |k| match k {
+                    K::Or(a, b) => Some(vec![&**a, &**b]),
+                    _ => None,
+                }) {
                     match self.compile(k) {
                         Node::Or(inner) => v.extend(inner),
                         Node::False => {}
@@ -252,9 +257,12 @@ impl Compiler<'_> {
                 v.sort_by_key(Node::cost);
                 Node::Or(v)
             }
-            K::And(keys) => {
-                let mut v = Vec::with_capacity(keys.len());
-                for k in keys {
+            K::And(_) => {
+                let mut v = Vec::new();
+                for k in operands(key, |k| match k {
+                    K::And(keys) => Some(keys.iter().collect()),
+                    _ => None,
+                }) {
                     match self.compile(k) {
                         Node::And(inner) => v.extend(inner),
                         Node::True => {}
@@ -267,6 +275,24 @@ impl Compiler<'_> {
             }
         }
     }
+}
+
+/// The operands of a chain of one operator (`split` gives a key's
+/// operands when it is that operator), in order, found without recursion:
+/// a 10,000-term `OR a OR b ...` costs no stack depth.
+fn operands<'k>(
+    key: &'k SearchKey,
+    split: impl Fn(&'k SearchKey) -> Option<Vec<&'k SearchKey>>,
+) -> Vec<&'k SearchKey> {
+    let mut out = Vec::new();
+    let mut stack = vec![key];
+    while let Some(k) = stack.pop() {
+        match split(k) {
+            Some(parts) => stack.extend(parts.into_iter().rev()),
+            None => out.push(k),
+        }
+    }
+    out
 }
 
 /// One message under evaluation: its entry and, once a key needed it,
