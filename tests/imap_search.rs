@@ -19,80 +19,10 @@ use popstore::store::name::AccountName;
 use popstore::store::{AccountChanges, Folder, Settings, Store, StoreType};
 use popstore_formats::folder::SystemFlags;
 
-const DAY: i64 = 86_400;
+#[path = "imap_search_diff/corpus.rs"]
+mod corpus;
 
-/// Seconds since the epoch of a UTC date and time.
-fn at(y: i64, mo: u32, d: u32, h: i64, mi: i64) -> i64 {
-    popstore::imap::types::days_from_civil(y, mo, d) * DAY + h * 3600 + mi * 60
-}
-
-/// The corpus: (message, flags, keywords, INTERNALDATE). Sequence numbers
-/// are 1..=9; UIDs are one more (a first message is expunged).
-fn corpus() -> Vec<(Vec<u8>, SystemFlags, Vec<String>, i64)> {
-    let big = "z".repeat(70);
-    let big = (0..80).map(|_| format!("{big}\r\n")).collect::<String>();
-    let m = |s: &str| s.replace('\n', "\r\n").into_bytes();
-    vec![
-        (
-            m("From: \"Alice Example\" <alice@example.org>\nTo: Bob <bob@example.net>\nSubject: Lunch plans\nDate: Mon, 3 Feb 2020 10:00:00 +0000\nMessage-ID: <m1@example.org>\n\nShall we have lunch at noon?\n"),
-            SystemFlags(0),
-            vec![],
-            at(2020, 2, 3, 10, 1),
-        ),
-        (
-            m("From: Bob <bob@example.net>\nTo: alice@example.org\nSubject: Re: Lunch plans\nDate: Mon, 3 Feb 2020 11:00:00 +0000\nMessage-ID: <m2@example.net>\nIn-Reply-To: <m1@example.org>\nReferences: <m1@example.org>\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\nThe caf=C3=A9 is=\n fine.\n"),
-            SystemFlags(SystemFlags::SEEN.0 | SystemFlags::ANSWERED.0),
-            vec![],
-            at(2020, 2, 3, 11, 1),
-        ),
-        (
-            m("From: Carol <carol@example.com>\nTo: alice@example.org\nCc: Dave <dave@example.com>\nSubject: =?ISO-8859-1?Q?R=E9sum=E9?= attached\nDate: Fri, 1 Jan 2021 23:30:00 -0800\nMessage-ID: <m3@example.com>\n\nSee my CV.\n"),
-            SystemFlags::FLAGGED,
-            vec!["$Work".into()],
-            at(2021, 1, 2, 8, 0),
-        ),
-        (
-            m("From: dave@example.com\nTo: carol@example.com\nSubject: Greetings\nDate: Sat, 2 Jan 2021 07:00:00 +0100\nMessage-ID: <m4@example.com>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b1\"\n\n--b1\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: base64\n\nR3LDvMOfZSBhdXMgQmVybGlu\n--b1\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\nc2VjcmV0d29yZA==\n--b1--\n"),
-            SystemFlags::DELETED,
-            vec![],
-            at(2021, 1, 2, 9, 0),
-        ),
-        (
-            m("From: Erin <erin@example.org>\nTo: alice@example.org\nSubject: Fwd: [list] Lunch plans (fwd)\nDate: Tue, 4 Feb 2020 08:00:00 +0000\n\nforwarded text\n"),
-            SystemFlags::DRAFT,
-            vec![],
-            at(2020, 2, 4, 8, 1),
-        ),
-        (
-            format!("From: Frank <frank@example.org>\r\nTo: alice@example.org\r\nSubject: Big one\r\nDate: Wed, 5 Feb 2020 12:00:00 +0000\r\nMessage-ID: <m6@example.org>\r\nX-Tracking: abc-123\r\n\r\n{big}").into_bytes(),
-            SystemFlags(0),
-            vec![],
-            at(2020, 2, 5, 12, 1),
-        ),
-        (
-            [
-                m("From: Gina <gina@example.org>\nTo: alice@example.org\nSubject: naive\nDate: Thu, 6 Feb 2020 12:00:00 +0000\nMessage-ID: <m7@example.org>\nReferences: <m6@example.org> <missing@example.org>\nMIME-Version: 1.0\nContent-Type: text/plain; charset=iso-8859-1\nContent-Transfer-Encoding: 8bit\n\nA na"),
-                b"\xefve question.\r\n".to_vec(),
-            ]
-            .concat(),
-            SystemFlags(0),
-            vec![],
-            at(2020, 2, 6, 12, 1),
-        ),
-        (
-            m("From: Hal <hal@example.org>\nTo: alice@example.org\nSubject: Forwarded message\nDate: Fri, 7 Feb 2020 12:00:00 +0000\nMessage-ID: <m8@example.org>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b2\"\n\n--b2\nContent-Type: text/plain\n\nsee attached\n--b2\nContent-Type: message/rfc822\n\nFrom: inner@example.org\nSubject: Inner secret\n\ninner body text\n--b2--\n"),
-            SystemFlags(0),
-            vec![],
-            at(2020, 2, 7, 12, 1),
-        ),
-        (
-            m("From: Ivy <ivy@example.org>\nTo: alice@example.org\nSubject: undated\nMessage-ID: <m9@example.org>\nIn-Reply-To: <missing@example.org>\n\nno date here\n"),
-            SystemFlags(0),
-            vec![],
-            at(2019, 12, 31, 12, 0),
-        ),
-    ]
-}
+use corpus::corpus;
 
 struct Fixture {
     store: Store,

@@ -15,9 +15,9 @@ pub struct BaseSubject {
 }
 
 impl BaseSubject {
-    /// The key SORT and THREAD compare (the base subject upper-cased).
+    /// The key SORT and THREAD compare (`i;unicode-casemap`).
     pub fn key(&self) -> String {
-        self.text.to_uppercase()
+        super::text::casemap(&self.text)
     }
 }
 

@@ -31,6 +31,26 @@ pub fn fold(s: &str) -> String {
     out
 }
 
+/// The comparison form of `i;unicode-casemap` (RFC 5051), which SORT and
+/// THREAD compare (RFC 5256): each character's simple upper case (a
+/// stand-in for titlecase, equal outside a few digraphs), then the NFKD
+/// decomposition; compared as bytes.
+pub fn casemap(s: &str) -> String {
+    let upper: String = s
+        .chars()
+        .map(|c| {
+            let mut u = c.to_uppercase();
+            match (u.next(), u.next()) {
+                (Some(one), None) => one,
+                _ => c,
+            }
+        })
+        .collect();
+    icu_normalizer::DecomposingNormalizerBorrowed::new_nfkd()
+        .normalize(&upper)
+        .into_owned()
+}
+
 /// Whether folded `hay` contains folded `needle` (an empty needle always
 /// matches).
 pub fn contains(hay: &str, needle: &str) -> bool {
@@ -260,5 +280,10 @@ mod tests {
         assert_eq!(base64(b"aGVs\r\nbG8="), b"hello");
         assert_eq!(to_text(b"caf\xe9", Some(b"iso-8859-1")), "caf\u{e9}");
         assert_eq!(to_text(b"\x82\xa0", Some(b"shift_jis")), "\u{3042}");
+        // RFC 5051: "\u{e9}" titlecases to "\u{c9}", which decomposes to
+        // "E" and U+0301; "\u{df}" and the ligature "\u{fb01}" have no
+        // one-character title case, and the ligature decomposes to "fi".
+        assert_eq!(casemap("\u{e9}lody"), "E\u{301}LODY");
+        assert_eq!(casemap("stra\u{df}e \u{fb01}"), "STRA\u{df}E fi");
     }
 }
