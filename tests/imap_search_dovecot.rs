@@ -192,7 +192,7 @@ fn expand(program: &str) -> Vec<u8> {
     while let Some(a) = rest.find('«') {
         let b = rest[a..].find('»').unwrap() + a;
         let text = &rest[a + '«'.len_utf8()..b];
-        out.extend_from_slice(rest[..a].as_bytes());
+        out.extend_from_slice(&rest.as_bytes()[..a]);
         out.extend_from_slice(format!("{{{}+}}\r\n{text}", text.len()).as_bytes());
         rest = &rest[b + '»'.len_utf8()..];
     }

@@ -30,7 +30,11 @@ impl Budget {
     pub fn tick(&self) -> Result<(), SearchError> {
         let n = self.steps.get().wrapping_add(1);
         self.steps.set(n);
-        if n % EVERY == 0 { self.check() } else { Ok(()) }
+        if n.is_multiple_of(EVERY) {
+            self.check()
+        } else {
+            Ok(())
+        }
     }
 
     /// Fails when the deadline has passed (reads the clock).

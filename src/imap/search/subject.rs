@@ -57,10 +57,10 @@ fn refwd(s: &[u8]) -> Option<usize> {
         while n < s.len() && wsp(s[n]) {
             n += 1;
         }
-        if let Some(b) = blob(&s[n..]) {
-            if s.get(n + b) == Some(&b':') {
-                return Some(n + b + 1);
-            }
+        if let Some(b) = blob(&s[n..])
+            && s.get(n + b) == Some(&b':')
+        {
+            return Some(n + b + 1);
         }
         if s.get(n) == Some(&b':') {
             return Some(n + 1);
@@ -110,11 +110,11 @@ pub fn base_subject(raw: &[u8]) -> BaseSubject {
                 reply |= marker;
                 changed = true;
             }
-            if let Some(n) = blob(s.as_bytes()) {
-                if s.as_bytes()[n..].iter().any(|&b| !wsp(b)) {
-                    s.drain(..n);
-                    changed = true;
-                }
+            if let Some(n) = blob(s.as_bytes())
+                && s.as_bytes()[n..].iter().any(|&b| !wsp(b))
+            {
+                s.drain(..n);
+                changed = true;
             }
             if !changed {
                 break;

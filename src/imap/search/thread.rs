@@ -23,12 +23,11 @@ struct C {
 /// ORDEREDSUBJECT: threads of equal base subject, each thread's later
 /// messages children of its first; threads by the date of their first.
 pub fn ordered_subject(metas: &[Meta]) -> Vec<ThreadNode> {
-    let mut order: Vec<&Meta> = metas.iter().collect();
-    order.sort_by(|a, b| (a.subject.key(), a.sent, a.seq).cmp(&(b.subject.key(), b.sent, b.seq)));
+    let mut order: Vec<(String, &Meta)> = metas.iter().map(|m| (m.subject.key(), m)).collect();
+    order.sort_by(|a, b| (&a.0, a.1.sent, a.1.seq).cmp(&(&b.0, b.1.sent, b.1.seq)));
     let mut threads: Vec<(i64, u32, ThreadNode)> = Vec::new();
     let mut last_key: Option<String> = None;
-    for m in order {
-        let key = m.subject.key();
+    for (key, m) in order {
         let leaf = ThreadNode {
             id: Some(m.seq),
             children: Vec::new(),
@@ -176,10 +175,10 @@ pub fn references(metas: &[Meta], budget: &Budget) -> Result<Vec<ThreadNode>, Se
         }
         // (1C) The last reference is this message's parent.
         a.unlink(me);
-        if let Some(&p) = refs.last() {
-            if !a.is_ancestor(me, p) {
-                a.link(p, me);
-            }
+        if let Some(&p) = refs.last()
+            && !a.is_ancestor(me, p)
+        {
+            a.link(p, me);
         }
     }
     drop(table);
