@@ -111,6 +111,9 @@ pub enum Node {
     /// A header field (lower-cased name) containing a folded needle (an
     /// empty needle: the field is present).
     Header(Vec<u8>, String),
+    /// An address field (From, To, Cc, Bcc; lower-cased name) as parsed
+    /// and written back containing a folded needle.
+    Address(Vec<u8>, String),
     /// The body text contains it.
     Body(String),
     /// The header or body contains it.
@@ -127,7 +130,7 @@ impl Node {
     /// 0: answered from the view; 1: reads the header; 2: reads the body.
     fn cost(&self) -> u8 {
         match self {
-            Node::Sent(..) | Node::Header(..) => 1,
+            Node::Sent(..) | Node::Header(..) | Node::Address(..) => 1,
             Node::Body(_) | Node::Text(_) => 2,
             Node::Not(n) => n.cost(),
             Node::And(v) | Node::Or(v) => v.iter().map(Node::cost).max().unwrap_or(0),
@@ -213,10 +216,10 @@ impl Compiler<'_> {
             K::Unseen => flag(SystemFlags::SEEN, false),
             K::Keyword(k) => self.keyword(k, true),
             K::Unkeyword(k) => self.keyword(k, false),
-            K::Bcc(s) => self.header("bcc", s),
-            K::Cc(s) => self.header("cc", s),
-            K::From(s) => self.header("from", s),
-            K::To(s) => self.header("to", s),
+            K::Bcc(s) => Node::Address(b"bcc".to_vec(), self.needle(s)),
+            K::Cc(s) => Node::Address(b"cc".to_vec(), self.needle(s)),
+            K::From(s) => Node::Address(b"from".to_vec(), self.needle(s)),
+            K::To(s) => Node::Address(b"to".to_vec(), self.needle(s)),
             K::Subject(s) => self.header("subject", s),
             K::Header(name, s) => self.header(name, s),
             K::Body(s) => Node::Body(self.needle(s)),
@@ -363,6 +366,13 @@ impl Evaluator<'_> {
             Node::Header(name, needle) => match m.loaded(self.store)? {
                 Some(l) => l
                     .folded_fields()
+                    .iter()
+                    .any(|(n, v)| n == name && contains(v, needle)),
+                None => false,
+            },
+            Node::Address(name, needle) => match m.loaded(self.store)? {
+                Some(l) => l
+                    .folded_addresses()
                     .iter()
                     .any(|(n, v)| n == name && contains(v, needle)),
                 None => false,

@@ -7,6 +7,7 @@ use std::cell::OnceCell;
 use popstore_platform::ErrorKind;
 
 use crate::mime::PartEntry;
+use crate::mime::address;
 use crate::mime::bodystructure::Content;
 use crate::mime::header::{Fields, Line, classify, line_end};
 use crate::store::layout::MessageId;
@@ -22,6 +23,8 @@ pub struct Loaded {
     fields: OnceCell<Fields>,
     /// Lower-cased field names and folded decoded values.
     folded: OnceCell<Vec<(Vec<u8>, String)>>,
+    /// The same for address fields, parsed and written back.
+    addresses: OnceCell<Vec<(Vec<u8>, String)>>,
     header_text: OnceCell<String>,
     body_text: OnceCell<String>,
 }
@@ -64,6 +67,7 @@ impl Loaded {
             parts,
             fields: OnceCell::new(),
             folded: OnceCell::new(),
+            addresses: OnceCell::new(),
             header_text: OnceCell::new(),
             body_text: OnceCell::new(),
         }))
@@ -102,36 +106,56 @@ impl Loaded {
         })
     }
 
-    /// The whole header, decoded and folded (for TEXT).
+    /// The From, To, Cc and Bcc fields as (lower-cased name, folded
+    /// [`address_text`]).
+    pub fn folded_addresses(&self) -> &[(Vec<u8>, String)] {
+        self.addresses.get_or_init(|| {
+            self.fields()
+                .list
+                .iter()
+                .filter(|f| {
+                    [&b"from"[..], b"to", b"cc", b"bcc"]
+                        .iter()
+                        .any(|n| f.name.eq_ignore_ascii_case(n))
+                })
+                .map(|f| (f.name.to_ascii_lowercase(), fold(&address_text(&f.value))))
+                .collect()
+        })
+    }
+
+    /// Every header of the message, decoded and folded (for TEXT): the
+    /// message's, each part's MIME header and each attached message's.
     pub fn header_text(&self) -> &str {
         self.header_text.get_or_init(|| {
+            let mut blocks: Vec<&std::ops::Range<u64>> = Vec::new();
+            for p in &self.parts {
+                blocks.push(&p.header);
+                if let Some(m) = &p.message {
+                    blocks.push(&m.header);
+                }
+            }
+            blocks.sort_by_key(|r| (r.start, r.end));
+            blocks.dedup();
             let mut s = String::new();
-            for f in &self.fields().list {
-                s.push_str(&String::from_utf8_lossy(&f.name));
-                s.push_str(": ");
-                s.push_str(&decode_header(&f.value));
-                s.push('\n');
+            for r in blocks {
+                for f in &parse_fields(slice(self.data(), r)).list {
+                    s.push_str(&String::from_utf8_lossy(&f.name));
+                    s.push_str(": ");
+                    s.push_str(&decode_header(&f.value));
+                    s.push('\n');
+                }
             }
             fold(&s)
         })
     }
 
     /// The text parts, transfer encoding undone and converted from their
-    /// charsets, with the headers of attached messages; folded.
+    /// charsets; folded. Headers (of attached messages too) are not body.
     pub fn body_text(&self) -> &str {
         self.body_text.get_or_init(|| {
             let mut s = String::new();
             for p in self.parts.iter().skip(1) {
-                if p.multipart {
-                    continue;
-                }
-                if let Some(m) = &p.message {
-                    for f in &parse_fields(slice(self.data(), &m.header)).list {
-                        s.push_str(&String::from_utf8_lossy(&f.name));
-                        s.push_str(": ");
-                        s.push_str(&decode_header(&f.value));
-                        s.push('\n');
-                    }
+                if p.multipart || p.message.is_some() {
                     continue;
                 }
                 let c = Content::from_fields(&parse_fields(slice(self.data(), &p.header)), true);
@@ -153,5 +177,83 @@ impl Loaded {
             }
             fold(&s)
         })
+    }
+}
+
+/// An address field as FROM/TO/CC/BCC search it (as Dovecot does, RFC
+/// 3501 speaking of the envelope's address structure): parsed with
+/// ENVELOPE's recovery rules and written back (`name <mailbox@domain>`,
+/// `mailbox@domain`, `group: ...;`), encoded words decoded.
+pub fn address_text(value: &[u8]) -> String {
+    let mut out: Vec<u8> = Vec::with_capacity(value.len());
+    let (mut first, mut in_group) = (true, false);
+    for a in address::parse(value) {
+        if !first {
+            out.extend_from_slice(b", ");
+        }
+        first = false;
+        let mailbox = a.mailbox.as_deref().unwrap_or(b"");
+        let name = a.name.as_deref().filter(|n| !n.is_empty());
+        match &a.domain {
+            None if !in_group => {
+                out.extend_from_slice(if mailbox.is_empty() { b"\"\"" } else { mailbox });
+                out.extend_from_slice(b": ");
+                first = true;
+                in_group = true;
+            }
+            None => {
+                out.truncate(out.len().saturating_sub(2));
+                out.push(b';');
+                in_group = false;
+            }
+            Some(domain) if name.is_none() && a.route.is_none() => {
+                out.extend_from_slice(mailbox);
+                out.push(b'@');
+                out.extend_from_slice(domain);
+            }
+            Some(domain) => {
+                if let Some(n) = name {
+                    out.extend_from_slice(n);
+                    out.push(b' ');
+                }
+                out.push(b'<');
+                if let Some(r) = &a.route {
+                    out.extend_from_slice(r);
+                    out.push(b':');
+                }
+                out.extend_from_slice(mailbox);
+                out.push(b'@');
+                out.extend_from_slice(domain);
+                out.push(b'>');
+            }
+        }
+    }
+    decode_header(&out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_written_back() {
+        assert_eq!(
+            address_text(b"\"Alice Example\" <alice@example.org>, bob@x.net"),
+            "Alice Example <alice@example.org>, bob@x.net"
+        );
+        assert_eq!(
+            address_text(b"undisclosed-recipients:;"),
+            "undisclosed-recipients;"
+        );
+        assert_eq!(
+            address_text(b"team: a@x, b@y;, c@z"),
+            "team: a@x, b@y;, c@z"
+        );
+        assert_eq!(
+            address_text(b"=?utf-8?Q?=C3=89mile?= <e@x>"),
+            "\u{c9}mile <e@x>"
+        );
+        // ENVELOPE's recovery: an unclosed angle bracket.
+        assert!(!address_text(b"Alice <a@example.org").contains("example"));
     }
 }

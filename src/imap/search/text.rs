@@ -145,66 +145,52 @@ pub fn decode_transfer(cte: Option<&[u8]>, body: &[u8]) -> Vec<u8> {
     }
 }
 
-/// A header value with RFC 2047 encoded words decoded and line breaks
-/// unfolded; white space between two adjacent encoded words is dropped
-/// (RFC 2047 section 6.2). Bytes outside encoded words are read as UTF-8
-/// (RFC 6532), leniently.
+/// A header value with RFC 2047 encoded words decoded and every white
+/// space run (folding included) as one space; white space between two
+/// encoded words is dropped (RFC 2047 section 6.2). Like Dovecot, encoded
+/// words are recognised anywhere, even inside a word or a parameter
+/// (`name==?UTF-8?B?...?=`). Other bytes are read as UTF-8 (RFC 6532),
+/// leniently.
 pub fn decode_header(value: &[u8]) -> String {
+    fn push_raw(out: &mut String, raw: &[u8]) {
+        out.push_str(&String::from_utf8_lossy(raw));
+    }
     let mut out = String::with_capacity(value.len());
-    let mut rest = value;
-    let mut pending_ws: &[u8] = &[];
-    let mut last_word = false;
-    while !rest.is_empty() {
-        // White space run.
-        let ws = rest
-            .iter()
-            .position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
-            .unwrap_or(rest.len());
-        if ws > 0 {
-            pending_ws = &rest[..ws];
-            rest = &rest[ws..];
+    let (mut i, mut raw_start) = (0, 0);
+    let mut last_word_end = None;
+    while let Some(k) = memchr::memmem::find(&value[i..], b"=?") {
+        let at = i + k;
+        let Some((text, used)) = encoded_word(&value[at..]) else {
+            i = at + 2;
             continue;
-        }
-        let tok_len = rest
+        };
+        let between = &value[raw_start..at];
+        let only_ws = between
             .iter()
-            .position(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
-            .unwrap_or(rest.len());
-        let tok = &rest[..tok_len];
-        match encoded_words(tok) {
-            Some(text) => {
-                if !last_word && !pending_ws.is_empty() {
-                    out.push(' ');
-                }
-                out.push_str(&text);
-                last_word = true;
-            }
-            None => {
-                if !pending_ws.is_empty() {
-                    out.push(' ');
-                }
-                out.push_str(&String::from_utf8_lossy(tok));
-                last_word = false;
-            }
+            .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'));
+        if !(last_word_end == Some(raw_start) && only_ws) {
+            push_raw(&mut out, between);
         }
-        pending_ws = &[];
-        rest = &rest[tok_len..];
-    }
-    out
-}
-
-/// A token made only of encoded words (`=?cs?B?..?==?cs?Q?..?=` runs
-/// together too, as mailers write them); `None` when it is not one.
-fn encoded_words(mut tok: &[u8]) -> Option<String> {
-    if !tok.starts_with(b"=?") {
-        return None;
-    }
-    let mut out = String::new();
-    while !tok.is_empty() {
-        let (text, used) = encoded_word(tok)?;
         out.push_str(&text);
-        tok = &tok[used..];
+        i = at + used;
+        raw_start = i;
+        last_word_end = Some(i);
     }
-    Some(out)
+    push_raw(&mut out, &value[raw_start..]);
+    let mut collapsed = String::with_capacity(out.len());
+    let mut space = false;
+    for c in out.chars() {
+        if matches!(c, ' ' | '\t' | '\r' | '\n') {
+            if !space {
+                collapsed.push(' ');
+            }
+            space = true;
+        } else {
+            collapsed.push(c);
+            space = false;
+        }
+    }
+    collapsed
 }
 
 /// One `=?charset?enc?text?=` at the start of `s`: its text and length.
@@ -219,6 +205,9 @@ fn encoded_word(s: &[u8]) -> Option<(String, usize)> {
     let text_start = &rest[q2 + 1..];
     let end = memchr::memmem::find(text_start, b"?=")?;
     let text = &text_start[..end];
+    if text.iter().any(|b| b.is_ascii_whitespace()) {
+        return None;
+    }
     let bytes = match enc {
         b"B" | b"b" => base64(text),
         b"Q" | b"q" => quoted_printable(text, true),
@@ -263,6 +252,12 @@ mod tests {
             "\u{e9}l\u{e8}ve"
         );
         assert_eq!(decode_header(b"plain =?bogus"), "plain =?bogus");
+        // Anywhere in a word, as Dovecot decodes (a parameter value).
+        assert_eq!(
+            decode_header(b"x; name==?UTF-8?B?Y2Fmw6kudHh0?="),
+            "x; name=caf\u{e9}.txt"
+        );
+        assert_eq!(decode_header(b"a \t\r\n b"), "a b");
     }
 
     #[test]
