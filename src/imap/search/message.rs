@@ -159,11 +159,28 @@ impl Loaded {
                     continue;
                 }
                 let c = Content::from_fields(&parse_fields(slice(self.data(), &p.header)), true);
+                // As Dovecot: a part is text when it has no Content-Type
+                // or a `text/...` (or `message/...`) one, and an encoding
+                // it can undo.
                 let text = match &c.ctype {
                     None => true,
-                    Some((t, _)) => t.eq_ignore_ascii_case(b"text") || t.is_empty(),
+                    Some((t, sub)) => {
+                        (t.eq_ignore_ascii_case(b"text") && !sub.is_empty())
+                            || t.eq_ignore_ascii_case(b"message")
+                    }
                 };
-                if !text {
+                let known = c.cte.as_deref().is_none_or(|e| {
+                    [
+                        &b"7bit"[..],
+                        b"8bit",
+                        b"binary",
+                        b"base64",
+                        b"quoted-printable",
+                    ]
+                    .iter()
+                    .any(|k| e.eq_ignore_ascii_case(k))
+                });
+                if !text || !known {
                     continue;
                 }
                 let charset = c
@@ -180,10 +197,33 @@ impl Loaded {
     }
 }
 
-/// An address field as FROM/TO/CC/BCC search it (as Dovecot does, RFC
-/// 3501 speaking of the envelope's address structure): parsed with
-/// ENVELOPE's recovery rules and written back (`name <mailbox@domain>`,
-/// `mailbox@domain`, `group: ...;`), encoded words decoded.
+/// A phrase or local part as Dovecot writes it: as is when every byte is
+/// atext (and not a dot, for a phrase) or it holds an encoded word, else
+/// quoted with `"` and `\\` escaped.
+fn maybe_quote(out: &mut Vec<u8>, s: &[u8], quote_dot: bool) {
+    let plain = s
+        .iter()
+        .all(|&b| crate::mime::rfc822::is_atext(b) && !(quote_dot && b == b'.'));
+    if plain || memchr::memmem::find(s, b"=?").is_some() {
+        out.extend_from_slice(s);
+        return;
+    }
+    out.push(b'"');
+    for &b in s {
+        if b == b'"' || b == b'\\' {
+            out.push(b'\\');
+        }
+        out.push(b);
+    }
+    out.push(b'"');
+}
+
+/// An address field as FROM/TO/CC/BCC search it (RFC 3501 speaks of the
+/// envelope's address structure): parsed with ENVELOPE's recovery rules
+/// and written back as Dovecot 2.3 matches it (probed: `name
+/// <mailbox@domain>` with the name quoted when it must be,
+/// `<mailbox@domain>`, `group: <...>, <...>;`, `group:;`), encoded words
+/// decoded.
 pub fn address_text(value: &[u8]) -> String {
     let mut out: Vec<u8> = Vec::with_capacity(value.len());
     let (mut first, mut in_group) = (true, false);
@@ -196,24 +236,27 @@ pub fn address_text(value: &[u8]) -> String {
         let name = a.name.as_deref().filter(|n| !n.is_empty());
         match &a.domain {
             None if !in_group => {
-                out.extend_from_slice(if mailbox.is_empty() { b"\"\"" } else { mailbox });
+                if mailbox.is_empty() {
+                    out.extend_from_slice(b"\"\"");
+                } else {
+                    maybe_quote(&mut out, mailbox, true);
+                }
                 out.extend_from_slice(b": ");
                 first = true;
                 in_group = true;
             }
             None => {
-                out.truncate(out.len().saturating_sub(2));
+                if out.ends_with(b": ") {
+                    out.pop();
+                } else {
+                    out.truncate(out.len().saturating_sub(2));
+                }
                 out.push(b';');
                 in_group = false;
             }
-            Some(domain) if name.is_none() && a.route.is_none() => {
-                out.extend_from_slice(mailbox);
-                out.push(b'@');
-                out.extend_from_slice(domain);
-            }
             Some(domain) => {
                 if let Some(n) = name {
-                    out.extend_from_slice(n);
+                    maybe_quote(&mut out, n, true);
                     out.push(b' ');
                 }
                 out.push(b'<');
@@ -221,7 +264,7 @@ pub fn address_text(value: &[u8]) -> String {
                     out.extend_from_slice(r);
                     out.push(b':');
                 }
-                out.extend_from_slice(mailbox);
+                maybe_quote(&mut out, mailbox, false);
                 out.push(b'@');
                 out.extend_from_slice(domain);
                 out.push(b'>');
@@ -239,15 +282,17 @@ mod tests {
     fn addresses_written_back() {
         assert_eq!(
             address_text(b"\"Alice Example\" <alice@example.org>, bob@x.net"),
-            "Alice Example <alice@example.org>, bob@x.net"
+            "\"Alice Example\" <alice@example.org>, <bob@x.net>"
         );
         assert_eq!(
             address_text(b"undisclosed-recipients:;"),
-            "undisclosed-recipients;"
+            "undisclosed-recipients:;"
         );
+        assert_eq!(address_text(b"Plain <p@x>"), "Plain <p@x>");
+        assert_eq!(address_text(b"\"Qu\\\"o\" <q@x>"), "\"Qu\\\"o\" <q@x>");
         assert_eq!(
             address_text(b"team: a@x, b@y;, c@z"),
-            "team: a@x, b@y;, c@z"
+            "team: <a@x>, <b@y>;, <c@z>"
         );
         assert_eq!(
             address_text(b"=?utf-8?Q?=C3=89mile?= <e@x>"),

@@ -124,6 +124,11 @@ pub fn quoted_printable(s: &[u8], underscore: bool) -> Vec<u8> {
                 i = j + 1;
                 continue;
             }
+            // A soft line break at the very end of the data.
+            if j == s.len() && !underscore {
+                i = j;
+                continue;
+            }
             out.push(c);
         } else if underscore && c == b'_' {
             out.push(b' ');
@@ -273,6 +278,8 @@ mod tests {
             "caf\u{e9} ok".as_bytes()
         );
         assert_eq!(base64(b"aGVs\r\nbG8="), b"hello");
+        assert_eq!(quoted_printable(b"end=", false), b"end");
+        assert_eq!(quoted_printable(b"a = b", false), b"a = b");
         assert_eq!(to_text(b"caf\xe9", Some(b"iso-8859-1")), "caf\u{e9}");
         assert_eq!(to_text(b"\x82\xa0", Some(b"shift_jis")), "\u{3042}");
         // RFC 5051: "\u{e9}" titlecases to "\u{c9}", which decomposes to
