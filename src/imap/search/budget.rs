@@ -25,7 +25,7 @@ impl Budget {
         }
     }
 
-    /// One step of work; every [`EVERY`] steps, fails once the deadline
+    /// One step of work; every `EVERY` (512) steps, fails once the deadline
     /// has passed.
     pub fn tick(&self) -> Result<(), SearchError> {
         let n = self.steps.get().wrapping_add(1);

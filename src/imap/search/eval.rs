@@ -1,4 +1,4 @@
-//! Search keys compiled against one folder view ([`Program`]) and
+//! Search keys compiled against one folder view ([`Node`]) and
 //! evaluated message by message.
 //!
 //! Compiling resolves what does not depend on the message once: `*` and

@@ -36,9 +36,18 @@
 //! - String keys are case-insensitive substrings on decoded text: RFC
 //!   2047 words in headers, quoted-printable/base64 text parts in their
 //!   charsets, white space runs as one space ([`text`]). `HEADER f ""`
-//!   matches when the field is present. FROM/TO/CC/BCC/SUBJECT search
-//!   the decoded field. Only `text/*` parts (and the headers of attached
-//!   messages) are searched by BODY and TEXT.
+//!   matches when the field is present. As Dovecot 2.3 answers (checked
+//!   by `tests/imap_search_dovecot.rs`): FROM/TO/CC/BCC search the parsed
+//!   address list written back (`"Name" <box@host>`,
+//!   [`message::address_text`]), SUBJECT and HEADER the decoded field;
+//!   BODY searches the parts without Content-Type or with a `text/...`
+//!   or `message/...` one and a known transfer encoding; TEXT adds every
+//!   header block (the message's, each MIME header, each attached
+//!   message's).
+//! - SORT and THREAD compare strings in `i;unicode-casemap` form (RFC
+//!   5051: upper case, NFKD), addresses by the first address's mailbox
+//!   (DISPLAYFROM/DISPLAYTO: its decoded name, else `box@host`), dates by
+//!   the `Date:` instant, INTERNALDATE where there is none.
 //! - `$` is the saved result (UIDs); with none saved it matches nothing.
 //! - MODSEQ compares the message's MODSEQ (per-flag entries are accepted
 //!   and read as the message's, which RFC 7162 allows).
