@@ -53,8 +53,12 @@ impl Arena<'_> {
         self.c.len() - 1
     }
 
-    /// Whether `a` is `b` or one of its ancestors.
+    /// Whether `a` is `b` or one of its ancestors (a container without
+    /// children is nobody's ancestor: the common case costs no walk).
     fn is_ancestor(&self, a: usize, mut b: usize) -> bool {
+        if a != b && self.c[a].children.is_empty() {
+            return false;
+        }
         loop {
             if a == b {
                 return true;
