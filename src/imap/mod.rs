@@ -41,5 +41,6 @@
 //!   `max_append` per literal).
 
 pub mod parse;
+pub mod search;
 pub mod types;
 pub mod write;

@@ -141,45 +141,63 @@ pub struct ThreadNode {
     pub children: Vec<ThreadNode>,
 }
 
-/// `* THREAD (..)(..)`
+impl Drop for ThreadNode {
+    /// Takes the tree apart without recursion: a reply chain thousands of
+    /// messages deep must not exhaust the stack.
+    fn drop(&mut self) {
+        let mut stack = std::mem::take(&mut self.children);
+        while let Some(mut n) = stack.pop() {
+            stack.append(&mut n.children);
+        }
+    }
+}
+
+/// `* THREAD (..)(..)`. Written without recursion, so any depth of
+/// nesting costs no stack.
 pub fn thread(out: &mut Vec<u8>, roots: &[ThreadNode]) {
+    enum Step<'a> {
+        /// `(` and the thread from this node.
+        Open(&'a ThreadNode),
+        /// `)`
+        Close,
+    }
     out.extend_from_slice(b"* THREAD");
     if !roots.is_empty() {
         out.push(b' ');
     }
-    for r in roots {
-        out.push(b'(');
-        thread_chain(out, r);
-        out.push(b')');
-    }
-    out.extend_from_slice(b"\r\n");
-}
-
-fn thread_chain(out: &mut Vec<u8>, mut node: &ThreadNode) {
-    let mut first = true;
-    loop {
-        if let Some(id) = node.id {
-            if !first {
-                out.push(b' ');
+    let mut stack: Vec<Step<'_>> = roots.iter().rev().map(Step::Open).collect();
+    while let Some(step) = stack.pop() {
+        let mut node = match step {
+            Step::Close => {
+                out.push(b')');
+                continue;
             }
-            push_fmt(out, format_args!("{id}"));
-            first = false;
-        }
-        match node.children.as_slice() {
-            [only] => node = only,
-            many => {
-                if !first && !many.is_empty() {
+            Step::Open(n) => n,
+        };
+        out.push(b'(');
+        let mut first = true;
+        loop {
+            if let Some(id) = node.id {
+                if !first {
                     out.push(b' ');
                 }
-                for child in many {
-                    out.push(b'(');
-                    thread_chain(out, child);
-                    out.push(b')');
+                push_fmt(out, format_args!("{id}"));
+                first = false;
+            }
+            match node.children.as_slice() {
+                [only] => node = only,
+                many => {
+                    if !first && !many.is_empty() {
+                        out.push(b' ');
+                    }
+                    stack.push(Step::Close);
+                    stack.extend(many.iter().rev().map(Step::Open));
+                    break;
                 }
-                return;
             }
         }
     }
+    out.extend_from_slice(b"\r\n");
 }
 
 /// An extended LIST data item (RFC 5258 `mbox-list-extended`).

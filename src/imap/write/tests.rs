@@ -264,6 +264,30 @@ fn rfc5256_thread() {
 }
 
 #[test]
+fn thread_of_any_depth_is_written_and_dropped_without_recursion() {
+    // A comb 200,000 levels deep (each node: a leaf and the rest), as
+    // replies crafted by anyone who can deliver mail could make THREAD
+    // build: writing and dropping it must not overflow the stack.
+    let depth = 200_000u32;
+    let mut tree = node(depth, vec![]);
+    for i in (1..depth).rev() {
+        tree = node(i, vec![node(i, vec![]), tree]);
+    }
+    let roots = vec![tree];
+    let out = w(|o| thread(o, &roots));
+    assert!(
+        out.starts_with("* THREAD (1 (1)(2 (2)(3 (3)(4 "),
+        "{}",
+        &out[..40]
+    );
+    let last = depth - 1;
+    assert!(out.contains(&format!("({last} ({last})({depth}))))")));
+    assert!(out.ends_with(")))\r\n"));
+    assert_eq!(out.matches('(').count(), out.matches(')').count());
+    drop(roots);
+}
+
+#[test]
 fn rfc9051_list_status_namespace() {
     // RFC 9051 6.3.9.8
     assert_eq!(
