@@ -41,5 +41,9 @@
 //!   `max_append` per literal).
 
 pub mod parse;
+pub mod session;
+pub mod settings;
 pub mod types;
 pub mod write;
+
+pub use settings::ImapSettings;

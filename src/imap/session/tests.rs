@@ -1,0 +1,1 @@
+//! Session tests over a real store.
