@@ -41,6 +41,7 @@
 //!   `max_append` per literal).
 
 pub mod parse;
+pub mod server;
 pub mod session;
 pub mod settings;
 pub mod types;
