@@ -268,3 +268,72 @@ fn sasl_logins_and_a_failure_with_its_response_code() {
     assert_eq!(v["cram"], "OK", "{v}");
     assert_eq!(v["plain"], "OK", "{v}");
 }
+
+#[test]
+fn autologout_ends_an_idle_that_never_says_done() {
+    let s = Served::start("[imap]\nidle_timeout_secs = 2\n");
+    let mut c = login(&s, "sue");
+    c.cmd("a", "SELECT INBOX");
+    c.send(b"b IDLE\r\n");
+    assert!(c.line().starts_with("+ "));
+    // No DONE: the server says goodbye and closes (not a timing check:
+    // the read waits until it does).
+    let mut rest = Vec::new();
+    loop {
+        let l = c.line();
+        if l.is_empty() {
+            break;
+        }
+        rest.push(l);
+    }
+    assert!(
+        rest.iter()
+            .any(|l| l.starts_with("* BYE") && l.contains("autologout")),
+        "{rest:?}"
+    );
+    // Others are served.
+    let mut d = login(&s, "sue");
+    assert!(d.cmd("c", "NOOP").last().unwrap().starts_with("c OK"));
+}
+
+const STARTTLS_PIPELINED: &str = r#"
+import json, socket, ssl, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+f = s.makefile("rb")
+greeting = f.readline()
+# LOGIN pipelined in the clear after STARTTLS: it must be discarded.
+s.sendall(b"a STARTTLS\r\nb LOGIN sue sue-pw\r\n")
+ok = f.readline()
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+t = ctx.wrap_socket(s)
+g = t.makefile("rb")
+t.sendall(b"c CAPABILITY\r\n")
+lines = []
+while True:
+    l = g.readline().decode()
+    lines.append(l)
+    if l.startswith("c ") or not l:
+        break
+print(json.dumps({"ok": ok.decode(), "after": lines}))
+"#;
+
+#[test]
+fn bytes_pipelined_after_starttls_are_discarded() {
+    if !need_python("ssl") {
+        return;
+    }
+    let s = Served::start("");
+    let v = python(STARTTLS_PIPELINED, &[s.imap.port().to_string()]);
+    assert!(v["ok"].as_str().unwrap().starts_with("a OK"), "{v}");
+    let after = v["after"].to_string();
+    assert!(
+        !after.contains("b OK") && !after.contains("b NO"),
+        "{after}"
+    );
+    // Still not logged in: the capabilities offer AUTH=, not IMAP's
+    // post-login set.
+    assert!(
+        after.contains("AUTH=PLAIN") && after.contains("c OK"),
+        "{after}"
+    );
+}
