@@ -69,6 +69,12 @@ impl Session {
                 "QRESYNC",
                 "UTF8=ACCEPT",
                 "MULTIAPPEND",
+                "BINARY",
+                "QUOTA",
+                "QUOTA=RES-STORAGE",
+                "QUOTASET",
+                "ACL",
+                super::acl::RIGHTS_CAPABILITY,
             ]
             .map(String::from),
         );

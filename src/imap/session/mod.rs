@@ -14,11 +14,13 @@
 //! (STORE, COPY, MOVE, EXPUNGE...), [`fetch`], [`updates`] (what other
 //! sessions changed, told by RFC 9051 section 7.5.1's rules).
 
+mod acl;
 mod append;
 mod auth;
 mod errors;
 mod fetch;
 mod mailbox;
+mod quota;
 mod sections;
 mod selected;
 #[cfg(test)]
@@ -509,18 +511,24 @@ impl Session {
             C::Namespace => self.namespace(tag),
             C::Status { mailbox, items } => self.status(tag, &mailbox, &items),
             C::Append { mailbox, messages } => self.append_whole(tag, &mailbox, messages),
-            C::GetAcl(_)
-            | C::SetAcl { .. }
-            | C::DeleteAcl { .. }
-            | C::ListRights { .. }
-            | C::MyRights(_)
-            | C::GetQuota(_)
-            | C::GetQuotaRoot(_)
-            | C::SetQuota { .. } => Self::no(
-                tag,
-                Some(Code::Cannot),
-                "ACL and QUOTA are not available yet",
-            ),
+            C::GetAcl(m) => self.getacl(tag, &m),
+            C::SetAcl {
+                mailbox,
+                identifier,
+                rights,
+            } => self.setacl(tag, &mailbox, &identifier, &rights),
+            C::DeleteAcl {
+                mailbox,
+                identifier,
+            } => self.deleteacl(tag, &mailbox, &identifier),
+            C::ListRights {
+                mailbox,
+                identifier,
+            } => self.listrights(tag, &mailbox, &identifier),
+            C::MyRights(m) => self.myrights(tag, &m),
+            C::GetQuota(root) => self.getquota(tag, &root),
+            C::GetQuotaRoot(m) => self.getquotaroot(tag, &m),
+            C::SetQuota { root, limits } => self.setquota(tag, &root, &limits),
             C::Enable(caps) => self.enable(tag, &caps),
             body if self.selected.is_none() => {
                 let _ = body;
