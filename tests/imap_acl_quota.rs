@@ -92,3 +92,51 @@ fn quota_roots_setquota_for_managers_and_overquota_appends() {
     let r = c.cmd("q4", "STATUS INBOX (MESSAGES)");
     assert!(has(&r, "(MESSAGES 0)"), "{r:?}");
 }
+
+#[test]
+fn folders_shared_through_acls_appear_under_other_users() {
+    let s = Served::start("");
+    let mut sue = login(&s, "sue");
+    sue.cmd("s1", "CREATE Shared");
+    sue.cmd("s2", "CREATE Private");
+    sue.send(b"s3 APPEND Shared {20+}\r\nSubject: hi\r\n\r\nhello\r\n");
+    assert!(sue.until("s3").last().unwrap().starts_with("s3 OK"));
+    sue.cmd("s4", "SETACL Shared tom lr");
+
+    let mut tom = login(&s, "tom");
+    let r = tom.cmd("t1", "NAMESPACE");
+    assert!(
+        has(
+            &r,
+            "* NAMESPACE ((\"\" \"/\")) ((\"Other Users/\" \"/\")) NIL"
+        ),
+        "{r:?}"
+    );
+    let r = tom.cmd("t2", "LIST \"\" \"*\"");
+    assert!(has(&r, "\"Other Users/sue/Shared\""), "{r:?}");
+    assert!(!has(&r, "Private"), "{r:?}");
+    let r = tom.cmd("t3", "SELECT \"Other Users/sue/Shared\"");
+    assert!(
+        has(&r, "* 1 EXISTS") && has(&r, "t3 OK [READ-ONLY]"),
+        "{r:?}"
+    );
+    let r = tom.cmd("t4", "FETCH 1 (BODY[TEXT])");
+    assert!(has(&r, "hello"), "{r:?}");
+    let r = tom.cmd("t5", "MYRIGHTS \"Other Users/sue/Shared\"");
+    assert!(has(&r, "* MYRIGHTS \"Other Users/sue/Shared\" lr"), "{r:?}");
+    let r = tom.cmd("t6", "APPEND \"Other Users/sue/Shared\" {3+}\r\nx\r\n");
+    assert!(has(&r, "t6 NO [NOPERM]"), "{r:?}");
+    let r = tom.cmd("t7", "SELECT \"Other Users/sue/Private\"");
+    assert!(has(&r, "t7 NO [NONEXISTENT]"), "{r:?}");
+
+    // With w and i, tom may flag and add; sue sees it.
+    sue.cmd("s5", "SETACL Shared tom +wi");
+    sue.cmd("s6", "SELECT Shared");
+    let r = tom.cmd("t8", "SELECT \"Other Users/sue/Shared\"");
+    assert!(has(&r, "t8 OK [READ-WRITE]"), "{r:?}");
+    tom.cmd("t9", "STORE 1 +FLAGS (\\Flagged)");
+    let r = tom.cmd("t10", "APPEND \"Other Users/sue/Shared\" {3+}\r\nx\r\n");
+    assert!(has(&r, "t10 OK [APPENDUID"), "{r:?}");
+    let r = sue.cmd("s7", "NOOP");
+    assert!(has(&r, "* 2 EXISTS") && has(&r, "\\Flagged"), "{r:?}");
+}

@@ -126,16 +126,22 @@ impl Session {
     }
 
     pub(super) fn myrights(&mut self, tag: &str, m: &MailboxArg) -> Response {
-        let name = match self.acl_folder(tag, m) {
-            Ok(n) => n,
+        let t = match self.target(tag, m) {
+            Ok(t) => t,
             Err(r) => return r,
         };
+        if let Err(e) = self
+            .store
+            .folder_rights(&t.owner, &t.name, Some(&self.account()))
+        {
+            return self.store_error(tag, &e);
+        }
         let mut r = Response::new();
         write::data::myrights(
             &mut r.text,
-            &name,
+            &t.shown,
             self.utf8_names(),
-            &Rights::ALL.imap_letters(),
+            &t.rights.imap_letters(),
         );
         self.finish(&mut r, tag, "MYRIGHTS completed", true);
         r

@@ -6,12 +6,15 @@
 
 use popstore_formats::folder::SystemFlags;
 
+use super::namespace::Target;
 use super::{Mode, Response, Session};
 use crate::imap::parse::{AppendHead, AppendMessage};
 use crate::imap::types::{Flag, MailboxArg};
 use crate::imap::write::{self, Code, Status};
+use crate::store::acl::Rights;
 use crate::store::folder_name::FolderName;
 use crate::store::folders::NewMessage;
+use crate::store::name::AccountName;
 
 /// An APPEND being received.
 #[derive(Debug)]
@@ -21,6 +24,8 @@ pub(super) struct Appending {
     target: Result<FolderName, Response>,
     /// The target's name, for taking back what was appended.
     name: Option<FolderName>,
+    /// The target's account.
+    owner: Option<AccountName>,
     /// The message being received.
     head: Option<AppendHead>,
     data: Vec<u8>,
@@ -65,6 +70,7 @@ impl Session {
     /// A message literal of APPEND is announced: `None` to read on at once
     /// (non-synchronizing), or the continuation request or refusal.
     pub(super) fn append_begin(&mut self, tag: String, head: AppendHead) -> Option<Response> {
+        let mut owner = None;
         let mut ctx = match std::mem::replace(&mut self.mode, Mode::Command) {
             Mode::Append(a) if head.mailbox.is_none() => a,
             _ => {
@@ -74,7 +80,10 @@ impl Session {
                         r.tagged(&tag, Status::Bad, None, "log in first");
                         Err(r)
                     }
-                    (Some(_), Some(m)) => self.append_target(&tag, m),
+                    (Some(_), Some(m)) => self.append_target(&tag, m).map(|t| {
+                        owner = Some(t.owner);
+                        t.name
+                    }),
                     (Some(_), None) => {
                         let mut r = Response::new();
                         r.tagged(&tag, Status::Bad, None, "APPEND without a mailbox");
@@ -83,6 +92,7 @@ impl Session {
                 };
                 Box::new(Appending {
                     name: target.as_ref().ok().cloned(),
+                    owner: owner.clone(),
                     target,
                     head: None,
                     data: Vec::new(),
@@ -116,10 +126,11 @@ impl Session {
         None
     }
 
-    fn append_target(&self, tag: &str, m: &MailboxArg) -> Result<FolderName, Response> {
-        let name = self.folder_arg(tag, m)?;
-        match self.store.folder_id(&self.account(), &name) {
-            Ok(Some(_)) => Ok(name),
+    fn append_target(&self, tag: &str, m: &MailboxArg) -> Result<Target, Response> {
+        let t = self.target(tag, m)?;
+        Self::require(tag, &t, Rights::INSERT)?;
+        match self.store.folder_id(&t.owner, &t.name) {
+            Ok(Some(_)) => Ok(t),
             Ok(None) => Err(Self::no(tag, Some(Code::TryCreate), "no such mailbox")),
             Err(e) => Err(self.store_error(tag, &e)),
         }
@@ -164,7 +175,8 @@ impl Session {
                         keywords,
                         internal_date: head.date.map(|d| d.unix),
                     };
-                    match self.store.append_message(&self.account(), name, &m) {
+                    let owner = ctx.owner.clone().unwrap_or_else(|| self.account());
+                    match self.store.append_message(&owner, name, &m) {
                         Ok((uv, uid)) => {
                             ctx.uidvalidity = uv;
                             ctx.uids.push(uid);
@@ -214,7 +226,7 @@ impl Session {
         let Some(name) = ctx.name.clone() else {
             return;
         };
-        let acct = self.account();
+        let acct = ctx.owner.clone().unwrap_or_else(|| self.account());
         match self.store.open_folder(&acct, &name) {
             Ok(mut f) => {
                 if let Err(e) = self.store.expunge_uids(&mut f, &ctx.uids, false) {
@@ -233,8 +245,8 @@ impl Session {
         mailbox: &MailboxArg,
         messages: Vec<AppendMessage>,
     ) -> Response {
-        let name = match self.append_target(tag, mailbox) {
-            Ok(n) => n,
+        let (owner, name) = match self.append_target(tag, mailbox) {
+            Ok(t) => (t.owner, t.name),
             Err(r) => return r,
         };
         let mut uids = Vec::new();
@@ -250,7 +262,7 @@ impl Session {
                 keywords,
                 internal_date: m.date.map(|d| d.unix),
             };
-            match self.store.append_message(&self.account(), &name, &nm) {
+            match self.store.append_message(&owner, &name, &nm) {
                 Ok((v, uid)) => {
                     uv = v;
                     uids.push(uid);

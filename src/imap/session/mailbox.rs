@@ -11,6 +11,7 @@ use crate::imap::parse::{ListReturn, ListSelect, SelectParams, StatusItem};
 use crate::imap::types::{Flag, MailboxArg};
 use crate::imap::write::{self, Code, Status, fetch::Fetch};
 use crate::store::Folder;
+use crate::store::acl::Rights;
 use crate::store::folder_name::{self, FolderName};
 
 /// RFC 6154 attribute names by special use.
@@ -70,11 +71,19 @@ impl Session {
         if params.condstore {
             self.enabled.condstore = true;
         }
-        let name = match self.folder_arg(tag, mailbox) {
-            Ok(n) => n,
-            Err(e) => return e,
+        let t = match self
+            .target(tag, mailbox)
+            .and_then(|t| Self::require(tag, &t, Rights::READ).map(|()| t))
+        {
+            Ok(t) => t,
+            Err(e) => {
+                r.text.extend_from_slice(&e.text);
+                return r;
+            }
         };
-        let folder = match self.store.open_folder(&self.account(), &name) {
+        let read_only = read_only || !t.rights.contains(Rights::WRITE);
+        let name = t.shown.clone();
+        let folder = match self.store.open_folder(&t.owner, &t.name) {
             Ok(f) => f,
             Err(e) => {
                 let e = self.store_error(tag, &e);
@@ -148,6 +157,13 @@ impl Session {
             Ok(n) => n,
             Err(e) => return e,
         };
+        if name.levels().next() == Some(super::namespace::OTHER_USERS) {
+            return Self::no(
+                tag,
+                Some(Code::Cannot),
+                "the other users' folders are theirs",
+            );
+        }
         let mut su = SpecialUse::NONE;
         for u in uses {
             match SPECIAL.iter().find(|(_, n)| n.eq_ignore_ascii_case(u)) {
@@ -239,6 +255,7 @@ impl Session {
         });
         let acct = self.account();
         let mut seen = std::collections::HashSet::new();
+        let mut seen_others = std::collections::HashSet::new();
         for p in patterns {
             let Some(pattern) = self.pattern(reference, p) else {
                 continue;
@@ -275,6 +292,9 @@ impl Session {
                     write::data::mailbox_status(&mut r.text, &f.name, utf8, &values);
                 }
             }
+            if !subscribed_only && !special_only {
+                self.list_others(&mut r.text, &pattern, &mut seen_others);
+            }
         }
         self.finish(&mut r, tag, "LIST completed", true);
         r
@@ -303,7 +323,13 @@ impl Session {
 
     pub(super) fn namespace(&mut self, tag: &str) -> Response {
         let mut r = Response::new();
-        write::data::namespace(&mut r.text, &[(String::new(), Some('/'))], &[], &[]);
+        let others = format!("{}/", super::namespace::OTHER_USERS);
+        write::data::namespace(
+            &mut r.text,
+            &[(String::new(), Some('/'))],
+            &[(others, Some('/'))],
+            &[],
+        );
         self.finish(&mut r, tag, "NAMESPACE completed", true);
         r
     }
@@ -333,14 +359,18 @@ impl Session {
     }
 
     pub(super) fn status(&mut self, tag: &str, m: &MailboxArg, items: &[StatusItem]) -> Response {
-        let name = match self.folder_arg(tag, m) {
-            Ok(n) => n,
+        let t = match self
+            .target(tag, m)
+            .and_then(|t| Self::require(tag, &t, Rights::READ).map(|()| t))
+        {
+            Ok(t) => t,
             Err(e) => return e,
         };
+        let name = t.shown.clone();
         if items.contains(&StatusItem::HighestModSeq) {
             self.enabled.condstore = true;
         }
-        let folder = match self.store.open_folder(&self.account(), &name) {
+        let folder = match self.store.open_folder(&t.owner, &t.name) {
             Ok(f) => f,
             Err(e) => return self.store_error(tag, &e),
         };

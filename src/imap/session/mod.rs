@@ -20,6 +20,7 @@ mod auth;
 mod errors;
 mod fetch;
 mod mailbox;
+mod namespace;
 mod quota;
 mod sections;
 mod selected;

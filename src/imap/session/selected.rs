@@ -8,6 +8,7 @@ use super::{Response, Session};
 use crate::imap::parse::{CommandBody, StoreMode};
 use crate::imap::types::{Flag, MailboxArg, SeqSet};
 use crate::imap::write::{Code, Status, fetch::Fetch};
+use crate::store::acl::Rights;
 use crate::store::folders::FlagOp;
 
 impl Session {
@@ -186,12 +187,15 @@ impl Session {
         mailbox: &MailboxArg,
         is_move: bool,
     ) -> Response {
-        let name = match self.folder_arg(tag, mailbox) {
-            Ok(n) => n,
+        let t = match self
+            .target(tag, mailbox)
+            .and_then(|t| Self::require(tag, &t, Rights::INSERT).map(|()| t))
+        {
+            Ok(t) => t,
             Err(e) => return e,
         };
-        let acct = self.account();
-        let to = match self.store.folder_id(&acct, &name) {
+        let acct = t.owner.clone();
+        let to = match self.store.folder_id(&acct, &t.name) {
             Ok(Some(id)) => id,
             Ok(None) => return Self::no(tag, Some(Code::TryCreate), "no such mailbox"),
             Err(e) => return self.store_error(tag, &e),
