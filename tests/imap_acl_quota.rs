@@ -140,3 +140,28 @@ fn folders_shared_through_acls_appear_under_other_users() {
     let r = sue.cmd("s7", "NOOP");
     assert!(has(&r, "* 2 EXISTS") && has(&r, "\\Flagged"), "{r:?}");
 }
+
+#[test]
+fn public_folders_appear_under_public_folders() {
+    let s = Served::start("");
+    ok(&s.store, &["public", "create", "News"], b"");
+    ok(
+        &s.store,
+        &["public", "acl", "set", "News", "anyone", "lrsp"],
+        b"",
+    );
+    ok(&s.store, &["public", "create", "Board"], b"");
+    s.deliver("post+News", b"Subject: news\r\n\r\nextra!\r\n");
+    let mut tom = login(&s, "tom");
+    let r = tom.cmd("t1", "NAMESPACE");
+    assert!(has(&r, "((\"Public Folders/\" \"/\"))"), "{r:?}");
+    let r = tom.cmd("t2", "LIST \"\" \"Public Folders/*\"");
+    assert!(has(&r, "\"Public Folders/News\""), "{r:?}");
+    assert!(!has(&r, "Board"), "no l on Board: {r:?}");
+    let r = tom.cmd("t3", "EXAMINE \"Public Folders/News\"");
+    assert!(has(&r, "* 1 EXISTS"), "{r:?}");
+    let r = tom.cmd("t4", "FETCH 1 (BODY.PEEK[TEXT])");
+    assert!(has(&r, "extra!"), "{r:?}");
+    let r = tom.cmd("t5", "CREATE \"Public Folders/Mine\"");
+    assert!(has(&r, "t5 NO [CANNOT]"), "{r:?}");
+}

@@ -157,7 +157,10 @@ impl Session {
             Ok(n) => n,
             Err(e) => return e,
         };
-        if name.levels().next() == Some(super::namespace::OTHER_USERS) {
+        if matches!(
+            name.levels().next(),
+            Some(super::namespace::OTHER_USERS | super::namespace::PUBLIC)
+        ) {
             return Self::no(
                 tag,
                 Some(Code::Cannot),
@@ -324,11 +327,17 @@ impl Session {
     pub(super) fn namespace(&mut self, tag: &str) -> Response {
         let mut r = Response::new();
         let others = format!("{}/", super::namespace::OTHER_USERS);
+        let public: Vec<(String, Option<char>)> =
+            if self.store.public_tree_exists().unwrap_or(false) {
+                vec![(format!("{}/", super::namespace::PUBLIC), Some('/'))]
+            } else {
+                Vec::new()
+            };
         write::data::namespace(
             &mut r.text,
             &[(String::new(), Some('/'))],
             &[(others, Some('/'))],
-            &[],
+            &public,
         );
         self.finish(&mut r, tag, "NAMESPACE completed", true);
         r

@@ -15,6 +15,9 @@ use crate::store::name::AccountName;
 /// The prefix of the other users' namespace.
 pub(super) const OTHER_USERS: &str = "Other Users";
 
+/// The prefix of the public folders' namespace.
+pub(super) const PUBLIC: &str = "Public Folders";
+
 /// A folder a mailbox argument names.
 #[derive(Debug, Clone)]
 pub(super) struct Target {
@@ -29,11 +32,71 @@ pub(super) struct Target {
 }
 
 impl Session {
+    /// LIST's part for the public folders matching `pattern`.
+    fn list_public(
+        &self,
+        out: &mut Vec<u8>,
+        pattern: &str,
+        seen: &mut std::collections::HashSet<String>,
+    ) {
+        if !self.store.public_tree_exists().unwrap_or(false) {
+            return;
+        }
+        let me = self.account();
+        let public = crate::store::public::public_account();
+        let Ok(folders) = self.store.shared_folders(&public, Some(&me)) else {
+            return;
+        };
+        let utf8 = self.utf8_names();
+        let mut node = |out: &mut Vec<u8>, name: &str, attrs: &[&str]| {
+            if folder_tree::pattern_matches(pattern, name)
+                && seen.insert(name.to_string())
+                && let Ok(n) = FolderName::new(name)
+            {
+                write::data::list(out, false, attrs, Some('/'), &n, utf8, &[]);
+            }
+        };
+        if !folders.is_empty() {
+            node(out, PUBLIC, &["\\Noselect", "\\HasChildren"]);
+        }
+        for f in folders {
+            let mut attrs = vec![if f.folder.has_children {
+                "\\HasChildren"
+            } else {
+                "\\HasNoChildren"
+            }];
+            if f.folder.noselect || !f.rights.contains(Rights::READ) {
+                attrs.insert(0, "\\Noselect");
+            }
+            node(out, &format!("{PUBLIC}/{}", f.folder.name), &attrs);
+        }
+    }
+
     /// Resolves a mailbox argument in either namespace; the folder of
     /// another account must be visible to the user (`l`).
     pub(super) fn target(&self, tag: &str, m: &MailboxArg) -> Result<Target, Response> {
         let shown = self.folder_arg(tag, m)?;
         let me = self.account();
+        if let Some(rest) = shown
+            .as_str()
+            .strip_prefix(PUBLIC)
+            .and_then(|r| r.strip_prefix('/'))
+        {
+            let missing = || Self::no(tag, Some(Code::NonExistent), "no such mailbox");
+            let Ok(name) = FolderName::new(rest) else {
+                return Err(missing());
+            };
+            return match self.store.public_rights(&name, Some(&me)) {
+                Ok(r) if r.contains(Rights::LOOKUP) => Ok(Target {
+                    owner: crate::store::public::public_account(),
+                    name,
+                    shown,
+                    rights: r,
+                }),
+                Ok(_) | Err(StoreError::Folder(_)) | Err(StoreError::Invalid(_)) => Err(missing()),
+                Err(e) => Err(self.store_error(tag, &e)),
+            };
+        }
         let mut levels = shown.as_str().splitn(3, '/');
         if levels.next() != Some(OTHER_USERS) {
             return Ok(Target {
@@ -89,6 +152,7 @@ impl Session {
     ) {
         let me = self.account();
         let utf8 = self.utf8_names();
+        self.list_public(out, pattern, seen);
         let owners = match self.store.accounts_sharing_with(&me) {
             Ok(o) => o,
             Err(e) => {
