@@ -337,3 +337,71 @@ fn bytes_pipelined_after_starttls_are_discarded() {
         "{after}"
     );
 }
+
+const COMPRESS: &str = r#"
+import json, socket, sys, zlib
+def session(port):
+    s = socket.create_connection(("127.0.0.1", port))
+    f = s.makefile("rb")
+    f.readline()
+    s.sendall(b"a LOGIN sue sue-pw\r\n")
+    while not f.readline().startswith(b"a "):
+        pass
+    s.sendall(b"b COMPRESS DEFLATE\r\n")
+    ok = f.readline().decode()
+    return s, ok
+port = int(sys.argv[1])
+r = {}
+s, r["ok"] = session(port)
+c = zlib.compressobj(wbits=-15); d = zlib.decompressobj(wbits=-15)
+s.sendall(c.compress(b"c SELECT INBOX\r\nd FETCH 1 (BODY.PEEK[])\r\ne LOGOUT\r\n") + c.flush(zlib.Z_SYNC_FLUSH))
+got = b""
+while True:
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    got += d.decompress(chunk)
+r["plain"] = got.decode("latin-1")
+# A bomb: a thousandfold and more.
+s, _ = session(port)
+c = zlib.compressobj(9, wbits=-15)
+bomb = c.compress(b"x" * (200 * 1024 * 1024)) + c.flush(zlib.Z_SYNC_FLUSH)
+r["bomb_size"] = len(bomb)
+try:
+    s.sendall(bomb)
+except OSError:
+    pass
+d = zlib.decompressobj(wbits=-15)
+got = b""
+try:
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        got += d.decompress(chunk)
+except OSError:
+    pass
+r["bomb"] = got.decode("latin-1")
+print(json.dumps(r))
+"#;
+
+#[test]
+fn compress_deflate_serves_and_a_bomb_is_cut_off() {
+    if !need_python("zlib") {
+        return;
+    }
+    let s = Served::start("");
+    s.deliver("sue", &message(1));
+    let v = python(COMPRESS, &[s.imap.port().to_string()]);
+    assert!(v["ok"].as_str().unwrap().starts_with("b OK"), "{v}");
+    let plain = v["plain"].as_str().unwrap();
+    assert!(plain.contains("c OK [READ-WRITE]"), "{plain}");
+    assert!(plain.contains("Subject: m1\r\n\r\nbody 1\r\n"), "{plain}");
+    assert!(plain.contains("e OK LOGOUT"), "{plain}");
+    // The bomb (200 MB in a few hundred KB) gets a BAD or BYE and a close,
+    // and the server serves on.
+    let bomb = v["bomb"].as_str().unwrap();
+    assert!(bomb.contains("BAD") || bomb.contains("BYE"), "{bomb}");
+    let mut c = login(&s, "sue");
+    assert!(c.cmd("z", "NOOP").last().unwrap().starts_with("z OK"));
+}

@@ -40,6 +40,8 @@
 //!   arrives as one [`parse::CommandBody::Append`] held in memory (up to
 //!   `max_append` per literal).
 
+pub mod conn;
+pub mod deflate;
 pub mod parse;
 pub mod server;
 pub mod session;

@@ -10,18 +10,19 @@
 //! minutes, IDLE included: RFC 9051 5.4) gets `* BYE` and is closed.
 
 use std::future::Future;
-use std::io::{self, IoSlice};
+use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
-use super::session::{After, ConnectionParams, Event, Response, Session};
+use super::conn::Conn;
+use super::session::{After, ConnectionParams, Event, Session};
 use super::settings::ImapSettings;
 use crate::auth::Authenticator;
 use crate::auth::throttle::AuthThrottle;
@@ -32,9 +33,6 @@ use crate::store::Store;
 
 /// How long a parting reply may take.
 const BYE_TIMEOUT: Duration = Duration::from_secs(1);
-
-/// Slices per vectored write.
-const SLICES_PER_WRITE: usize = 512;
 
 /// The kind of listener.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,38 +157,10 @@ fn exporter(stream: &Stream) -> Option<Vec<u8>> {
         .ok()
 }
 
-/// Writes a response: its text with the message slices in place.
-async fn write_response<W: AsyncWrite + Unpin>(w: &mut W, r: &Response) -> io::Result<()> {
-    if r.slices.is_empty() {
-        return w.write_all(&r.text).await;
-    }
-    let mut pieces: Vec<&[u8]> = Vec::with_capacity(r.slices.len() * 2 + 1);
-    let mut from = 0;
-    for s in &r.slices {
-        pieces.push(&r.text[from..s.at]);
-        pieces.push(s.bytes());
-        from = s.at;
-    }
-    pieces.push(&r.text[from..]);
-    pieces.retain(|p| !p.is_empty());
-    for chunk in pieces.chunks(SLICES_PER_WRITE) {
-        let mut bufs: Vec<IoSlice<'_>> = chunk.iter().map(|p| IoSlice::new(p)).collect();
-        let mut bufs = &mut bufs[..];
-        while !bufs.is_empty() {
-            let n = w.write_vectored(bufs).await?;
-            if n == 0 {
-                return Err(io::ErrorKind::WriteZero.into());
-            }
-            IoSlice::advance_slices(&mut bufs, n);
-        }
-    }
-    Ok(())
-}
-
-async fn bye(stream: &mut Stream, text: &[u8]) {
+async fn bye(conn: &mut Conn, text: &[u8]) {
     let _ = tokio::time::timeout(BYE_TIMEOUT, async {
-        stream.write_all(text).await?;
-        stream.shutdown().await
+        conn.send_text(text).await?;
+        conn.stream.shutdown().await
     })
     .await;
 }
@@ -266,67 +236,39 @@ async fn connection(
     if stream.is_tls() {
         session.tls_started(exporter(&stream));
     }
-    guard
-        .send(write_response(&mut stream, &session.greeting()))
-        .await?;
+    let mut conn = Conn::new(stream);
+    guard.send(conn.send(&session.greeting())).await?;
     let mut buf: Vec<u8> = Vec::new();
     let mut since = Instant::now();
     let mut polls = tokio::time::interval(settings.idle_poll());
     polls.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        // Everything the buffered bytes make.
-        while !buf.is_empty() {
-            guard.working()?;
-            guard.slot.active();
-            let input = std::mem::take(&mut buf);
-            let (s, (rest, resp)) = blocking(session, move |s| {
-                let mut b = input;
-                let r = s.input(&mut b);
-                (b, r)
-            })
-            .await?;
-            session = s;
-            buf = rest;
-            let Some(resp) = resp else { break };
-            since = Instant::now();
-            let hold = match &resp.event {
-                Some(Event::AuthFailed(user)) => {
-                    tracing::info!(%peer, user, "imap authentication failed");
-                    crate::metrics::login("imap", session.mechanism(), false);
-                    service.throttle.failed(peer.ip(), user)
-                }
-                Some(Event::LoggedIn(user)) => {
-                    tracing::info!(%peer, user, "imap login");
-                    crate::metrics::login("imap", session.mechanism(), true);
-                    service.throttle.succeeded(peer.ip(), user)
-                }
-                None => Duration::ZERO,
-            };
-            if !hold.is_zero() {
-                guard.delay(hold).await?;
-            }
-            guard
-                .send(async {
-                    write_response(&mut stream, &resp).await?;
-                    stream.flush().await
-                })
+        // Everything the buffered (and inflated) bytes make.
+        loop {
+            let ran = if buf.is_empty() {
+                false
+            } else {
+                let (s, ran) = run_input(
+                    session, &mut buf, &mut conn, &guard, &service, peer, &mut since,
+                )
                 .await?;
-            match resp.after {
-                After::Continue => {}
-                After::Close => {
-                    let _ = tokio::time::timeout(BYE_TIMEOUT, stream.shutdown()).await;
-                    return Ok(());
+                session = s;
+                ran
+            };
+            if !ran {
+                match conn.inflate(&mut buf) {
+                    Ok(true) => continue,
+                    Ok(false) => break,
+                    Err(e) => {
+                        tracing::info!(%peer, "imap: {e}");
+                        bye(&mut conn, b"* BYE [LIMIT] bad compressed stream\r\n").await;
+                        return Ok(());
+                    }
                 }
-                After::StartTls => {
-                    // Bytes pipelined after STARTTLS came in the clear and
-                    // could have been injected: discarded.
-                    buf.clear();
-                    let Some(acceptor) = &service.tls else {
-                        return Err(io::Error::other("STARTTLS without TLS"));
-                    };
-                    guard.input(stream.start_tls(acceptor)).await?;
-                    session.tls_started(exporter(&stream));
-                }
+            }
+            if session.closed() {
+                let _ = tokio::time::timeout(BYE_TIMEOUT, conn.stream.shutdown()).await;
+                return Ok(());
             }
         }
         buf.shrink_to(4096);
@@ -337,11 +279,11 @@ async fn connection(
             return Err(lost_slot());
         }
         tokio::select! {
-            read = tokio::time::timeout_at(deadline, stream.read_buf(&mut buf)) => match read {
+            read = tokio::time::timeout_at(deadline, conn.read(&mut buf)) => match read {
                 Err(_) => {
                     tracing::info!(%peer, "imap autologout");
                     let r = session.autologout();
-                    bye(&mut stream, &r.text).await;
+                    bye(&mut conn, &r.text).await;
                     return Ok(());
                 }
                 Ok(Ok(0)) => return Ok(()),
@@ -352,25 +294,80 @@ async fn connection(
                 let (s, r) = blocking(session, |s| s.poll()).await?;
                 session = s;
                 if let Some(r) = r {
-                    guard
-                        .send(async {
-                            write_response(&mut stream, &r).await?;
-                            stream.flush().await
-                        })
-                        .await?;
+                    guard.send(conn.send(&r)).await?;
                 }
             }
             _ = stop.changed() => {
                 let r = session.shutdown();
-                bye(&mut stream, &r.text).await;
+                bye(&mut conn, &r.text).await;
                 return Ok(());
             }
             () = guard.evict.notified() => {
-                bye(&mut stream, b"* BYE [UNAVAILABLE] server busy, closing this waiting session\r\n").await;
+                bye(&mut conn, b"* BYE [UNAVAILABLE] server busy, closing this waiting session\r\n").await;
                 return Err(lost_slot());
             }
         }
     }
+}
+
+/// Hands `buf` to the session once and sends its answer; `Ok(false)`
+/// when it needs more bytes first.
+#[allow(clippy::too_many_arguments)]
+async fn run_input(
+    session: Session,
+    buf: &mut Vec<u8>,
+    conn: &mut Conn,
+    guard: &Guard,
+    service: &ImapService,
+    peer: SocketAddr,
+    since: &mut Instant,
+) -> io::Result<(Session, bool)> {
+    guard.working()?;
+    guard.slot.active();
+    let input = std::mem::take(buf);
+    let (mut session, (rest, resp)) = blocking(session, move |s| {
+        let mut b = input;
+        let r = s.input(&mut b);
+        (b, r)
+    })
+    .await?;
+    *buf = rest;
+    let Some(resp) = resp else {
+        return Ok((session, false));
+    };
+    *since = Instant::now();
+    let hold = match &resp.event {
+        Some(Event::AuthFailed(user)) => {
+            tracing::info!(%peer, user, "imap authentication failed");
+            crate::metrics::login("imap", session.mechanism(), false);
+            service.throttle.failed(peer.ip(), user)
+        }
+        Some(Event::LoggedIn(user)) => {
+            tracing::info!(%peer, user, "imap login");
+            crate::metrics::login("imap", session.mechanism(), true);
+            service.throttle.succeeded(peer.ip(), user)
+        }
+        None => Duration::ZERO,
+    };
+    if !hold.is_zero() {
+        guard.delay(hold).await?;
+    }
+    guard.send(conn.send(&resp)).await?;
+    match resp.after {
+        After::Continue | After::Close => {}
+        After::StartTls => {
+            // Bytes pipelined after STARTTLS came in the clear and could
+            // have been injected: discarded.
+            buf.clear();
+            let Some(acceptor) = &service.tls else {
+                return Err(io::Error::other("STARTTLS without TLS"));
+            };
+            guard.input(conn.stream.start_tls(acceptor)).await?;
+            session.tls_started(exporter(&conn.stream));
+        }
+        After::Compress => conn.start_compress(std::mem::take(buf)),
+    }
+    Ok((session, true))
 }
 
 /// Builds the IMAP service from the configuration, unless both IMAP

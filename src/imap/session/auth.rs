@@ -74,6 +74,7 @@ impl Session {
                 "QUOTA=RES-STORAGE",
                 "QUOTASET",
                 "ACL",
+                "COMPRESS=DEFLATE",
                 super::acl::RIGHTS_CAPABILITY,
             ]
             .map(String::from),

@@ -71,6 +71,9 @@ pub enum After {
     StartTls,
     /// Close the connection.
     Close,
+    /// Start COMPRESS=DEFLATE now: what the client sent after the command
+    /// is compressed.
+    Compress,
 }
 
 /// What the glue must know beyond the bytes.
@@ -180,6 +183,7 @@ pub struct Session {
     selected: Option<Selected>,
     enabled: Enabled,
     logged_out: bool,
+    compressing: bool,
     bad_commands: u32,
     attempt: String,
     mechanism: &'static str,
@@ -216,6 +220,7 @@ impl Session {
             selected: None,
             enabled: Enabled::default(),
             logged_out: false,
+            compressing: false,
             bad_commands: 0,
             attempt: String::new(),
             mechanism: "",
@@ -247,6 +252,11 @@ impl Session {
     pub fn tls_started(&mut self, exporter: Option<Vec<u8>>) {
         self.conn.tls = true;
         self.tls_exporter = exporter;
+    }
+
+    /// The session is over (LOGOUT, a fatal error): close.
+    pub fn closed(&self) -> bool {
+        self.logged_out
     }
 
     /// True while IDLE waits for DONE (the glue calls [`Session::poll`]).
@@ -465,7 +475,7 @@ impl Session {
                 self.authenticate(tag, &mechanism, initial.as_deref())
             }
             C::Enable(caps) if self.user.is_some() => self.enable(tag, &caps),
-            C::Compress(_) => Self::no(tag, Some(Code::Cannot), "COMPRESS is not available"),
+            C::Compress(alg) if self.user.is_some() => self.compress(tag, &alg),
             C::Search { .. } | C::Sort { .. } | C::Thread { .. } => Self::no(
                 tag,
                 Some(Code::Cannot),
@@ -565,6 +575,19 @@ impl Session {
         let mut r = Response::new();
         write::data::enabled(&mut r.text, &done);
         r.tagged(tag, Status::Ok, None, "ENABLE completed");
+        r
+    }
+
+    fn compress(&mut self, tag: &str, alg: &str) -> Response {
+        if alg != "DEFLATE" {
+            return self.bad(tag, "only DEFLATE is offered");
+        }
+        if self.compressing {
+            return Self::no(tag, Some(Code::CompressionActive), "already compressing");
+        }
+        self.compressing = true;
+        let mut r = Self::ok(tag, None, "DEFLATE active");
+        r.after = After::Compress;
         r
     }
 
