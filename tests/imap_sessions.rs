@@ -16,7 +16,11 @@ fn message(n: usize) -> Vec<u8> {
 }
 
 fn login(s: &Served, user: &str) -> Raw {
-    let (mut c, greeting) = Raw::connect(s.imap);
+    login_at(s.imap, user)
+}
+
+fn login_at(addr: std::net::SocketAddr, user: &str) -> Raw {
+    let (mut c, greeting) = Raw::connect(addr);
     assert!(greeting.starts_with("* OK"), "{greeting}");
     let r = c.cmd("l", &format!("LOGIN {user} {user}-pw"));
     assert!(r.last().unwrap().starts_with("l OK"), "{r:?}");
@@ -404,4 +408,30 @@ fn compress_deflate_serves_and_a_bomb_is_cut_off() {
     assert!(bomb.contains("BAD") || bomb.contains("BYE"), "{bomb}");
     let mut c = login(&s, "sue");
     assert!(c.cmd("z", "NOOP").last().unwrap().starts_with("z OK"));
+}
+
+#[test]
+fn sessions_on_two_serve_processes_see_each_other() {
+    let s = Served::start("");
+    for n in 1..=2 {
+        s.deliver("sue", &message(n));
+    }
+    let (_other, imap2) = s.another();
+    let mut a = login(&s, "sue");
+    let mut b = login_at(imap2, "sue");
+    a.cmd("a1", "SELECT INBOX");
+    b.cmd("b1", "SELECT INBOX");
+    a.cmd("a2", "STORE 1 +FLAGS.SILENT (\\Deleted)");
+    a.cmd("a3", "EXPUNGE");
+    let r = b.cmd("b2", "NOOP");
+    assert!(has(&r, "* 1 EXPUNGE"), "{r:?}");
+    // B idles on the other process; a delivery through the first reaches it.
+    b.send(b"b3 IDLE\r\n");
+    assert!(b.line().starts_with("+ "));
+    s.deliver("sue", &message(3));
+    let l = b.line();
+    assert_eq!(l, "* 2 EXISTS\r\n");
+    b.send(b"DONE\r\n");
+    let r = b.until("b3");
+    assert!(r.last().unwrap().starts_with("b3 OK"), "{r:?}");
 }

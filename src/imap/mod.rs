@@ -1,6 +1,13 @@
-//! IMAP4rev2 (RFC 9051) and IMAP4rev1 (RFC 3501) protocol foundation:
-//! the client command parser and the server response writer, without
-//! sockets or session state.
+//! The IMAP4rev2 (RFC 9051) and IMAP4rev1 (RFC 3501) server of the
+//! MessageStore.
+//!
+//! - [`session`]: the state machine without sockets, on the store's
+//!   folder engine (see its module documentation);
+//! - [`server`]: the tokio glue (listeners, slots, deadlines, STARTTLS,
+//!   IMAPS, IDLE polling, autologout), [`conn`] its byte stream and
+//!   [`deflate`] COMPRESS=DEFLATE; [`settings`] is `[imap]`.
+//!
+//! The protocol foundation below them, without sockets or session state:
 //!
 //! - [`parse`]: [`parse::CommandReader`] frames commands out of a byte
 //!   buffer as they arrive (continuation requests for synchronizing

@@ -112,6 +112,18 @@ impl Served {
         let _ = r.read_to_end(&mut rest);
     }
 
+    /// A second `popstore serve` on the same store (another process, as
+    /// another node would be): its IMAP address.
+    pub fn another(&self) -> (ServeProcess, SocketAddr) {
+        let config = self.dir.path().join("popstore.toml");
+        let mut imap = None;
+        let server = ServeProcess::start_until(&self.store, &config, "info", |line| {
+            imap = imap.or(listening(line, "IMAP"));
+            imap.is_some()
+        });
+        (server, imap.unwrap())
+    }
+
     /// The server's log.
     pub fn log(&self) -> String {
         self.server.log()

@@ -9,10 +9,12 @@
 //! (a literal, an AUTHENTICATE exchange, IDLE) the session keeps the mode;
 //! [`Session::poll`] gives IDLE its untagged updates.
 //!
-//! Split by concern: [`auth`] (CAPABILITY, LOGIN, AUTHENTICATE, STARTTLS),
-//! [`mailbox`] (SELECT, LIST, STATUS, CREATE...), [`append`], [`selected`]
-//! (STORE, COPY, MOVE, EXPUNGE...), [`fetch`], [`updates`] (what other
-//! sessions changed, told by RFC 9051 section 7.5.1's rules).
+//! Split by concern: `auth` (CAPABILITY, LOGIN, AUTHENTICATE, STARTTLS),
+//! `mailbox` (SELECT, LIST, STATUS, CREATE...), `append`, `selected`
+//! (STORE, COPY, MOVE, EXPUNGE...), `fetch` with `sections`, `updates`
+//! (what other sessions changed, told by RFC 9051 section 7.5.1's rules),
+//! `namespace` (`Other Users/`, `Public Folders/`), `acl`, `quota`,
+//! `errors` (store errors as replies).
 
 mod acl;
 mod append;
