@@ -120,6 +120,25 @@ impl Session {
             StoreMode::Add => FlagOp::Add,
             StoreMode::Remove => FlagOp::Remove,
         };
+        // Which messages the client knows as they are now: after a .SILENT
+        // STORE only those may count as told (RFC 7162 3.1.3: changes made
+        // elsewhere must still be reported).
+        if let Err(e) = self.store.refresh_folder(&mut sel.folder) {
+            return self.store_error(tag, &e);
+        }
+        let pre_hms = sel.folder.highestmodseq();
+        let current: std::collections::HashSet<u32> = ix
+            .iter()
+            .map(|&i| sel.view[i])
+            .filter(|k| {
+                !k.gone
+                    && sel
+                        .folder
+                        .by_index(k.uid)
+                        .is_some_and(|e| e.modseq <= k.modseq)
+            })
+            .map(|k| k.uid)
+            .collect();
         let outcome = match self.store.store_flags(
             &mut sel.folder,
             &uids,
@@ -134,6 +153,9 @@ impl Session {
         let changed_set: std::collections::HashSet<u32> = outcome.changed.iter().copied().collect();
         let modified_set: std::collections::HashSet<u32> =
             outcome.modified.iter().copied().collect();
+        // MODSEQs are consecutive: nobody wrote between our look and our
+        // change when ours are exactly the ones after it.
+        let alone = sel.folder.highestmodseq() == pre_hms + outcome.changed.len() as u64;
         let mut r = Response::new();
         for &i in &ix {
             let Some(m) = sel.message(i) else { continue };
@@ -157,7 +179,9 @@ impl Session {
                 }
                 w.end();
             }
-            sel.told(i, m.modseq);
+            if !silent || (alone && current.contains(&m.uid)) {
+                sel.told(i, m.modseq);
+            }
         }
         let code = (!outcome.modified.is_empty()).then(|| {
             let mut nums: Vec<u32> = if uid {
