@@ -47,3 +47,10 @@ if ! python3 -c "import sievelib.managesieve" 2>/dev/null; then
   python3 -m pip install --quiet sievelib==1.6.0 ||
     python3 -m pip install --quiet --break-system-packages sievelib==1.6.0
 fi
+
+# IMAP's Python client (tests/imap_clients.rs), from PyPI (imaplib is in
+# the standard library).
+if ! python3 -c "import imapclient" 2>/dev/null; then
+  python3 -m pip install --quiet imapclient==4.1.0 ||
+    python3 -m pip install --quiet --break-system-packages imapclient==4.1.0
+fi

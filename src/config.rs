@@ -33,6 +33,8 @@ pub struct Config {
     pub lmtp: LmtpConfig,
     /// `[pop3]`
     pub pop3: crate::pop3::Pop3Settings,
+    /// `[imap]`
+    pub imap: crate::imap::ImapSettings,
     /// `[auth]`: password sources and the credentials cache.
     pub auth: crate::auth::source::AuthConfig,
     /// `[poppassd]`
@@ -417,6 +419,10 @@ pub struct Overrides {
     pub pop3: Option<Listen>,
     /// `--pop3s ADDR|off`.
     pub pop3s: Option<Listen>,
+    /// `--imap ADDR|off`.
+    pub imap: Option<Listen>,
+    /// `--imaps ADDR|off`.
+    pub imaps: Option<Listen>,
     /// `--poppassd ADDR|off`.
     pub poppassd: Option<Listen>,
     /// `--managesieve ADDR|off`.
@@ -524,6 +530,12 @@ impl Config {
         }
         if let Some(l) = &o.pop3s {
             self.listen.pop3s = l.clone();
+        }
+        if let Some(l) = &o.imap {
+            self.listen.imap = l.clone();
+        }
+        if let Some(l) = &o.imaps {
+            self.listen.imaps = l.clone();
         }
         if let Some(l) = &o.poppassd {
             self.listen.poppassd = l.clone();

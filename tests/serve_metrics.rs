@@ -86,7 +86,7 @@ fn counters_move_as_sessions_run_and_the_text_parses() {
     let config = common::write_file(
         dir.path(),
         "popstore.toml",
-        b"[listen]\nlmtp = \"127.0.0.1:0\"\npop3 = \"127.0.0.1:0\"\npop3s = \"off\"\n\
+        b"[listen]\nimap = \"off\"\nimaps = \"off\"\nlmtp = \"127.0.0.1:0\"\npop3 = \"127.0.0.1:0\"\npop3s = \"off\"\n\
           poppassd = \"off\"\nmanagesieve = \"off\"\n\
           [metrics]\nlisten = \"127.0.0.1:0\"\n",
     );

@@ -19,7 +19,7 @@ use rustls_pki_types::pem::PemObject;
 /// guard; the tests never wait that long when the server works).
 const PATIENCE: Duration = Duration::from_secs(30);
 
-const LISTEN_ALL: &str = "[listen]\nlmtp = \"127.0.0.1:0\"\npop3 = \"127.0.0.1:0\"\npop3s = \"127.0.0.1:0\"\n\
+const LISTEN_ALL: &str = "[listen]\nimap = \"off\"\nimaps = \"off\"\nlmtp = \"127.0.0.1:0\"\npop3 = \"127.0.0.1:0\"\npop3s = \"127.0.0.1:0\"\n\
      poppassd = \"off\"\nmanagesieve = \"off\"\n";
 
 /// The next notification datagram the server sent.

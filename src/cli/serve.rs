@@ -21,6 +21,12 @@ pub struct ServeArgs {
     /// POP3 over implicit TLS listener: IP:PORT or off.
     #[arg(long, value_name = "ADDR|off")]
     pub pop3s: Option<Listen>,
+    /// IMAP listener (STARTTLS): IP:PORT or off.
+    #[arg(long, value_name = "ADDR|off")]
+    pub imap: Option<Listen>,
+    /// IMAP over implicit TLS listener: IP:PORT or off.
+    #[arg(long, value_name = "ADDR|off")]
+    pub imaps: Option<Listen>,
     /// poppassd (password changes) listener: IP:PORT or off.
     #[arg(long, value_name = "ADDR|off")]
     pub poppassd: Option<Listen>,
@@ -80,6 +86,8 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> ExitCode {
         lmtp: args.lmtp.clone(),
         pop3: args.pop3.clone(),
         pop3s: args.pop3s.clone(),
+        imap: args.imap.clone(),
+        imaps: args.imaps.clone(),
         poppassd: args.poppassd.clone(),
         managesieve: args.managesieve.clone(),
     };
@@ -110,10 +118,11 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> ExitCode {
             let pop3 = pop3_service(&config, &store, sources.clone())?;
             let auth = authenticator(&config, &store, sources);
             let poppassd = poppassd_service(&config, auth.clone())?;
+            let imap = crate::imap::server::service_from_config(&config, &store, auth.clone())?;
             let managesieve = managesieve_service(&config, &store, auth)?;
-            Ok((pop3, poppassd, managesieve))
+            Ok((pop3, poppassd, managesieve, imap))
         });
-    let (pop3, poppassd, managesieve) = match services {
+    let (pop3, poppassd, managesieve, imap) = match services {
         Ok(s) => s,
         Err(e) => {
             eprintln!("popstore: {e:#}");
@@ -140,6 +149,9 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> ExitCode {
         }
         if let Some(service) = poppassd {
             add_poppassd(&mut server, &config, service).await?;
+        }
+        if let Some(service) = imap {
+            add_imap(&mut server, &config, service).await?;
         }
         if let Some(service) = managesieve
             && let Some(listener) =
@@ -330,6 +342,35 @@ async fn add_pop3(
         let service = Arc::clone(&service);
         server.add_service(name, move |stop| {
             Box::pin(async move { Ok(crate::pop3::run(listener, kind, service, stop).await?) })
+        });
+    }
+    Ok(())
+}
+
+/// Binds the IMAP and IMAPS listeners that are not `off` and adds them,
+/// both served by `service`.
+async fn add_imap(
+    server: &mut crate::serve::Server,
+    config: &Config,
+    service: Arc<crate::imap::server::ImapService>,
+) -> anyhow::Result<()> {
+    use crate::imap::server::ListenerKind;
+    let plain = crate::netio::bind("IMAP", &config.listen.imap).await?;
+    let implicit = crate::netio::bind("IMAPS", &config.listen.imaps).await?;
+    server.track_sessions("imap", Arc::clone(service.slots()));
+    for (listener, kind, name) in [
+        (plain, ListenerKind::Plain, "imap"),
+        (implicit, ListenerKind::Implicit, "imaps"),
+    ] {
+        let Some(listener) = listener else { continue };
+        if let Ok(addr) = listener.local_addr() {
+            server.add_listener(name, addr.to_string());
+        }
+        let service = Arc::clone(&service);
+        server.add_service(name, move |stop| {
+            Box::pin(
+                async move { Ok(crate::imap::server::run(listener, kind, service, stop).await?) },
+            )
         });
     }
     Ok(())

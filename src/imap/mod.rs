@@ -1,6 +1,13 @@
-//! IMAP4rev2 (RFC 9051) and IMAP4rev1 (RFC 3501) protocol foundation:
-//! the client command parser and the server response writer, without
-//! sockets or session state.
+//! The IMAP4rev2 (RFC 9051) and IMAP4rev1 (RFC 3501) server of the
+//! MessageStore.
+//!
+//! - [`session`]: the state machine without sockets, on the store's
+//!   folder engine (see its module documentation);
+//! - [`server`]: the tokio glue (listeners, slots, deadlines, STARTTLS,
+//!   IMAPS, IDLE polling, autologout), [`conn`] its byte stream and
+//!   [`deflate`] COMPRESS=DEFLATE; [`settings`] is `[imap]`.
+//!
+//! The protocol foundation below them, without sockets or session state:
 //!
 //! - [`parse`]: [`parse::CommandReader`] frames commands out of a byte
 //!   buffer as they arrive (continuation requests for synchronizing
@@ -40,7 +47,14 @@
 //!   arrives as one [`parse::CommandBody::Append`] held in memory (up to
 //!   `max_append` per literal).
 
+pub mod conn;
+pub mod deflate;
 pub mod parse;
 pub mod search;
+pub mod server;
+pub mod session;
+pub mod settings;
 pub mod types;
 pub mod write;
+
+pub use settings::ImapSettings;

@@ -12,7 +12,7 @@ use tokio::sync::Notify;
 use crate::slots::{Slot, Wait};
 
 /// The session lost its slot to a new connection.
-pub(super) fn lost_slot() -> io::Error {
+pub(crate) fn lost_slot() -> io::Error {
     io::Error::new(
         io::ErrorKind::ConnectionAborted,
         "closed to make room for a new connection",
@@ -21,18 +21,18 @@ pub(super) fn lost_slot() -> io::Error {
 
 /// What a session waits on besides its client: the reply deadline, and
 /// losing its slot.
-pub(super) struct Guard {
+pub(crate) struct Guard {
     /// The session's slot.
-    pub(super) slot: Slot,
+    pub(crate) slot: Slot,
     /// Notified when the slot goes to a new connection.
-    pub(super) evict: Arc<Notify>,
+    pub(crate) evict: Arc<Notify>,
     send_timeout: Duration,
 }
 
 impl Guard {
     /// A guard over `slot`, told of its loss through `evict`, with the
     /// reply deadline `send_timeout`.
-    pub(super) fn new(slot: Slot, evict: Arc<Notify>, send_timeout: Duration) -> Guard {
+    pub(crate) fn new(slot: Slot, evict: Arc<Notify>, send_timeout: Duration) -> Guard {
         Guard {
             slot,
             evict,
@@ -41,7 +41,7 @@ impl Guard {
     }
 
     /// Runs `io` (a TLS handshake) as a wait for the client's input.
-    pub(super) async fn input<T>(&self, io: impl Future<Output = io::Result<T>>) -> io::Result<T> {
+    pub(crate) async fn input<T>(&self, io: impl Future<Output = io::Result<T>>) -> io::Result<T> {
         if !self.slot.waiting(Wait::Input, Instant::now()) {
             return Err(lost_slot());
         }
@@ -52,7 +52,7 @@ impl Guard {
     }
 
     /// Sends a reply: `io` must complete within the send timeout.
-    pub(super) async fn send<T>(&self, io: impl Future<Output = io::Result<T>>) -> io::Result<T> {
+    pub(crate) async fn send<T>(&self, io: impl Future<Output = io::Result<T>>) -> io::Result<T> {
         if !self.slot.waiting(Wait::Output, Instant::now()) {
             return Err(lost_slot());
         }
@@ -69,7 +69,7 @@ impl Guard {
     }
 
     /// Keeps the client waiting for `delay` (after a failed login).
-    pub(super) async fn delay(&self, delay: Duration) -> io::Result<()> {
+    pub(crate) async fn delay(&self, delay: Duration) -> io::Result<()> {
         if !self.slot.waiting(Wait::Output, Instant::now()) {
             return Err(lost_slot());
         }
@@ -80,7 +80,7 @@ impl Guard {
     }
 
     /// The session works for its client (it is not to lose its slot).
-    pub(super) fn working(&self) -> io::Result<()> {
+    pub(crate) fn working(&self) -> io::Result<()> {
         if self.slot.working() {
             Ok(())
         } else {

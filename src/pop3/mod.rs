@@ -8,7 +8,7 @@
 //! - [`server`]: the thin tokio glue (listeners, TLS, limits, timeouts).
 
 pub mod command;
-mod guard;
+pub(crate) mod guard;
 pub mod listen;
 pub mod maildrop;
 pub mod memory;

@@ -186,7 +186,9 @@ fn b64_value(c: u8) -> Option<u32> {
     B64.iter().position(|&b| b == c).map(|p| p as u32)
 }
 
-fn decode_utf7(s: &str) -> Result<String, FolderNameError> {
+/// Decodes modified UTF-7 text (a name or an IMAP LIST pattern) without
+/// checking it as a name.
+pub fn decode_utf7(s: &str) -> Result<String, FolderNameError> {
     let bytes = s.as_bytes();
     let mut out = String::with_capacity(s.len());
     let mut i = 0;

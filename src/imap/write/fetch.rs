@@ -213,6 +213,12 @@ impl<'a> Fetch<'a> {
         self
     }
 
+    /// How many bytes the output holds so far: where data sent after a
+    /// `*_literal_head` call goes.
+    pub fn position(&self) -> usize {
+        self.out.len()
+    }
+
     /// Closes the response: `)` CRLF.
     pub fn end(self) {
         self.out.extend_from_slice(b")\r\n");

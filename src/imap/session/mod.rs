@@ -1,0 +1,629 @@
+//! The IMAP session as a state machine without sockets (RFC 9051 section
+//! 3: not authenticated, authenticated, selected, logout).
+//!
+//! The glue hands [`Session::input`] the bytes it read; the session takes
+//! what it can use from the front of the buffer and answers with a
+//! [`Response`]: the bytes to send (message data as slices of the mapped
+//! message files, for vectored writes), and what the connection does next
+//! ([`After`]: go on, start TLS, close). While a command waits on the client
+//! (a literal, an AUTHENTICATE exchange, IDLE) the session keeps the mode;
+//! [`Session::poll`] gives IDLE its untagged updates.
+//!
+//! Split by concern: `auth` (CAPABILITY, LOGIN, AUTHENTICATE, STARTTLS),
+//! `mailbox` (SELECT, LIST, STATUS, CREATE...), `append`, `selected`
+//! (STORE, COPY, MOVE, EXPUNGE...), `fetch` with `sections`, `updates`
+//! (what other sessions changed, told by RFC 9051 section 7.5.1's rules),
+//! `namespace` (`Other Users/`, `Public Folders/`), `acl`, `quota`,
+//! `errors` (store errors as replies).
+
+mod acl;
+mod append;
+mod auth;
+mod errors;
+mod fetch;
+mod mailbox;
+mod namespace;
+mod quota;
+mod sections;
+mod selected;
+#[cfg(test)]
+mod tests;
+mod updates;
+
+use std::net::IpAddr;
+use std::ops::Range;
+use std::sync::Arc;
+
+use super::parse::{CommandBody, CommandReader, ErrorCode, Outcome, ParseError};
+use super::settings::ImapSettings;
+use super::write::{self, Code, Status};
+use crate::auth::Authenticator;
+use crate::auth::sasl::Exchange;
+use crate::store::MessageView;
+use crate::store::Store;
+use crate::store::name::AccountName;
+
+pub use updates::Selected;
+
+/// Bytes of a message file sent after `text[..at]` (zero copy).
+#[derive(Debug, Clone)]
+pub struct Slice {
+    /// Where in [`Response::text`] the bytes go.
+    pub at: usize,
+    /// The mapped message.
+    pub message: Arc<MessageView>,
+    /// The range of its body ([`MessageView::body`]).
+    pub range: Range<usize>,
+}
+
+impl Slice {
+    /// The bytes.
+    pub fn bytes(&self) -> &[u8] {
+        self.message.body().get(self.range.clone()).unwrap_or(&[])
+    }
+}
+
+/// What the connection does after sending a response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum After {
+    /// Go on reading.
+    Continue,
+    /// Start TLS now; bytes the client pipelined after STARTTLS are
+    /// discarded.
+    StartTls,
+    /// Close the connection.
+    Close,
+    /// Start COMPRESS=DEFLATE now: what the client sent after the command
+    /// is compressed.
+    Compress,
+}
+
+/// What the glue must know beyond the bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// A login at this name failed: the glue delays the answer.
+    AuthFailed(String),
+    /// The user logged in.
+    LoggedIn(String),
+}
+
+/// One answer of the session.
+#[derive(Debug)]
+pub struct Response {
+    /// The bytes, with [`Response::slices`] inserted at their offsets.
+    pub text: Vec<u8>,
+    /// Message data to send from the mapped files, by ascending offset.
+    pub slices: Vec<Slice>,
+    /// What comes next.
+    pub after: After,
+    /// For the glue.
+    pub event: Option<Event>,
+}
+
+impl Response {
+    fn new() -> Self {
+        Response {
+            text: Vec::new(),
+            slices: Vec::new(),
+            after: After::Continue,
+            event: None,
+        }
+    }
+
+    /// The whole response as one byte string (tests, small replies).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.text.len());
+        let mut from = 0;
+        for s in &self.slices {
+            out.extend_from_slice(&self.text[from..s.at]);
+            out.extend_from_slice(s.bytes());
+            from = s.at;
+        }
+        out.extend_from_slice(&self.text[from..]);
+        out
+    }
+
+    fn tagged(&mut self, tag: &str, status: Status, code: Option<Code>, text: &str) {
+        write::status(&mut self.text, Some(tag), status, code.as_ref(), text);
+    }
+
+    fn untagged(&mut self, status: Status, code: Option<Code>, text: &str) {
+        write::status(&mut self.text, None, status, code.as_ref(), text);
+    }
+}
+
+/// What a session knows about its connection.
+#[derive(Debug, Clone)]
+pub struct ConnectionParams {
+    /// The client's address.
+    pub peer: Option<IpAddr>,
+    /// TLS is active.
+    pub tls: bool,
+    /// STARTTLS can be offered.
+    pub tls_available: bool,
+}
+
+/// Extensions the client enabled (RFC 5161).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Enabled {
+    /// CONDSTORE (or a command that enables it implicitly).
+    pub condstore: bool,
+    /// QRESYNC.
+    pub qresync: bool,
+    /// IMAP4rev2.
+    pub rev2: bool,
+    /// UTF8=ACCEPT.
+    pub utf8: bool,
+}
+
+/// The logged-in user.
+#[derive(Debug, Clone)]
+pub struct User {
+    /// The name as the authenticator gave it.
+    pub name: String,
+    /// The account.
+    pub account: AccountName,
+}
+
+enum Mode {
+    Command,
+    Sasl { tag: String, exchange: Exchange },
+    Idle { tag: String },
+    Append(Box<append::Appending>),
+}
+
+/// One IMAP session.
+pub struct Session {
+    settings: Arc<ImapSettings>,
+    store: Arc<Store>,
+    auth: Authenticator,
+    conn: ConnectionParams,
+    tls_exporter: Option<Vec<u8>>,
+    reader: CommandReader,
+    mode: Mode,
+    user: Option<User>,
+    selected: Option<Selected>,
+    enabled: Enabled,
+    logged_out: bool,
+    compressing: bool,
+    bad_commands: u32,
+    attempt: String,
+    mechanism: &'static str,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("conn", &self.conn)
+            .field("user", &self.user)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    /// A session in the not-authenticated state.
+    pub fn new(
+        settings: Arc<ImapSettings>,
+        store: Arc<Store>,
+        auth: Authenticator,
+        conn: ConnectionParams,
+    ) -> Self {
+        let mut reader = CommandReader::new(settings.limits());
+        reader.stream_append = true;
+        Session {
+            settings,
+            store,
+            auth,
+            conn,
+            tls_exporter: None,
+            reader,
+            mode: Mode::Command,
+            user: None,
+            selected: None,
+            enabled: Enabled::default(),
+            logged_out: false,
+            compressing: false,
+            bad_commands: 0,
+            attempt: String::new(),
+            mechanism: "",
+        }
+    }
+
+    /// The greeting.
+    pub fn greeting(&self) -> Response {
+        let mut r = Response::new();
+        r.untagged(
+            Status::Ok,
+            Some(Code::Capability(self.capabilities())),
+            "popstore IMAP4rev2 server ready",
+        );
+        r
+    }
+
+    /// The logged-in user's name.
+    pub fn user(&self) -> Option<&str> {
+        self.user.as_ref().map(|u| u.name.as_str())
+    }
+
+    /// The mechanism of the last login attempt.
+    pub fn mechanism(&self) -> &'static str {
+        self.mechanism
+    }
+
+    /// TLS is now active, with the `tls-exporter` channel binding.
+    pub fn tls_started(&mut self, exporter: Option<Vec<u8>>) {
+        self.conn.tls = true;
+        self.tls_exporter = exporter;
+    }
+
+    /// The session is over (LOGOUT, a fatal error): close.
+    pub fn closed(&self) -> bool {
+        self.logged_out
+    }
+
+    /// True while IDLE waits for DONE (the glue calls [`Session::poll`]).
+    pub fn idling(&self) -> bool {
+        matches!(self.mode, Mode::Idle { .. })
+    }
+
+    /// Autologout: `* BYE` and close.
+    pub fn autologout(&mut self) -> Response {
+        let mut r = Response::new();
+        r.untagged(Status::Bye, None, "autologout: idle for too long");
+        r.after = After::Close;
+        self.logged_out = true;
+        r
+    }
+
+    /// The server is shutting down.
+    pub fn shutdown(&mut self) -> Response {
+        let mut r = Response::new();
+        r.untagged(Status::Bye, Some(Code::Unavailable), "server shutting down");
+        r.after = After::Close;
+        r
+    }
+
+    /// During IDLE: the changes since the last look, as untagged responses
+    /// (`None` when there are none).
+    pub fn poll(&mut self) -> Option<Response> {
+        if !self.idling() {
+            return None;
+        }
+        let mut r = Response::new();
+        self.sync(&mut r, true);
+        (!r.text.is_empty()).then_some(r)
+    }
+
+    /// Takes what it can from the front of `buf` and answers; `None` when
+    /// more bytes are needed first.
+    pub fn input(&mut self, buf: &mut Vec<u8>) -> Option<Response> {
+        loop {
+            if self.logged_out {
+                buf.clear();
+                return None;
+            }
+            match &mut self.mode {
+                Mode::Command => {}
+                Mode::Append(a) if a.remaining > 0 => {
+                    if let Some(r) = self.append_data(buf) {
+                        return Some(r);
+                    }
+                    if matches!(&self.mode, Mode::Append(a) if a.remaining > 0) {
+                        return None;
+                    }
+                    continue;
+                }
+                // Between the messages of an APPEND: the reader reads on.
+                Mode::Append(_) => {}
+                Mode::Sasl { .. } | Mode::Idle { .. } => {
+                    let max = self.settings.max_line_length;
+                    let (line, used) = match super::parse::read_line(buf, max) {
+                        Ok(Some((l, n))) => (l.to_vec(), n),
+                        Ok(None) => return None,
+                        Err(_) => {
+                            buf.clear();
+                            return Some(self.fatal("line too long"));
+                        }
+                    };
+                    buf.drain(..used);
+                    return Some(match std::mem::replace(&mut self.mode, Mode::Command) {
+                        Mode::Sasl { tag, exchange } => self.sasl_response(tag, exchange, &line),
+                        Mode::Idle { tag } => self.idle_done(&tag, &line),
+                        _ => unreachable!("mode checked above"),
+                    });
+                }
+            }
+            let outcome = self.reader.next(buf);
+            return match outcome {
+                Outcome::NeedMore => None,
+                Outcome::Continue { .. } => {
+                    let mut r = Response::new();
+                    write::continuation(&mut r.text, "Ready for literal data");
+                    Some(r)
+                }
+                Outcome::Command { command, consumed } => {
+                    buf.drain(..consumed);
+                    Some(self.command(&command.tag, command.body))
+                }
+                Outcome::AppendMessage {
+                    tag,
+                    head,
+                    consumed,
+                } => {
+                    buf.drain(..consumed);
+                    match self.append_begin(tag, *head) {
+                        Some(r) => Some(r),
+                        None => continue,
+                    }
+                }
+                Outcome::AppendDone { tag, consumed } => {
+                    buf.drain(..consumed);
+                    Some(self.append_done(&tag))
+                }
+                Outcome::Error { error, consumed } => {
+                    buf.drain(..consumed.min(buf.len()));
+                    Some(self.parse_error(error))
+                }
+            };
+        }
+    }
+
+    /// A fresh reader with the session's settings (after a refused
+    /// streamed APPEND, so the reader does not wait for its data).
+    fn reset_reader(&mut self) {
+        let mut reader = CommandReader::new(self.settings.limits());
+        reader.stream_append = true;
+        reader.utf8 = self.reader.utf8;
+        self.reader = reader;
+    }
+
+    fn fatal(&mut self, text: &str) -> Response {
+        let mut r = Response::new();
+        r.untagged(Status::Bye, None, text);
+        r.after = After::Close;
+        self.logged_out = true;
+        r
+    }
+
+    fn parse_error(&mut self, e: ParseError) -> Response {
+        let mut r = Response::new();
+        let code = match e.code {
+            ErrorCode::Syntax => None,
+            ErrorCode::Limit => Some(Code::Limit),
+            ErrorCode::TooBig => Some(Code::TooBig),
+        };
+        write::status(
+            &mut r.text,
+            e.tag.as_deref(),
+            Status::Bad,
+            code.as_ref(),
+            &e.text,
+        );
+        if e.fatal {
+            r.untagged(Status::Bye, None, "cannot go on reading this connection");
+            r.after = After::Close;
+            self.logged_out = true;
+            return r;
+        }
+        self.count_bad(r)
+    }
+
+    /// Counts a BAD; closes after too many.
+    fn count_bad(&mut self, mut r: Response) -> Response {
+        self.bad_commands += 1;
+        if self.bad_commands >= self.settings.max_bad_commands.max(1) {
+            r.untagged(Status::Bye, None, "too many bad commands");
+            r.after = After::Close;
+            self.logged_out = true;
+        }
+        r
+    }
+
+    fn bad(&mut self, tag: &str, text: &str) -> Response {
+        let mut r = Response::new();
+        r.tagged(tag, Status::Bad, None, text);
+        self.count_bad(r)
+    }
+
+    fn no(tag: &str, code: Option<Code>, text: &str) -> Response {
+        let mut r = Response::new();
+        r.tagged(tag, Status::No, code, text);
+        r
+    }
+
+    fn ok(tag: &str, code: Option<Code>, text: &str) -> Response {
+        let mut r = Response::new();
+        r.tagged(tag, Status::Ok, code, text);
+        r
+    }
+
+    /// Runs one parsed command in the current state.
+    fn command(&mut self, tag: &str, body: CommandBody) -> Response {
+        use CommandBody as C;
+        match body {
+            C::Capability => {
+                let mut r = Response::new();
+                write::data::capability(&mut r.text, &self.capabilities());
+                self.finish(&mut r, tag, "CAPABILITY completed", true);
+                r
+            }
+            C::Noop | C::Check => {
+                let mut r = Response::new();
+                self.finish(&mut r, tag, "NOOP completed", true);
+                r
+            }
+            C::Logout => {
+                let mut r = Response::new();
+                r.untagged(Status::Bye, None, "logging out");
+                r.tagged(tag, Status::Ok, None, "LOGOUT completed");
+                r.after = After::Close;
+                self.logged_out = true;
+                self.selected = None;
+                r
+            }
+            C::Id(_) => {
+                let mut r = Response::new();
+                let version = env!("CARGO_PKG_VERSION");
+                write::data::id(
+                    &mut r.text,
+                    Some(&[("name", Some("popstore")), ("version", Some(version))]),
+                );
+                self.finish(&mut r, tag, "ID completed", true);
+                r
+            }
+            C::StartTls => self.starttls(tag),
+            C::Login { user, password } => self.login_command(tag, &user, password),
+            C::Authenticate { mechanism, initial } => {
+                self.authenticate(tag, &mechanism, initial.as_deref())
+            }
+            C::Enable(caps) if self.user.is_some() => self.enable(tag, &caps),
+            C::Compress(alg) if self.user.is_some() => self.compress(tag, &alg),
+            C::Search { .. } | C::Sort { .. } | C::Thread { .. } => Self::no(
+                tag,
+                Some(Code::Cannot),
+                "SEARCH, SORT and THREAD are not available yet",
+            ),
+            body if self.user.is_none() => {
+                let _ = body;
+                self.bad(tag, "log in first")
+            }
+            body => self.authenticated(tag, body),
+        }
+    }
+
+    /// Ends a command: the untagged updates of the selected folder (all of
+    /// them when `expunge_ok`), then the tagged OK.
+    fn finish(&mut self, r: &mut Response, tag: &str, text: &str, expunge_ok: bool) {
+        self.sync(r, expunge_ok);
+        r.tagged(tag, Status::Ok, None, text);
+    }
+
+    fn authenticated(&mut self, tag: &str, body: CommandBody) -> Response {
+        use CommandBody as C;
+        match body {
+            C::Select {
+                mailbox,
+                read_only,
+                params,
+            } => self.select(tag, &mailbox, read_only, &params),
+            C::Create {
+                mailbox,
+                special_use,
+            } => self.create(tag, &mailbox, &special_use),
+            C::Delete(m) => self.delete(tag, &m),
+            C::Rename { from, to } => self.rename(tag, &from, &to),
+            C::Subscribe(m) => self.subscribe(tag, &m, true),
+            C::Unsubscribe(m) => self.subscribe(tag, &m, false),
+            C::List {
+                selection,
+                reference,
+                patterns,
+                returns,
+            } => self.list(tag, &selection, &reference, &patterns, &returns),
+            C::Lsub { reference, pattern } => self.lsub(tag, &reference, &pattern),
+            C::Namespace => self.namespace(tag),
+            C::Status { mailbox, items } => self.status(tag, &mailbox, &items),
+            C::Append { mailbox, messages } => self.append_whole(tag, &mailbox, messages),
+            C::GetAcl(m) => self.getacl(tag, &m),
+            C::SetAcl {
+                mailbox,
+                identifier,
+                rights,
+            } => self.setacl(tag, &mailbox, &identifier, &rights),
+            C::DeleteAcl {
+                mailbox,
+                identifier,
+            } => self.deleteacl(tag, &mailbox, &identifier),
+            C::ListRights {
+                mailbox,
+                identifier,
+            } => self.listrights(tag, &mailbox, &identifier),
+            C::MyRights(m) => self.myrights(tag, &m),
+            C::GetQuota(root) => self.getquota(tag, &root),
+            C::GetQuotaRoot(m) => self.getquotaroot(tag, &m),
+            C::SetQuota { root, limits } => self.setquota(tag, &root, &limits),
+            C::Enable(caps) => self.enable(tag, &caps),
+            body if self.selected.is_none() => {
+                let _ = body;
+                self.bad(tag, "no mailbox selected")
+            }
+            body => self.selected_command(tag, body),
+        }
+    }
+
+    fn enable(&mut self, tag: &str, caps: &[String]) -> Response {
+        let mut done = Vec::new();
+        for c in caps {
+            let e = &mut self.enabled;
+            let newly = match c.as_str() {
+                "CONDSTORE" => !std::mem::replace(&mut e.condstore, true),
+                "QRESYNC" => {
+                    e.condstore = true;
+                    !std::mem::replace(&mut e.qresync, true)
+                }
+                "IMAP4REV2" => !std::mem::replace(&mut e.rev2, true),
+                "UTF8=ACCEPT" => !std::mem::replace(&mut e.utf8, true),
+                _ => false,
+            };
+            if newly {
+                done.push(if c == "IMAP4REV2" {
+                    "IMAP4rev2".to_string()
+                } else {
+                    c.clone()
+                });
+            }
+        }
+        self.reader.utf8 = self.enabled.utf8 || self.enabled.rev2;
+        let mut r = Response::new();
+        write::data::enabled(&mut r.text, &done);
+        r.tagged(tag, Status::Ok, None, "ENABLE completed");
+        r
+    }
+
+    fn compress(&mut self, tag: &str, alg: &str) -> Response {
+        if alg != "DEFLATE" {
+            return self.bad(tag, "only DEFLATE is offered");
+        }
+        if self.compressing {
+            return Self::no(tag, Some(Code::CompressionActive), "already compressing");
+        }
+        self.compressing = true;
+        let mut r = Self::ok(tag, None, "DEFLATE active");
+        r.after = After::Compress;
+        r
+    }
+
+    fn idle_done(&mut self, tag: &str, line: &[u8]) -> Response {
+        let mut r = Response::new();
+        if super::parse::is_done(line) {
+            self.sync(&mut r, true);
+            r.tagged(tag, Status::Ok, None, "IDLE terminated");
+            r
+        } else {
+            r.tagged(tag, Status::Bad, None, "expected DONE");
+            self.count_bad(r)
+        }
+    }
+
+    fn idle(&mut self, tag: &str) -> Response {
+        let mut r = Response::new();
+        self.sync(&mut r, true);
+        write::continuation(&mut r.text, "idling");
+        self.mode = Mode::Idle {
+            tag: tag.to_string(),
+        };
+        r
+    }
+
+    /// Names go out as UTF-8 (IMAP4rev2 or UTF8=ACCEPT) or modified UTF-7.
+    fn utf8_names(&self) -> bool {
+        self.enabled.utf8 || self.enabled.rev2
+    }
+
+    fn account(&self) -> AccountName {
+        self.user
+            .as_ref()
+            .map(|u| u.account.clone())
+            .expect("only called once logged in")
+    }
+}

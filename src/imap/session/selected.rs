@@ -1,0 +1,268 @@
+//! Commands of the selected state: CLOSE, UNSELECT, EXPUNGE, UID EXPUNGE,
+//! STORE (UNCHANGEDSINCE, `[MODIFIED]`), COPY and MOVE (COPYUID), IDLE;
+//! FETCH is in [`super::fetch`].
+
+use super::append::flag_bits;
+use super::updates::flags_of;
+use super::{Response, Session};
+use crate::imap::parse::{CommandBody, StoreMode};
+use crate::imap::types::{Flag, MailboxArg, SeqSet};
+use crate::imap::write::{Code, Status, fetch::Fetch};
+use crate::store::acl::Rights;
+use crate::store::folders::FlagOp;
+
+impl Session {
+    pub(super) fn selected_command(&mut self, tag: &str, body: CommandBody) -> Response {
+        use CommandBody as C;
+        match body {
+            C::Close | C::Unselect => {
+                let close = matches!(body, C::Close);
+                let Some(mut sel) = self.selected.take() else {
+                    return self.bad(tag, "no mailbox selected");
+                };
+                if close
+                    && !sel.read_only
+                    && let Err(e) = self.store.expunge(&mut sel.folder, None)
+                {
+                    return self.store_error(tag, &e);
+                }
+                Self::ok(
+                    tag,
+                    None,
+                    if close {
+                        "CLOSE completed"
+                    } else {
+                        "UNSELECT completed"
+                    },
+                )
+            }
+            C::Expunge => self.expunge(tag, None),
+            C::UidExpunge(set) => self.expunge(tag, Some(&set)),
+            C::Idle => self.idle(tag),
+            C::Store {
+                uid,
+                set,
+                unchanged_since,
+                mode,
+                silent,
+                flags,
+            } => self.store_command(tag, uid, &set, unchanged_since, mode, silent, &flags),
+            C::Copy { uid, set, mailbox } => self.copy(tag, uid, &set, &mailbox, false),
+            C::Move { uid, set, mailbox } => self.copy(tag, uid, &set, &mailbox, true),
+            C::Fetch {
+                uid,
+                set,
+                items,
+                modifiers,
+            } => self.fetch(tag, uid, &set, items, &modifiers),
+            _ => self.bad(tag, "command not valid in this state"),
+        }
+    }
+
+    fn expunge(&mut self, tag: &str, set: Option<&SeqSet>) -> Response {
+        let Some(sel) = self.selected.as_mut() else {
+            return self.bad(tag, "no mailbox selected");
+        };
+        if sel.read_only {
+            return Self::no(tag, Some(Code::Cannot), "the mailbox is read-only");
+        }
+        let uids: Option<Vec<u32>> = match set {
+            None => None,
+            Some(s) => match sel.indexes(s, true) {
+                Ok(ix) => Some(ix.iter().map(|&i| sel.view[i].uid).collect()),
+                Err(why) => return self.bad(tag, why),
+            },
+        };
+        if let Err(e) = self.store.expunge(&mut sel.folder, uids.as_deref()) {
+            return self.store_error(tag, &e);
+        }
+        let mut r = Response::new();
+        self.finish(&mut r, tag, "EXPUNGE completed", true);
+        r
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn store_command(
+        &mut self,
+        tag: &str,
+        uid: bool,
+        set: &SeqSet,
+        unchanged_since: Option<u64>,
+        mode: StoreMode,
+        silent: bool,
+        flags: &[Flag],
+    ) -> Response {
+        let (bits, keywords) = match flag_bits(flags) {
+            Ok(f) => f,
+            Err(why) => return self.bad(tag, why),
+        };
+        if unchanged_since.is_some() {
+            self.enabled.condstore = true;
+        }
+        let modseq = self.enabled.condstore;
+        let Some(sel) = self.selected.as_mut() else {
+            return self.bad(tag, "no mailbox selected");
+        };
+        if sel.read_only {
+            return Self::no(tag, Some(Code::Cannot), "the mailbox is read-only");
+        }
+        let ix = match sel.indexes(set, uid) {
+            Ok(ix) => ix,
+            Err(why) => return self.bad(tag, why),
+        };
+        let uids: Vec<u32> = ix
+            .iter()
+            .filter(|&&i| !sel.view[i].gone)
+            .map(|&i| sel.view[i].uid)
+            .collect();
+        let op = match mode {
+            StoreMode::Replace => FlagOp::Replace,
+            StoreMode::Add => FlagOp::Add,
+            StoreMode::Remove => FlagOp::Remove,
+        };
+        // Which messages the client knows as they are now: after a .SILENT
+        // STORE only those may count as told (RFC 7162 3.1.3: changes made
+        // elsewhere must still be reported).
+        if let Err(e) = self.store.refresh_folder(&mut sel.folder) {
+            return self.store_error(tag, &e);
+        }
+        let pre_hms = sel.folder.highestmodseq();
+        let current: std::collections::HashSet<u32> = ix
+            .iter()
+            .map(|&i| sel.view[i])
+            .filter(|k| {
+                !k.gone
+                    && sel
+                        .folder
+                        .by_index(k.uid)
+                        .is_some_and(|e| e.modseq <= k.modseq)
+            })
+            .map(|k| k.uid)
+            .collect();
+        let outcome = match self.store.store_flags(
+            &mut sel.folder,
+            &uids,
+            op,
+            bits,
+            &keywords,
+            unchanged_since,
+        ) {
+            Ok(o) => o,
+            Err(e) => return self.store_error(tag, &e),
+        };
+        let changed_set: std::collections::HashSet<u32> = outcome.changed.iter().copied().collect();
+        let modified_set: std::collections::HashSet<u32> =
+            outcome.modified.iter().copied().collect();
+        // MODSEQs are consecutive: nobody wrote between our look and our
+        // change when ours are exactly the ones after it.
+        let alone = sel.folder.highestmodseq() == pre_hms + outcome.changed.len() as u64;
+        let mut r = Response::new();
+        for &i in &ix {
+            let Some(m) = sel.message(i) else { continue };
+            if modified_set.contains(&m.uid) {
+                continue;
+            }
+            let changed = changed_set.contains(&m.uid);
+            // .SILENT still reports MODSEQ changes under CONDSTORE
+            // (RFC 7162 3.1.3) only for changes made elsewhere; ours are
+            // known to the client.
+            if !silent || (changed && unchanged_since.is_some()) {
+                let mut w = Fetch::begin(&mut r.text, i as u32 + 1);
+                if uid {
+                    w.uid(m.uid);
+                }
+                if !silent {
+                    w.flags(&flags_of(&m));
+                }
+                if modseq {
+                    w.modseq(m.modseq);
+                }
+                w.end();
+            }
+            if !silent || (alone && current.contains(&m.uid)) {
+                sel.told(i, m.modseq);
+            }
+        }
+        let code = (!outcome.modified.is_empty()).then(|| {
+            let mut nums: Vec<u32> = if uid {
+                outcome.modified.clone()
+            } else {
+                sel.view
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, k)| modified_set.contains(&k.uid))
+                    .map(|(i, _)| i as u32 + 1)
+                    .collect()
+            };
+            nums.sort_unstable();
+            Code::Modified(nums)
+        });
+        // No EXPUNGE during STORE; UID STORE may have them (RFC 9051 7.5.1).
+        self.sync(&mut r, uid);
+        r.tagged(tag, Status::Ok, code, "STORE completed");
+        r
+    }
+
+    fn copy(
+        &mut self,
+        tag: &str,
+        uid: bool,
+        set: &SeqSet,
+        mailbox: &MailboxArg,
+        is_move: bool,
+    ) -> Response {
+        let t = match self
+            .target(tag, mailbox)
+            .and_then(|t| Self::require(tag, &t, Rights::INSERT).map(|()| t))
+        {
+            Ok(t) => t,
+            Err(e) => return e,
+        };
+        let acct = t.owner.clone();
+        let to = match self.store.folder_id(&acct, &t.name) {
+            Ok(Some(id)) => id,
+            Ok(None) => return Self::no(tag, Some(Code::TryCreate), "no such mailbox"),
+            Err(e) => return self.store_error(tag, &e),
+        };
+        let Some(sel) = self.selected.as_mut() else {
+            return self.bad(tag, "no mailbox selected");
+        };
+        if is_move && sel.read_only {
+            return Self::no(tag, Some(Code::Cannot), "the mailbox is read-only");
+        }
+        let ix = match sel.indexes(set, uid) {
+            Ok(ix) => ix,
+            Err(why) => return self.bad(tag, why),
+        };
+        let uids: Vec<u32> = ix
+            .iter()
+            .filter(|&&i| !sel.view[i].gone)
+            .map(|&i| sel.view[i].uid)
+            .collect();
+        let done = if is_move {
+            self.store.move_to(&mut sel.folder, &uids, &acct, to)
+        } else {
+            self.store.copy_to(&mut sel.folder, &uids, &acct, to)
+        };
+        let copied = match done {
+            Ok(c) => c,
+            Err(e) => return self.store_error(tag, &e),
+        };
+        let code = (!copied.uids.is_empty()).then(|| Code::CopyUid {
+            uidvalidity: copied.uidvalidity,
+            source: copied.uids.iter().map(|p| p.0).collect(),
+            dest: copied.uids.iter().map(|p| p.1).collect(),
+        });
+        let mut r = Response::new();
+        if is_move {
+            // RFC 6851: COPYUID in an untagged OK before the expunges.
+            r.untagged(Status::Ok, code, "moved");
+            self.sync(&mut r, true);
+            r.tagged(tag, Status::Ok, None, "MOVE completed");
+        } else {
+            self.sync(&mut r, true);
+            r.tagged(tag, Status::Ok, code, "COPY completed");
+        }
+        r
+    }
+}

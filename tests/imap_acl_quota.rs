@@ -1,0 +1,167 @@
+//! ACL (RFC 4314) and QUOTA (RFC 9208) over IMAP against the real binary:
+//! the rights a user grants on a folder are the store's (`popstore folder
+//! acl` sees them), the quota root is the account's, SETQUOTA is for
+//! MANAGE accounts, and an APPEND past the quota is `NO [OVERQUOTA]`.
+
+mod common;
+#[path = "imap/served.rs"]
+mod served;
+
+use common::ok;
+use served::{Raw, Served};
+
+fn login(s: &Served, user: &str) -> Raw {
+    let (mut c, _) = Raw::connect(s.imap);
+    let r = c.cmd("l", &format!("LOGIN {user} {user}-pw"));
+    assert!(r.last().unwrap().starts_with("l OK"), "{r:?}");
+    c
+}
+
+fn has(lines: &[String], what: &str) -> bool {
+    lines.iter().any(|l| l.contains(what))
+}
+
+#[test]
+fn acl_commands_change_the_folders_acl() {
+    let s = Served::start("");
+    let mut c = login(&s, "sue");
+    let caps = c.cmd("a0", "CAPABILITY");
+    assert!(has(&caps, " ACL ") && has(&caps, "RIGHTS="), "{caps:?}");
+    c.cmd("a1", "CREATE Shared");
+    let r = c.cmd("a2", "SETACL Shared tom lrs");
+    assert!(r.last().unwrap().starts_with("a2 OK"), "{r:?}");
+    let r = c.cmd("a3", "GETACL Shared");
+    assert!(has(&r, "* ACL Shared sue ") && has(&r, " tom lrs"), "{r:?}");
+    let r = c.cmd("a4", "SETACL Shared tom +w");
+    assert!(r.last().unwrap().starts_with("a4 OK"), "{r:?}");
+    let r = c.cmd("a5", "MYRIGHTS Shared");
+    assert!(has(&r, "* MYRIGHTS Shared lrswipkxtea"), "{r:?}");
+    let r = c.cmd("a6", "LISTRIGHTS Shared tom");
+    assert!(has(&r, "* LISTRIGHTS Shared tom \"\" l r s"), "{r:?}");
+    let r = c.cmd("a7", "SETACL Shared nobody-such lr");
+    assert!(r.last().unwrap().starts_with("a7 NO"), "{r:?}");
+    let r = c.cmd("a8", "GETACL Missing");
+    assert!(has(&r, "a8 NO [NONEXISTENT]"), "{r:?}");
+    // The store holds what IMAP set.
+    let out = ok(&s.store, &["folder", "acl", "get", "sue", "Shared"], b"");
+    assert!(out.contains("tom") && out.contains("lrsw"), "{out}");
+    let r = c.cmd("a9", "DELETEACL Shared tom");
+    assert!(r.last().unwrap().starts_with("a9 OK"), "{r:?}");
+    let out = ok(&s.store, &["folder", "acl", "get", "sue", "Shared"], b"");
+    assert!(!out.contains("tom"), "{out}");
+}
+
+#[test]
+fn quota_roots_setquota_for_managers_and_overquota_appends() {
+    let s = Served::start("");
+    ok(
+        &s.store,
+        &[
+            "user",
+            "add",
+            "boss",
+            "--store-type",
+            "imap",
+            "--flags",
+            "MANAGE",
+            "--password-stdin",
+        ],
+        b"boss-pw\n",
+    );
+    let mut c = login(&s, "sue");
+    let r = c.cmd("q1", "GETQUOTAROOT INBOX");
+    assert!(has(&r, "* QUOTAROOT INBOX sue"), "{r:?}");
+    assert!(has(&r, "* QUOTA sue ()"), "no quota yet: {r:?}");
+    let r = c.cmd("q2", "SETQUOTA sue (STORAGE 1)");
+    assert!(has(&r, "q2 NO [NOPERM]"), "{r:?}");
+
+    let mut b = login(&s, "boss");
+    let r = b.cmd("b1", "SETQUOTA sue (STORAGE 1)");
+    assert!(has(&r, "* QUOTA sue (STORAGE 0 1)"), "{r:?}");
+    let r = b.cmd("b2", "GETQUOTA sue");
+    assert!(has(&r, "* QUOTA sue (STORAGE 0 1)"), "{r:?}");
+
+    // 1 KiB: a 2 KiB message does not fit.
+    let big = format!("Subject: big\r\n\r\n{}\r\n", "x".repeat(2000));
+    c.send(format!("q3 APPEND INBOX {{{}}}\r\n", big.len()).as_bytes());
+    assert!(c.line().starts_with("+ "));
+    c.send(big.as_bytes());
+    c.send(b"\r\n");
+    let r = c.until("q3");
+    assert!(has(&r, "q3 NO [OVERQUOTA]"), "{r:?}");
+    let r = c.cmd("q4", "STATUS INBOX (MESSAGES)");
+    assert!(has(&r, "(MESSAGES 0)"), "{r:?}");
+}
+
+#[test]
+fn folders_shared_through_acls_appear_under_other_users() {
+    let s = Served::start("");
+    let mut sue = login(&s, "sue");
+    sue.cmd("s1", "CREATE Shared");
+    sue.cmd("s2", "CREATE Private");
+    sue.send(b"s3 APPEND Shared {20+}\r\nSubject: hi\r\n\r\nhello\r\n");
+    assert!(sue.until("s3").last().unwrap().starts_with("s3 OK"));
+    sue.cmd("s4", "SETACL Shared tom lr");
+
+    let mut tom = login(&s, "tom");
+    let r = tom.cmd("t1", "NAMESPACE");
+    assert!(
+        has(
+            &r,
+            "* NAMESPACE ((\"\" \"/\")) ((\"Other Users/\" \"/\")) NIL"
+        ),
+        "{r:?}"
+    );
+    let r = tom.cmd("t2", "LIST \"\" \"*\"");
+    assert!(has(&r, "\"Other Users/sue/Shared\""), "{r:?}");
+    assert!(!has(&r, "Private"), "{r:?}");
+    let r = tom.cmd("t3", "SELECT \"Other Users/sue/Shared\"");
+    assert!(
+        has(&r, "* 1 EXISTS") && has(&r, "t3 OK [READ-ONLY]"),
+        "{r:?}"
+    );
+    let r = tom.cmd("t4", "FETCH 1 (BODY[TEXT])");
+    assert!(has(&r, "hello"), "{r:?}");
+    let r = tom.cmd("t5", "MYRIGHTS \"Other Users/sue/Shared\"");
+    assert!(has(&r, "* MYRIGHTS \"Other Users/sue/Shared\" lr"), "{r:?}");
+    let r = tom.cmd("t6", "APPEND \"Other Users/sue/Shared\" {3+}\r\nx\r\n");
+    assert!(has(&r, "t6 NO [NOPERM]"), "{r:?}");
+    let r = tom.cmd("t7", "SELECT \"Other Users/sue/Private\"");
+    assert!(has(&r, "t7 NO [NONEXISTENT]"), "{r:?}");
+
+    // With w and i, tom may flag and add; sue sees it.
+    sue.cmd("s5", "SETACL Shared tom +wi");
+    sue.cmd("s6", "SELECT Shared");
+    let r = tom.cmd("t8", "SELECT \"Other Users/sue/Shared\"");
+    assert!(has(&r, "t8 OK [READ-WRITE]"), "{r:?}");
+    tom.cmd("t9", "STORE 1 +FLAGS (\\Flagged)");
+    let r = tom.cmd("t10", "APPEND \"Other Users/sue/Shared\" {3+}\r\nx\r\n");
+    assert!(has(&r, "t10 OK [APPENDUID"), "{r:?}");
+    let r = sue.cmd("s7", "NOOP");
+    assert!(has(&r, "* 2 EXISTS") && has(&r, "\\Flagged"), "{r:?}");
+}
+
+#[test]
+fn public_folders_appear_under_public_folders() {
+    let s = Served::start("");
+    ok(&s.store, &["public", "create", "News"], b"");
+    ok(
+        &s.store,
+        &["public", "acl", "set", "News", "anyone", "lrsp"],
+        b"",
+    );
+    ok(&s.store, &["public", "create", "Board"], b"");
+    s.deliver("post+News", b"Subject: news\r\n\r\nextra!\r\n");
+    let mut tom = login(&s, "tom");
+    let r = tom.cmd("t1", "NAMESPACE");
+    assert!(has(&r, "((\"Public Folders/\" \"/\"))"), "{r:?}");
+    let r = tom.cmd("t2", "LIST \"\" \"Public Folders/*\"");
+    assert!(has(&r, "\"Public Folders/News\""), "{r:?}");
+    assert!(!has(&r, "Board"), "no l on Board: {r:?}");
+    let r = tom.cmd("t3", "EXAMINE \"Public Folders/News\"");
+    assert!(has(&r, "* 1 EXISTS"), "{r:?}");
+    let r = tom.cmd("t4", "FETCH 1 (BODY.PEEK[TEXT])");
+    assert!(has(&r, "extra!"), "{r:?}");
+    let r = tom.cmd("t5", "CREATE \"Public Folders/Mine\"");
+    assert!(has(&r, "t5 NO [CANNOT]"), "{r:?}");
+}
