@@ -38,6 +38,9 @@ pub struct ImapSettings {
     pub max_line_length: usize,
     /// How often an IDLE session looks for changes, milliseconds.
     pub idle_poll_ms: u64,
+    /// The time one SEARCH, SORT or THREAD may take before it is answered
+    /// `NO [LIMIT]`, milliseconds.
+    pub search_budget_ms: u64,
 }
 
 impl Default for ImapSettings {
@@ -59,6 +62,7 @@ impl Default for ImapSettings {
             append_limit: 64 * 1024 * 1024,
             max_line_length: 64 * 1024,
             idle_poll_ms: 250,
+            search_budget_ms: 10_000,
         }
     }
 }

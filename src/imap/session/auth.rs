@@ -79,6 +79,7 @@ impl Session {
             ]
             .map(String::from),
         );
+        caps.extend(super::search::CAPABILITIES.map(String::from));
         caps.push(format!("APPENDLIMIT={}", self.settings.append_limit));
         caps
     }

@@ -13,7 +13,8 @@
 //! `mailbox` (SELECT, LIST, STATUS, CREATE...), `append`, `selected`
 //! (STORE, COPY, MOVE, EXPUNGE...), `fetch` with `sections`, `updates`
 //! (what other sessions changed, told by RFC 9051 section 7.5.1's rules),
-//! `namespace` (`Other Users/`, `Public Folders/`), `acl`, `quota`,
+//! `search` (SEARCH, SORT, THREAD), `namespace` (`Other Users/`,
+//! `Public Folders/`), `acl`, `quota`,
 //! `errors` (store errors as replies).
 
 mod acl;
@@ -24,6 +25,7 @@ mod fetch;
 mod mailbox;
 mod namespace;
 mod quota;
+mod search;
 mod sections;
 mod selected;
 #[cfg(test)]
@@ -478,11 +480,6 @@ impl Session {
             }
             C::Enable(caps) if self.user.is_some() => self.enable(tag, &caps),
             C::Compress(alg) if self.user.is_some() => self.compress(tag, &alg),
-            C::Search { .. } | C::Sort { .. } | C::Thread { .. } => Self::no(
-                tag,
-                Some(Code::Cannot),
-                "SEARCH, SORT and THREAD are not available yet",
-            ),
             body if self.user.is_none() => {
                 let _ = body;
                 self.bad(tag, "log in first")

@@ -3,6 +3,7 @@
 //! FETCH is in [`super::fetch`].
 
 use super::append::flag_bits;
+use super::search::Program;
 use super::updates::flags_of;
 use super::{Response, Session};
 use crate::imap::parse::{CommandBody, StoreMode};
@@ -55,6 +56,24 @@ impl Session {
                 items,
                 modifiers,
             } => self.fetch(tag, uid, &set, items, &modifiers),
+            C::Search {
+                uid,
+                charset,
+                returns,
+                key,
+            } => self.search_command(tag, uid, Program::Search { charset, returns }, key),
+            C::Sort {
+                uid,
+                criteria,
+                charset,
+                key,
+            } => self.search_command(tag, uid, Program::Sort { criteria, charset }, key),
+            C::Thread {
+                uid,
+                algorithm,
+                charset,
+                key,
+            } => self.search_command(tag, uid, Program::Thread { algorithm, charset }, key),
             _ => self.bad(tag, "command not valid in this state"),
         }
     }

@@ -32,6 +32,8 @@ pub struct Selected {
     last: (u32, u64),
     /// Some expunges are known but not told.
     pending: bool,
+    /// The SEARCHRES result `$` (RFC 5182), as UIDs; empty after SELECT.
+    pub(super) saved: Vec<u32>,
 }
 
 /// The flags of a message as FETCH writes them.
@@ -93,6 +95,7 @@ impl Selected {
             view,
             last,
             pending: false,
+            saved: Vec::new(),
         }
     }
 
@@ -101,7 +104,12 @@ impl Selected {
     /// error (RFC 9051 BAD); UIDs that do not exist are ignored.
     pub(super) fn indexes(&self, set: &SeqSet, uid: bool) -> Result<Vec<usize>, &'static str> {
         let SeqSet::Ranges(ranges) = set else {
-            return Err("$ needs SEARCHRES, which is not available");
+            // `$`: the saved UIDs the view still has (RFC 5182 2.1).
+            return Ok(self
+                .saved
+                .iter()
+                .filter_map(|u| self.view.binary_search_by_key(u, |k| k.uid).ok())
+                .collect());
         };
         let n = self.view.len();
         let mut spans = Vec::with_capacity(ranges.len());
