@@ -11,6 +11,7 @@ pub mod imap;
 pub mod lmtp;
 pub mod managesieve;
 pub mod metrics;
+pub mod migrate;
 pub mod mime;
 pub mod netio;
 pub mod notify;

@@ -1,0 +1,431 @@
+//! The writing side of a run: a [`Migrator`] takes one account's source
+//! folders and messages in order, skips what the state (or the target)
+//! says was migrated, and writes the rest through the store API in
+//! batches (one list replace or one folder-journal append per batch).
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::Arc;
+
+use popstore_formats::folder::SystemFlags;
+use sha2::Digest;
+
+use super::report::{AccountReport, FolderReport};
+use super::state::State;
+use super::{Body, Problem, SourceMessage};
+use crate::store::folder_name::FolderName;
+use crate::store::import::{FolderImport, ImportedFile, ListImport};
+use crate::store::name::AccountName;
+use crate::store::{AccountChanges, Store, StoreType};
+
+/// Messages per write.
+const BATCH: usize = 256;
+/// Bytes per write.
+const BATCH_BYTES: u64 = 64 << 20;
+
+/// A message read and written, waiting for its reference.
+struct Pending {
+    key: String,
+    file: ImportedFile,
+    m: SourceMessage,
+}
+
+/// The folder being migrated.
+struct Current {
+    /// Target name.
+    name: FolderName,
+    /// Folder id (MessageStore), 0 for a popstore account's list.
+    id: u32,
+    /// Left out (why).
+    skip: Option<String>,
+    /// UIDs the target folder has (when it kept the source's UIDVALIDITY).
+    uids: HashSet<u32>,
+    /// Repeats of each digest in this folder so far.
+    digests: HashMap<String, u32>,
+    /// Its report row.
+    row: usize,
+}
+
+/// One account's migration.
+pub struct Migrator {
+    store: Arc<Store>,
+    account: AccountName,
+    store_type: StoreType,
+    dry_run: bool,
+    state: State,
+    /// The report so far.
+    pub report: AccountReport,
+    /// Problems so far.
+    pub problems: Vec<Problem>,
+    current: Option<Current>,
+    batch: Vec<Pending>,
+    batch_bytes: u64,
+    progress: Option<indicatif::ProgressBar>,
+}
+
+impl std::fmt::Debug for Migrator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Migrator")
+            .field("account", &self.account)
+            .finish()
+    }
+}
+
+/// Finds account `raw`, or with `create` makes it from the `default`
+/// template (not in a dry run). Gives the name, its store type and
+/// whether it was created.
+pub fn prepare_account(
+    store: &Store,
+    raw: &str,
+    create: bool,
+    dry_run: bool,
+) -> Result<(AccountName, StoreType, bool), String> {
+    let name = store.name(raw).map_err(|e| e.to_string())?;
+    if let Some(p) = store.profile(&name).map_err(|e| e.to_string())? {
+        return Ok((name, p.store_type, false));
+    }
+    if !create {
+        return Err(format!("no account {raw} (use --create-accounts)"));
+    }
+    if dry_run {
+        let t = store
+            .profile(&AccountName::from_stored(
+                crate::store::name::DEFAULT_ACCOUNT,
+            ))
+            .ok()
+            .flatten()
+            .map_or(StoreType::Pop, |p| p.store_type);
+        return Ok((name, t, true));
+    }
+    let p = store
+        .create_account(
+            &crate::store::groups::Actor::Admin,
+            raw,
+            &AccountChanges::default(),
+        )
+        .map_err(|e| e.to_string())?;
+    Ok((name, p.store_type, true))
+}
+
+fn digest(b: &[u8]) -> String {
+    let d = sha2::Sha256::digest(b);
+    d.iter().take(16).map(|x| format!("{x:02x}")).collect()
+}
+
+impl Migrator {
+    /// Starts migrating into `account` (of `store_type`) of the store at
+    /// `dir`.
+    pub fn new(
+        store: Arc<Store>,
+        dir: &Path,
+        account: AccountName,
+        store_type: StoreType,
+        dry_run: bool,
+        progress: Option<indicatif::ProgressBar>,
+    ) -> std::io::Result<Migrator> {
+        let state = State::load(dir, account.as_str(), !dry_run)?;
+        Ok(Migrator {
+            report: AccountReport {
+                account: account.to_string(),
+                store_type: match store_type {
+                    StoreType::Pop => "pop".into(),
+                    StoreType::Imap => "imap".into(),
+                },
+                ..AccountReport::default()
+            },
+            store,
+            account,
+            store_type,
+            dry_run,
+            state,
+            problems: Vec::new(),
+            current: None,
+            batch: Vec::new(),
+            batch_bytes: 0,
+            progress,
+        })
+    }
+
+    /// Starts source folder `name` (stored form) from `source`, with the
+    /// UIDVALIDITY the old store gave it; ends the folder before.
+    pub fn begin_folder(&mut self, name: &str, source: &str, uidvalidity: Option<u32>) {
+        self.end_folder();
+        let mut row = FolderReport {
+            source: source.to_string(),
+            folder: name.to_string(),
+            source_uidvalidity: uidvalidity,
+            ..FolderReport::default()
+        };
+        let mut cur = Current {
+            name: FolderName::inbox(),
+            id: 0,
+            skip: None,
+            uids: HashSet::new(),
+            digests: HashMap::new(),
+            row: self.report.folders.len(),
+        };
+        match FolderName::new(name) {
+            Err(e) => cur.skip = Some(format!("not a usable folder name: {e}")),
+            Ok(f) if self.store_type == StoreType::Pop && !f.is_inbox() => {
+                cur.skip = Some(
+                    "a popstore account has INBOX only (convert it with `user convert --to imap` to keep folders)"
+                        .into(),
+                );
+            }
+            Ok(f) if self.store_type == StoreType::Pop || self.dry_run => cur.name = f,
+            Ok(f) => {
+                cur.name = f;
+                match self
+                    .store
+                    .import_folder(&self.account, &cur.name, uidvalidity)
+                {
+                    Ok(t) => {
+                        cur.id = t.id;
+                        row.uidvalidity = Some(t.uidvalidity);
+                        row.uidvalidity_kept = t.uidvalidity_kept;
+                        if t.uidvalidity_kept
+                            && let Ok(f) = self.store.open_folder(&self.account, &cur.name)
+                        {
+                            cur.uids = f.messages().map(|m| m.uid).collect();
+                        }
+                    }
+                    Err(e) => cur.skip = Some(format!("cannot make the folder: {e}")),
+                }
+            }
+        }
+        row.skipped = cur.skip.clone();
+        self.report.folders.push(row);
+        self.current = Some(cur);
+    }
+
+    fn row(&mut self) -> Option<&mut FolderReport> {
+        let i = self.current.as_ref()?.row;
+        self.report.folders.get_mut(i)
+    }
+
+    /// Takes one message of the current folder.
+    pub fn message(&mut self, m: SourceMessage) {
+        if let Some(p) = &self.progress {
+            p.inc(1);
+        }
+        let Some(cur) = self.current.as_mut() else {
+            return;
+        };
+        let skip = cur.skip.is_some();
+        if let Some(r) = self.report.folders.get_mut(cur.row) {
+            r.messages += 1;
+        }
+        if skip {
+            return;
+        }
+        let bytes = match &m.body {
+            Body::Bytes(b) => std::borrow::Cow::Borrowed(b.as_slice()),
+            Body::File(p) => match std::fs::read(p) {
+                Ok(b) => std::borrow::Cow::Owned(b),
+                Err(e) => {
+                    let why = if e.kind() == std::io::ErrorKind::NotFound {
+                        "vanished during the run (moved or removed by the old server): not migrated; run again to pick it up under its new name".to_string()
+                    } else {
+                        format!("cannot read: {e}")
+                    };
+                    self.problems.push(Problem::new(m.origin.clone(), why));
+                    if let Some(r) = self.row() {
+                        r.failed += 1;
+                    }
+                    return;
+                }
+            },
+        };
+        let cur = self.current.as_mut().expect("current folder");
+        let key = match &m.key {
+            Some(k) => k.clone(),
+            None => {
+                let d = digest(&bytes);
+                let n = cur.digests.entry(d.clone()).or_insert(0);
+                *n += 1;
+                format!("sha256:{d}#{n}")
+            }
+        };
+        let folder = cur.name.as_str().to_string();
+        let in_target = m.uid.is_some_and(|u| cur.uids.contains(&u));
+        if self.state.has(&folder, &key) || in_target || self.batch.iter().any(|p| p.key == key) {
+            if let Some(r) = self.row() {
+                r.already += 1;
+            }
+            return;
+        }
+        if self.dry_run {
+            let size = crate::mime::canonicalize(&bytes).len() as u64;
+            if let Some(r) = self.row() {
+                r.migrated += 1;
+                r.bytes += size;
+            }
+            return;
+        }
+        match self.store.import_message(&bytes, &[&self.account]) {
+            Ok(file) => {
+                self.batch_bytes += file.size;
+                self.batch.push(Pending { key, file, m });
+                if self.batch.len() >= BATCH || self.batch_bytes >= BATCH_BYTES {
+                    self.flush();
+                }
+            }
+            Err(e) => {
+                self.problems
+                    .push(Problem::new(m.origin.clone(), format!("not stored: {e}")));
+                if let Some(r) = self.row() {
+                    r.failed += 1;
+                }
+            }
+        }
+    }
+
+    /// Writes the batch's references, then records its keys.
+    fn flush(&mut self) {
+        if self.batch.is_empty() {
+            return;
+        }
+        let batch = std::mem::take(&mut self.batch);
+        self.batch_bytes = 0;
+        let Some(cur) = self.current.as_ref() else {
+            return;
+        };
+        let (folder, id) = (cur.name.as_str().to_string(), cur.id);
+        let outcome = if self.store_type == StoreType::Pop {
+            let items: Vec<ListImport> = batch
+                .iter()
+                .map(|p| ListImport {
+                    file: p.file,
+                    delivered: p.m.internal_date,
+                    seen: p.m.flags.contains(SystemFlags::SEEN),
+                    uidl: p.m.uidl.clone(),
+                })
+                .collect();
+            self.store
+                .import_into_list(&self.account, &items)
+                .map(|added| {
+                    let kept = batch
+                        .iter()
+                        .zip(&added)
+                        .filter(|(p, a)| **a && p.m.uidl.is_some())
+                        .count();
+                    (added, 0, kept)
+                })
+        } else {
+            self.folder_batch(id, &batch)
+        };
+        match outcome {
+            Ok((added, uids_kept, uidls_kept)) => {
+                let keys: Vec<String> = batch.iter().map(|p| p.key.clone()).collect();
+                if let Err(e) = self.state.record(&folder, &keys) {
+                    self.problems.push(Problem::new(
+                        "state file",
+                        format!("cannot record progress: {e}"),
+                    ));
+                }
+                let n = added.iter().filter(|a| **a).count() as u64;
+                let bytes: u64 = batch
+                    .iter()
+                    .zip(&added)
+                    .filter(|x| *x.1)
+                    .map(|x| x.0.file.size)
+                    .sum();
+                if let Some(r) = self.row() {
+                    r.migrated += n;
+                    r.already += added.len() as u64 - n;
+                    r.bytes += bytes;
+                    r.uids_kept += uids_kept as u64;
+                    r.uidls_kept += uidls_kept as u64;
+                }
+            }
+            Err(e) => {
+                for p in &batch {
+                    let _ = self.store.release(p.file.message, 1);
+                    self.problems
+                        .push(Problem::new(p.m.origin.clone(), format!("not stored: {e}")));
+                }
+                if let Some(r) = self.row() {
+                    r.failed += batch.len() as u64;
+                }
+            }
+        }
+    }
+
+    /// A batch into MessageStore folder `id`: gives (added, UIDs kept,
+    /// UIDLs kept).
+    fn folder_batch(
+        &self,
+        id: u32,
+        batch: &[Pending],
+    ) -> crate::store::Result<(Vec<bool>, usize, usize)> {
+        let items: Vec<FolderImport> = batch
+            .iter()
+            .map(|p| FolderImport {
+                file: p.file,
+                flags: p.m.flags,
+                keywords: p.m.keywords.clone(),
+                internal_date: p.m.internal_date.unwrap_or_else(crate::store::now),
+                uid: p.m.uid,
+            })
+            .collect();
+        let (uv, uids) = self.store.import_into_folder(&self.account, id, &items)?;
+        let kept = batch
+            .iter()
+            .zip(&uids)
+            .filter(|(p, u)| p.m.uid == Some(**u))
+            .count();
+        let mut uidls = 0;
+        if id == 1 {
+            let rows: Vec<(u32, _, String)> = batch
+                .iter()
+                .zip(&uids)
+                .filter_map(|(p, u)| Some((*u, p.file.message, p.m.uidl.clone()?)))
+                .collect();
+            uidls = rows.len();
+            self.store.import_pop_uidls(&self.account, uv, &rows)?;
+        }
+        Ok((vec![true; batch.len()], kept, uidls))
+    }
+
+    /// Counts a message of the current folder that was migrated before
+    /// (the state has `key`, or the target folder has `uid` under the
+    /// kept UIDVALIDITY) without reading it: says whether it was.
+    pub fn skip_known(&mut self, key: &str, uid: Option<u32>) -> bool {
+        let Some(cur) = self.current.as_ref() else {
+            return false;
+        };
+        let known = cur.skip.is_some()
+            || self.state.has(cur.name.as_str(), key)
+            || uid.is_some_and(|u| cur.uids.contains(&u));
+        let skipped = cur.skip.is_some();
+        if known {
+            if let Some(p) = &self.progress {
+                p.inc(1);
+            }
+            if let Some(r) = self.row() {
+                r.messages += 1;
+                if !skipped {
+                    r.already += 1;
+                }
+            }
+        }
+        known
+    }
+
+    /// The progress bar, when there is one.
+    pub fn progress(&self) -> Option<&indicatif::ProgressBar> {
+        self.progress.as_ref()
+    }
+
+    /// Ends the current folder (writes what is pending).
+    pub fn end_folder(&mut self) {
+        self.flush();
+        self.current = None;
+    }
+
+    /// Ends the run for this account.
+    pub fn finish(mut self) -> (AccountReport, Vec<Problem>) {
+        self.end_folder();
+        (self.report, self.problems)
+    }
+}
