@@ -94,8 +94,9 @@ impl Problem {
 
 /// Fills a POP3 UIDL format as Dovecot's `pop3_uidl_format` does:
 /// `%u` the UID, `%v` the UIDVALIDITY, `%f` the Maildir file's base
-/// name; `%08Xu` (width, zero padding, `X`/`x` for hexadecimal) as in
-/// Dovecot's default `%08Xu%08Xv`. `None` when a value it needs is
+/// name; `%08Xu` (width, zero padding, `X` for hexadecimal, which
+/// Dovecot's `var_expand` writes in lower case) as in Dovecot's default
+/// `%08Xu%08Xv`. `None` when a value it needs is
 /// unknown.
 pub fn uidl_from_format(
     format: &str,
@@ -120,7 +121,6 @@ pub fn uidl_from_format(
             }
         }
         let hex = spec.contains('X') || spec.contains('x');
-        let upper = spec.contains('X');
         let digits: String = spec.chars().filter(char::is_ascii_digit).collect();
         let width: usize = digits.parse().unwrap_or(0);
         let zero = digits.starts_with('0');
@@ -137,11 +137,7 @@ pub fn uidl_from_format(
             }
             _ => return None,
         };
-        let s = match (hex, upper) {
-            (true, true) => format!("{v:X}"),
-            (true, false) => format!("{v:x}"),
-            _ => v.to_string(),
-        };
+        let s = if hex { format!("{v:x}") } else { v.to_string() };
         let pad = if zero { '0' } else { ' ' };
         for _ in s.len()..width {
             out.push(pad);
@@ -159,7 +155,7 @@ mod tests {
     fn dovecot_default_uidl_format() {
         assert_eq!(
             uidl_from_format("%08Xu%08Xv", Some(10), Some(0x5f00_0001), None).as_deref(),
-            Some("0000000A5F000001")
+            Some("0000000a5f000001")
         );
         assert_eq!(
             uidl_from_format("UID%u-%v", Some(3), Some(77), None).as_deref(),
