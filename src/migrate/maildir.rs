@@ -148,9 +148,17 @@ pub fn read_folder(
                 continue;
             }
             let path = e.path();
-            let meta = match e.metadata() {
+            let meta = match std::fs::metadata(&path) {
                 Ok(m) if m.is_file() => m,
                 Ok(_) => continue,
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                    problems.push(Problem::new(
+                        path.display().to_string(),
+                        "vanished during the run (moved or removed by the old server): \
+                         not migrated; run again to pick it up under its new name",
+                    ));
+                    continue;
+                }
                 Err(err) => {
                     problems.push(Problem::new(
                         path.display().to_string(),
@@ -214,4 +222,21 @@ mod tests {
         assert_eq!(kw, ["$Label1"]);
         assert_eq!(flags_of("1.host", &k).0, SystemFlags::default());
     }
+}
+
+/// Where a message file listed at `path` is now, when the old server
+/// renamed it meanwhile (new/ to cur/, a flag change): the file with the
+/// same base name in `cur/` or `new/`.
+pub fn renamed(path: &Path) -> Option<PathBuf> {
+    let base = base_name(path.file_name()?.to_str()?).to_string();
+    let folder = path.parent()?.parent()?;
+    ["cur", "new"].iter().find_map(|sub| {
+        std::fs::read_dir(folder.join(sub))
+            .ok()?
+            .flatten()
+            .find_map(|e| {
+                let n = e.file_name();
+                (base_name(n.to_str()?) == base).then(|| e.path())
+            })
+    })
 }

@@ -220,7 +220,10 @@ impl Migrator {
         }
         let bytes = match &m.body {
             Body::Bytes(b) => std::borrow::Cow::Borrowed(b.as_slice()),
-            Body::File(p) => match std::fs::read(p) {
+            Body::File(p) => match std::fs::read(p).or_else(|e| {
+                // Renamed by the old server meanwhile: read it where it is.
+                super::maildir::renamed(p).map_or(Err(e), std::fs::read)
+            }) {
                 Ok(b) => std::borrow::Cow::Owned(b),
                 Err(e) => {
                     let why = if e.kind() == std::io::ErrorKind::NotFound {
