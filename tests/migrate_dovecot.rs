@@ -184,6 +184,7 @@ fn a_dovecot_store_comes_along_with_its_uidls_uids_flags_and_bytes() {
         ("ma", "imap"),
         ("ia", "imap"),
         ("dr", "imap"),
+        ("ts", "imap"),
     ] {
         ok(
             &st,
@@ -250,6 +251,41 @@ fn a_dovecot_store_comes_along_with_its_uidls_uids_flags_and_bytes() {
     );
     assert_eq!(folders(&st, "dr", &names), want);
 
+    // TLS by default: STARTTLS on imap://, refused with a certificate
+    // nobody trusts, fine with the one given; TLS from the start on imaps://.
+    let out = popstore(&st, &["migrate", &url, "--account", "ts"], b"old-pw\n");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let ca = d.path().join("dovecot/cert.pem");
+    let r = migrate(
+        &st,
+        &[&url, "--account", "ts", "--ca-file", ca.to_str().unwrap()],
+        b"old-pw\n",
+    );
+    assert_eq!(count(&r, "migrated"), 11, "{r:#}");
+    let url_tls = format!("imaps://olduser@127.0.0.1:{}", dove.port("imaps"));
+    let r = migrate(
+        &st,
+        &[
+            &url_tls,
+            "--account",
+            "ts",
+            "--ca-file",
+            ca.to_str().unwrap(),
+        ],
+        b"old-pw\n",
+    );
+    assert_eq!(
+        (count(&r, "migrated"), count(&r, "already")),
+        (0, 11),
+        "{r:#}"
+    );
+    assert_eq!(folders(&st, "ts", &names), want);
+
     // Second runs add nothing.
     for (src, acct, input) in [
         (&maildir, "pa", &b""[..]),
@@ -283,7 +319,10 @@ fn a_dovecot_store_comes_along_with_its_uidls_uids_flags_and_bytes() {
     let port = port.unwrap().port();
     let mut old = dove.expected["pop3"].clone();
     old.as_object_mut().unwrap().remove("sizes");
-    for acct in ["pa", "ma", "ia", "dr"] {
+    for acct in ["pa", "ma", "ia", "dr", "ts"] {
         assert_eq!(pop3(port, acct, "pw"), old, "POP3 of {acct}");
     }
+    // The popstore account made a MessageStore account keeps them too.
+    ok(&st, &["user", "convert", "pa", "--to", "imap"], b"");
+    assert_eq!(pop3(port, "pa", "pw"), old, "POP3 of pa after user convert");
 }

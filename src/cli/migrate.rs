@@ -2,7 +2,8 @@
 //! mbox, a Maildir or an IMAP server into the store (see
 //! [`crate::migrate`]). Exit 0 when every message was migrated (or had
 //! been), 1 when some were not (the report says which and why) or the run
-//! was refused, 2 bad arguments.
+//! was refused, or an account or a source could not be done at all, 2
+//! bad arguments.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -83,7 +84,8 @@ pub fn run(store_dir: &Path, a: &MigrateArgs) -> ExitCode {
             } else {
                 print!("{}", r.text());
             }
-            if r.failed > 0 || r.accounts.is_empty() && !r.problems.is_empty() {
+            let incomplete = r.accounts.iter().any(|a| a.incomplete);
+            if r.failed > 0 || incomplete || r.accounts.len() < r.jobs {
                 ExitCode::from(1)
             } else {
                 ExitCode::SUCCESS
@@ -134,6 +136,7 @@ fn migrate(store_dir: &Path, a: &MigrateArgs) -> Result<Report, super::init::Fai
     };
     let mut report = Report {
         dry_run: a.dry_run,
+        jobs: jobs.len(),
         ..Report::default()
     };
     let show = std::io::stderr().is_terminal() && !a.json;
@@ -166,7 +169,7 @@ fn migrate(store_dir: &Path, a: &MigrateArgs) -> Result<Report, super::init::Fai
         acct.created = created;
         let failed: u64 = acct.folders.iter().map(|f| f.failed).sum();
         if a.forward && !a.dry_run {
-            if failed > 0 {
+            if failed > 0 || acct.incomplete {
                 acct.forward = Some("not recorded: some messages were not migrated".into());
             } else {
                 let to = a.forward_to.replace("{user}", user);

@@ -60,6 +60,8 @@ pub struct Migrator {
     current: Option<Current>,
     batch: Vec<Pending>,
     batch_bytes: u64,
+    /// Bytes stored so far (for the progress bar).
+    stored: u64,
     progress: Option<indicatif::ProgressBar>,
 }
 
@@ -142,6 +144,7 @@ impl Migrator {
             current: None,
             batch: Vec::new(),
             batch_bytes: 0,
+            stored: 0,
             progress,
         })
     }
@@ -268,6 +271,10 @@ impl Migrator {
         match self.store.import_message(&bytes, &[&self.account]) {
             Ok(file) => {
                 self.batch_bytes += file.size;
+                self.stored += file.size;
+                if let Some(p) = &self.progress {
+                    p.set_message(format!("{:.1} MB", self.stored as f64 / 1e6));
+                }
                 self.batch.push(Pending { key, file, m });
                 if self.batch.len() >= BATCH || self.batch_bytes >= BATCH_BYTES {
                     self.flush();

@@ -48,6 +48,9 @@ pub struct AccountReport {
     pub folders: Vec<FolderReport>,
     /// What `--forward` recorded.
     pub forward: Option<String>,
+    /// A source (or part of one) could not be read at all: a file, a
+    /// connection, a login, a folder given up (see the problems).
+    pub incomplete: bool,
 }
 
 /// The whole run.
@@ -69,6 +72,8 @@ pub struct Report {
     pub bytes: u64,
     /// Wall-clock seconds.
     pub seconds: f64,
+    /// Accounts asked for (one per source, or per user of `--users`).
+    pub jobs: usize,
 }
 
 impl Report {
@@ -113,6 +118,9 @@ impl Report {
                     f.uids_kept,
                     f.uidls_kept,
                 ));
+            }
+            if a.incomplete {
+                s.push_str("  incomplete: a source could not be read in full (see the problems)\n");
             }
             if let Some(fw) = &a.forward {
                 s.push_str(&format!("  forward: {fw}\n"));

@@ -3,7 +3,8 @@
 on free loopback ports, Maildir++), filled the way users fill it, then described.
 
 usage: dovecot_source.py serve WORKDIR
-    Starts ``dovecot -F -c WORKDIR/dovecot.conf``, delivers messages over LMTP,
+    Starts ``dovecot -F -c WORKDIR/dovecot.conf`` (IMAP with STARTTLS and IMAPS
+    by a self-signed certificate, WORKDIR/cert.pem), delivers messages over LMTP,
     sets flags and keywords, makes folders and APPENDs to them over IMAP,
     expunges one message (so UIDs have a gap), lists and RETRs INBOX over
     Dovecot's POP3. Writes WORKDIR/expected.json ({"pop3": ..., "imap": ...,
@@ -43,7 +44,18 @@ def free_port():
     return port
 
 
+def make_cert(work):
+    """A self-signed certificate for 127.0.0.1 and localhost (work/cert.pem)."""
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+         "-addext", "basicConstraints=critical,CA:FALSE",
+         "-keyout", os.path.join(work, "key.pem"), "-out", os.path.join(work, "cert.pem")],
+        check=True, capture_output=True)
+
+
 def write_config(work, ports):
+    make_cert(work)
     pw = pwd.getpwnam("nobody") if os.getuid() == 0 else pwd.getpwuid(os.getuid())
     if os.getuid() == 0:
         users = 'default_login_user = dovenull\ndefault_internal_user = dovecot\n'
@@ -64,7 +76,9 @@ state_dir = {work}/state
 log_path = {work}/dovecot.log
 protocols = imap pop3 lmtp
 listen = 127.0.0.1
-ssl = no
+ssl = yes
+ssl_cert = <{work}/cert.pem
+ssl_key = <{work}/key.pem
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 {users}
@@ -96,7 +110,8 @@ service imap-login {{
     port = {ports['imap']}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {ports['imaps']}
   }}
 }}
 service pop3-login {{
@@ -251,7 +266,8 @@ def fill(ports):
 
 
 def serve(work):
-    ports = {"imap": free_port(), "pop3": free_port(), "lmtp": free_port()}
+    os.makedirs(work, exist_ok=True)
+    ports = {"imap": free_port(), "imaps": free_port(), "pop3": free_port(), "lmtp": free_port()}
     conf = write_config(work, ports)
     proc = subprocess.Popen(["dovecot", "-F", "-c", conf])
     try:

@@ -202,6 +202,7 @@ fn folders(c: &mut Conn) -> Result<Vec<(String, String)>, String> {
 pub fn migrate(m: &mut Migrator, url: &Url, opts: &ReadOptions) {
     let shown = url.shown("");
     let Some(password) = opts.password.clone() else {
+        m.report.incomplete = true;
         m.problems.push(Problem::new(
             shown,
             "no password (give it on standard input)",
@@ -218,6 +219,7 @@ pub fn migrate(m: &mut Migrator, url: &Url, opts: &ReadOptions) {
     let mut conn = match session(&t, url, &password) {
         Ok(c) => c,
         Err(e) => {
+            m.report.incomplete = true;
             m.problems.push(Problem::new(shown, e));
             return;
         }
@@ -225,6 +227,7 @@ pub fn migrate(m: &mut Migrator, url: &Url, opts: &ReadOptions) {
     let list = match folders(&mut conn) {
         Ok(l) => l,
         Err(e) => {
+            m.report.incomplete = true;
             m.problems.push(Problem::new(shown, format!("LIST: {e}")));
             return;
         }
@@ -247,11 +250,13 @@ pub fn migrate(m: &mut Migrator, url: &Url, opts: &ReadOptions) {
             opts,
         };
         if let Err(e) = f.run(m, &mut conn) {
+            m.report.incomplete = true;
             m.problems.push(Problem::new(url.shown(&wire), e));
             m.end_folder();
             match session(&t, url, &password) {
                 Ok(c) => conn = c,
                 Err(e) => {
+                    m.report.incomplete = true;
                     m.problems.push(Problem::new(
                         shown,
                         format!("the rest of the server left out: {e}"),
