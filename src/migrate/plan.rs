@@ -30,6 +30,16 @@ struct Pending {
     m: SourceMessage,
 }
 
+/// A message read, waiting for its file to be written.
+struct Raw {
+    key: String,
+    bytes: Vec<u8>,
+    m: SourceMessage,
+}
+
+/// Message files written at once (each a synced create).
+const WRITERS: usize = 8;
+
 /// The folder being migrated.
 struct Current {
     /// Target name.
@@ -58,7 +68,7 @@ pub struct Migrator {
     /// Problems so far.
     pub problems: Vec<Problem>,
     current: Option<Current>,
-    batch: Vec<Pending>,
+    raw: Vec<Raw>,
     batch_bytes: u64,
     /// Bytes stored so far (for the progress bar).
     stored: u64,
@@ -142,7 +152,7 @@ impl Migrator {
             state,
             problems: Vec::new(),
             current: None,
-            batch: Vec::new(),
+            raw: Vec::new(),
             batch_bytes: 0,
             stored: 0,
             progress,
@@ -207,7 +217,7 @@ impl Migrator {
     }
 
     /// Takes one message of the current folder.
-    pub fn message(&mut self, m: SourceMessage) {
+    pub fn message(&mut self, mut m: SourceMessage) {
         if let Some(p) = &self.progress {
             p.inc(1);
         }
@@ -221,13 +231,14 @@ impl Migrator {
         if skip {
             return;
         }
-        let bytes = match &m.body {
-            Body::Bytes(b) => std::borrow::Cow::Borrowed(b.as_slice()),
-            Body::File(p) => match std::fs::read(p).or_else(|e| {
+        // The bytes move out of the message (the report keeps its origin).
+        let bytes = match std::mem::replace(&mut m.body, Body::Bytes(Vec::new())) {
+            Body::Bytes(b) => b,
+            Body::File(p) => match std::fs::read(&p).or_else(|e| {
                 // Renamed by the old server meanwhile: read it where it is.
-                super::maildir::renamed(p).map_or(Err(e), std::fs::read)
+                super::maildir::renamed(&p).map_or(Err(e), std::fs::read)
             }) {
-                Ok(b) => std::borrow::Cow::Owned(b),
+                Ok(b) => b,
                 Err(e) => {
                     let why = if e.kind() == std::io::ErrorKind::NotFound {
                         "vanished during the run (moved or removed by the old server): not migrated; run again to pick it up under its new name".to_string()
@@ -254,7 +265,7 @@ impl Migrator {
         };
         let folder = cur.name.as_str().to_string();
         let in_target = m.uid.is_some_and(|u| cur.uids.contains(&u));
-        if self.state.has(&folder, &key) || in_target || self.batch.iter().any(|p| p.key == key) {
+        if self.state.has(&folder, &key) || in_target || self.raw.iter().any(|p| p.key == key) {
             if let Some(r) = self.row() {
                 r.already += 1;
             }
@@ -268,35 +279,89 @@ impl Migrator {
             }
             return;
         }
-        match self.store.import_message(&bytes, &[&self.account]) {
-            Ok(file) => {
-                self.batch_bytes += file.size;
-                self.stored += file.size;
-                if let Some(p) = &self.progress {
-                    p.set_message(format!("{:.1} MB", self.stored as f64 / 1e6));
-                }
-                self.batch.push(Pending { key, file, m });
-                if self.batch.len() >= BATCH || self.batch_bytes >= BATCH_BYTES {
-                    self.flush();
+        self.batch_bytes += bytes.len() as u64;
+        self.raw.push(Raw { key, bytes, m });
+        if self.raw.len() >= BATCH || self.batch_bytes >= BATCH_BYTES {
+            self.flush();
+        }
+    }
+
+    /// Writes the message files of the waiting messages, several at once
+    /// (each is a synced create: overlapping them is what makes a run
+    /// fast); reports those that failed.
+    fn write_files(&mut self) -> Vec<Pending> {
+        use std::sync::Mutex;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let raws = std::mem::take(&mut self.raw);
+        self.batch_bytes = 0;
+        let results: Vec<Mutex<Option<crate::store::Result<ImportedFile>>>> =
+            raws.iter().map(|_| Mutex::new(None)).collect();
+        let next = AtomicUsize::new(0);
+        let (store, account) = (&self.store, &self.account);
+        let work = || {
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(r) = raws.get(i) else { break };
+                let out = store.import_message(&r.bytes, &[account]);
+                if let Ok(mut slot) = results[i].lock() {
+                    *slot = Some(out);
                 }
             }
-            Err(e) => {
-                self.problems
-                    .push(Problem::new(m.origin.clone(), format!("not stored: {e}")));
-                if let Some(r) = self.row() {
-                    r.failed += 1;
+        };
+        let workers = raws.len().min(WRITERS);
+        if workers <= 1 {
+            work();
+        } else {
+            std::thread::scope(|s| {
+                for _ in 0..workers {
+                    s.spawn(work);
+                }
+            });
+        }
+        let mut batch = Vec::with_capacity(raws.len());
+        for (r, res) in raws.into_iter().zip(results) {
+            match res.into_inner().ok().flatten() {
+                Some(Ok(file)) => {
+                    self.stored += file.size;
+                    batch.push(Pending {
+                        key: r.key,
+                        file,
+                        m: r.m,
+                    });
+                }
+                Some(Err(e)) => {
+                    self.problems
+                        .push(Problem::new(r.m.origin.clone(), format!("not stored: {e}")));
+                    if let Some(row) = self.row() {
+                        row.failed += 1;
+                    }
+                }
+                None => {
+                    self.problems.push(Problem::new(
+                        r.m.origin.clone(),
+                        "not stored: writer failed",
+                    ));
+                    if let Some(row) = self.row() {
+                        row.failed += 1;
+                    }
                 }
             }
         }
+        if let Some(p) = &self.progress {
+            p.set_message(format!("{:.1} MB", self.stored as f64 / 1e6));
+        }
+        batch
     }
 
     /// Writes the batch's references, then records its keys.
     fn flush(&mut self) {
-        if self.batch.is_empty() {
+        if self.raw.is_empty() {
             return;
         }
-        let batch = std::mem::take(&mut self.batch);
-        self.batch_bytes = 0;
+        let batch = self.write_files();
+        if batch.is_empty() {
+            return;
+        }
         let Some(cur) = self.current.as_ref() else {
             return;
         };
