@@ -255,6 +255,33 @@ fn mboxes_spools_and_maildirs_with_bad_input() {
     let r = migrate(&st, &[src.join("spool").to_str().unwrap(), "--users"]);
     assert_eq!(r["migrated"], 0, "{r:#}");
     assert!(snapshot(&src) == before, "the source changed");
+    // --forward for a system user: a .forward in the home directory.
+    let home = d.path().join("home/cl");
+    std::fs::create_dir_all(&home).unwrap();
+    let passwd = d.path().join("passwd");
+    std::fs::write(
+        &passwd,
+        format!("cl:x:65534:65534::{}:/bin/sh\n", home.display()),
+    )
+    .unwrap();
+    let r = migrate(
+        &st,
+        &[
+            src.join("cl.mbox").to_str().unwrap(),
+            "--account",
+            "cl",
+            "--forward",
+            "--forward-to",
+            "{user}@new.example",
+            "--passwd-file",
+            passwd.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(r["migrated"], 0, "{r:#}");
+    assert_eq!(
+        std::fs::read_to_string(home.join(".forward")).unwrap(),
+        "cl@new.example\n"
+    );
     let v = popstore(&st, &["verify"], b"");
     assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stdout));
 

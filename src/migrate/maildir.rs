@@ -207,23 +207,6 @@ pub fn read_folder(
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn flags_from_names() {
-        let k: HashMap<char, String> = [('a', "$Label1".to_string())].into();
-        let (f, kw) = flags_of("123.M1.host,S=10:2,FRSa", &k);
-        assert_eq!(
-            f,
-            SystemFlags::FLAGGED | SystemFlags::ANSWERED | SystemFlags::SEEN
-        );
-        assert_eq!(kw, ["$Label1"]);
-        assert_eq!(flags_of("1.host", &k).0, SystemFlags::default());
-    }
-}
-
 /// Where a message file listed at `path` is now, when the old server
 /// renamed it meanwhile (new/ to cur/, a flag change): the file with the
 /// same base name in `cur/` or `new/`.
@@ -239,4 +222,21 @@ pub fn renamed(path: &Path) -> Option<PathBuf> {
                 (base_name(n.to_str()?) == base).then(|| e.path())
             })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_from_names() {
+        let k: HashMap<char, String> = [('a', "$Label1".to_string())].into();
+        let (f, kw) = flags_of("123.M1.host,S=10:2,FRSa", &k);
+        assert_eq!(
+            f,
+            SystemFlags::FLAGGED | SystemFlags::ANSWERED | SystemFlags::SEEN
+        );
+        assert_eq!(kw, ["$Label1"]);
+        assert_eq!(flags_of("1.host", &k).0, SystemFlags::default());
+    }
 }
