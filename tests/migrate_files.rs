@@ -350,3 +350,56 @@ fn a_200_mb_message_and_a_dry_run() {
     let v: Value = serde_json::from_str(&ok(&st, &["user", "show", "big", "--json"], b"")).unwrap();
     assert_eq!(v["messages"], 2);
 }
+
+#[test]
+fn into_a_folder_that_has_mail_messages_get_new_uids() {
+    let d = tempfile::tempdir().unwrap();
+    let st = d.path().join("s");
+    ok(&st, &["init"], b"");
+    ok(&st, &["user", "add", "busy", "--store-type", "imap"], b"");
+    ok(
+        &st,
+        &["deliver", "--to", "busy"],
+        b"Subject: already here\r\n\r\nx\r\n",
+    );
+    let md = d.path().join("Maildir");
+    for sub in ["cur", "new", "tmp"] {
+        std::fs::create_dir_all(md.join(sub)).unwrap();
+    }
+    std::fs::write(md.join("cur/1.M1.h:2,S"), "Subject: a\n\na\n").unwrap();
+    std::fs::write(md.join("dovecot-uidlist"), "3 V77 N8\n7 :1.M1.h\n").unwrap();
+    let before: Value = serde_json::from_str(&ok(
+        &st,
+        &["folder", "show", "busy", "INBOX", "--json"],
+        b"",
+    ))
+    .unwrap();
+    let r = migrate(&st, &[md.to_str().unwrap(), "--account", "busy"]);
+    let f = &r["accounts"][0]["folders"][0];
+    assert_eq!(
+        (
+            f["migrated"].as_u64(),
+            f["uidvalidity_kept"].as_bool(),
+            f["uids_kept"].as_u64()
+        ),
+        (Some(1), Some(false), Some(0)),
+        "{r:#}"
+    );
+    let v: Value = serde_json::from_str(&ok(
+        &st,
+        &["folder", "show", "busy", "INBOX", "--json"],
+        b"",
+    ))
+    .unwrap();
+    assert_eq!(
+        v["uidvalidity"], before["uidvalidity"],
+        "a folder with mail keeps its UIDVALIDITY"
+    );
+    let uids: Vec<u64> = v["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["uid"].as_u64().unwrap())
+        .collect();
+    assert_eq!(uids, [1, 2]);
+}

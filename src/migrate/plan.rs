@@ -50,6 +50,8 @@ struct Current {
     skip: Option<String>,
     /// UIDs the target folder has (when it kept the source's UIDVALIDITY).
     uids: HashSet<u32>,
+    /// The folder has the source's UIDVALIDITY: UIDs are worth keeping.
+    keep_uids: bool,
     /// Repeats of each digest in this folder so far.
     digests: HashMap<String, u32>,
     /// Its report row.
@@ -174,6 +176,7 @@ impl Migrator {
             id: 0,
             skip: None,
             uids: HashSet::new(),
+            keep_uids: false,
             digests: HashMap::new(),
             row: self.report.folders.len(),
         };
@@ -200,6 +203,7 @@ impl Migrator {
                             && let Ok(f) = self.store.open_folder(&self.account, &cur.name)
                         {
                             cur.uids = f.messages().map(|m| m.uid).collect();
+                            cur.keep_uids = true;
                         }
                     }
                     Err(e) => cur.skip = Some(format!("cannot make the folder: {e}")),
@@ -387,7 +391,8 @@ impl Migrator {
                     (added, 0, kept)
                 })
         } else {
-            self.folder_batch(id, &batch)
+            let keep = self.current.as_ref().is_some_and(|c| c.keep_uids);
+            self.folder_batch(id, keep, &batch)
         };
         match outcome {
             Ok((added, uids_kept, uidls_kept)) => {
@@ -431,6 +436,7 @@ impl Migrator {
     fn folder_batch(
         &self,
         id: u32,
+        keep_uids: bool,
         batch: &[Pending],
     ) -> crate::store::Result<(Vec<bool>, usize, usize)> {
         let items: Vec<FolderImport> = batch
@@ -440,14 +446,14 @@ impl Migrator {
                 flags: p.m.flags,
                 keywords: p.m.keywords.clone(),
                 internal_date: p.m.internal_date.unwrap_or_else(crate::store::now),
-                uid: p.m.uid,
+                uid: p.m.uid.filter(|_| keep_uids),
             })
             .collect();
         let (uv, uids) = self.store.import_into_folder(&self.account, id, &items)?;
         let kept = batch
             .iter()
             .zip(&uids)
-            .filter(|(p, u)| p.m.uid == Some(**u))
+            .filter(|(p, u)| keep_uids && p.m.uid == Some(**u))
             .count();
         let mut uidls = 0;
         if id == 1 {
