@@ -328,17 +328,54 @@ fn value<'a>(f: &'a [(String, String, std::ops::Range<usize>)], name: &str) -> O
     f.iter().find(|(n, _, _)| n == name).map(|x| x.1.as_str())
 }
 
-/// Reads an mbox file's bytes (`file` names it in problems).
+/// What [`read_each`] hands over, in order: the folder's start once,
+/// then its messages.
+#[derive(Debug)]
+pub enum Event {
+    /// The folder: its UIDVALIDITY (when valid) and how many messages it
+    /// has at most.
+    Start {
+        /// X-IMAPbase's UIDVALIDITY.
+        uidvalidity: Option<u32>,
+        /// Messages found (the pseudo-message included).
+        count: usize,
+    },
+    /// One message, its bytes made only now.
+    Message(SourceMessage),
+}
+
+/// Reads an mbox file's bytes (`file` names it in problems) into an
+/// [`Mbox`].
 pub fn read(data: &[u8], variant: Variant, file: &str) -> Mbox {
     let mut out = Mbox::default();
-    let (raws, variant) = split(data, variant, &mut out.problems, file);
-    out.variant = Some(variant);
+    let mut problems = Vec::new();
+    out.variant = Some(read_each(data, variant, file, &mut problems, |e| match e {
+        Event::Start { uidvalidity, .. } => out.uidvalidity = uidvalidity,
+        Event::Message(m) => out.messages.push(m),
+    }));
+    out.problems = problems;
+    out
+}
+
+/// Reads an mbox file's bytes, handing each message to `each` as soon as
+/// it is made (so a run holds one batch of messages, not the file's
+/// copy); gives the variant read.
+pub fn read_each(
+    data: &[u8],
+    variant: Variant,
+    file: &str,
+    problems: &mut Vec<Problem>,
+    mut each: impl FnMut(Event),
+) -> Variant {
+    let (raws, variant) = split(data, variant, problems, file);
     if !data.is_empty() && !data.ends_with(b"\n") {
-        out.problems.push(Problem::new(
+        problems.push(Problem::new(
             file,
             "the file does not end with a line end (truncated?): its last message is migrated as it is",
         ));
     }
+    let mut uidvalidity = None;
+    let mut started = false;
     let mut last_uid = 0u32;
     let mut uidnext = None;
     for (k, r) in raws.iter().enumerate() {
@@ -352,13 +389,18 @@ pub fn read(data: &[u8], variant: Variant, file: &str) -> Mbox {
                 let uv: Option<u32> = w.next().and_then(|x| x.parse().ok());
                 uidnext = w.next().and_then(|x| x.parse::<u32>().ok());
                 match uv {
-                    Some(v) if v != 0 => out.uidvalidity = Some(v),
-                    _ => out.problems.push(Problem::new(
+                    Some(v) if v != 0 => uidvalidity = Some(v),
+                    _ => problems.push(Problem::new(
                         origin.clone(),
                         format!("X-IMAPbase {b:?}: no valid UIDVALIDITY, a new one is given"),
                     )),
                 }
             }
+            each(Event::Start {
+                uidvalidity,
+                count: raws.len(),
+            });
+            started = true;
             if value(&f, "subject").is_some_and(|s| s.contains(PSEUDO)) {
                 continue; // UW-IMAP's folder data, not a message
             }
@@ -391,20 +433,26 @@ pub fn read(data: &[u8], variant: Variant, file: &str) -> Mbox {
             .collect();
         if let Some(u) = value(&f, "x-uid") {
             match u.parse::<u32>() {
-                Ok(n) if n > last_uid && out.uidvalidity.is_some() && uidnext.is_none_or(|x| n < x) => {
+                Ok(n) if n > last_uid && uidvalidity.is_some() && uidnext.is_none_or(|x| n < x) => {
                     m.uid = Some(n);
                     last_uid = n;
                 }
-                _ => out.problems.push(Problem::new(
+                _ => problems.push(Problem::new(
                     origin.clone(),
                     format!("X-UID {u:?} is not valid here (0, not ascending, or not below UIDNEXT): a new UID is given"),
                 )),
             }
         }
         m.uidl = value(&f, "x-uidl").map(str::to_string);
-        out.messages.push(m);
+        each(Event::Message(m));
     }
-    out
+    if !started {
+        each(Event::Start {
+            uidvalidity: None,
+            count: 0,
+        });
+    }
+    variant
 }
 
 #[cfg(test)]

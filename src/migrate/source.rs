@@ -142,19 +142,24 @@ fn migrate_mbox_file(m: &mut Migrator, folder: &str, path: &Path, opts: &ReadOpt
             return;
         }
     };
-    let b = mbox::read(&data, opts.mbox, &shown);
-    drop(data);
-    if let Some(p) = m.progress() {
-        p.inc_length(b.messages.len() as u64);
-    }
-    m.problems.extend(b.problems);
-    m.begin_folder(folder, &shown, b.uidvalidity);
-    for mut msg in b.messages {
-        if msg.uidl.is_none() {
-            msg.uidl = super::uidl_from_format(&opts.uidl_format, msg.uid, b.uidvalidity, None);
+    let mut problems = Vec::new();
+    let mut uv = None;
+    mbox::read_each(&data, opts.mbox, &shown, &mut problems, |e| match e {
+        mbox::Event::Start { uidvalidity, count } => {
+            uv = uidvalidity;
+            if let Some(p) = m.progress() {
+                p.inc_length(count as u64);
+            }
+            m.begin_folder(folder, &shown, uidvalidity);
         }
-        m.message(msg);
-    }
+        mbox::Event::Message(mut msg) => {
+            if msg.uidl.is_none() {
+                msg.uidl = super::uidl_from_format(&opts.uidl_format, msg.uid, uv, None);
+            }
+            m.message(msg);
+        }
+    });
+    m.problems.extend(problems);
     m.end_folder();
 }
 

@@ -18,6 +18,7 @@ usage: dovecot_source.py imap PORT USER PASSWORD
     RFC822.SIZE, sha256 of BODY.PEEK[]) as read over IMAP (imaplib).
 """
 import calendar
+import grp
 import hashlib
 import imaplib
 import json
@@ -60,8 +61,9 @@ def write_config(work, ports):
     if os.getuid() == 0:
         users = 'default_login_user = dovenull\ndefault_internal_user = dovecot\n'
     else:
+        group = grp.getgrgid(pw.pw_gid).gr_name
         users = (f"default_login_user = {pw.pw_name}\ndefault_internal_user = {pw.pw_name}\n"
-                 f"default_internal_group = {pw.pw_name}\n")
+                 f"default_internal_group = {group}\n")
     mail = os.path.join(work, "mail")
     os.makedirs(mail, exist_ok=True)
     for d in (work, mail):
@@ -225,7 +227,6 @@ def imap_state(port, user, password):
         msgs.sort(key=lambda x: x["uid"])
         out["INBOX" if stored.upper() == "INBOX" else imap_utf7_decode(stored)] = {
             "uidvalidity": uv, "messages": msgs}
-        m.close() if False else None
     m.logout()
     return out
 
