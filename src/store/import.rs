@@ -193,19 +193,37 @@ impl Store {
             Some(id) => id,
             None => self.create_folder(acct, name, SpecialUse::default())?,
         };
+        let (out, kept) = self.set_new_uidvalidity(acct, id, name, uidvalidity)?;
+        // A fold by the writer moved journal bytes into the index: the
+        // usage counts them (after the locks, as append_entries does).
+        self.adjust_usage(acct, kept as i64)?;
+        Ok(out)
+    }
+
+    /// [`Store::import_folder`] under the account's and the folder's locks;
+    /// also gives the bytes a fold of the journal kept.
+    fn set_new_uidvalidity(
+        &self,
+        acct: &AccountName,
+        id: u32,
+        name: &FolderName,
+        uidvalidity: Option<u32>,
+    ) -> Result<(ImportFolder, u64)> {
         let _a = self.lock(&self.paths.account_lock(acct), LockMode::Exclusive)?;
         let _f = self.lock_folder(acct, id, LockMode::Exclusive)?;
-        let (pos, _) = self.writer_at(acct, id)?;
+        let (pos, done) = self.writer_at(acct, id)?;
         let now_uv = pos.cursor.base.uidvalidity;
         let want = uidvalidity.filter(|v| *v != 0);
         let Some(want) = want.filter(|_| pos.cursor.uidnext <= 1) else {
-            return Ok(ImportFolder {
+            let out = ImportFolder {
                 id,
                 uidvalidity: now_uv,
                 uidvalidity_kept: want == Some(now_uv),
-            });
+            };
+            return Ok((out, done.appended_kept));
         };
         if want != now_uv {
+            // Never held a message: nothing in its journal to keep.
             self.remove_folder_journal(acct, id)?;
             self.write_file(
                 &self.paths.user(acct).folder_index(id),
@@ -219,11 +237,12 @@ impl Store {
                 self.write_file(&path, &l)?;
             }
         }
-        Ok(ImportFolder {
+        let out = ImportFolder {
             id,
             uidvalidity: want,
             uidvalidity_kept: true,
-        })
+        };
+        Ok((out, done.appended_kept))
     }
 
     /// Appends `items` to folder `id` of `acct` (their references counted)
