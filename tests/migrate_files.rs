@@ -58,6 +58,14 @@ fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>, std::time::SystemTime)> {
     out
 }
 
+/// Message files in the store (not their lock files).
+fn message_files(st: &Path) -> usize {
+    snapshot(&st.join("messages"))
+        .iter()
+        .filter(|f| f.0.extension().is_some_and(|e| e == "msg"))
+        .count()
+}
+
 fn problems(r: &Value) -> Vec<(String, String)> {
     r["problems"]
         .as_array()
@@ -126,9 +134,10 @@ fn mboxes_spools_and_maildirs_with_bad_input() {
         format!("{F1}Subject: for alice\n\nhi\n"),
     )
     .unwrap();
+    // carol got alice's message too: one file for both (single copy).
     std::fs::write(
         src.join("spool/carol"),
-        format!("{F1}Subject: c\n\n1\n\n{F2}Subject: d\n\n2\n"),
+        format!("{F1}Subject: c\n\n1\n\n{F2}Subject: d\n\n2\n\n{F1}Subject: for alice\n\nhi\n"),
     )
     .unwrap();
     std::fs::write(src.join("spool/alice.lock"), "").unwrap();
@@ -174,6 +183,7 @@ fn mboxes_spools_and_maildirs_with_bad_input() {
             .any(|(f, why)| f.contains("tr.mbox") && why.contains("truncated")),
         "{p:?}"
     );
+    let files_before = message_files(&st);
     let aliases = d.path().join("aliases");
     let r = migrate(
         &st,
@@ -195,8 +205,13 @@ fn mboxes_spools_and_maildirs_with_bad_input() {
             r["migrated"].as_u64(),
             r["accounts"].as_array().unwrap().len()
         ),
-        (Some(3), 2),
+        (Some(4), 2),
         "{r:#}"
+    );
+    assert_eq!(
+        message_files(&st) - files_before,
+        3,
+        "one file for alice's and carol's copy"
     );
     assert_eq!(
         std::fs::read_to_string(&aliases).unwrap(),
@@ -315,7 +330,9 @@ fn mboxes_spools_and_maildirs_with_bad_input() {
     assert_eq!(cl["sha256"][1], crlf_sha("Subject: c2\n\nabc\n"));
     let tr = pop3(port, "tr");
     assert_eq!(tr["sha256"][1], crlf_sha("Subject: t2\n\ncut sho\n"));
-    assert_eq!(pop3(port, "carol")["uidl"].as_array().unwrap().len(), 2);
+    let carol = pop3(port, "carol");
+    assert_eq!(carol["uidl"].as_array().unwrap().len(), 3);
+    assert_eq!(carol["sha256"][2], crlf_sha("Subject: for alice\n\nhi\n"));
     let md = pop3(port, "md");
     assert_eq!(md["uidl"].as_array().unwrap().len(), 3);
 }

@@ -146,6 +146,7 @@ fn migrate(store_dir: &Path, a: &MigrateArgs) -> Result<Report, super::init::Fai
         0
     };
     let progress = bar(show, total);
+    let shared = crate::migrate::plan::Shared::default();
     for (user, src) in &jobs {
         let (name, store_type, created) =
             match prepare_account(&store, user, a.create_accounts, a.dry_run) {
@@ -164,6 +165,9 @@ fn migrate(store_dir: &Path, a: &MigrateArgs) -> Result<Report, super::init::Fai
             progress.clone(),
         )
         .map_err(|e| Failure::refused(format!("state file: {e}")))?;
+        if jobs.len() > 1 {
+            m.share_copies(shared.clone());
+        }
         source::migrate(&mut m, src, &opts);
         let (mut acct, problems) = m.finish();
         acct.created = created;

@@ -40,6 +40,10 @@ struct Raw {
 /// Message files written at once (each a synced create).
 const WRITERS: usize = 8;
 
+/// The message files a run wrote, by digest of their bytes: accounts of
+/// one run that get the same bytes share one file (single copy).
+pub type Shared = Arc<std::sync::Mutex<HashMap<String, ImportedFile>>>;
+
 /// The folder being migrated.
 struct Current {
     /// Target name.
@@ -75,6 +79,7 @@ pub struct Migrator {
     /// Bytes stored so far (for the progress bar).
     stored: u64,
     progress: Option<indicatif::ProgressBar>,
+    shared: Option<Shared>,
 }
 
 impl std::fmt::Debug for Migrator {
@@ -158,7 +163,14 @@ impl Migrator {
             batch_bytes: 0,
             stored: 0,
             progress,
+            shared: None,
         })
+    }
+
+    /// Shares message files with the other accounts of the run that use
+    /// `shared` (one file for the same bytes).
+    pub fn share_copies(&mut self, shared: Shared) {
+        self.shared = Some(shared);
     }
 
     /// Starts source folder `name` (stored form) from `source`, with the
@@ -300,13 +312,37 @@ impl Migrator {
         self.batch_bytes = 0;
         let results: Vec<Mutex<Option<crate::store::Result<ImportedFile>>>> =
             raws.iter().map(|_| Mutex::new(None)).collect();
+        // Single copy: bytes another account of the run got already.
+        let digests: Vec<Option<String>> = raws
+            .iter()
+            .map(|r| self.shared.as_ref().map(|_| digest(&r.bytes)))
+            .collect();
+        if let Some(shared) = &self.shared {
+            for (i, d) in digests.iter().enumerate() {
+                let known = d.as_ref().and_then(|d| shared.lock().ok()?.get(d).copied());
+                if let Some(file) = known
+                    && self.store.import_share(file).is_ok()
+                    && let Ok(mut slot) = results[i].lock()
+                {
+                    *slot = Some(Ok(file));
+                }
+            }
+        }
         let next = AtomicUsize::new(0);
-        let (store, account) = (&self.store, &self.account);
+        let (store, account, shared) = (&self.store, &self.account, &self.shared);
         let work = || {
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(r) = raws.get(i) else { break };
+                if results[i].lock().is_ok_and(|s| s.is_some()) {
+                    continue; // shared
+                }
                 let out = store.import_message(&r.bytes, &[account]);
+                if let (Ok(file), Some(shared), Some(d)) = (&out, shared, &digests[i])
+                    && let Ok(mut m) = shared.lock()
+                {
+                    m.insert(d.clone(), *file);
+                }
                 if let Ok(mut slot) = results[i].lock() {
                     *slot = Some(out);
                 }

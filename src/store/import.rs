@@ -110,6 +110,15 @@ impl Store {
         Ok(ImportedFile { message, size })
     }
 
+    /// Counts one more reference to `file`, a message file
+    /// [`Store::import_message`] made, for another account getting the
+    /// same bytes (single copy within a run); before the reference is
+    /// written, so a crash leaves the count too high, never too low.
+    /// Fails when the file is gone meanwhile (the caller writes a new one).
+    pub fn import_share(&self, file: ImportedFile) -> Result<()> {
+        self.add_all(&[file.message])
+    }
+
     /// The UIDLs a popstore account's list holds now.
     pub fn list_uidls(&self, name: &AccountName) -> Result<HashSet<String>> {
         Ok(self
