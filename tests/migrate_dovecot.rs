@@ -322,6 +322,15 @@ fn a_dovecot_store_comes_along_with_its_uidls_uids_flags_and_bytes() {
     for acct in ["pa", "ma", "ia", "dr", "ts"] {
         assert_eq!(pop3(port, acct, "pw"), old, "POP3 of {acct}");
     }
+    // The old store is as it was (EXAMINE and BODY.PEEK: no \\Seen set).
+    let o = Command::new("python3")
+        .arg(script())
+        .args(["imap", &dove.port("imap").to_string(), "olduser", "old-pw"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let after: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(after, dove.expected["imap"], "the source changed");
     // The popstore account made a MessageStore account keeps them too.
     ok(&st, &["user", "convert", "pa", "--to", "imap"], b"");
     assert_eq!(pop3(port, "pa", "pw"), old, "POP3 of pa after user convert");
