@@ -322,7 +322,7 @@ fn a_dovecot_store_comes_along_with_its_uidls_uids_flags_and_bytes() {
     for acct in ["pa", "ma", "ia", "dr", "ts"] {
         assert_eq!(pop3(port, acct, "pw"), old, "POP3 of {acct}");
     }
-    // The old store is as it was (EXAMINE and BODY.PEEK: no \\Seen set).
+    // The old store is as it was (EXAMINE and BODY.PEEK: no \Seen set).
     let o = Command::new("python3")
         .arg(script())
         .args(["imap", &dove.port("imap").to_string(), "olduser", "old-pw"])
