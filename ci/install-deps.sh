@@ -8,6 +8,8 @@ PKGS=(
   dovecot-imapd dovecot-pop3d dovecot-lmtpd dovecot-sieve
   # the MIME differential test's Dovecot driver (tests/mime_diff/dovecot_oracle.py)
   python3
+  # migration tests: the old Dovecot's self-signed certificate (tests/migrate/)
+  openssl
   # real clients
   swaks fetchmail curl python3-aiosmtpd liblockfile-bin
   # password sources (tests/auth_sources.rs): useradd/chpasswd, mkpasswd,

@@ -14,6 +14,7 @@ pub mod legacy;
 pub mod lmtp;
 pub mod managesieve;
 pub mod metrics;
+pub mod migrate;
 pub mod mime;
 pub mod netio;
 pub mod notify;

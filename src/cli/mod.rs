@@ -23,6 +23,7 @@ pub mod group;
 pub mod init;
 pub mod inspect;
 pub mod inspect_imap;
+pub mod migrate;
 pub mod pam_check;
 pub mod public;
 pub mod reconstruct;
@@ -89,6 +90,8 @@ pub enum Command {
     Public(public::PublicArgs),
     /// Manage the forwarding database.
     Forward(forward::ForwardArgs),
+    /// Bring mail in from mbox files, Maildirs or an IMAP server, keeping UIDLs, UIDs and flags.
+    Migrate(migrate::MigrateArgs),
     /// Copy a store between the Linux and OpenVMS layouts, every data byte kept, and verify the copy.
     Transfer(transfer::TransferArgs),
     /// The PAM helper process of `serve` (reads login and password on stdin).
@@ -164,6 +167,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Verify(a) => verify::run(&cli.store, a),
         Command::Reconstruct(a) => reconstruct::run(&cli.store, a),
         Command::Transfer(a) => transfer::run(&cli.store, a),
+        Command::Migrate(ref a) => migrate::run(&cli.store, a),
         Command::PamCheck(a) => pam_check::run(&a),
     }
 }

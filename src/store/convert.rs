@@ -52,7 +52,7 @@ pub struct Converted {
 
 impl Store {
     /// The account's UIDL map file (SPEC.md 9.1).
-    fn pop_uidls_path(&self, name: &AccountName) -> popstore_formats::path::StorePath {
+    pub(crate) fn pop_uidls_path(&self, name: &AccountName) -> popstore_formats::path::StorePath {
         self.paths.user(name).file("POPUIDLS", "PPU")
     }
 

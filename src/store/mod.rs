@@ -42,6 +42,7 @@ pub mod folder_tree;
 pub mod folders;
 pub mod forward;
 pub mod groups;
+pub mod import;
 pub mod layout;
 mod list;
 mod maildrop;
