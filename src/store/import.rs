@@ -205,7 +205,7 @@ impl Store {
         let (out, kept) = self.set_new_uidvalidity(acct, id, name, uidvalidity)?;
         // A fold by the writer moved journal bytes into the index: the
         // usage counts them (after the locks, as append_entries does).
-        self.adjust_usage(acct, kept as i64)?;
+        self.adjust_usage(acct, kept)?;
         Ok(out)
     }
 
@@ -217,7 +217,7 @@ impl Store {
         id: u32,
         name: &FolderName,
         uidvalidity: Option<u32>,
-    ) -> Result<(ImportFolder, u64)> {
+    ) -> Result<(ImportFolder, i64)> {
         let _a = self.lock(&self.paths.account_lock(acct), LockMode::Exclusive)?;
         let _f = self.lock_folder(acct, id, LockMode::Exclusive)?;
         let (pos, done) = self.writer_at(acct, id)?;
@@ -229,7 +229,7 @@ impl Store {
                 uidvalidity: now_uv,
                 uidvalidity_kept: want == Some(now_uv),
             };
-            return Ok((out, done.appended_kept));
+            return Ok((out, done.usage_delta));
         };
         if want != now_uv {
             // Never held a message: nothing in its journal to keep.
@@ -251,7 +251,7 @@ impl Store {
             uidvalidity: want,
             uidvalidity_kept: true,
         };
-        Ok((out, done.appended_kept))
+        Ok((out, done.usage_delta))
     }
 
     /// Appends `items` to folder `id` of `acct` (their references counted)
@@ -295,10 +295,10 @@ impl Store {
             (
                 pos.cursor.base.uidvalidity,
                 uids,
-                done.appended_kept + direct,
+                done.usage_delta + direct as i64,
             )
         };
-        self.adjust_usage(acct, kept as i64)?;
+        self.adjust_usage(acct, kept)?;
         Ok((uv, uids))
     }
 
