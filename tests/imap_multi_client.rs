@@ -47,6 +47,31 @@ fn items(rest: &str) -> (Option<u32>, Option<BTreeSet<String>>) {
     (uid, flags)
 }
 
+/// Lines with literals joined into the response they belong to (the
+/// literal's bytes left out).
+fn joined(lines: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut it = lines.into_iter();
+    while let Some(mut l) = it.next() {
+        while let Some(n) = l
+            .trim_end()
+            .strip_suffix('}')
+            .and_then(|x| x.rsplit_once('{'))
+            .and_then(|(_, n)| n.parse::<usize>().ok())
+        {
+            l = l.trim_end().to_string();
+            let mut left = n;
+            while left > 0 {
+                let Some(part) = it.next() else { break };
+                left = left.saturating_sub(part.len());
+            }
+            l.push_str(&it.next().unwrap_or_default());
+        }
+        out.push(l);
+    }
+    out
+}
+
 impl Client {
     fn new(addr: std::net::SocketAddr, name: &str) -> Client {
         let (mut raw, _) = Raw::connect(addr);
@@ -67,7 +92,7 @@ impl Client {
     fn run(&mut self, cmd: &str, expunge_ok: bool) -> String {
         self.tags += 1;
         let tag = format!("{}{}", self.name, self.tags);
-        let lines = self.raw.cmd(&tag, cmd);
+        let lines = joined(self.raw.cmd(&tag, cmd));
         let last = lines.last().cloned().unwrap_or_default();
         for l in &lines[..lines.len().saturating_sub(1)] {
             self.apply(l, expunge_ok, cmd);
@@ -198,7 +223,7 @@ fn run(seed: u64, steps: usize) {
         let n = c.model.len();
         let seq = rng.below(n) + 1;
         let flag = flags[rng.below(flags.len())];
-        match rng.below(7) {
+        match rng.below(9) {
             _ if n == 0 => {
                 c.run("APPEND INBOX {16+}\r\nSubject: new\r\n\r\n", true);
             }
@@ -226,6 +251,26 @@ fn run(seed: u64, steps: usize) {
             5 => {
                 let body = format!("Subject: step {step}\r\n\r\nbody\r\n");
                 c.run(&format!("APPEND INBOX {{{}+}}\r\n{body}", body.len()), true);
+            }
+            6 => {
+                // Sets \Seen, and says so.
+                let r = c.run(&format!("FETCH {seq} (BODY[TEXT])"), false);
+                assert!(r.contains("OK"), "{r}");
+            }
+            7 => {
+                if let Some(uid) = c.model[seq - 1].uid {
+                    c.run(&format!("UID STORE {uid} +FLAGS.SILENT (\\Deleted)"), true);
+                    // (UID commands may carry expunges: find it again.)
+                    if let Some(f) = c
+                        .model
+                        .iter_mut()
+                        .find(|k| k.uid == Some(uid))
+                        .and_then(|k| k.flags.as_mut())
+                    {
+                        f.insert("\\Deleted".into());
+                    }
+                    c.run(&format!("UID EXPUNGE {uid}"), true);
+                }
             }
             _ => s.deliver(
                 "sue",
