@@ -73,7 +73,7 @@ fn joined(lines: Vec<String>) -> Vec<String> {
 }
 
 impl Client {
-    fn new(addr: std::net::SocketAddr, name: &str) -> Client {
+    fn new(addr: std::net::SocketAddr, name: &str, qresync: bool) -> Client {
         let (mut raw, _) = Raw::connect(addr);
         let r = raw.cmd("l", "LOGIN sue sue-pw");
         assert!(r.last().unwrap().starts_with("l OK"), "{r:?}");
@@ -83,7 +83,12 @@ impl Client {
             name: name.into(),
             tags: 0,
         };
+        if qresync {
+            c.run("ENABLE QRESYNC", true);
+        }
         c.run("SELECT INBOX", true);
+        // Learn the UIDs (a QRESYNC client must, to follow VANISHED).
+        c.check();
         c
     }
 
@@ -106,6 +111,25 @@ impl Client {
         let Some(rest) = l.strip_prefix("* ") else {
             return;
         };
+        if let Some(set) = rest.strip_prefix("VANISHED ") {
+            assert!(expunge_ok, "{who}: VANISHED during {cmd}: {l}");
+            assert!(
+                !set.starts_with('('),
+                "{who}: EARLIER outside SELECT/FETCH: {l}"
+            );
+            for r in set.trim_end().split(',') {
+                let (a, b) = r.split_once(':').unwrap_or((r, r));
+                let (a, b): (u32, u32) = (a.parse().unwrap(), b.parse().unwrap());
+                let before = self.model.len();
+                self.model
+                    .retain(|k| !k.uid.is_some_and(|u| (a.min(b)..=a.max(b)).contains(&u)));
+                assert!(
+                    self.model.len() < before,
+                    "{who}: VANISHED of unknown UIDs: {l}"
+                );
+            }
+            return;
+        }
         let mut words = rest.splitn(3, ' ');
         let (Some(n), Some(kind)) = (words.next(), words.next()) else {
             return;
@@ -208,12 +232,13 @@ fn run(seed: u64, steps: usize) {
         s.deliver("sue", format!("Subject: seed {n}\r\n\r\nx\r\n").as_bytes());
     }
     let (_other, imap2) = s.another();
-    let mut setup = Client::new(s.imap, "s");
+    let mut setup = Client::new(s.imap, "s", false);
     setup.run("CREATE Other", true);
-    let mut clients: Vec<Client> = ["a", "b", "c", "d"]
+    // e and f use QRESYNC: expunges come to them as VANISHED.
+    let mut clients: Vec<Client> = ["a", "b", "c", "d", "e", "f"]
         .iter()
         .enumerate()
-        .map(|(i, n)| Client::new(if i % 2 == 0 { s.imap } else { imap2 }, n))
+        .map(|(i, n)| Client::new(if i % 2 == 0 { s.imap } else { imap2 }, n, i >= 4))
         .collect();
     let mut rng = Rng(seed);
     let flags = ["\\Seen", "\\Flagged", "\\Answered", "$Work"];
