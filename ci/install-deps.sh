@@ -12,6 +12,9 @@ PKGS=(
   openssl
   # real clients
   swaks fetchmail curl python3-aiosmtpd liblockfile-bin
+  # IMAP clients: a two-way sync (tests/imap_mbsync.rs), fetchers
+  # (tests/imap_fetchers.rs)
+  isync getmail6 offlineimap3
   # password sources (tests/auth_sources.rs): useradd/chpasswd, mkpasswd,
   # a private slapd; ManageSieve's client (tests/managesieve.rs)
   passwd whois slapd ldap-utils sieve-connect

@@ -60,3 +60,31 @@ pub fn check_received(field: &str) {
         "no per-recipient clause: {field:?}"
     );
 }
+
+/// `text` (a message as a client saved it: CRLF or LF line ends) with LF
+/// line ends, without delivery's trace fields wherever they are (the
+/// `Return-Path:` field and the folded `Received:` field naming
+/// `(popstore)`) and without the fields starting with one of `drop` (what
+/// the client itself added).
+pub fn without_trace(text: &[u8], drop: &[&str]) -> String {
+    let text = String::from_utf8_lossy(text).replace("\r\n", "\n");
+    // Lines grouped into fields (a line and its continuation lines).
+    let mut fields: Vec<Vec<&str>> = Vec::new();
+    for l in text.lines() {
+        match fields.last_mut() {
+            Some(f) if l.starts_with(' ') || l.starts_with('\t') => f.push(l),
+            _ => fields.push(vec![l]),
+        }
+    }
+    let trace = |f: &[&str]| {
+        f[0].starts_with("Return-Path: ")
+            || (f[0].starts_with("Received: ") && f.iter().any(|l| l.contains("(popstore)")))
+    };
+    fields
+        .iter()
+        .filter(|f| !trace(f) && !drop.iter().any(|d| f[0].starts_with(d)))
+        .flatten()
+        .copied()
+        .collect::<Vec<_>>()
+        .join("\n")
+}
