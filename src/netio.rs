@@ -266,13 +266,16 @@ pub async fn bind(what: &str, listen: &Listen) -> anyhow::Result<Option<TcpListe
     }
 }
 
-/// The TLS acceptor of the configuration's `[tls]` pair.
-pub fn acceptor(config: &crate::config::Config) -> anyhow::Result<TlsAcceptor> {
+/// The TLS acceptor of the configuration's `[tls]` pair, and its
+/// certificate, which `serve` reloads on SIGHUP (new handshakes get the
+/// new one).
+pub fn acceptor(
+    config: &crate::config::Config,
+) -> anyhow::Result<(TlsAcceptor, Arc<crate::tls::ReloadableCert>)> {
     let host = crate::config::system_hostname();
-    // Loaded once: SIGHUP reloads the POP3 listeners' certificate only.
     let cert = crate::pop3::listen::tls_from_config(config, &host)?;
-    let tls: Arc<rustls::ServerConfig> = crate::tls::server_config(cert)?;
-    Ok(TlsAcceptor::from(tls))
+    let tls: Arc<rustls::ServerConfig> = crate::tls::server_config(Arc::clone(&cert))?;
+    Ok((TlsAcceptor::from(tls), cert))
 }
 
 /// A line longer than the limit arrived.

@@ -71,10 +71,7 @@ fn json_log_has_one_line_per_session_and_no_password() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
         .collect();
-    let sessions: Vec<&Value> = lines
-        .iter()
-        .filter(|v| v["message"] == "session")
-        .collect();
+    let sessions: Vec<&Value> = lines.iter().filter(|v| v["message"] == "session").collect();
     assert_eq!(sessions.len(), 1, "{log}");
     let s = sessions[0];
     assert_eq!(s["protocol"], "pop3", "{s}");

@@ -256,8 +256,14 @@ fn counters_move_as_sessions_run_and_the_text_parses() {
     // Every reply was written (and counted) before the server closed.
     let after = scrape(python, metrics);
     for (key, want) in [
-        ("popstore_bytes_out_total{protocol=\"pop3\"}", pop3_out as f64),
-        ("popstore_store_op_seconds_count{op=\"maildrop_commit\"}", 2.0),
+        (
+            "popstore_bytes_out_total{protocol=\"pop3\"}",
+            pop3_out as f64,
+        ),
+        (
+            "popstore_store_op_seconds_count{op=\"maildrop_commit\"}",
+            2.0,
+        ),
         ("popstore_sessions_open{protocol=\"pop3\"}", 0.0),
     ] {
         assert_eq!(
