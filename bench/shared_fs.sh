@@ -98,7 +98,8 @@ start_serve() { # STORE
     POP3_PORT=$(free_port)
     printf '[status]\nsocket = "off"\n[log]\nlevel = "warn"\n' >"$WORK/popstore.toml"
     "$POPSTORE" --config "$WORK/popstore.toml" serve --lmtp "127.0.0.1:$LMTP_PORT" \
-        --pop3 "127.0.0.1:$POP3_PORT" --pop3s off >>"$WORK/serve.log" 2>&1 &
+        --pop3 "127.0.0.1:$POP3_PORT" --pop3s off --poppassd off --managesieve off \
+        >>"$WORK/serve.log" 2>&1 &
     SERVE=$!
     wait_port "$LMTP_PORT"
     wait_port "$POP3_PORT"
@@ -118,7 +119,7 @@ for place in local gluster; do
     start_serve "$store"
     if [ "$WHAT" != pop3 ]; then
         r=$(python3 bench/lmtp_load.py "127.0.0.1:$LMTP_PORT" --messages "$MESSAGES" \
-            --size 4096 --connections "$CONN" --rcpt one)
+            --size 4096 --connections "$CONN" --rcpt one@localhost)
         RESULT[$place.lmtp]=$(field "$r" messages_per_s)
     fi
     if [ "$WHAT" != lmtp ]; then
