@@ -11,6 +11,12 @@
 # Usage: [POPSTORE_BIN=path] bench/lmtp.sh [MESSAGES_A] [MESSAGES_B] [CONNECTIONS]
 #        (defaults 10000 1000 8; smaller numbers for a quick look)
 set -euo pipefail
+# --gluster: popstore alone, a store in a local directory against one on
+# a GlusterFS FUSE mount (bench/shared_fs.sh; needs root and GlusterFS).
+if [ "${1:-}" = --gluster ]; then
+    shift
+    exec "$(dirname "$0")/shared_fs.sh" lmtp "$@"
+fi
 cd "$(dirname "$0")/.."
 NA=${1:-10000}
 NB=${2:-1000}

@@ -24,6 +24,12 @@
 # (popstore's: m=19 MiB, t=2, p=1). Needs root for Dovecot's privilege separation; installs
 # dovecot-pop3d when missing.
 set -euo pipefail
+# --gluster: popstore alone, a store in a local directory against one on
+# a GlusterFS FUSE mount (bench/shared_fs.sh; needs root and GlusterFS).
+if [ "${1:-}" = --gluster ]; then
+    shift
+    exec "$(dirname "$0")/shared_fs.sh" pop3 "$@"
+fi
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 

@@ -192,6 +192,20 @@ pub struct LogConfig {
     /// system log (`/dev/log`). Their standard error, which an MTA copies
     /// into bounces, says only what the sender may read.
     pub deliver_file: PathBuf,
+    /// How `serve` writes its log: text or JSON lines.
+    #[serde(default)]
+    pub format: LogFormat,
+}
+
+/// `[log] format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// One readable line per event.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
 }
 
 /// `[status]`: the local socket `popstore status` asks the running

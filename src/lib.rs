@@ -22,6 +22,7 @@ pub mod pop3;
 pub mod poppassd;
 pub mod relay;
 pub mod serve;
+pub mod sessionlog;
 pub mod sieve;
 pub mod slots;
 pub mod smtp_path;

@@ -12,18 +12,40 @@
 //!   (`stage="data"`: 250 is a delivery, 4xx and 5xx refusals);
 //! - `logins_total{protocol, mechanism, result}`: logins that succeeded
 //!   (`result="ok"`) and failed (`result="failed"`), per mechanism (`USER`
-//!   for USER/PASS, `APOP`, or the SASL mechanism).
+//!   for USER/PASS, `APOP`, or the SASL mechanism);
+//! - `password_checks_total{source, result}`: which password source
+//!   answered a password check (`profile`, `cache`, or the source's name:
+//!   `system`, `pam`, `ldap`, `external`), `result="ok"` when it accepted
+//!   the password, `"refused"` when not, `"unavailable"` when it could not
+//!   say;
+//! - `bytes_in_total{protocol}` and `bytes_out_total{protocol}`: bytes
+//!   received and sent on the connections ([`crate::netio::Meter`]; below
+//!   TLS, so what crossed the wire);
+//! - `store_op_seconds{op}` (histogram): the latency of store operations
+//!   at the store's API: `deliver` (one message to all its recipients),
+//!   `folder_append` (a new message), `folder_append_entries` (entries
+//!   for existing files: COPY, delivery into folders), `folder_store`,
+//!   `folder_expunge`, `maildrop_open`,
+//!   `maildrop_commit`, `message_open`, `profile_write`;
+//! - `lock_wait_seconds` (histogram) and `lock_timeouts_total`: how long
+//!   the store's locks took to get, and how many were given up on;
+//! - `fsyncs_total`: fsyncs of files and directories the store made
+//!   (counted by the platform backend, read at each scrape).
+//!
+//! A new server (IMAP) counts its sessions, logins and bytes with the same
+//! calls and its own `protocol` label: [`session_opened`], [`login`] and a
+//! [`crate::sessionlog::SessionLog`] whose meter counts its connection.
 
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use http_body_util::Full;
 use hyper::body::Bytes;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
-use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
@@ -63,10 +85,69 @@ pub fn login(protocol: &'static str, mechanism: &'static str, ok: bool) {
     .increment(1);
 }
 
+/// Counts a password check answered by `source` (see the module
+/// documentation): `Some(ok)` when it said, `None` when it could not.
+pub fn password_check(source: &str, answer: Option<bool>) {
+    let result = match answer {
+        Some(true) => "ok",
+        Some(false) => "refused",
+        None => "unavailable",
+    };
+    metrics::counter!(
+        "popstore_password_checks_total",
+        "source" => source.to_string(),
+        "result" => result
+    )
+    .increment(1);
+}
+
+/// Times a store operation from now until it is dropped
+/// (`popstore_store_op_seconds{op}`).
+#[must_use = "the operation is timed until the timer is dropped"]
+#[derive(Debug)]
+pub struct OpTimer {
+    op: &'static str,
+    start: Instant,
+}
+
+/// Starts timing the store operation `op`: `let _t = op_timer("deliver");`
+/// at the top of the operation.
+pub fn op_timer(op: &'static str) -> OpTimer {
+    OpTimer {
+        op,
+        start: Instant::now(),
+    }
+}
+
+impl Drop for OpTimer {
+    fn drop(&mut self) {
+        metrics::histogram!("popstore_store_op_seconds", "op" => self.op)
+            .record(self.start.elapsed().as_secs_f64());
+    }
+}
+
+/// Records a lock taken after `waited`, or given up on (`timed_out`).
+pub fn lock_waited(waited: Duration, timed_out: bool) {
+    metrics::histogram!("popstore_lock_wait_seconds").record(waited.as_secs_f64());
+    if timed_out {
+        metrics::counter!("popstore_lock_timeouts_total").increment(1);
+    }
+}
+
+/// The histograms' buckets, in seconds: from 100 µs (a lock nobody held,
+/// a cached read) to 30 s (the default lock timeout).
+const BUCKETS: &[f64] = &[
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+    5.0, 10.0, 30.0,
+];
+
 /// Installs the Prometheus recorder for the whole process (once); its
 /// handle renders what was counted.
 pub fn install() -> anyhow::Result<PrometheusHandle> {
-    let recorder = PrometheusBuilder::new().build_recorder();
+    let recorder = PrometheusBuilder::new()
+        .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), BUCKETS)
+        .context("metrics buckets")?
+        .build_recorder();
     let handle = recorder.handle();
     metrics::set_global_recorder(recorder)
         .map_err(|_| anyhow::anyhow!("a metrics recorder is installed already"))?;
@@ -133,11 +214,15 @@ pub async fn serve(
 /// The response to one request.
 fn answer<B>(req: &Request<B>, handle: &PrometheusHandle) -> Response<Full<Bytes>> {
     let (status, content_type, body) = match (req.method(), req.uri().path()) {
-        (&Method::GET, "/metrics") => (
-            StatusCode::OK,
-            "text/plain; version=0.0.4; charset=utf-8",
-            handle.render(),
-        ),
+        (&Method::GET, "/metrics") => {
+            // Kept by the platform backend as a plain atomic.
+            metrics::counter!("popstore_fsyncs_total").absolute(popstore_platform::stats::fsyncs());
+            (
+                StatusCode::OK,
+                "text/plain; version=0.0.4; charset=utf-8",
+                handle.render(),
+            )
+        }
         _ => (
             StatusCode::NOT_FOUND,
             "text/plain; charset=utf-8",

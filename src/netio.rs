@@ -1,11 +1,12 @@
-//! Connection plumbing shared by the small line-protocol servers
-//! (poppassd, ManageSieve): a TCP connection in the clear or through TLS
-//! (started at once or by STARTTLS), binding a listener, and reading
-//! lines against a length limit.
+//! Connection plumbing shared by the POP3, poppassd and ManageSieve
+//! servers: a TCP connection in the clear or through TLS (started at once
+//! or by STARTTLS) whose bytes are counted ([`Meter`]), binding a
+//! listener, and reading lines against a length limit.
 
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -19,12 +20,137 @@ use crate::config::Listen;
 /// How long a TLS handshake may take.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// The bytes one connection carried, counted below TLS (what crossed
+/// the wire) as each read or write returns: one relaxed add to the
+/// session's total and one to the process-wide counters
+/// `popstore_bytes_in_total{protocol}` and `popstore_bytes_out_total`.
+#[derive(Debug)]
+pub struct Meter {
+    read: AtomicU64,
+    written: AtomicU64,
+    bytes_in: metrics::Counter,
+    bytes_out: metrics::Counter,
+}
+
+impl Meter {
+    /// A meter for one connection of `protocol` (the label of the
+    /// counters: `pop3`, `poppassd`, `managesieve`, `lmtp`, `imap`...).
+    pub fn new(protocol: &'static str) -> Arc<Self> {
+        Arc::new(Self {
+            read: AtomicU64::new(0),
+            written: AtomicU64::new(0),
+            bytes_in: metrics::counter!("popstore_bytes_in_total", "protocol" => protocol),
+            bytes_out: metrics::counter!("popstore_bytes_out_total", "protocol" => protocol),
+        })
+    }
+
+    /// Counts `n` bytes received.
+    pub fn received(&self, n: usize) {
+        if n > 0 {
+            self.read.fetch_add(n as u64, Ordering::Relaxed);
+            self.bytes_in.increment(n as u64);
+        }
+    }
+
+    /// Counts `n` bytes sent.
+    pub fn sent(&self, n: usize) {
+        if n > 0 {
+            self.written.fetch_add(n as u64, Ordering::Relaxed);
+            self.bytes_out.increment(n as u64);
+        }
+    }
+
+    /// Bytes received so far.
+    pub fn bytes_in(&self) -> u64 {
+        self.read.load(Ordering::Relaxed)
+    }
+
+    /// Bytes sent so far.
+    pub fn bytes_out(&self) -> u64 {
+        self.written.load(Ordering::Relaxed)
+    }
+}
+
+/// A byte stream whose reads and writes are counted by a [`Meter`].
+#[derive(Debug)]
+pub struct Counted<S> {
+    inner: S,
+    meter: Arc<Meter>,
+}
+
+impl<S> Counted<S> {
+    /// Counts `inner`'s bytes in `meter`.
+    pub fn new(inner: S, meter: Arc<Meter>) -> Self {
+        Self { inner, meter }
+    }
+
+    /// The stream itself.
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Counted<S> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let r = Pin::new(&mut this.inner).poll_read(cx, buf);
+        if let Poll::Ready(Ok(())) = r {
+            this.meter.received(buf.filled().len() - before);
+        }
+        r
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Counted<S> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let r = Pin::new(&mut this.inner).poll_write(cx, buf);
+        if let Poll::Ready(Ok(n)) = r {
+            this.meter.sent(n);
+        }
+        r
+    }
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let r = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
+        if let Poll::Ready(Ok(n)) = r {
+            this.meter.sent(n);
+        }
+        r
+    }
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+}
+
+/// A TCP connection whose bytes are counted.
+pub type Tcp = Counted<TcpStream>;
+
 /// A connection in the clear or through TLS.
 pub enum Stream {
     /// In the clear.
-    Plain(TcpStream),
+    Plain(Tcp),
     /// Through TLS.
-    Tls(Box<tokio_rustls::server::TlsStream<TcpStream>>),
+    Tls(Box<tokio_rustls::server::TlsStream<Tcp>>),
     /// Between the two (during a handshake that failed).
     Gone,
 }
@@ -44,6 +170,11 @@ fn gone() -> io::Error {
 }
 
 impl Stream {
+    /// A connection in the clear, its bytes counted by `meter`.
+    pub fn plain(tcp: TcpStream, meter: &Arc<Meter>) -> Self {
+        Stream::Plain(Counted::new(tcp, Arc::clone(meter)))
+    }
+
     /// True when TLS is active.
     pub fn is_tls(&self) -> bool {
         matches!(self, Stream::Tls(_))
@@ -135,13 +266,16 @@ pub async fn bind(what: &str, listen: &Listen) -> anyhow::Result<Option<TcpListe
     }
 }
 
-/// The TLS acceptor of the configuration's `[tls]` pair.
-pub fn acceptor(config: &crate::config::Config) -> anyhow::Result<TlsAcceptor> {
+/// The TLS acceptor of the configuration's `[tls]` pair, and its
+/// certificate, which `serve` reloads on SIGHUP (new handshakes get the
+/// new one).
+pub fn acceptor(
+    config: &crate::config::Config,
+) -> anyhow::Result<(TlsAcceptor, Arc<crate::tls::ReloadableCert>)> {
     let host = crate::config::system_hostname();
-    // Loaded once: SIGHUP reloads the POP3 listeners' certificate only.
     let cert = crate::pop3::listen::tls_from_config(config, &host)?;
-    let tls: Arc<rustls::ServerConfig> = crate::tls::server_config(cert)?;
-    Ok(TlsAcceptor::from(tls))
+    let tls: Arc<rustls::ServerConfig> = crate::tls::server_config(Arc::clone(&cert))?;
+    Ok((TlsAcceptor::from(tls), cert))
 }
 
 /// A line longer than the limit arrived.

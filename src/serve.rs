@@ -318,7 +318,8 @@ pub fn raise_open_file_limit(config: &Config) {
     }
 }
 
-/// Starts logging to stderr: `RUST_LOG` when set, else `[log] level`.
+/// Starts logging to stderr: `RUST_LOG` when set, else `[log] level`;
+/// text or JSON lines as `[log] format` says.
 pub fn init_logging(config: &Config) -> anyhow::Result<()> {
     use tracing_subscriber::EnvFilter;
     let filter = match std::env::var("RUST_LOG") {
@@ -326,12 +327,21 @@ pub fn init_logging(config: &Config) -> anyhow::Result<()> {
         _ => EnvFilter::try_new(&config.log.level)
             .with_context(|| format!("bad [log] level `{}`", config.log.level))?,
     };
-    tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .try_init()
-        .map_err(|e| anyhow::anyhow!("cannot start logging: {e}"))
+        .with_writer(std::io::stderr);
+    match config.log.format {
+        crate::config::LogFormat::Text => builder
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .try_init(),
+        // One object per line, the event's fields at the top level.
+        crate::config::LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .try_init(),
+    }
+    .map_err(|e| anyhow::anyhow!("cannot start logging: {e}"))
 }
 
 /// Runs a server on a new multi-threaded runtime until SIGTERM or SIGINT.

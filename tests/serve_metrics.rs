@@ -70,6 +70,33 @@ fn value(m: &BTreeMap<String, f64>, key: &str) -> f64 {
     m.get(key).copied().unwrap_or(0.0)
 }
 
+/// A line client that counts the bytes it sent and the bytes of the
+/// lines it read (CRLF included).
+struct Tally {
+    c: LineClient,
+    sent: usize,
+    got: usize,
+}
+
+impl Tally {
+    fn connect(addr: SocketAddr) -> (Self, String) {
+        let (c, greeting) = LineClient::connect(addr, TIMEOUT);
+        let got = greeting.len();
+        (Self { c, sent: 0, got }, greeting)
+    }
+    fn line(&mut self) -> String {
+        let l = self.c.line();
+        self.got += l.len();
+        l
+    }
+    fn cmd(&mut self, c: &str) -> String {
+        self.sent += c.len() + 2;
+        let l = self.c.cmd(c);
+        self.got += l.len();
+        l
+    }
+}
+
 #[test]
 fn counters_move_as_sessions_run_and_the_text_parses() {
     let python = python();
@@ -108,7 +135,7 @@ fn counters_move_as_sessions_run_and_the_text_parses() {
     );
 
     // One message to alice and one unknown recipient, over LMTP.
-    let (mut c, greeting) = LineClient::connect(lmtp, TIMEOUT);
+    let (mut c, greeting) = Tally::connect(lmtp);
     assert!(greeting.starts_with("220"), "{greeting}");
     c.cmd("LHLO test");
     while !c.line().starts_with("250 ") {}
@@ -120,18 +147,23 @@ fn counters_move_as_sessions_run_and_the_text_parses() {
         c.cmd("Subject: metrics\r\n\r\nhello\r\n.")
             .starts_with("250")
     );
-    c.cmd("QUIT");
+    assert!(c.cmd("QUIT").starts_with("221"));
+    assert_eq!(c.line(), "", "the server closed the LMTP connection");
+    let lmtp_bytes = (c.sent, c.got);
 
     // A failed login, then a good one, and the session held open.
-    let (mut p, greeting) = LineClient::connect(pop3, TIMEOUT);
+    let (mut p, greeting) = Tally::connect(pop3);
     assert!(greeting.starts_with("+OK"), "{greeting}");
     assert!(p.cmd("USER alice").starts_with("+OK"));
     assert!(p.cmd("PASS wrong").starts_with("-ERR"));
     assert!(p.cmd("USER alice").starts_with("+OK"));
     assert!(p.cmd("PASS alice-pw").starts_with("+OK"));
+    // The message, read to its end.
+    assert!(p.cmd("RETR 1").starts_with("+OK"));
+    while p.line() != ".\r\n" {}
     // And bob with SASL PLAIN ("\0bob\0bob-pw"; plaintext is allowed on
     // loopback) in a second session; both stay open for the scrape.
-    let (mut q, _) = LineClient::connect(pop3, TIMEOUT);
+    let (mut q, _) = Tally::connect(pop3);
     let plain = q.cmd("AUTH PLAIN AGJvYgBib2ItcHc=");
     assert!(plain.starts_with("+OK"), "{plain}");
 
@@ -164,6 +196,32 @@ fn counters_move_as_sessions_run_and_the_text_parses() {
         ("popstore_sessions_total{protocol=\"lmtp\"}", 1.0),
         ("popstore_sessions_total{protocol=\"pop3\"}", 2.0),
         ("popstore_sessions_open{protocol=\"pop3\"}", 2.0),
+        // Bytes the servers read are counted before they answer.
+        (
+            "popstore_bytes_in_total{protocol=\"lmtp\"}",
+            lmtp_bytes.0 as f64,
+        ),
+        (
+            "popstore_bytes_out_total{protocol=\"lmtp\"}",
+            lmtp_bytes.1 as f64,
+        ),
+        (
+            "popstore_bytes_in_total{protocol=\"pop3\"}",
+            (p.sent + q.sent) as f64,
+        ),
+        // Which password source answered: the profile each time.
+        (
+            "popstore_password_checks_total{result=\"refused\",source=\"profile\"}",
+            1.0,
+        ),
+        (
+            "popstore_password_checks_total{result=\"ok\",source=\"profile\"}",
+            2.0,
+        ),
+        // One delivery, two maildrops opened, one message read.
+        ("popstore_store_op_seconds_count{op=\"deliver\"}", 1.0),
+        ("popstore_store_op_seconds_count{op=\"maildrop_open\"}", 2.0),
+        ("popstore_lock_timeouts_total{}", 0.0),
     ];
     for (key, want) in expect {
         assert_eq!(
@@ -173,9 +231,46 @@ fn counters_move_as_sessions_run_and_the_text_parses() {
         );
     }
 
-    for mut session in [p, q] {
+    for key in [
+        "popstore_store_op_seconds_count{op=\"message_open\"}",
+        "popstore_lock_wait_seconds_count{}",
+        "popstore_fsyncs_total{}",
+    ] {
+        assert!(
+            value(&during, key) > value(&before, key),
+            "{key} grew: {during:#?}"
+        );
+    }
+    // A histogram with the buckets set for the store's operations.
+    assert!(
+        during.contains_key("popstore_store_op_seconds_bucket{le=\"0.001\",op=\"deliver\"}"),
+        "{during:#?}"
+    );
+
+    let mut pop3_out = 0;
+    for session in [&mut p, &mut q] {
         assert!(session.cmd("QUIT").starts_with("+OK"));
         assert_eq!(session.line(), "", "the server closed the session");
+        pop3_out += session.got;
+    }
+    // Every reply was written (and counted) before the server closed.
+    let after = scrape(python, metrics);
+    for (key, want) in [
+        (
+            "popstore_bytes_out_total{protocol=\"pop3\"}",
+            pop3_out as f64,
+        ),
+        (
+            "popstore_store_op_seconds_count{op=\"maildrop_commit\"}",
+            2.0,
+        ),
+        ("popstore_sessions_open{protocol=\"pop3\"}", 0.0),
+    ] {
+        assert_eq!(
+            value(&after, key) - value(&before, key),
+            want,
+            "{key} in {after:#?}"
+        );
     }
     serve.signal("-TERM");
     let (exit, log) = serve.wait();

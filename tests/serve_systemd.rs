@@ -279,3 +279,93 @@ fn systemd_analyze_accepts_the_unit() {
         .collect();
     assert!(about_unit.is_empty(), "{about_unit:#?}");
 }
+
+/// The certificate a ManageSieve client sees after STARTTLS on `addr`.
+fn managesieve_certificate(addr: std::net::SocketAddr) -> CertificateDer<'static> {
+    const STARTTLS: &str = r#"
+import socket, ssl, sys
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=30)
+f = s.makefile("rb")
+while not f.readline().startswith(b"OK"):
+    pass
+s.sendall(b"STARTTLS\r\n")
+line = f.readline()
+assert line.startswith(b"OK"), line
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+t = ctx.wrap_socket(s, server_hostname="localhost")
+print(ssl.DER_cert_to_PEM_cert(t.getpeercert(binary_form=True)))
+"#;
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            STARTTLS,
+            &addr.ip().to_string(),
+            &addr.port().to_string(),
+        ])
+        .output()
+        .expect("python3 (ci/install-deps.sh installs it)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    CertificateDer::from_pem_slice(&out.stdout).unwrap()
+}
+
+/// SIGHUP reloads the certificate of poppassd over TLS and of ManageSieve
+/// (STARTTLS) too, with POP3 off: new handshakes on both see the new
+/// certificate.
+#[test]
+fn sighup_reloads_the_poppassd_and_managesieve_certificates() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let config = common::write_file(
+        dir.path(),
+        "popstore.toml",
+        b"[listen]\nlmtp = \"off\"\npop3 = \"off\"\npop3s = \"off\"\n\
+          poppassd = \"off\"\npoppassds = \"127.0.0.1:0\"\nmanagesieve = \"127.0.0.1:0\"\n",
+    );
+    let notify_path = dir.path().join("notify");
+    let notify = UnixDatagram::bind(&notify_path).unwrap();
+    notify.set_read_timeout(Some(PATIENCE)).unwrap();
+    let (mut poppassds, mut sieve) = (None, None);
+    let serve = ServeProcess::start_with_env(
+        &store,
+        &config,
+        "info",
+        &[("NOTIFY_SOCKET", notify_path.to_str().unwrap())],
+        |line| {
+            poppassds = poppassds.or(listening(line, "poppassds"));
+            sieve = sieve.or(listening(line, "ManageSieve"));
+            poppassds.is_some() && sieve.is_some()
+        },
+    );
+    let (poppassds, sieve) = (poppassds.unwrap(), sieve.unwrap());
+    notification_with(&notify, "READY=1");
+    let (cert, key) = (store.join("tls/cert.pem"), store.join("tls/key.pem"));
+    let first = file_certificate(&cert);
+    assert_eq!(served_certificate(poppassds), first);
+    assert_eq!(managesieve_certificate(sieve), first);
+
+    let (new_cert, new_key) = (
+        dir.path().join("new-cert.pem"),
+        dir.path().join("new-key.pem"),
+    );
+    popstore::tls::generate_self_signed(&new_cert, &new_key, &["localhost".into()]).unwrap();
+    std::fs::rename(&new_key, &key).unwrap();
+    std::fs::rename(&new_cert, &cert).unwrap();
+    let second = file_certificate(&cert);
+    assert_ne!(first, second);
+    serve.signal("-HUP");
+    notification_with(&notify, "RELOADING=1");
+    notification_with(&notify, "READY=1");
+    assert_eq!(served_certificate(poppassds), second, "{}", serve.log());
+    assert_eq!(managesieve_certificate(sieve), second, "{}", serve.log());
+
+    serve.signal("-TERM");
+    notification_with(&notify, "STOPPING=1");
+    let (exit, log) = serve.wait();
+    assert!(exit.success(), "{log}");
+}

@@ -19,6 +19,7 @@ pub mod fault;
 pub mod memvfs;
 pub mod platform;
 pub mod posix;
+pub mod stats;
 pub mod support;
 pub mod testkit;
 pub mod types;

@@ -169,6 +169,7 @@ impl PasswordSource for CachedSource {
     fn verify(&self, user: &str, password: &Secret<String>) -> Result<bool, LookupError> {
         let (account, pw) = (self.account_key(user), self.password_key(user, password));
         if let Some(answer) = self.lookup(&account, &pw, Instant::now()) {
+            crate::metrics::password_check("cache", Some(answer));
             return Ok(answer);
         }
         let answer = self.inner.verify(user, password)?;

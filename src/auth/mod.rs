@@ -243,7 +243,10 @@ impl Authenticator {
         password: &Secret<String>,
     ) -> Result<bool, AuthFailure> {
         let profile = |creds: &Credentials| {
-            !creds.flags.pwd_elsewhere && creds.verifiers.verify_plain(password.expose().as_bytes())
+            let ok = !creds.flags.pwd_elsewhere
+                && creds.verifiers.verify_plain(password.expose().as_bytes());
+            crate::metrics::password_check("profile", Some(ok));
+            ok
         };
         if !self.uses_sources(creds) {
             return Ok(profile(creds));

@@ -143,17 +143,23 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> ExitCode {
     let config = Arc::new(config);
     let built = crate::serve::run_blocking(|| async move {
         let mut server = crate::serve::Server::bind(Arc::clone(&config), delivery).await?;
+        // The certificates of the TLS listeners, read again on SIGHUP.
+        let mut certs = Vec::new();
         if let Some((service, cert)) = pop3 {
             add_pop3(&mut server, &config, service).await?;
-            server.on_reload("TLS certificate", move || Ok(cert.reload()?));
+            certs.push(cert);
         }
-        if let Some(service) = poppassd {
+        if let Some((service, cert)) = poppassd {
             add_poppassd(&mut server, &config, service).await?;
+            certs.extend(cert);
         }
         if let Some(service) = imap {
+            if let Some(cert) = service.cert() {
+                certs.push(cert);
+            }
             add_imap(&mut server, &config, service).await?;
         }
-        if let Some(service) = managesieve
+        if let Some((service, cert)) = managesieve
             && let Some(listener) =
                 crate::netio::bind("ManageSieve", &config.listen.managesieve).await?
         {
@@ -161,6 +167,15 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> ExitCode {
                 Box::pin(async move {
                     Ok(crate::managesieve::server::run(listener, service, stop).await?)
                 })
+            });
+            certs.push(cert);
+        }
+        if !certs.is_empty() {
+            server.on_reload("TLS certificate", move || {
+                for cert in &certs {
+                    cert.reload()?;
+                }
+                Ok(())
             });
         }
         if let Some(path) = config.status_socket_path() {
@@ -242,23 +257,29 @@ fn authenticator(
     crate::auth::Authenticator::new(backend, sources).with_accounts(config.auth.accounts)
 }
 
+/// A service and its TLS certificate, when it has one (reloaded on
+/// SIGHUP).
+type WithCert<S, C> = Option<(Arc<S>, C)>;
+
 /// The poppassd service, unless both its listeners are off.
 fn poppassd_service(
     config: &Config,
     auth: crate::auth::Authenticator,
-) -> anyhow::Result<Option<Arc<crate::poppassd::server::PoppassdService>>> {
+) -> anyhow::Result<
+    WithCert<crate::poppassd::server::PoppassdService, Option<Arc<crate::tls::ReloadableCert>>>,
+> {
     if config.listen.poppassd == Listen::Off && config.listen.poppassds == Listen::Off {
         return Ok(None);
     }
-    let tls = match config.listen.poppassds {
-        Listen::Off => None,
-        _ => Some(crate::netio::acceptor(config)?),
+    let (tls, cert) = match config.listen.poppassds {
+        Listen::Off => (None, None),
+        _ => {
+            let (acceptor, cert) = crate::netio::acceptor(config)?;
+            (Some(acceptor), Some(cert))
+        }
     };
-    Ok(Some(crate::poppassd::server::PoppassdService::new(
-        config.poppassd.clone(),
-        auth,
-        tls,
-    )))
+    let service = crate::poppassd::server::PoppassdService::new(config.poppassd.clone(), auth, tls);
+    Ok(Some((service, cert)))
 }
 
 /// The ManageSieve service over the store's scripts, unless it is off.
@@ -266,19 +287,23 @@ fn managesieve_service(
     config: &Config,
     store: &Arc<crate::store::Store>,
     auth: crate::auth::Authenticator,
-) -> anyhow::Result<Option<Arc<crate::managesieve::server::ManageSieveService>>> {
+) -> anyhow::Result<
+    WithCert<crate::managesieve::server::ManageSieveService, Arc<crate::tls::ReloadableCert>>,
+> {
     if config.listen.managesieve == Listen::Off {
         return Ok(None);
     }
     let scripts = Arc::new(crate::managesieve::scripts::StoreScripts::new(Arc::clone(
         store,
     )));
-    Ok(Some(crate::managesieve::server::ManageSieveService::new(
+    let (acceptor, cert) = crate::netio::acceptor(config)?;
+    let service = crate::managesieve::server::ManageSieveService::new(
         config.managesieve.clone(),
         scripts,
         auth,
-        Some(crate::netio::acceptor(config)?),
-    )))
+        Some(acceptor),
+    );
+    Ok(Some((service, cert)))
 }
 
 /// Binds the poppassd listeners that are not `off` and adds them.

@@ -49,6 +49,8 @@ pub struct ImapService {
     store: Arc<Store>,
     auth: Authenticator,
     tls: Option<TlsAcceptor>,
+    /// The certificate behind `tls`, reloaded on SIGHUP.
+    cert: Option<Arc<crate::tls::ReloadableCert>>,
     throttle: Arc<AuthThrottle>,
     slots: Arc<Slots>,
 }
@@ -68,8 +70,12 @@ impl ImapService {
         settings: ImapSettings,
         store: Arc<Store>,
         auth: Authenticator,
-        tls: Option<TlsAcceptor>,
+        tls: Option<(TlsAcceptor, Arc<crate::tls::ReloadableCert>)>,
     ) -> Arc<Self> {
+        let (tls, cert) = match tls {
+            Some((a, c)) => (Some(a), Some(c)),
+            None => (None, None),
+        };
         let throttle = Arc::new(AuthThrottle::new(
             Duration::from_millis(settings.auth_failure_delay_ms),
             Duration::from_millis(settings.auth_failure_max_delay_ms),
@@ -84,6 +90,7 @@ impl ImapService {
             store,
             auth,
             tls,
+            cert,
             throttle,
             slots,
         })
@@ -92,6 +99,11 @@ impl ImapService {
     /// The session slots (for `popstore status`).
     pub fn slots(&self) -> &Arc<Slots> {
         &self.slots
+    }
+
+    /// The TLS certificate, for `serve` to reload on SIGHUP.
+    pub fn cert(&self) -> Option<Arc<crate::tls::ReloadableCert>> {
+        self.cert.clone()
     }
 }
 
@@ -217,7 +229,8 @@ async fn connection(
     };
     let settings = Arc::clone(&service.settings);
     let guard = Guard::new(slot, evict, settings.send_timeout());
-    let mut stream = Stream::Plain(tcp);
+    let meter = crate::netio::Meter::new("imap");
+    let mut stream = Stream::plain(tcp, &meter);
     if kind == ListenerKind::Implicit
         && let Some(acceptor) = &service.tls
     {

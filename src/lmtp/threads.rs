@@ -31,6 +31,8 @@ use tracing::{error, info};
 use super::server::Settings;
 use super::session::{Action, Session};
 use crate::delivery::{Delivery, Refusal};
+use crate::netio::Meter;
+use crate::sessionlog::SessionLog;
 use crate::slots::{Slot, Wait};
 
 /// The pieces of message data that must each arrive within `data_timeout`.
@@ -164,11 +166,13 @@ pub(crate) fn connection<S: Socket>(
     id: u64,
     slot: Slot,
 ) -> io::Result<()> {
+    let log = SessionLog::new("lmtp", client);
     let mut conn = Conn {
         stream: &mut stream,
         client,
         settings,
         slot: &slot,
+        meter: log.meter(),
     };
     let r = conn.serve(delivery, registry, id);
     if r.is_err() && slot.evicted() {
@@ -182,6 +186,7 @@ pub(crate) fn connection<S: Socket>(
         let _ = stream.shut(Shutdown::Both);
     }
     registry.remove(id);
+    log.finish(&r);
     r
 }
 
@@ -220,6 +225,7 @@ struct Conn<'a, S> {
     client: &'a str,
     settings: &'a Settings,
     slot: &'a Slot,
+    meter: &'a Meter,
 }
 
 impl<S: Socket> Conn<'_, S> {
@@ -274,6 +280,7 @@ impl<S: Socket> Conn<'_, S> {
                         }
                         Ok(0) => return Ok(()),
                         Ok(n) => {
+                            self.meter.received(n);
                             registry.set_idle(id, false);
                             got_input = true;
                             if session.in_data() {
@@ -395,7 +402,10 @@ impl<S: Socket> Conn<'_, S> {
         loop {
             match self.stream.write(rest) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-                Ok(n) => rest = &rest[n..],
+                Ok(n) => {
+                    self.meter.sent(n);
+                    rest = &rest[n..];
+                }
                 Err(e)
                     if matches!(
                         e.kind(),

@@ -22,6 +22,7 @@ use super::session::{After, ConnectionParams, Reply, Session};
 use crate::auth::Authenticator;
 use crate::auth::throttle::AuthThrottle;
 use crate::netio::Stream;
+use crate::sessionlog::SessionLog;
 
 /// What every ManageSieve connection is served with.
 pub struct ManageSieveService {
@@ -83,7 +84,10 @@ pub async fn run(
                     let service = Arc::clone(&service);
                     let stop = stop_rx.clone();
                     sessions.spawn(async move {
-                        if let Err(e) = connection(tcp, peer, service, stop).await {
+                        let mut log = SessionLog::new("managesieve", peer);
+                        let result = connection(tcp, peer, service, stop, &mut log).await;
+                        log.finish(&result);
+                        if let Err(e) = result {
                             tracing::debug!(%peer, "managesieve connection ended: {e}");
                         }
                     });
@@ -132,9 +136,10 @@ async fn connection(
     peer: SocketAddr,
     service: Arc<ManageSieveService>,
     mut stop: watch::Receiver<bool>,
+    log: &mut SessionLog,
 ) -> io::Result<()> {
     let _ = tcp.set_nodelay(true);
-    let mut stream = Stream::Plain(tcp);
+    let mut stream = Stream::plain(tcp, log.meter());
     let mut session = Session::new(
         Arc::clone(&service.settings),
         Arc::clone(&service.scripts),
@@ -156,6 +161,7 @@ async fn connection(
         match parse::command(&buf, limits) {
             Ok(Some((args, used))) => {
                 buf.drain(..used);
+                log.command();
                 let was_in = session.user().is_some();
                 let (s, reply) = tokio::task::spawn_blocking(move || {
                     let mut s = session;
@@ -172,6 +178,7 @@ async fn connection(
                 } else if let (false, Some(user)) = (was_in, session.user()) {
                     // A login clears its own pair's failures.
                     let _ = service.throttle.succeeded(peer.ip(), user);
+                    log.logged_in(user);
                 }
                 if !handle(&mut stream, &mut session, &service, reply, &mut buf).await? {
                     return Ok(());

@@ -20,7 +20,8 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::netio::Stream;
+use crate::netio::{Stream, Tcp};
+use crate::sessionlog::SessionLog;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
@@ -137,7 +138,10 @@ pub async fn run(
                     let service = Arc::clone(&service);
                     let stop = stop_rx.clone();
                     sessions.spawn(async move {
-                        match connection(tcp, peer, kind, service, stop).await {
+                        let mut log = SessionLog::new("pop3", peer);
+                        let result = connection(tcp, peer, kind, service, stop, &mut log).await;
+                        log.finish(&result);
+                        match result {
                             Ok(()) => {}
                             // A missed deadline: the session is over (and
                             // its maildrop free) when this is logged.
@@ -163,7 +167,7 @@ pub async fn run(
 }
 
 /// The `tls-exporter` channel binding (RFC 9266), for TLS 1.3 only.
-fn exporter(tls: &tokio_rustls::server::TlsStream<TcpStream>) -> Option<Vec<u8>> {
+fn exporter(tls: &tokio_rustls::server::TlsStream<Tcp>) -> Option<Vec<u8>> {
     let conn = tls.get_ref().1;
     if conn.protocol_version() != Some(rustls::ProtocolVersion::TLSv1_3) {
         return None;
@@ -174,8 +178,8 @@ fn exporter(tls: &tokio_rustls::server::TlsStream<TcpStream>) -> Option<Vec<u8>>
 
 async fn handshake(
     acceptor: &TlsAcceptor,
-    tcp: TcpStream,
-) -> io::Result<tokio_rustls::server::TlsStream<TcpStream>> {
+    tcp: Tcp,
+) -> io::Result<tokio_rustls::server::TlsStream<Tcp>> {
     tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp))
         .await
         .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "TLS handshake timed out"))?
@@ -258,6 +262,7 @@ async fn connection(
     kind: ListenerKind,
     service: Arc<Pop3Service>,
     mut stop: watch::Receiver<bool>,
+    log: &mut SessionLog,
 ) -> io::Result<()> {
     let _ = tcp.set_nodelay(true);
     let evict = Arc::new(Notify::new());
@@ -269,6 +274,7 @@ async fn connection(
         Ok(slot) => slot,
         Err(refusal) => {
             refuse(&tcp, peer, kind, refusal);
+            log.outcome("refused");
             return Ok(());
         }
     };
@@ -276,9 +282,10 @@ async fn connection(
     let guard = Guard::new(slot, evict, settings.send_timeout());
     let mut stream = match (kind, &service.tls) {
         (ListenerKind::Implicit, Some(acceptor)) => {
+            let tcp = Tcp::new(tcp, Arc::clone(log.meter()));
             Stream::Tls(Box::new(guard.input(handshake(acceptor, tcp)).await?))
         }
-        _ => Stream::Plain(tcp),
+        _ => Stream::plain(tcp, log.meter()),
     };
     let mut session = Session::new(
         Arc::clone(settings),
@@ -310,6 +317,7 @@ async fn connection(
         let mut answered = false;
         while let Some(line) = lines.take(max) {
             answered = true;
+            log.command();
             guard.working()?;
             guard.slot.active();
             let resp: Response = match line {
@@ -338,6 +346,7 @@ async fn connection(
                 Some(Event::LoggedIn) => {
                     let user = session.user().unwrap_or("");
                     tracing::info!(%peer, user, "pop3 login");
+                    log.logged_in(user);
                     crate::metrics::login("pop3", session.mechanism(), true);
                     service.throttle.succeeded(peer.ip(), user)
                 }
@@ -410,6 +419,7 @@ async fn connection(
                 _ = stop.changed() => {
                     let r = session.shutdown();
                     bye(&mut stream, &r.text).await;
+                    log.outcome("shutdown");
                     return Ok(());
                 }
                 () = guard.evict.notified() => Ok(Err(lost_slot())),
@@ -422,14 +432,19 @@ async fn connection(
                 let r = session.idle_timeout();
                 tracing::info!(%peer, "pop3 autologout: no complete command within the idle timeout");
                 bye(&mut stream, &r.text).await;
+                log.outcome("timeout");
                 return Ok(());
             }
-            Ok(Ok(0)) => return Ok(()),
+            Ok(Ok(0)) => {
+                log.outcome("disconnected");
+                return Ok(());
+            }
             Ok(Ok(_)) => {}
             Ok(Err(e)) if guard.slot.evicted() => {
                 // Closed to make room while the client was to send a
                 // command: it is told.
                 session.close_without_commit();
+                log.outcome("evicted");
                 bye(
                     &mut stream,
                     b"-ERR [SYS/TEMP] server busy, closing this waiting session\r\n",

@@ -19,6 +19,7 @@ use super::session::{Reply, Session};
 use crate::auth::Authenticator;
 use crate::auth::throttle::AuthThrottle;
 use crate::netio::{Stream, take_line};
+use crate::sessionlog::SessionLog;
 
 /// The longest line taken.
 const MAX_LINE: usize = 1024;
@@ -92,7 +93,10 @@ pub async fn run(
                     let service = Arc::clone(&service);
                     let stop = stop_rx.clone();
                     sessions.spawn(async move {
-                        if let Err(e) = connection(tcp, peer, implicit_tls, service, stop).await {
+                        let mut log = SessionLog::new("poppassd", peer);
+                        let result = connection(tcp, peer, implicit_tls, service, stop, &mut log).await;
+                        log.finish(&result);
+                        if let Err(e) = result {
                             tracing::debug!(%peer, "poppassd connection ended: {e}");
                         }
                     });
@@ -129,9 +133,10 @@ async fn connection(
     implicit_tls: bool,
     service: Arc<PoppassdService>,
     mut stop: watch::Receiver<bool>,
+    log: &mut SessionLog,
 ) -> io::Result<()> {
     let _ = tcp.set_nodelay(true);
-    let mut stream = Stream::Plain(tcp);
+    let mut stream = Stream::plain(tcp, log.meter());
     if implicit_tls && let Some(acceptor) = &service.tls {
         stream.start_tls(acceptor).await?;
     }
@@ -151,6 +156,7 @@ async fn connection(
             }
         };
         if let Some(line) = line {
+            log.command();
             let reply = if session.may_block() {
                 let (s, r) = tokio::task::spawn_blocking(move || {
                     let mut s = session;

@@ -226,6 +226,7 @@ impl Store {
 
     /// Replaces an account's profile (atomic, durable).
     pub(crate) fn write_profile(&self, p: &Profile) -> Result<()> {
+        let _timer = crate::metrics::op_timer("profile_write");
         let name = AccountName::from_stored(&p.name);
         self.write_file(&self.paths.profile(&name), &super::disk::profile_to(p))
     }

@@ -272,6 +272,7 @@ impl Delivery for Store {
         recipients: &[AcceptedRecipient],
         message: &[u8],
     ) -> Vec<Result<(), Refusal>> {
+        let _timer = crate::metrics::op_timer("deliver");
         // The stored form (CRLF lines, the trace headers of final delivery
         // on top) and the precomputed IMAP answers, which include them.
         let trace = super::trace::headers(envelope, now());

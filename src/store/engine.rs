@@ -243,7 +243,12 @@ impl Store {
     }
 
     pub(crate) fn lock(&self, path: &StorePath, mode: LockMode) -> Result<FileLock> {
-        Ok(self.fs.lock(path, mode, self.lock_timeout)?)
+        let start = std::time::Instant::now();
+        let r = self.fs.lock(path, mode, self.lock_timeout);
+        let timed_out =
+            matches!(&r, Err(e) if e.kind() == popstore_platform::ErrorKind::LockTimeout);
+        crate::metrics::lock_waited(start.elapsed(), timed_out);
+        Ok(r?)
     }
 
     pub(crate) fn ensure_dir(&self, dir: &DirPath) -> Result<()> {

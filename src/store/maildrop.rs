@@ -38,6 +38,7 @@ impl Maildrop {
     /// Opens `name`'s maildrop: takes the session lock (at once, or
     /// [`StoreError::InUse`]) and snapshots the message list.
     pub fn open(store: Arc<Store>, name: &AccountName) -> Result<Maildrop> {
+        let _timer = crate::metrics::op_timer("maildrop_open");
         let session = store
             .fs
             .lock(
@@ -176,6 +177,7 @@ impl Maildrop {
     /// their counts), records seen marks and accounting. Durable when it
     /// returns. Messages delivered during the session are kept.
     pub fn commit(mut self) -> Result<()> {
+        let _timer = crate::metrics::op_timer("maildrop_commit");
         if let Some(mut inbox) = self.inbox.take() {
             self.commit_inbox(&mut inbox)?;
         }

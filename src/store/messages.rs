@@ -164,6 +164,7 @@ impl Store {
 
     /// Maps a message file for reading (checks its header).
     pub fn open_message(&self, id: MessageId) -> Result<MessageView> {
+        let _timer = crate::metrics::op_timer("message_open");
         let path = self.paths.message(id);
         let map = self.fs.map(&path)?;
         let (header, info) = read_header(&map).map_err(|e| self.corrupt(&path, e.to_string()))?;
@@ -174,6 +175,7 @@ impl Store {
     /// checksum are checked as [`Store::open_message`] does, but the
     /// envelope and IMAP records are not decoded.
     pub fn open_body(&self, id: MessageId) -> Result<MessageBody> {
+        let _timer = crate::metrics::op_timer("message_open");
         let path = self.paths.message(id);
         let map = self.fs.map(&path)?;
         let info = read_body_info(&map).map_err(|e| self.corrupt(&path, e.to_string()))?;

@@ -231,10 +231,12 @@ impl Vfs for HostVfs {
     fn sync(&self, path: &Path) -> io::Result<()> {
         // fsync flushes the inode's dirty pages whichever descriptor wrote
         // them.
+        popstore_platform::stats::count_fsync();
         File::open(path)?.sync_all()
     }
 
     fn sync_dir(&self, dir: &Path) -> io::Result<()> {
+        popstore_platform::stats::count_fsync();
         File::open(dir)?.sync_all()
     }
 

@@ -86,6 +86,7 @@ pub(crate) fn append_checked(
         file.set_len(end)?;
     }
     file.write_all(data)?;
+    popstore_platform::stats::count_fsync();
     file.sync_all()?;
     let want = end + data.len() as u64;
     let after = file.metadata()?.len();
@@ -104,6 +105,7 @@ pub(crate) fn append_checked(
 /// (best effort: the append reports its failure either way, and a record
 /// left behind is found by `verify`).
 fn take_back(file: &File, len: u64) {
+    popstore_platform::stats::count_fsync();
     let _ = file.set_len(len).and_then(|()| file.sync_all());
 }
 

@@ -140,7 +140,9 @@ impl SourceChain {
     ) -> Result<Option<&dyn PasswordSource>, LookupError> {
         let mut unavailable = Vec::new();
         for s in &self.sources {
-            match s.verify(user, password) {
+            let answer = s.verify(user, password);
+            crate::metrics::password_check(s.name(), answer.as_ref().ok().copied());
+            match answer {
                 Ok(true) => return Ok(Some(s.as_ref())),
                 Ok(false) => {}
                 Err(e) => {

@@ -37,6 +37,7 @@ impl Store {
         folder: &FolderName,
         m: &NewMessage<'_>,
     ) -> Result<(u32, u32)> {
+        let _timer = crate::metrics::op_timer("folder_append");
         let p = self.message_store(acct)?;
         let id = self
             .folder_id(acct, folder)?

@@ -93,6 +93,7 @@ impl Store {
         id: u32,
         entries: &[NewEntry],
     ) -> Result<(u32, Vec<u32>)> {
+        let _timer = crate::metrics::op_timer("folder_append_entries");
         let (uv, uids, kept) = {
             let _l = self.lock_folder(acct, id, LockMode::Exclusive)?;
             let (mut pos, done) = self.writer_at(acct, id)?;
@@ -139,6 +140,7 @@ impl Store {
         keywords: &[String],
         unchangedsince: Option<u64>,
     ) -> Result<FlagsOutcome> {
+        let _timer = crate::metrics::op_timer("folder_store");
         let acct = f.account.clone();
         let _l = self.lock_folder(&acct, f.id, LockMode::Exclusive)?;
         let (mut pos, done) = self.writer_at(&acct, f.id)?;
@@ -212,6 +214,7 @@ impl Store {
     /// EXPUNGE), or only those of them in `uids` (UID EXPUNGE, RFC 4315).
     /// Returns the UIDs expunged, ascending.
     pub fn expunge(&self, f: &mut Folder, uids: Option<&[u32]>) -> Result<Vec<u32>> {
+        let _timer = crate::metrics::op_timer("folder_expunge");
         self.refresh(f, false)?;
         let deleted =
             |e: &popstore_formats::folder::FolderEntry| e.flags.contains(SystemFlags::DELETED);
