@@ -63,7 +63,10 @@ const SELECT_EXTRA: &[&str] = &[
 fn expunged(got: &[String], before: usize) -> Vec<usize> {
     let mut left: Vec<usize> = (1..=before).collect();
     for g in got {
-        if let Some(n) = g.strip_prefix("* ").and_then(|g| g.strip_suffix(" EXPUNGE")) {
+        if let Some(n) = g
+            .strip_prefix("* ")
+            .and_then(|g| g.strip_suffix(" EXPUNGE"))
+        {
             left.remove(n.parse::<usize>().unwrap() - 1);
         }
     }
@@ -262,7 +265,10 @@ fn any_state_commands() {
         "abcd CAPABILITY",
         &["* CAPABILITY IMAP4rev1 <*>", "abcd OK CAPABILITY completed"],
     );
-    assert!(r[0].contains(" STARTTLS") && r[0].contains(" AUTH=PLAIN"), "{r:?}");
+    assert!(
+        r[0].contains(" STARTTLS") && r[0].contains(" AUTH=PLAIN"),
+        "{r:?}"
+    );
     // 6.1.2
     ex(&mut c, "a002 NOOP", &["a002 OK <*>"]);
     // 6.3.4 (9051 6.2.3): LOGIN.
@@ -305,7 +311,13 @@ fn authenticate_plain_with_and_without_initial_response() {
     // "\0sue\0sue-pw"
     c.line("AHN1ZQBzdWUtcHc=");
     let r = c.until("A001");
-    script::check("AUTHENTICATE", &r, &["A001 OK <*>"], &["* CAPABILITY <*>"], false);
+    script::check(
+        "AUTHENTICATE",
+        &r,
+        &["A001 OK <*>"],
+        &["* CAPABILITY <*>"],
+        false,
+    );
     let (mut c, _) = Client::connect(s.imap);
     ex_extra(
         &mut c,
@@ -323,7 +335,12 @@ fn select_and_examine() {
     let s = Served::start("");
     let mut c = Client::login(s.imap, "sue");
     fill(&mut c, "INBOX", 172, |i| if i < 12 { "\\Seen" } else { "" });
-    fill(&mut c, "blurdybloop", 17, |i| if i < 8 { "\\Seen" } else { "" });
+    fill(
+        &mut c,
+        "blurdybloop",
+        17,
+        |i| if i < 8 { "\\Seen" } else { "" },
+    );
     ex_extra(
         &mut c,
         "A142 SELECT INBOX",
@@ -366,13 +383,14 @@ fn select_and_examine() {
 fn create_delete_rename() {
     let s = Served::start("");
     let mut c = Client::login(s.imap, "sue");
-    let inbox_and_roots = [
-        "* LIST (<*>) \"/\" INBOX",
-        "* LIST (<*>) \"/\" <*>",
-    ];
+    let inbox_and_roots = ["* LIST (<*>) \"/\" INBOX", "* LIST (<*>) \"/\" <*>"];
     // 6.3.3
     ex(&mut c, "A003 CREATE owatagusiam/", &["A003 OK <*>"]);
-    ex(&mut c, "A004 CREATE owatagusiam/blurdybloop", &["A004 OK <*>"]);
+    ex(
+        &mut c,
+        "A004 CREATE owatagusiam/blurdybloop",
+        &["A004 OK <*>"],
+    );
     ex_extra(
         &mut c,
         "A005 LIST \"\" owatagusiam*",
@@ -384,7 +402,11 @@ fn create_delete_rename() {
         &[],
     );
     // RFC 9051 6.3.4: CREATE of an existing folder.
-    ex(&mut c, "A006 CREATE owatagusiam", &["A006 NO [ALREADYEXISTS] <*>"]);
+    ex(
+        &mut c,
+        "A006 CREATE owatagusiam",
+        &["A006 NO [ALREADYEXISTS] <*>"],
+    );
     // 6.3.4, the first example: DELETE of a folder with inferiors.
     ex(&mut c, "c1 CREATE blurdybloop", &["c1 OK <*>"]);
     ex(&mut c, "c2 CREATE foo/bar", &["c2 OK <*>"]);
@@ -442,7 +464,11 @@ fn create_delete_rename() {
         &["* STATUS old-mail (MESSAGES 1)", "Z435 OK <*>"],
     );
     // RFC 9051 6.3.6: RENAME onto an existing name.
-    ex(&mut c, "Z436 RENAME sarasoop zowie", &["Z436 NO [ALREADYEXISTS] <*>"]);
+    ex(
+        &mut c,
+        "Z436 RENAME sarasoop zowie",
+        &["Z436 NO [ALREADYEXISTS] <*>"],
+    );
 }
 
 /// Sections 6.3.6 to 6.3.9: SUBSCRIBE, UNSUBSCRIBE, LIST, LSUB. The
@@ -453,7 +479,11 @@ fn subscribe_list_lsub() {
     let s = Served::start("");
     let mut c = Client::login(s.imap, "sue");
     ex(&mut c, "c CREATE news/comp.mail.mime", &["c OK <*>"]);
-    ex(&mut c, "A002 SUBSCRIBE news/comp.mail.mime", &["A002 OK <*>"]);
+    ex(
+        &mut c,
+        "A002 SUBSCRIBE news/comp.mail.mime",
+        &["A002 OK <*>"],
+    );
     ex(
         &mut c,
         "A003 LSUB \"news/\" \"comp.mail.*\"",
@@ -467,8 +497,16 @@ fn subscribe_list_lsub() {
             "A004 OK <*>",
         ],
     );
-    ex(&mut c, "A005 UNSUBSCRIBE news/comp.mail.mime", &["A005 OK <*>"]);
-    ex(&mut c, "A006 LSUB \"news/\" \"comp.mail.*\"", &["A006 OK <*>"]);
+    ex(
+        &mut c,
+        "A005 UNSUBSCRIBE news/comp.mail.mime",
+        &["A005 OK <*>"],
+    );
+    ex(
+        &mut c,
+        "A006 LSUB \"news/\" \"comp.mail.*\"",
+        &["A006 OK <*>"],
+    );
     // 6.3.8: LIST "" "" gives the delimiter and the root.
     ex(
         &mut c,
@@ -489,7 +527,10 @@ fn subscribe_list_lsub() {
     ex(
         &mut c,
         "A203 LIST news/ %",
-        &["* LIST (\\HasNoChildren) \"/\" news/comp.mail.mime", "A203 OK <*>"],
+        &[
+            "* LIST (\\HasNoChildren) \"/\" news/comp.mail.mime",
+            "A203 OK <*>",
+        ],
     );
 }
 
@@ -566,7 +607,13 @@ fn check_close_unselect_expunge() {
     let s = Served::start("");
     let mut c = Client::login(s.imap, "sue");
     let deleted = [3, 4, 7, 11];
-    fill(&mut c, "INBOX", 12, |i| if deleted.contains(&i) { "\\Deleted" } else { "" });
+    fill(&mut c, "INBOX", 12, |i| {
+        if deleted.contains(&i) {
+            "\\Deleted"
+        } else {
+            ""
+        }
+    });
     c.cmd("s SELECT INBOX");
     ex(&mut c, "FXXZ CHECK", &["FXXZ OK <*>"]);
     // 6.4.3: the example's expunges of 3, 4, 7 and 11, in its order.
@@ -575,7 +622,11 @@ fn check_close_unselect_expunge() {
     assert_eq!(r.len(), 5, "{r:?}");
     assert!(script::glob("A202 OK <*>", &r[4]), "{r:?}");
     // 6.4.2: CLOSE expunges silently.
-    ex(&mut c, "s2 STORE 1 +FLAGS.SILENT (\\Deleted)", &["s2 OK <*>"]);
+    ex(
+        &mut c,
+        "s2 STORE 1 +FLAGS.SILENT (\\Deleted)",
+        &["s2 OK <*>"],
+    );
     ex(&mut c, "A341 CLOSE", &["A341 OK <*>"]);
     ex(
         &mut c,
@@ -584,7 +635,11 @@ fn check_close_unselect_expunge() {
     );
     // UNSELECT does not expunge.
     c.cmd("s3 SELECT INBOX");
-    ex(&mut c, "s4 STORE 1 +FLAGS.SILENT (\\Deleted)", &["s4 OK <*>"]);
+    ex(
+        &mut c,
+        "s4 STORE 1 +FLAGS.SILENT (\\Deleted)",
+        &["s4 OK <*>"],
+    );
     ex(&mut c, "A342 UNSELECT", &["A342 OK <*>"]);
     ex(
         &mut c,
@@ -659,7 +714,10 @@ fn fetch_store_copy_uid() {
         &mut c,
         "A655 FETCH 1 (BODY[HEADER.FIELDS (SUBJECT)]<0.8>)",
         // Not a PEEK: the message becomes \\Seen and says so.
-        &["* 1 FETCH (BODY[HEADER.FIELDS (SUBJECT)]<0> {8}\r\nSubject: FLAGS (\\Seen))", "A655 OK <*>"],
+        &[
+            "* 1 FETCH (BODY[HEADER.FIELDS (SUBJECT)]<0> {8}\r\nSubject: FLAGS (\\Seen))",
+            "A655 OK <*>",
+        ],
     );
     ex(
         &mut c,
@@ -687,9 +745,19 @@ fn search() {
         let m = format!(
             "From: {} <x@y.example>\r\nSubject: m{i}\r\nDate: 0{i} Feb 1994 10:00:00 +0000\r\n\r\nbody {}\r\n",
             if i % 2 == 0 { "Smith" } else { "Jones" },
-            if i == 3 { "string not in mailbox" } else { "text" },
+            if i == 3 {
+                "string not in mailbox"
+            } else {
+                "text"
+            },
         );
-        c.send(format!("ap APPEND INBOX () \"0{i}-Feb-1994 10:00:00 +0000\" {{{}+}}\r\n", m.len()).as_bytes());
+        c.send(
+            format!(
+                "ap APPEND INBOX () \"0{i}-Feb-1994 10:00:00 +0000\" {{{}+}}\r\n",
+                m.len()
+            )
+            .as_bytes(),
+        );
         c.send(m.as_bytes());
         c.send(b"\r\n");
         c.until("ap");

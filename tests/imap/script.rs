@@ -74,6 +74,11 @@ impl Client {
         self.w.write_all(b).unwrap();
     }
 
+    /// A second handle on the socket, for a writer thread.
+    pub fn writer(&self) -> TcpStream {
+        self.w.try_clone().unwrap()
+    }
+
     /// Sends a line (CRLF added).
     pub fn line(&mut self, l: &str) {
         self.send(format!("{l}\r\n").as_bytes());
@@ -246,7 +251,16 @@ fn the_matcher_matches() {
     assert!(glob("* <n> EXISTS", "* 172 EXISTS"));
     assert!(!glob("* <n> EXISTS", "*  EXISTS"));
     assert!(glob("a OK <*>", "a OK SELECT completed"));
-    assert!(glob("* OK [PERMANENTFLAGS (\\Deleted \\*)]<*>", "* OK [PERMANENTFLAGS (\\Deleted \\*)] x"));
-    assert_eq!(normalise("* 1 FETCH (FLAGS (\\Seen \\Deleted))"), "* 1 FETCH (FLAGS (\\Deleted \\Seen))");
-    assert_eq!(normalise("* STATUS x (UIDNEXT 4 MESSAGES 2)"), "* STATUS x (MESSAGES 2 UIDNEXT 4)");
+    assert!(glob(
+        "* OK [PERMANENTFLAGS (\\Deleted \\*)]<*>",
+        "* OK [PERMANENTFLAGS (\\Deleted \\*)] x"
+    ));
+    assert_eq!(
+        normalise("* 1 FETCH (FLAGS (\\Seen \\Deleted))"),
+        "* 1 FETCH (FLAGS (\\Deleted \\Seen))"
+    );
+    assert_eq!(
+        normalise("* STATUS x (UIDNEXT 4 MESSAGES 2)"),
+        "* STATUS x (MESSAGES 2 UIDNEXT 4)"
+    );
 }
