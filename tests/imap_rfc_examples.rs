@@ -659,7 +659,7 @@ fn fetch_store_copy_uid() {
     let flags = |i| match i {
         2 => "\\Seen",
         4 => "\\Flagged \\Seen",
-        23 | 24 | 25 => "\\Seen",
+        23..=25 => "\\Seen",
         _ => "",
     };
     fill(&mut c, "INBOX", 25, flags);

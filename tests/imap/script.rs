@@ -120,7 +120,7 @@ impl Client {
     /// The other end closed the connection (reads nothing more).
     pub fn closed(&mut self) -> bool {
         let mut rest = Vec::new();
-        matches!(self.r.read_to_end(&mut rest), Ok(_)) && rest.is_empty()
+        self.r.read_to_end(&mut rest).is_ok() && rest.is_empty()
     }
 }
 
