@@ -823,3 +823,81 @@ fn search() {
         &["* ESEARCH (TAG \"A287\") UID ALL 1,3,5", "A287 OK <*>"],
     );
 }
+
+/// RFC 5256 SORT and THREAD, section 5's examples on a folder built for
+/// them (the example's message numbers are not reproducible: the sort
+/// keys are): subjects sort with "Re:" and "[Fwd: ]" removed (base
+/// subject), REVERSE DATE within equal subjects; ORDEREDSUBJECT threads
+/// by base subject, REFERENCES by References/In-Reply-To.
+#[test]
+#[ignore = "SEARCH not wired yet (SORT and THREAD answer NO)"]
+fn sort_and_thread() {
+    let s = Served::start("");
+    let mut c = Client::login(s.imap, "sue");
+    let mails = [
+        (
+            "b",
+            "Re: banana",
+            "02 Feb 1994 10:00:00 +0000",
+            "<2@x>",
+            Some("<1@x>"),
+        ),
+        ("a", "banana", "01 Feb 1994 10:00:00 +0000", "<1@x>", None),
+        ("c", "apple", "03 Feb 1994 10:00:00 +0000", "<3@x>", None),
+        (
+            "d",
+            "[Fwd: apple]",
+            "04 Feb 1994 10:00:00 +0000",
+            "<4@x>",
+            None,
+        ),
+        ("e", "cherry", "31 Jan 1994 10:00:00 +0000", "<5@x>", None),
+    ];
+    for (from, subject, date, id, parent) in mails {
+        let mut m = format!(
+            "From: {from}@x.example\r\nSubject: {subject}\r\nDate: {date}\r\nMessage-ID: {id}\r\n"
+        );
+        if let Some(p) = parent {
+            m.push_str(&format!("In-Reply-To: {p}\r\nReferences: {p}\r\n"));
+        }
+        m.push_str("\r\nbody\r\n");
+        c.append("INBOX", "", m.as_bytes());
+    }
+    c.cmd("s SELECT INBOX");
+    let r = c.cmd("cap CAPABILITY");
+    assert!(
+        r[0].contains(" SORT") && r[0].contains(" THREAD=REFERENCES"),
+        "{r:?}"
+    );
+    // 1 "Re: banana" 2 "banana" 3 "apple" 4 "[Fwd: apple]" 5 "cherry".
+    ex(
+        &mut c,
+        // The example's SINCE is on INTERNALDATE, which is the time of the
+        // APPEND here: SENTSINCE keeps its meaning. Equal base subjects
+        // sort by number.
+        "A282 SORT (SUBJECT) UTF-8 SENTSINCE 1-Feb-1994",
+        &["* SORT 3 4 1 2", "A282 OK <*>"],
+    );
+    ex(
+        &mut c,
+        "A283 SORT (SUBJECT REVERSE DATE) UTF-8 ALL",
+        &["* SORT 4 3 1 2 5", "A283 OK <*>"],
+    );
+    ex(
+        &mut c,
+        "A284 SORT (SUBJECT) US-ASCII TEXT \"not in mailbox\"",
+        &["* SORT", "A284 OK <*>"],
+    );
+    ex(
+        &mut c,
+        "A285 THREAD ORDEREDSUBJECT UTF-8 ALL",
+        &["* THREAD (5)(2 1)(3 4)", "A285 OK <*>"],
+    );
+    ex(
+        &mut c,
+        "A286 THREAD REFERENCES UTF-8 ALL",
+        // 4 ("[Fwd: apple]") joins 3 by subject (RFC 5256 REFERENCES
+        // step 5).
+        &["* THREAD (5)(2 1)(3 4)", "A286 OK <*>"],
+    );
+}
