@@ -304,8 +304,10 @@ pub async fn termination_signal() -> anyhow::Result<()> {
 /// wake it), each POP3 session one, and the store and the process need
 /// some more.
 pub fn raise_open_file_limit(config: &Config) {
-    let want =
-        2 * u64::from(config.lmtp.max_connections) + u64::from(config.pop3.max_sessions) + 256;
+    let want = 2 * u64::from(config.lmtp.max_connections)
+        + u64::from(config.pop3.max_sessions)
+        + u64::from(config.imap.max_sessions)
+        + 256;
     match rlimit::increase_nofile_limit(u64::MAX) {
         Ok(limit) if limit < want => warn!(
             limit,

@@ -47,8 +47,33 @@ fn items(rest: &str) -> (Option<u32>, Option<BTreeSet<String>>) {
     (uid, flags)
 }
 
+/// Lines with literals joined into the response they belong to (the
+/// literal's bytes left out).
+fn joined(lines: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut it = lines.into_iter();
+    while let Some(mut l) = it.next() {
+        while let Some(n) = l
+            .trim_end()
+            .strip_suffix('}')
+            .and_then(|x| x.rsplit_once('{'))
+            .and_then(|(_, n)| n.parse::<usize>().ok())
+        {
+            l = l.trim_end().to_string();
+            let mut left = n;
+            while left > 0 {
+                let Some(part) = it.next() else { break };
+                left = left.saturating_sub(part.len());
+            }
+            l.push_str(&it.next().unwrap_or_default());
+        }
+        out.push(l);
+    }
+    out
+}
+
 impl Client {
-    fn new(addr: std::net::SocketAddr, name: &str) -> Client {
+    fn new(addr: std::net::SocketAddr, name: &str, qresync: bool) -> Client {
         let (mut raw, _) = Raw::connect(addr);
         let r = raw.cmd("l", "LOGIN sue sue-pw");
         assert!(r.last().unwrap().starts_with("l OK"), "{r:?}");
@@ -58,7 +83,12 @@ impl Client {
             name: name.into(),
             tags: 0,
         };
+        if qresync {
+            c.run("ENABLE QRESYNC", true);
+        }
         c.run("SELECT INBOX", true);
+        // Learn the UIDs (a QRESYNC client must, to follow VANISHED).
+        c.check();
         c
     }
 
@@ -67,7 +97,7 @@ impl Client {
     fn run(&mut self, cmd: &str, expunge_ok: bool) -> String {
         self.tags += 1;
         let tag = format!("{}{}", self.name, self.tags);
-        let lines = self.raw.cmd(&tag, cmd);
+        let lines = joined(self.raw.cmd(&tag, cmd));
         let last = lines.last().cloned().unwrap_or_default();
         for l in &lines[..lines.len().saturating_sub(1)] {
             self.apply(l, expunge_ok, cmd);
@@ -81,6 +111,25 @@ impl Client {
         let Some(rest) = l.strip_prefix("* ") else {
             return;
         };
+        if let Some(set) = rest.strip_prefix("VANISHED ") {
+            assert!(expunge_ok, "{who}: VANISHED during {cmd}: {l}");
+            assert!(
+                !set.starts_with('('),
+                "{who}: EARLIER outside SELECT/FETCH: {l}"
+            );
+            for r in set.trim_end().split(',') {
+                let (a, b) = r.split_once(':').unwrap_or((r, r));
+                let (a, b): (u32, u32) = (a.parse().unwrap(), b.parse().unwrap());
+                let before = self.model.len();
+                self.model
+                    .retain(|k| !k.uid.is_some_and(|u| (a.min(b)..=a.max(b)).contains(&u)));
+                assert!(
+                    self.model.len() < before,
+                    "{who}: VANISHED of unknown UIDs: {l}"
+                );
+            }
+            return;
+        }
         let mut words = rest.splitn(3, ' ');
         let (Some(n), Some(kind)) = (words.next(), words.next()) else {
             return;
@@ -183,12 +232,13 @@ fn run(seed: u64, steps: usize) {
         s.deliver("sue", format!("Subject: seed {n}\r\n\r\nx\r\n").as_bytes());
     }
     let (_other, imap2) = s.another();
-    let mut setup = Client::new(s.imap, "s");
+    let mut setup = Client::new(s.imap, "s", false);
     setup.run("CREATE Other", true);
-    let mut clients: Vec<Client> = ["a", "b", "c", "d"]
+    // e and f use QRESYNC: expunges come to them as VANISHED.
+    let mut clients: Vec<Client> = ["a", "b", "c", "d", "e", "f"]
         .iter()
         .enumerate()
-        .map(|(i, n)| Client::new(if i % 2 == 0 { s.imap } else { imap2 }, n))
+        .map(|(i, n)| Client::new(if i % 2 == 0 { s.imap } else { imap2 }, n, i >= 4))
         .collect();
     let mut rng = Rng(seed);
     let flags = ["\\Seen", "\\Flagged", "\\Answered", "$Work"];
@@ -198,7 +248,7 @@ fn run(seed: u64, steps: usize) {
         let n = c.model.len();
         let seq = rng.below(n) + 1;
         let flag = flags[rng.below(flags.len())];
-        match rng.below(7) {
+        match rng.below(9) {
             _ if n == 0 => {
                 c.run("APPEND INBOX {16+}\r\nSubject: new\r\n\r\n", true);
             }
@@ -226,6 +276,26 @@ fn run(seed: u64, steps: usize) {
             5 => {
                 let body = format!("Subject: step {step}\r\n\r\nbody\r\n");
                 c.run(&format!("APPEND INBOX {{{}+}}\r\n{body}", body.len()), true);
+            }
+            6 => {
+                // Sets \Seen, and says so.
+                let r = c.run(&format!("FETCH {seq} (BODY[TEXT])"), false);
+                assert!(r.contains("OK"), "{r}");
+            }
+            7 => {
+                if let Some(uid) = c.model[seq - 1].uid {
+                    c.run(&format!("UID STORE {uid} +FLAGS.SILENT (\\Deleted)"), true);
+                    // (UID commands may carry expunges: find it again.)
+                    if let Some(f) = c
+                        .model
+                        .iter_mut()
+                        .find(|k| k.uid == Some(uid))
+                        .and_then(|k| k.flags.as_mut())
+                    {
+                        f.insert("\\Deleted".into());
+                    }
+                    c.run(&format!("UID EXPUNGE {uid}"), true);
+                }
             }
             _ => s.deliver(
                 "sue",
