@@ -108,6 +108,8 @@ impl Session {
             C::GetQuotaRoot(m) => self.getquotaroot(tag, &m),
             C::SetQuota { root, limits } => self.setquota(tag, &root, &limits),
             C::Enable(caps) => self.enable(tag, &caps),
+            // RFC 9051 6.3.13: IDLE is an authenticated-state command.
+            C::Idle => self.idle(tag),
             body if self.selected.is_none() => {
                 let _ = body;
                 self.bad(tag, "no mailbox selected")

@@ -257,17 +257,48 @@ impl Session {
             _ => None,
         });
         let acct = self.account();
+        // RFC 5258 3.5: with RECURSIVEMATCH, a folder the pattern matches
+        // that has a subscribed descendant the pattern does not match is
+        // listed with CHILDINFO ("SUBSCRIBED"), subscribed or not.
+        let recursive = subscribed_only && selection.contains(&ListSelect::RecursiveMatch);
+        let all_subscribed = if recursive {
+            match self.store.list_folders(&acct, "*", true) {
+                Ok(l) => l.into_iter().map(|f| f.name).collect(),
+                Err(e) => return self.store_error(tag, &e),
+            }
+        } else {
+            Vec::new()
+        };
         let mut seen = std::collections::HashSet::new();
         let mut seen_others = std::collections::HashSet::new();
         for p in patterns {
             let Some(pattern) = self.pattern(reference, p) else {
                 continue;
             };
-            let listing = match self.store.list_folders(&acct, &pattern, subscribed_only) {
-                Ok(l) => l,
-                Err(e) => return self.store_error(tag, &e),
-            };
+            let listing =
+                match self
+                    .store
+                    .list_folders(&acct, &pattern, subscribed_only && !recursive)
+                {
+                    Ok(l) => l,
+                    Err(e) => return self.store_error(tag, &e),
+                };
+            let matched: Vec<FolderName> = listing
+                .iter()
+                .filter(|f| f.subscribed)
+                .map(|f| f.name.clone())
+                .collect();
             for f in listing {
+                let childinfo = recursive
+                    && all_subscribed.iter().any(|n: &FolderName| {
+                        n.as_str()
+                            .strip_prefix(f.name.as_str())
+                            .is_some_and(|rest| rest.starts_with('/'))
+                            && !matched.contains(n)
+                    });
+                if recursive && !f.subscribed && !childinfo {
+                    continue;
+                }
                 if !seen.insert(f.id) || (special_only && f.special_use == SpecialUse::NONE) {
                     continue;
                 }
@@ -286,7 +317,22 @@ impl Session {
                 if let Some(n) = special_name(f.special_use) {
                     attrs.push(n);
                 }
-                write::data::list(&mut r.text, false, &attrs, Some('/'), &f.name, utf8, &[]);
+                let extended = if childinfo {
+                    vec![write::data::ListExtended::ChildInfo(vec![
+                        "SUBSCRIBED".into(),
+                    ])]
+                } else {
+                    Vec::new()
+                };
+                write::data::list(
+                    &mut r.text,
+                    false,
+                    &attrs,
+                    Some('/'),
+                    &f.name,
+                    utf8,
+                    &extended,
+                );
                 if let Some(items) = &status_items
                     && !f.noselect
                     && let Ok(folder) = self.store.open_folder(&acct, &f.name)
