@@ -10,6 +10,8 @@ PKGS=(
   python3
   # real clients
   swaks fetchmail curl python3-aiosmtpd
+  # IMAP sync and fetch clients (tests/imap_sync_clients.rs)
+  isync offlineimap3 getmail6
   # password sources (tests/auth_sources.rs): useradd/chpasswd, mkpasswd,
   # a private slapd; ManageSieve's client (tests/managesieve.rs)
   passwd whois slapd ldap-utils sieve-connect
