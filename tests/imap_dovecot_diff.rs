@@ -335,7 +335,7 @@ fn normalise(lines: &[String]) -> Vec<String> {
         }
         let l = &if let Some(flags) = l.strip_prefix("* OK [PERMANENTFLAGS (") {
             let kept: Vec<&str> = flags
-                .split(|c| c == ' ' || c == ')')
+                .split([' ', ')'])
                 .take_while(|f| !f.is_empty() && !f.starts_with(']'))
                 .filter(|f| f.starts_with('\\'))
                 .collect();
