@@ -186,6 +186,9 @@ imaps = "off"
 poppassd = "off"
 managesieve = "off"
 web = "off"
+[imap]
+max_sessions = 10000
+max_sessions_per_client = 0
 [log]
 level = "warn"
 CONF
