@@ -10,8 +10,9 @@ PKGS=(
   python3
   # real clients
   swaks fetchmail curl python3-aiosmtpd
-  # IMAP sync and fetch clients (tests/imap_sync_clients.rs)
-  isync offlineimap3 getmail6
+  # IMAP clients: a two-way sync (tests/imap_mbsync.rs), fetchers
+  # (tests/imap_fetchers.rs)
+  isync getmail6 offlineimap3
   # password sources (tests/auth_sources.rs): useradd/chpasswd, mkpasswd,
   # a private slapd; ManageSieve's client (tests/managesieve.rs)
   passwd whois slapd ldap-utils sieve-connect
