@@ -43,6 +43,11 @@ pub const NORMALISED: &[(&str, &str)] = &[
          sends it only once the client has used CONDSTORE",
     ),
     (
+        "`~{n}` literal8 for BINARY data",
+        "Dovecot sends BINARY[...] as literal8 always; popstore sends a plain literal when \
+         the data has no NUL (RFC 3516 4.3 allows either); the bytes are compared",
+    ),
+    (
         "keywords in PERMANENTFLAGS",
         "Dovecot lists the keywords already defined in the folder besides \\*; popstore \
          lists only \\*, which RFC 3501 7.1 says already allows any keyword",
@@ -113,6 +118,23 @@ const ALLOWED: &[(&str, &str)] = &[
          asks for it only after ENABLE QRESYNC, which popstore follows",
     ),
     ("SELECT Work", "[CLOSED], as for EXAMINE Work"),
+    ("SELECT Lists/Go", "[CLOSED], as for EXAMINE Work"),
+    (
+        "FETCH 7:8 (BINARY.PEEK[2]<4.20> BODY.PEEK[2]<0.16>)",
+        "message 8 has no part 2: NIL against Dovecot's empty string, as above",
+    ),
+    (
+        "FETCH 1:* (UID MODSEQ FLAGS)",
+        "the order of the data items (RFC 3501 7.4.2 sets none); MODSEQ values are \
+         normalised",
+    ),
+    (
+        "STORE 2 +FLAGS.SILENT (\\Seen)",
+        "SERVER BUG (popstore): once CONDSTORE is enabled, RFC 7162 3.1.3 requires an \
+         untagged FETCH with MODSEQ for every message a STORE changed, even with .SILENT; \
+         Dovecot sends `* 2 FETCH (MODSEQ (n))`, popstore sends nothing \
+         (tests/imap_condstore_silent.rs, ignored until fixed)",
+    ),
     (
         "STORE 1 +FLAGS (\\Seen)",
         "STORE in a folder opened with EXAMINE: popstore answers NO [CANNOT] (RFC 5530; \
@@ -141,6 +163,8 @@ fn messages() -> Vec<(&'static str, Vec<u8>)> {
         ("()", corpus("137-rfc822-multipart-inside.eml")),
         ("(\\Answered)", corpus("139-rfc822-nested-twice.eml")),
         ("()", corpus("005-plain-dot-lines.eml")),
+        ("(\\Draft)", corpus("145-enc-base64-attachment.eml")),
+        ("()", corpus("153-enc-qp-soft-breaks.eml")),
     ]
 }
 
@@ -185,6 +209,11 @@ const SCRIPT: &[(&str, &str)] = &[
     ("A", "FETCH 1:* (BODY.PEEK[]<100000.10>)"),
     ("A", "FETCH 1:* (RFC822.HEADER)"),
     ("A", "FETCH 1:* (BINARY.SIZE[1] BINARY.PEEK[1])"),
+    (
+        "A",
+        "FETCH 7:8 (BINARY.PEEK[1] BINARY.SIZE[1] BINARY.PEEK[2] BINARY.SIZE[2])",
+    ),
+    ("A", "FETCH 7:8 (BINARY.PEEK[2]<4.20> BODY.PEEK[2]<0.16>)"),
     ("A", "UID FETCH 1:* (FLAGS)"),
     ("A", "UID FETCH 4:2 (UID)"),
     ("A", "UID FETCH 99 (FLAGS)"),
@@ -229,6 +258,12 @@ const SCRIPT: &[(&str, &str)] = &[
     ("A", "UID STORE 1:* +FLAGS (\\Deleted)"),
     ("A", "CLOSE"),
     ("A", "STATUS Work (MESSAGES)"),
+    ("A", "ENABLE CONDSTORE"),
+    ("A", "SELECT INBOX"),
+    ("A", "FETCH 1:* (UID MODSEQ FLAGS)"),
+    ("A", "STORE 1 (UNCHANGEDSINCE 1) +FLAGS (\\Seen)"),
+    ("A", "STORE 2 +FLAGS.SILENT (\\Seen)"),
+    ("A", "UID FETCH 1:* (FLAGS) (CHANGEDSINCE 1)"),
     ("A", "SELECT Lists/Go"),
     ("A", "UNSELECT"),
     ("A", "DELETE Lists"),
@@ -367,7 +402,7 @@ fn normalise(lines: &[String]) -> Vec<String> {
         } else {
             l.to_string()
         };
-        l = upper_fields(&sort_flags(&l));
+        l = upper_fields(&sort_flags(&l)).replace("~{", "{");
         for w in [
             "UIDVALIDITY ",
             "APPENDUID ",
