@@ -21,7 +21,9 @@
 #   - per-message FETCH: for each message `FETCH n (FLAGS RFC822.SIZE
 #     ENVELOPE BODYSTRUCTURE)` then `FETCH n (BODY.PEEK[])`, USERS users x
 #     MSGS messages of 10 KiB, at concurrency 1 and 8 (best and median of
-#     SAMPLES interleaved samples; with logins, and the FETCH phases alone);
+#     SAMPLES interleaved samples; with logins, and the FETCH phases alone),
+#     beside a zero-work IMAP responder (`imap-load floor`: the fastest any
+#     server can be measured at with this client on this machine);
 #   - `FETCH n (BODY.PEEK[])` of BIG_MSGS messages of 5 MiB in MB/s beside
 #     the loopback ceiling (a zero-work writer sending the same bytes over
 #     one TCP stream) measured in the same run, interleaved;
@@ -269,7 +271,11 @@ if [ "${ONLY:-}" != popstore ]; then
   SERVERS+=("dovecot:$DOVECOT_PORT")
 fi
 sync # let the writeback of the setup finish before the samples
-fetch_samples "${SERVERS[@]}"
+FLOOR_PORT=$(free_port)
+"$LOAD" floor --listen "127.0.0.1:$FLOOR_PORT" --messages "$MSGS" --size "$SIZE" &
+PIDS+=("$!")
+wait_port "$FLOOR_PORT"
+fetch_samples "${SERVERS[@]}" "floor:$FLOOR_PORT"
 for pair in "${SERVERS[@]}"; do per_server "${pair%%:*}" "${pair##*:}"; done
 if [ -n "${ONLY:-}" ]; then
   cat "$WORK/results"
@@ -293,18 +299,19 @@ def median(name, c, what): return statistics.median(x[what] for x in samples[(na
 print(f"IMAP: {users} users x {msgs} messages x 10 KiB; {big} messages of 5 MiB; a folder of {huge}; {idle} idle selected sessions")
 print(f"per-message FETCH: best of {nsamples} interleaved samples (median in brackets)")
 print()
-print("| measure | popstore | Dovecot 2.3 | popstore / Dovecot |")
-print("|---|---|---|---|")
+print("| measure | popstore | Dovecot 2.3 | popstore / Dovecot | floor (zero-work responder) |")
+print("|---|---|---|---|---|")
 for c in ("c=1", "c=8"):
     for what, label in (("msgs_per_s", "messages/s with logins"), ("fetch_msgs_per_s", "messages/s, FETCH phase")):
         p, d = best("popstore", c, what), best("dovecot", c, what)
         pm, dm = median("popstore", c, what), median("dovecot", c, what)
-        print(f"| per-message FETCH {label}, concurrency {c[2:]} | {p:.0f} ({pm:.0f}) | {d:.0f} ({dm:.0f}) | **{p/d:.2f}** ({pm/dm:.2f}) |")
+        f, fm = best("floor", c, what), median("floor", c, what)
+        print(f"| per-message FETCH {label}, concurrency {c[2:]} | {p:.0f} ({pm:.0f}) | {d:.0f} ({dm:.0f}) | **{p/d:.2f}** ({pm/dm:.2f}) | {f:.0f} ({fm:.0f}) |")
 p, d = r("big", "popstore", "fetch_mb_per_s"), r("big", "dovecot", "fetch_mb_per_s")
 pc, dc = r("ceiling", "popstore", "mb_per_s"), r("ceiling", "dovecot", "mb_per_s")
-print(f"| 5 MiB BODY.PEEK[] MB/s (% of the loopback ceiling beside it) | {p:.0f} ({100*p/pc:.0f}% of {pc:.0f}) | {d:.0f} ({100*d/dc:.0f}% of {dc:.0f}) | {p/d:.2f} |")
+print(f"| 5 MiB BODY.PEEK[] MB/s (% of the loopback ceiling beside it) | {p:.0f} ({100*p/pc:.0f}% of {pc:.0f}) | {d:.0f} ({100*d/dc:.0f}% of {dc:.0f}) | {p/d:.2f} | |")
 p, d = r("uidfetch", "popstore", "best_seconds"), r("uidfetch", "dovecot", "best_seconds")
-print(f"| SELECT + UID FETCH 1:* (FLAGS), {huge} messages, seconds (best) | {p:.3f} | {d:.3f} | **{d/p:.2f}x** faster |")
+print(f"| SELECT + UID FETCH 1:* (FLAGS), {huge} messages, seconds (best) | {p:.3f} | {d:.3f} | **{d/p:.2f}x** faster | |")
 p, d = r("idle", "popstore", "bytes_per_connection"), r("idle", "dovecot", "bytes_per_connection")
-print(f"| memory per idle selected session (PSS) | {p/1024:.1f} KiB | {d/1024:.1f} KiB | {p/d:.3f} |")
+print(f"| memory per idle selected session (PSS) | {p/1024:.1f} KiB | {d/1024:.1f} KiB | {p/d:.3f} | |")
 PY

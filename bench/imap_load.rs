@@ -12,6 +12,8 @@
 //! - `idle`: `--users` sessions log in, SELECT INBOX and stay; runs
 //!   `--mem-cmd` (prints the server's memory in KiB) before and after.
 //! - `ceiling`: the loopback ceiling (one TCP stream between two threads).
+//! - `floor`: an IMAP responder that does no work, to measure `fetch`
+//!   against: the round-trip floor of this client on this machine.
 //! - `hash`: popstore's argon2id verifier for a password (Dovecot checks
 //!   the same hash at the same cost).
 
@@ -80,6 +82,19 @@ enum Cmd {
     Hash {
         #[arg(long)]
         password: String,
+    },
+    /// The round-trip floor: an IMAP responder that does no work (any
+    /// login is accepted, SELECT says `--messages`, FETCH answers canned
+    /// bytes from memory: `--size` bytes for BODY.PEEK[]), one blocking
+    /// thread per connection. What `fetch` measures against it is the
+    /// fastest any server can be measured at with this client here.
+    Floor {
+        #[arg(long)]
+        listen: String,
+        #[arg(long, default_value_t = 100)]
+        messages: u64,
+        #[arg(long, default_value_t = 10240)]
+        size: usize,
     },
     /// The loopback ceiling.
     Ceiling {
@@ -405,6 +420,85 @@ fn ceiling(size: usize, count: usize) -> io::Result<()> {
     Ok(())
 }
 
+/// The reply of the floor responder to one command line.
+fn floor_reply(line: &[u8], messages: u64, body: &[u8]) -> (Vec<u8>, bool) {
+    let mut words = line.split(|&b| b == b' ');
+    let tag = words.next().unwrap_or_default();
+    let cmd = words.next().unwrap_or_default().to_ascii_uppercase();
+    let n = words.next().unwrap_or_default();
+    let mut out = Vec::new();
+    let bye = cmd == b"LOGOUT";
+    match cmd.as_slice() {
+        b"SELECT" => out.extend_from_slice(format!("* {messages} EXISTS\r\n").as_bytes()),
+        b"FETCH" if line.windows(10).any(|w| w == b"BODY.PEEK[") => {
+            out.extend_from_slice(b"* ");
+            out.extend_from_slice(n);
+            out.extend_from_slice(format!(" FETCH (BODY[] {{{}}}\r\n", body.len()).as_bytes());
+            out.extend_from_slice(body);
+            out.extend_from_slice(b")\r\n");
+        }
+        b"FETCH" => {
+            out.extend_from_slice(b"* ");
+            out.extend_from_slice(n);
+            out.extend_from_slice(
+                b" FETCH (FLAGS () RFC822.SIZE 10240 ENVELOPE (\"Sun, 22 Nov 2026 12:00:00 +0000\" \
+                  \"benchmark message\" ((\"Bench Sender\" NIL \"sender\" \"example.org\")) \
+                  ((\"Bench Sender\" NIL \"sender\" \"example.org\")) \
+                  ((\"Bench Sender\" NIL \"sender\" \"example.org\")) \
+                  ((NIL NIL \"user\" \"example.org\")) NIL NIL NIL \"<bench.1@example.org>\") \
+                  BODYSTRUCTURE (\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" \
+                  10000 130 NIL NIL NIL NIL))\r\n",
+            );
+        }
+        b"LOGOUT" => out.extend_from_slice(b"* BYE\r\n"),
+        _ => {}
+    }
+    out.extend_from_slice(tag);
+    out.extend_from_slice(b" OK done\r\n");
+    (out, bye)
+}
+
+fn floor(listen: &str, messages: u64, size: usize) -> io::Result<()> {
+    let listener = TcpListener::bind(listen)?;
+    let mut body = Vec::new();
+    let line = b"The quick brown fox jumps over the lazy dog, again and again.\r\n";
+    while body.len() < size {
+        body.extend_from_slice(line);
+    }
+    let body: &'static [u8] = body.leak();
+    for conn in listener.incoming() {
+        let mut s = conn?;
+        s.set_nodelay(true)?;
+        std::thread::spawn(move || -> io::Result<()> {
+            s.write_all(b"* OK floor ready\r\n")?;
+            let mut buf = vec![0u8; 4096];
+            let mut have = 0;
+            loop {
+                let n = s.read(&mut buf[have..])?;
+                if n == 0 {
+                    return Ok(());
+                }
+                have += n;
+                while let Some(i) = memchr::memchr(b'\n', &buf[..have]) {
+                    let end = if i > 0 && buf[i - 1] == b'\r' {
+                        i - 1
+                    } else {
+                        i
+                    };
+                    let (reply, bye) = floor_reply(&buf[..end], messages, body);
+                    buf.copy_within(i + 1..have, 0);
+                    have -= i + 1;
+                    s.write_all(&reply)?;
+                    if bye {
+                        return Ok(());
+                    }
+                }
+            }
+        });
+    }
+    Ok(())
+}
+
 fn main() -> io::Result<()> {
     match Args::parse().cmd {
         Cmd::Fetch {
@@ -439,6 +533,11 @@ fn main() -> io::Result<()> {
             password,
             mem_cmd,
         } => idle(&addr, &prefix, users, &password, &mem_cmd),
+        Cmd::Floor {
+            listen,
+            messages,
+            size,
+        } => floor(&listen, messages, size),
         Cmd::Ceiling { size, count } => ceiling(size, count),
         Cmd::Hash { password } => {
             let v = popstore::auth::Verifiers::from_password(
