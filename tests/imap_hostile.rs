@@ -255,7 +255,6 @@ fn one_to_star_on_an_empty_folder() {
 
 /// `SEARCH 1:*` / `UID SEARCH 1:*` on an empty folder.
 #[test]
-#[ignore = "SEARCH not wired yet"]
 fn one_to_star_search_on_an_empty_folder() {
     let s = Served::start("");
     let mut c = Client::login(s.imap, "sue");

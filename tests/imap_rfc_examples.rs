@@ -763,7 +763,6 @@ fn fetch_store_copy_uid() {
 
 /// Section 6.4.4 (9051 6.4.4): the SEARCH examples.
 #[test]
-#[ignore = "SEARCH not wired yet"]
 fn search() {
     let s = Served::start("");
     let mut c = Client::login(s.imap, "sue");
@@ -830,7 +829,6 @@ fn search() {
 /// subject), REVERSE DATE within equal subjects; ORDEREDSUBJECT threads
 /// by base subject, REFERENCES by References/In-Reply-To.
 #[test]
-#[ignore = "SEARCH not wired yet (SORT and THREAD answer NO)"]
 fn sort_and_thread() {
     let s = Served::start("");
     let mut c = Client::login(s.imap, "sue");

@@ -191,32 +191,48 @@ fn hex(b: u8) -> Option<u8> {
     (b as char).to_digit(16).map(|d| d as u8)
 }
 
-/// Quoted-printable (RFC 2045 6.7), leniently: soft line breaks go, bad
-/// escapes stay as they are.
+/// Quoted-printable (RFC 2045 6.7), leniently: white space at the end of
+/// a line is transport padding and goes (rule 3, as `mime::decode` counts
+/// it for BINARY.SIZE), soft line breaks go, bad escapes stay as they are.
 fn qp_decode(s: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(s.len());
-    let mut i = 0;
-    while i < s.len() {
-        if s[i] == b'=' {
-            if s[i + 1..].starts_with(b"\r\n") {
-                i += 3;
-                continue;
-            }
-            if s[i + 1..].starts_with(b"\n") {
-                i += 2;
-                continue;
-            }
-            if let (Some(a), Some(b)) = (
-                s.get(i + 1).copied().and_then(hex),
-                s.get(i + 2).copied().and_then(hex),
-            ) {
+    for line in s.split_inclusive(|&b| b == b'\n') {
+        let (text, eol) = match line.strip_suffix(b"\r\n") {
+            Some(t) => (t, &b"\r\n"[..]),
+            None => match line.strip_suffix(b"\n") {
+                Some(t) => (t, &b"\n"[..]),
+                None => (line, &b""[..]),
+            },
+        };
+        let keep = text.len()
+            - text
+                .iter()
+                .rev()
+                .take_while(|&&b| b == b' ' || b == b'\t')
+                .count();
+        let text = &text[..keep];
+        let (text, soft) = match text.strip_suffix(b"=") {
+            Some(t) => (t, true),
+            None => (text, false),
+        };
+        let mut i = 0;
+        while i < text.len() {
+            if text[i] == b'='
+                && let (Some(a), Some(b)) = (
+                    text.get(i + 1).copied().and_then(hex),
+                    text.get(i + 2).copied().and_then(hex),
+                )
+            {
                 out.push(a << 4 | b);
                 i += 3;
                 continue;
             }
+            out.push(text[i]);
+            i += 1;
         }
-        out.push(s[i]);
-        i += 1;
+        if !soft {
+            out.extend_from_slice(eol);
+        }
     }
     out
 }

@@ -182,10 +182,10 @@ impl Session {
                 continue;
             }
             let changed = changed_set.contains(&m.uid);
-            // .SILENT still reports MODSEQ changes under CONDSTORE
-            // (RFC 7162 3.1.3) only for changes made elsewhere; ours are
-            // known to the client.
-            if !silent || (changed && unchanged_since.is_some()) {
+            // .SILENT still reports the new MODSEQ of every message it
+            // changed once CONDSTORE is on (RFC 7162 3.1.3), so that the
+            // client's copy of the mod-sequences stays current.
+            if !silent || (changed && (unchanged_since.is_some() || modseq)) {
                 let mut w = Fetch::begin(&mut r.text, i as u32 + 1);
                 if uid {
                     w.uid(m.uid);
