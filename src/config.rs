@@ -47,6 +47,8 @@ pub struct Config {
     pub status: StatusConfig,
     /// `[metrics]`
     pub metrics: MetricsConfig,
+    /// `[web]`: the web interface and HTTP API.
+    pub web: crate::web::WebSettings,
 }
 
 /// `[store]`: where the store lives.
@@ -417,6 +419,8 @@ pub struct Overrides {
     pub poppassd: Option<Listen>,
     /// `--managesieve ADDR|off`.
     pub managesieve: Option<Listen>,
+    /// `--web ADDR|off`.
+    pub web: Option<Listen>,
 }
 
 /// Why a configuration could not be loaded.
@@ -526,6 +530,9 @@ impl Config {
         }
         if let Some(l) = &o.managesieve {
             self.listen.managesieve = l.clone();
+        }
+        if let Some(l) = &o.web {
+            self.listen.web = l.clone();
         }
     }
 

@@ -20,7 +20,7 @@ use rustls_pki_types::pem::PemObject;
 const PATIENCE: Duration = Duration::from_secs(30);
 
 const LISTEN_ALL: &str = "[listen]\nlmtp = \"127.0.0.1:0\"\npop3 = \"127.0.0.1:0\"\npop3s = \"127.0.0.1:0\"\n\
-     poppassd = \"off\"\nmanagesieve = \"off\"\n";
+     poppassd = \"off\"\nmanagesieve = \"off\"\nweb = \"off\"\n";
 
 /// The next notification datagram the server sent.
 fn next_notification(socket: &UnixDatagram) -> String {

@@ -27,6 +27,9 @@ pub struct ServeArgs {
     /// ManageSieve (Sieve script uploads) listener: IP:PORT or off.
     #[arg(long, value_name = "ADDR|off")]
     pub managesieve: Option<Listen>,
+    /// Web interface and HTTP API listener: IP:PORT or off.
+    #[arg(long, value_name = "ADDR|off")]
+    pub web: Option<Listen>,
 }
 
 /// Opens the store for delivery, with the `[relay]` for external targets.
@@ -82,6 +85,7 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> ExitCode {
         pop3s: args.pop3s.clone(),
         poppassd: args.poppassd.clone(),
         managesieve: args.managesieve.clone(),
+        web: args.web.clone(),
     };
     let config = match super::load_config(cli, overrides) {
         Ok(c) => c,
@@ -124,6 +128,7 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> ExitCode {
     // Leftovers of interrupted writes, then the scrub, on a thread of their
     // own; stopped when serve returns.
     let _housekeeping = crate::housekeeping::Housekeeping::start(Arc::clone(&store), &config.store);
+    let web_store = Arc::clone(&store);
     let delivery: Arc<dyn Delivery> = store;
     let config = Arc::new(config);
     let built = crate::serve::run_blocking(|| async move {
@@ -149,6 +154,7 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> ExitCode {
             server.status_socket(&path);
         }
         add_metrics(&mut server, &config).await?;
+        add_web(&mut server, &config, web_store).await?;
         Ok(server)
     });
     match built {
@@ -286,6 +292,30 @@ async fn add_metrics(server: &mut crate::serve::Server, config: &Config) -> anyh
             crate::metrics::serve(listener, handle, stop).await;
             Ok(())
         })
+    });
+    Ok(())
+}
+
+/// Binds the web interface's listener, when it is not `off`, and adds it.
+async fn add_web(
+    server: &mut crate::serve::Server,
+    config: &Config,
+    store: Arc<crate::store::Store>,
+) -> anyhow::Result<()> {
+    let Some(listener) = crate::web::server::bind(config).await? else {
+        return Ok(());
+    };
+    if let Ok(addr) = listener.local_addr() {
+        server.add_listener("web", addr.to_string());
+    }
+    let app = crate::web::App::new(
+        store,
+        config.web.clone(),
+        listener.https(),
+        server.tracked_sessions(),
+    );
+    server.add_service("web", move |stop| {
+        Box::pin(async move { crate::web::server::run(listener, app, stop).await })
     });
     Ok(())
 }

@@ -54,6 +54,7 @@ mod repair;
 pub mod scrub;
 pub mod shared;
 pub mod sieve;
+pub mod tokens;
 pub mod units;
 pub mod vacation;
 
