@@ -1,0 +1,527 @@
+//! The management pages (MANAGE accounts): dashboard, accounts (search,
+//! wildcard, paging), add and edit, groups, forwarding, verify.
+
+use std::sync::Arc;
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::{Chrome, PageError, PageUser, check_csrf, human, render};
+use crate::store::AccountInfo;
+use crate::store::forward::ForwardEntry;
+use crate::web::api::accounts::{AccountInput, AccountPage, changes, page};
+use crate::web::api::admin::{Summary, VerifyReport, open_sessions, totals};
+use crate::web::{App, blocking};
+
+/// Accounts per page of the list.
+pub const PAGE: usize = 50;
+
+#[derive(askama::Template)]
+#[template(path = "dashboard.html")]
+struct Dashboard {
+    c: Chrome,
+    s: Summary,
+    bytes: String,
+    world: bool,
+}
+
+/// GET /: the dashboard for managers, the messages for users.
+pub async fn home(
+    State(app): State<Arc<App>>,
+    PageUser(who): PageUser,
+) -> Result<Response, PageError> {
+    let Some(actor) = who.manager.clone() else {
+        return Ok(Redirect::to("/messages").into_response());
+    };
+    let store = Arc::clone(&app.store);
+    let world = actor.is_world();
+    let mut s = blocking(move || totals(&store, &actor)).await??;
+    s.sessions = open_sessions(&app);
+    Ok(render(&Dashboard {
+        c: Chrome::of(&who),
+        bytes: human(s.bytes),
+        s,
+        world,
+    }))
+}
+
+/// The list's query.
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    offset: usize,
+}
+
+#[derive(askama::Template)]
+#[template(path = "accounts.html")]
+struct Accounts {
+    c: Chrome,
+    q: String,
+    page: AccountPage,
+    offset: usize,
+    prev: usize,
+}
+
+/// GET /accounts?q=PATTERN&offset=N. A plain word is searched as
+/// `*word*`.
+pub async fn accounts(
+    State(app): State<Arc<App>>,
+    PageUser(who): PageUser,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, PageError> {
+    let actor = who.manager()?.clone();
+    let pattern = match q.q.trim() {
+        "" => "*".to_string(),
+        p if crate::store::name::Pattern::is_wild(p) => p.to_string(),
+        p => format!("*{p}*"),
+    };
+    let store = Arc::clone(&app.store);
+    let offset = q.offset;
+    let page = blocking(move || page(&store, &actor, &pattern, offset, PAGE)).await??;
+    Ok(render(&Accounts {
+        c: Chrome::of(&who),
+        q: q.q,
+        page,
+        offset,
+        prev: offset.saturating_sub(PAGE),
+    }))
+}
+
+#[derive(askama::Template)]
+#[template(path = "account.html")]
+struct AccountForm {
+    c: Chrome,
+    new: bool,
+    name: String,
+    owner: String,
+    group: String,
+    groups: Vec<String>,
+    quota: String,
+    overdraft: String,
+    flags: String,
+    store_type: String,
+    info: Option<AccountInfo>,
+}
+
+/// The account form as posted.
+#[derive(Debug, Deserialize)]
+pub struct AccountPost {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    owner: String,
+    #[serde(default)]
+    group: String,
+    #[serde(default)]
+    quota: String,
+    #[serde(default)]
+    overdraft: String,
+    #[serde(default)]
+    flags: String,
+    #[serde(default)]
+    store_type: String,
+    #[serde(default)]
+    password: String,
+}
+
+fn limit_text(v: Option<u32>) -> String {
+    v.map_or_else(|| "none".into(), |b| b.to_string())
+}
+
+async fn group_names(app: &Arc<App>) -> Result<Vec<String>, PageError> {
+    let store = Arc::clone(&app.store);
+    let t = blocking(move || store.group_tree()).await??;
+    let mut v: Vec<String> = t.pairs().map(|(g, _)| g.to_string()).collect();
+    v.sort();
+    Ok(v)
+}
+
+async fn form_page(
+    app: &Arc<App>,
+    c: Chrome,
+    name: &str,
+    info: Option<AccountInfo>,
+    posted: Option<&AccountPost>,
+) -> Result<Response, PageError> {
+    let groups = group_names(app).await?;
+    let new = info.is_none();
+    let f = match (posted, &info) {
+        (Some(p), _) => AccountForm {
+            c,
+            new,
+            name: name.to_string(),
+            owner: p.owner.clone(),
+            group: p.group.clone(),
+            groups,
+            quota: p.quota.clone(),
+            overdraft: p.overdraft.clone(),
+            flags: p.flags.clone(),
+            store_type: p.store_type.clone(),
+            info,
+        },
+        (None, Some(i)) => AccountForm {
+            c,
+            new,
+            name: name.to_string(),
+            owner: i.owner.clone(),
+            group: i.group.clone().unwrap_or_default(),
+            groups,
+            quota: limit_text(i.quota),
+            overdraft: limit_text(i.overdraft),
+            flags: i.flags.join(","),
+            store_type: serde_json::to_value(i.store_type)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+            info: info.clone(),
+        },
+        (None, None) => AccountForm {
+            c,
+            new,
+            name: String::new(),
+            owner: String::new(),
+            group: String::new(),
+            groups,
+            quota: String::new(),
+            overdraft: String::new(),
+            flags: String::new(),
+            store_type: "pop".into(),
+            info: None,
+        },
+    };
+    Ok(render(&f))
+}
+
+/// GET /accounts/new.
+pub async fn new_account(
+    State(app): State<Arc<App>>,
+    PageUser(who): PageUser,
+) -> Result<Response, PageError> {
+    who.manager()?;
+    form_page(&app, Chrome::of(&who), "", None, None).await
+}
+
+fn input(p: &AccountPost, new: bool, old_flags: &[String]) -> AccountInput {
+    let opt = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
+    // The flags field lists the flags the account is to have: those left
+    // out are cleared.
+    let wanted: Vec<String> = p
+        .flags
+        .split([',', ' '])
+        .filter(|f| !f.is_empty())
+        .map(|f| f.to_ascii_uppercase())
+        .collect();
+    let mut change: Vec<String> = wanted.clone();
+    for f in old_flags {
+        if !wanted.contains(f) && !f.starts_with("NO-") {
+            change.push(format!("NO-{f}"));
+        }
+    }
+    AccountInput {
+        name: None,
+        owner: Some(p.owner.clone()),
+        group: Some(p.group.clone()),
+        quota: opt(&p.quota),
+        overdraft: opt(&p.overdraft),
+        flags: (!change.is_empty()).then(|| change.join(",")),
+        store_type: if new { opt(&p.store_type) } else { None },
+        private: None,
+        password: opt(&p.password),
+        pwd_expired: None,
+    }
+}
+
+/// POST /accounts/new.
+pub async fn create(
+    State(app): State<Arc<App>>,
+    PageUser(who): PageUser,
+    Form(p): Form<AccountPost>,
+) -> Result<Response, PageError> {
+    check_csrf(&who, &p.csrf)?;
+    let actor = who.manager()?.clone();
+    let name = p.name.trim().to_string();
+    let result = match changes(&app, input(&p, true, &[])) {
+        Ok(ch) => {
+            let store = Arc::clone(&app.store);
+            let n = name.clone();
+            blocking(move || store.create_account(&actor, &n, &ch).map(|_| ()))
+                .await?
+                .map_err(Into::into)
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/accounts/{}", urlencode(&name))).into_response()),
+        Err(e) => {
+            form_page(
+                &app,
+                Chrome::of(&who).error(e.message),
+                &name,
+                None,
+                Some(&p),
+            )
+            .await
+        }
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            b => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// GET /accounts/NAME.
+pub async fn account(
+    State(app): State<Arc<App>>,
+    PageUser(who): PageUser,
+    Path(name): Path<String>,
+) -> Result<Response, PageError> {
+    let actor = who.manager()?.clone();
+    let store = Arc::clone(&app.store);
+    let n = name.clone();
+    let info = blocking(move || store.show_account(&actor, &n)).await??;
+    form_page(&app, Chrome::of(&who), &name, Some(info), None).await
+}
+
+/// POST /accounts/NAME: one atomic change of the profile.
+pub async fn save(
+    State(app): State<Arc<App>>,
+    PageUser(who): PageUser,
+    Path(name): Path<String>,
+    Form(p): Form<AccountPost>,
+) -> Result<Response, PageError> {
+    check_csrf(&who, &p.csrf)?;
+    let actor = who.manager()?.clone();
+    let store = Arc::clone(&app.store);
+    let (n, a) = (name.clone(), actor.clone());
+    let before = blocking(move || store.show_account(&a, &n)).await??;
+    let result = match changes(&app, input(&p, false, &before.flags)) {
+        Ok(ch) => {
+            let store = Arc::clone(&app.store);
+            let n = name.clone();
+            blocking(move || store.modify_account(&actor, &n, &ch).map(|_| ()))
+                .await?
+                .map_err(Into::into)
+        }
+        Err(e) => Err(e),
+    };
+    let store = Arc::clone(&app.store);
+    let n = name.clone();
+    let actor = who.manager()?.clone();
+    let after = blocking(move || store.show_account(&actor, &n)).await?.ok();
+    match (result, after) {
+        (Ok(()), Some(i)) => {
+            form_page(
+                &app,
+                Chrome::of(&who).notice("Saved."),
+                &name,
+                Some(i),
+                None,
+            )
+            .await
+        }
+        (Ok(()), None) => Ok(Redirect::to("/accounts").into_response()),
+        (Err(e), _) => {
+            let c = Chrome::of(&who).error(e.message);
+            form_page(&app, c, &name, Some(before), Some(&p)).await
+        }
+    }
+}
+
+/// POST /accounts/NAME/delete.
+pub async fn delete(
+    State(app): State<Arc<App>>,
+    PageUser(who): PageUser,
+    Path(name): Path<String>,
+    Form(f): Form<super::login::CsrfForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&who, f.csrf())?;
+    let actor = who.manager()?.clone();
+    let store = Arc::clone(&app.store);
+    blocking(move || store.delete_account(&actor, &name, crate::store::DeleteMode::default()))
+        .await??;
+    Ok(Redirect::to("/accounts").into_response())
+}
+
+#[derive(askama::Template)]
+#[template(path = "groups.html")]
+struct Groups {
+    c: Chrome,
+    tree: String,
+    names: Vec<String>,
+    world: bool,
+}
+
+/// `s` with HTML's special characters escaped.
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The group tree as nested HTML lists (names escaped).
+fn tree_html(pairs: &[(String, Option<String>)], parent: Option<&str>) -> String {
+    let mut kids: Vec<&String> = pairs
+        .iter()
+        .filter(|(_, p)| p.as_deref() == parent)
+        .map(|(g, _)| g)
+        .collect();
+    if kids.is_empty() {
+        return String::new();
+    }
+    kids.sort();
+    let mut out = String::from("<ul class=\"tree\">");
+    for g in kids {
+        let safe = escape(g);
+        out.push_str(&format!("<li>{safe}{}</li>", tree_html(pairs, Some(g))));
+    }
+    out.push_str("</ul>");
+    out
+}
+
+/// GET /groups.
+pub async fn groups(
+    State(app): State<Arc<App>>,
+    PageUser(who): PageUser,
+) -> Result<Response, PageError> {
+    let world = who.manager()?.is_world();
+    let store = Arc::clone(&app.store);
+    let t = blocking(move || store.group_tree()).await??;
+    let pairs: Vec<(String, Option<String>)> = t
+        .pairs()
+        .map(|(g, p)| (g.to_string(), p.map(|p| p.to_string())))
+        .collect();
+    let mut names: Vec<String> = pairs.iter().map(|(g, _)| g.clone()).collect();
+    names.sort();
+    Ok(render(&Groups {
+        c: Chrome::of(&who),
+        tree: tree_html(&pairs, None),
+        names,
+        world,
+    }))
+}
+
+/// The new group form.
+#[derive(Debug, Deserialize)]
+pub struct GroupPost {
+    #[serde(default)]
+    csrf: String,
+    name: String,
+    #[serde(default)]
+    parent: String,
+}
+
+/// POST /groups.
+pub async fn add_group(
+    State(app): State<Arc<App>>,
+    PageUser(who): PageUser,
+    Form(g): Form<GroupPost>,
+) -> Result<Response, PageError> {
+    check_csrf(&who, &g.csrf)?;
+    let actor = who.manager()?.clone();
+    let store = Arc::clone(&app.store);
+    let parent = (!g.parent.is_empty()).then_some(g.parent);
+    blocking(move || store.add_group(&actor, &g.name, parent.as_deref())).await??;
+    Ok(Redirect::to("/groups").into_response())
+}
+
+#[derive(askama::Template)]
+#[template(path = "forwardings.html")]
+struct Forwardings {
+    c: Chrome,
+    entries: Vec<ForwardEntry>,
+}
+
+/// GET /forwardings.
+pub async fn forwardings(
+    State(app): State<Arc<App>>,
+    PageUser(who): PageUser,
+) -> Result<Response, PageError> {
+    who.manager()?;
+    let store = Arc::clone(&app.store);
+    let entries = blocking(move || store.forwardings()).await??;
+    Ok(render(&Forwardings {
+        c: Chrome::of(&who),
+        entries,
+    }))
+}
+
+/// A forwarding form.
+#[derive(Debug, Deserialize)]
+pub struct ForwardPost {
+    #[serde(default)]
+    csrf: String,
+    name: String,
+    #[serde(default)]
+    targets: String,
+}
+
+/// POST /forwardings.
+pub async fn add_forwarding(
+    State(app): State<Arc<App>>,
+    PageUser(who): PageUser,
+    Form(f): Form<ForwardPost>,
+) -> Result<Response, PageError> {
+    check_csrf(&who, &f.csrf)?;
+    let actor = who.manager()?.clone();
+    let targets: Vec<String> = f
+        .targets
+        .split([',', ' '])
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect();
+    let store = Arc::clone(&app.store);
+    blocking(move || store.add_forwarding(&actor, &f.name, &targets)).await??;
+    Ok(Redirect::to("/forwardings").into_response())
+}
+
+/// POST /forwardings/delete.
+pub async fn delete_forwarding(
+    State(app): State<Arc<App>>,
+    PageUser(who): PageUser,
+    Form(f): Form<ForwardPost>,
+) -> Result<Response, PageError> {
+    check_csrf(&who, &f.csrf)?;
+    let actor = who.manager()?.clone();
+    let store = Arc::clone(&app.store);
+    blocking(move || store.delete_forwarding(&actor, &f.name)).await??;
+    Ok(Redirect::to("/forwardings").into_response())
+}
+
+#[derive(askama::Template)]
+#[template(path = "verify.html")]
+struct Verify {
+    c: Chrome,
+    r: VerifyReport,
+}
+
+/// GET /verify (WORLD managers).
+pub async fn verify(
+    State(app): State<Arc<App>>,
+    PageUser(who): PageUser,
+) -> Result<Response, PageError> {
+    let c = Chrome::of(&who);
+    let axum::Json(r) = crate::web::api::admin::verify(State(app), who).await?;
+    Ok(render(&Verify { c, r }))
+}

@@ -1,0 +1,556 @@
+//! The user pages (any account): password, usage, vacation, filters, raw
+//! Sieve, and the messages.
+
+use std::sync::Arc;
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::login::CsrfForm;
+use super::{Chrome, PageError, PageUser, check_csrf, human, render};
+use crate::store::flags::Flags;
+use crate::store::groups::Actor;
+use crate::store::password::Secret;
+use crate::store::sieve::ScriptEntry;
+use crate::web::api::user::{read_managed, write_managed};
+use crate::web::error::ApiError;
+use crate::web::mail::{self, MessagePage, Rendered};
+use crate::web::managed::{Filter, Managed, Vacation};
+use crate::web::{App, blocking};
+
+/// The messages per page.
+pub const PAGE: usize = 50;
+
+#[derive(askama::Template)]
+#[template(path = "password.html")]
+struct PasswordPage {
+    c: Chrome,
+    locked: bool,
+    min: u32,
+    usage: String,
+    quota: String,
+    percent: u64,
+}
+
+async fn password_page(app: &Arc<App>, c: Chrome, name: &str) -> Result<Response, PageError> {
+    let store = Arc::clone(&app.store);
+    let n = name.to_string();
+    let (p, info) = blocking(move || {
+        let p = store.existing(&store.name(&n)?)?;
+        let info = store.show_account(&Actor::Admin, &n)?;
+        Ok::<_, crate::store::StoreError>((p, info))
+    })
+    .await??;
+    let percent = match info.quota {
+        Some(q) if q > 0 => (info.usage.saturating_mul(100) / u64::from(q)).min(100),
+        _ => 0,
+    };
+    Ok(render(&PasswordPage {
+        c,
+        locked: p.flags().contains(Flags::LOCKPWD),
+        min: app.settings.min_password_length,
+        usage: human(info.usage),
+        quota: info
+            .quota
+            .map_or_else(|| "no quota".into(), |q| human(u64::from(q))),
+        percent,
+    }))
+}
+
+/// GET /password: the form and the usage bar.
+pub async fn password(
+    State(app): State<Arc<App>>,
+    PageUser(who): PageUser,
+) -> Result<Response, PageError> {
+    password_page(&app, Chrome::of(&who), &who.name).await
+}
+
+/// The password form.
+#[derive(Deserialize)]
+pub struct PasswordPost {
+    #[serde(default)]
+    csrf: String,
+    old: String,
+    new: String,
+    again: String,
+}
+
+impl std::fmt::Debug for PasswordPost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PasswordPost")
+    }
+}
+
+/// POST /password: the old password is checked (through the throttle),
+/// LOCKPWD refused, the policy applied; other sessions end.
+pub async fn change_password(
+    State(app): State<Arc<App>>,
+    PageUser(who): PageUser,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    Form(f): Form<PasswordPost>,
+) -> Result<Response, PageError> {
+    check_csrf(&who, &f.csrf)?;
+    let c = Chrome::of(&who);
+    if f.new != f.again {
+        return password_page(&app, c.error("The two new passwords differ."), &who.name).await;
+    }
+    if let Err(e) = crate::web::api::accounts::check_password(&app, &f.new) {
+        return password_page(&app, c.error(e.message), &who.name).await;
+    }
+    if crate::web::auth::login(&app, peer.ip(), &who.name, Secret::new(f.old))
+        .await
+        .is_err()
+    {
+        return password_page(&app, c.error("The current password is wrong."), &who.name).await;
+    }
+    let store = Arc::clone(&app.store);
+    let name = who.name.clone();
+    let new = Secret::new(f.new);
+    let r = blocking(move || {
+        let p = store.existing(&store.name(&name)?)?;
+        if p.flags().contains(Flags::LOCKPWD) {
+            return Err(crate::store::StoreError::Denied(
+                "your password is locked (LOCKPWD): only a manager can change it".into(),
+            ));
+        }
+        store.set_password(&Actor::Admin, &name, &new)
+    })
+    .await?;
+    match r {
+        Ok(()) => {
+            let keep = match &who.via {
+                crate::web::auth::Via::Session { id, .. } => Some(id.as_str()),
+                crate::web::auth::Via::Token => None,
+            };
+            app.sessions.remove_account(&who.name, keep);
+            password_page(&app, c.notice("Your password is changed."), &who.name).await
+        }
+        Err(e) => password_page(&app, c.error(ApiError::from(e).message), &who.name).await,
+    }
+}
+
+#[derive(askama::Template)]
+#[template(path = "vacation.html")]
+struct VacationPage {
+    c: Chrome,
+    v: Vacation,
+}
+
+/// GET /vacation.
+pub async fn vacation(
+    State(app): State<Arc<App>>,
+    PageUser(who): PageUser,
+) -> Result<Response, PageError> {
+    let store = Arc::clone(&app.store);
+    let name = who.name.clone();
+    let m = blocking(move || read_managed(&store, &Actor::Admin, &name)).await??;
+    let mut v = m.vacation;
+    if v.days == 0 {
+        v.days = 7;
+    }
+    Ok(render(&VacationPage {
+        c: Chrome::of(&who),
+        v,
+    }))
+}
+
+/// The vacation form.
+#[derive(Debug, Deserialize)]
+pub struct VacationPost {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    enabled: Option<String>,
+    #[serde(default)]
+    subject: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    start: String,
+    #[serde(default)]
+    end: String,
+    #[serde(default)]
+    addresses: String,
+    #[serde(default)]
+    days: String,
+}
+
+async fn save_managed(
+    app: &Arc<App>,
+    name: &str,
+    change: impl FnOnce(&mut Managed) + Send + 'static,
+) -> Result<Result<Managed, String>, PageError> {
+    let store = Arc::clone(&app.store);
+    let name = name.to_string();
+    Ok(blocking(move || {
+        let mut m = read_managed(&store, &Actor::Admin, &name).map_err(|e| e.to_string())?;
+        change(&mut m);
+        write_managed(&store, &Actor::Admin, &name, &m).map_err(|e| e.to_string())?;
+        Ok(m)
+    })
+    .await?)
+}
+
+/// POST /vacation: kept as the managed Sieve script.
+pub async fn save_vacation(
+    State(app): State<Arc<App>>,
+    PageUser(who): PageUser,
+    Form(f): Form<VacationPost>,
+) -> Result<Response, PageError> {
+    check_csrf(&who, &f.csrf)?;
+    let v = Vacation {
+        enabled: f.enabled.is_some(),
+        subject: f.subject.trim().to_string(),
+        text: f.text.replace("\r\n", "\n"),
+        start: f.start.trim().to_string(),
+        end: f.end.trim().to_string(),
+        addresses: f
+            .addresses
+            .split([',', ' '])
+            .filter(|a| !a.is_empty())
+            .map(str::to_string)
+            .collect(),
+        days: f.days.trim().parse().unwrap_or(7).max(1),
+    };
+    let shown = v.clone();
+    let c = Chrome::of(&who);
+    let c = match save_managed(&app, &who.name, move |m| m.vacation = v).await? {
+        Ok(_) => c.notice("The vacation notice is saved."),
+        Err(e) => c.error(e),
+    };
+    Ok(render(&VacationPage { c, v: shown }))
+}
+
+#[derive(askama::Template)]
+#[template(path = "filters.html")]
+struct FiltersPage {
+    c: Chrome,
+    filters: Vec<Filter>,
+    script: String,
+}
+
+/// GET /filters.
+pub async fn filters(
+    State(app): State<Arc<App>>,
+    PageUser(who): PageUser,
+) -> Result<Response, PageError> {
+    let store = Arc::clone(&app.store);
+    let name = who.name.clone();
+    let m = blocking(move || read_managed(&store, &Actor::Admin, &name)).await??;
+    Ok(render(&FiltersPage {
+        c: Chrome::of(&who),
+        script: m.script(),
+        filters: m.filters,
+    }))
+}
+
+/// A new filter.
+#[derive(Debug, Deserialize)]
+pub struct FilterPost {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    header: String,
+    #[serde(default)]
+    test: String,
+    #[serde(default)]
+    value: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    argument: String,
+    #[serde(default)]
+    stop: Option<String>,
+    #[serde(default)]
+    index: Option<usize>,
+}
+
+async fn filters_after(
+    app: &Arc<App>,
+    who: &crate::web::auth::Principal,
+    change: impl FnOnce(&mut Managed) + Send + 'static,
+) -> Result<Response, PageError> {
+    let c = Chrome::of(who);
+    let (c, m) = match save_managed(app, &who.name, change).await? {
+        Ok(m) => (c.notice("The filters are saved."), m),
+        Err(e) => {
+            let store = Arc::clone(&app.store);
+            let name = who.name.clone();
+            let m = blocking(move || read_managed(&store, &Actor::Admin, &name)).await??;
+            (c.error(e), m)
+        }
+    };
+    Ok(render(&FiltersPage {
+        c,
+        script: m.script(),
+        filters: m.filters,
+    }))
+}
+
+/// POST /filters: adds a filter to the managed script.
+pub async fn add_filter(
+    State(app): State<Arc<App>>,
+    PageUser(who): PageUser,
+    Form(f): Form<FilterPost>,
+) -> Result<Response, PageError> {
+    check_csrf(&who, &f.csrf)?;
+    let filter = Filter {
+        header: f.header,
+        test: f.test,
+        value: f.value,
+        action: f.action,
+        argument: f.argument.trim().to_string(),
+        stop: f.stop.is_some(),
+    };
+    filters_after(&app, &who, move |m| m.filters.push(filter)).await
+}
+
+/// POST /filters/delete.
+pub async fn delete_filter(
+    State(app): State<Arc<App>>,
+    PageUser(who): PageUser,
+    Form(f): Form<FilterPost>,
+) -> Result<Response, PageError> {
+    check_csrf(&who, &f.csrf)?;
+    let i = f.index.unwrap_or(usize::MAX);
+    filters_after(&app, &who, move |m| {
+        if i < m.filters.len() {
+            m.filters.remove(i);
+        }
+    })
+    .await
+}
+
+#[derive(askama::Template)]
+#[template(path = "sieve.html")]
+struct SievePage {
+    c: Chrome,
+    scripts: Vec<ScriptEntry>,
+    name: String,
+    text: String,
+}
+
+/// Which script to edit.
+#[derive(Debug, Deserialize)]
+pub struct SieveQuery {
+    #[serde(default)]
+    script: String,
+}
+
+async fn sieve_page(
+    app: &Arc<App>,
+    c: Chrome,
+    who: &str,
+    name: String,
+    text: Option<String>,
+) -> Result<Response, PageError> {
+    let store = Arc::clone(&app.store);
+    let (user, n) = (who.to_string(), name.clone());
+    let fetch = text.is_none() && !name.is_empty();
+    let (scripts, stored) = blocking(move || {
+        let scripts = store.sieve_list(&Actor::Admin, &user)?;
+        let stored = if fetch && scripts.iter().any(|s| s.name == n) {
+            String::from_utf8_lossy(&store.sieve_get(&Actor::Admin, &user, &n)?).into_owned()
+        } else {
+            String::new()
+        };
+        Ok::<_, crate::store::StoreError>((scripts, stored))
+    })
+    .await??;
+    Ok(render(&SievePage {
+        c,
+        scripts,
+        name,
+        text: text.unwrap_or(stored),
+    }))
+}
+
+/// GET /sieve?script=NAME: the raw editor.
+pub async fn sieve(
+    State(app): State<Arc<App>>,
+    PageUser(who): PageUser,
+    Query(q): Query<SieveQuery>,
+) -> Result<Response, PageError> {
+    sieve_page(&app, Chrome::of(&who), &who.name, q.script, None).await
+}
+
+/// The raw editor's form.
+#[derive(Debug, Deserialize)]
+pub struct SievePost {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    script: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    activate: Option<String>,
+    #[serde(default)]
+    op: String,
+}
+
+/// POST /sieve: check (the engine's errors, with line and column) or save.
+pub async fn save_sieve(
+    State(app): State<Arc<App>>,
+    PageUser(who): PageUser,
+    Form(f): Form<SievePost>,
+) -> Result<Response, PageError> {
+    check_csrf(&who, &f.csrf)?;
+    let store = Arc::clone(&app.store);
+    let (user, name, text) = (
+        who.name.clone(),
+        f.script.trim().to_string(),
+        f.text.clone(),
+    );
+    let save = f.op == "save";
+    let activate = f.activate.is_some();
+    let outcome = blocking(move || -> Result<String, String> {
+        let checked = store
+            .sieve_check(&Actor::Admin, &user, text.as_bytes())
+            .map_err(|e| e.to_string())?;
+        if let Err(e) = checked {
+            return Err(format!("line {e}"));
+        }
+        if !save {
+            return Ok("The script is valid.".into());
+        }
+        store
+            .sieve_put(&Actor::Admin, &user, &name, text.as_bytes())
+            .map_err(|e| e.to_string())?;
+        if activate {
+            store
+                .sieve_activate(&Actor::Admin, &user, Some(&name))
+                .map_err(|e| e.to_string())?;
+        }
+        Ok("The script is saved.".into())
+    })
+    .await?;
+    let c = Chrome::of(&who);
+    let c = match outcome {
+        Ok(n) => c.notice(n),
+        Err(e) => c.error(e),
+    };
+    sieve_page(&app, c, &who.name, f.script, Some(f.text)).await
+}
+
+#[derive(askama::Template)]
+#[template(path = "messages.html")]
+struct MessagesPage {
+    c: Chrome,
+    page: MessagePage,
+    usage: String,
+    offset: usize,
+    prev: usize,
+}
+
+/// Paging.
+#[derive(Debug, Deserialize)]
+pub struct Paging {
+    #[serde(default)]
+    offset: usize,
+}
+
+/// GET /messages.
+pub async fn messages(
+    State(app): State<Arc<App>>,
+    PageUser(who): PageUser,
+    Query(q): Query<Paging>,
+) -> Result<Response, PageError> {
+    let store = Arc::clone(&app.store);
+    let name = who.name.clone();
+    let offset = q.offset;
+    let (page, info) = blocking(move || {
+        let page = mail::list(&store, &name, offset, PAGE)?;
+        Ok::<_, crate::store::StoreError>((page, store.show_account(&Actor::Admin, &name)?))
+    })
+    .await??;
+    let usage = match info.quota {
+        Some(q) => format!("{} of {} used.", human(info.usage), human(u64::from(q))),
+        None => format!("{} used.", human(info.usage)),
+    };
+    Ok(render(&MessagesPage {
+        c: Chrome::of(&who),
+        page,
+        usage,
+        offset,
+        prev: offset.saturating_sub(PAGE),
+    }))
+}
+
+#[derive(askama::Template)]
+#[template(path = "message.html")]
+struct MessagePageT {
+    c: Chrome,
+    id: String,
+    m: Rendered,
+}
+
+fn no_message(e: crate::store::StoreError) -> PageError {
+    match e {
+        crate::store::StoreError::Invalid(m) if m.starts_with("no message") => {
+            PageError(ApiError::not_found(m))
+        }
+        e => e.into(),
+    }
+}
+
+/// GET /messages/ID: shown (text as text, HTML sanitised) and marked seen.
+pub async fn message(
+    State(app): State<Arc<App>>,
+    PageUser(who): PageUser,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let store = Arc::clone(&app.store);
+    let (name, i) = (who.name.clone(), id.clone());
+    let raw = blocking(move || mail::fetch(&store, &name, &i))
+        .await?
+        .map_err(no_message)?;
+    Ok(render(&MessagePageT {
+        c: Chrome::of(&who),
+        id,
+        m: mail::render(&raw),
+    }))
+}
+
+/// GET /messages/ID/raw: the whole message, as an attachment.
+pub async fn raw(
+    State(app): State<Arc<App>>,
+    PageUser(who): PageUser,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let store = Arc::clone(&app.store);
+    let name = who.name.clone();
+    let raw = blocking(move || mail::fetch(&store, &name, &id))
+        .await?
+        .map_err(no_message)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "message/rfc822"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"message.eml\"",
+            ),
+        ],
+        raw,
+    )
+        .into_response())
+}
+
+/// POST /messages/ID/delete.
+pub async fn delete(
+    State(app): State<Arc<App>>,
+    PageUser(who): PageUser,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&who, f.csrf())?;
+    let store = Arc::clone(&app.store);
+    let name = who.name.clone();
+    blocking(move || mail::delete(&store, &name, &id))
+        .await?
+        .map_err(no_message)?;
+    Ok(Redirect::to("/messages").into_response())
+}
