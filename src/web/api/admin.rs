@@ -155,16 +155,17 @@ pub async fn delete_forwarding(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Counts the accounts, messages and bytes `actor` reaches (from the
-/// profiles, which the engine keeps equal to the message lists).
+/// Counts the accounts, messages and bytes `actor` reaches (as `user
+/// show` counts them: the message list and its journal, and folders).
 pub fn totals(store: &Store, actor: &Actor) -> crate::store::Result<Summary> {
     let tree = store.group_tree()?;
     let mut s = Summary::default();
     for p in store.profiles().flatten() {
         if actor.may_manage(&tree, p.group_name().as_ref()) {
+            let i = store.info(p)?;
             s.accounts += 1;
-            s.messages += p.message_count;
-            s.bytes += p.quota_used;
+            s.messages += i.messages;
+            s.bytes += i.usage;
         }
     }
     Ok(s)
