@@ -129,7 +129,12 @@ impl FromRequestParts<Arc<App>> for Principal {
         // A browser's cookie on a state-changing API call needs the CSRF
         // token too (scripts use tokens).
         let safe = matches!(parts.method, Method::GET | Method::HEAD);
-        let is_api = parts.uri.path().starts_with("/api/");
+        // The full path: a nested router sees its own part only.
+        let path = parts
+            .extensions
+            .get::<axum::extract::OriginalUri>()
+            .map_or_else(|| parts.uri.path().to_string(), |u| u.0.path().to_string());
+        let is_api = path.starts_with("/api/");
         if is_api && !safe {
             let sent = parts
                 .headers

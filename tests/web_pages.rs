@@ -1,0 +1,255 @@
+//! The web pages through the real binary with a cookie-keeping client
+//! (curl): the session cookie's flags, the security headers, CSRF refusal,
+//! escaping of what comes from messages and accounts, the login throttle's
+//! log without passwords, LOCKPWD, and a manager limited to its group.
+
+mod common;
+#[path = "web/http.rs"]
+mod http;
+#[path = "auth/site.rs"]
+mod site;
+
+use common::ok;
+use http::{Browser, deliver, serve_web};
+use site::Site;
+
+fn site() -> (Site, std::net::SocketAddr) {
+    let mut site = Site::new();
+    ok(&site.store, &["group", "add", "sales"], b"");
+    ok(&site.store, &["group", "add", "support"], b"");
+    site.user("boss", Some("bosspass1"), "MANAGE");
+    site.user("joe", Some("joepass12"), "");
+    site.user("locked", Some("lockedpw1"), "LOCKPWD");
+    site.user("bob", Some("bobpass12"), "");
+    ok(
+        &site.store,
+        &["user", "modify", "boss", "--group", "sales"],
+        b"",
+    );
+    ok(
+        &site.store,
+        &["user", "modify", "bob", "--group", "support"],
+        b"",
+    );
+    ok(
+        &site.store,
+        &[
+            "user",
+            "modify",
+            "joe",
+            "--group",
+            "sales",
+            "--owner",
+            "<script>alert('owner')</script>",
+        ],
+        b"",
+    );
+    let web = serve_web(&mut site, "");
+    (site, web)
+}
+
+#[test]
+fn session_cookie_and_headers() {
+    let (site, web) = site();
+    let b = Browser::new(&site, web, "joe");
+    let r = b.get("/messages");
+    assert_eq!(r.status, 303, "no session: to the login page");
+    assert_eq!(r.header("location"), Some("/login"));
+    let r = b.login("joe", "joepass12");
+    assert_eq!(r.status, 303);
+    let cookie = r.header("set-cookie").unwrap();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let id = cookie.split(';').next().unwrap().split_once('=').unwrap().1;
+    assert_eq!(id.len(), 64);
+    let r = b.get("/messages");
+    assert_eq!(r.status, 200);
+    let csp = r.header("content-security-policy").unwrap();
+    assert!(csp.contains("script-src 'none'"), "{csp}");
+    assert!(!r.body.contains("<script"), "no script on any page");
+    // Logging out ends the session on the server.
+    let csrf = b.csrf("/messages");
+    assert_eq!(b.post("/logout", &[("csrf", &csrf)]).status, 303);
+    let stolen = http::request(
+        web,
+        "GET",
+        "/messages",
+        &["-H", &format!("Cookie: popstore_session={id}")],
+        None,
+    );
+    assert_eq!(stolen.status, 303, "the old id no longer works");
+}
+
+#[test]
+fn forms_without_their_csrf_token_are_refused() {
+    let (site, web) = site();
+    let b = Browser::new(&site, web, "boss");
+    assert_eq!(b.login("boss", "bosspass1").status, 303);
+    let r = b.post("/accounts/joe", &[("owner", "Changed"), ("group", "sales")]);
+    assert_eq!(r.status, 403, "{}", r.body);
+    let r = b.post(
+        "/accounts/joe",
+        &[
+            ("csrf", &"0".repeat(64)),
+            ("owner", "Changed"),
+            ("group", "sales"),
+        ],
+    );
+    assert_eq!(r.status, 403);
+    assert!(
+        b.get("/accounts/joe").body.contains("&#60;script&#62;"),
+        "unchanged"
+    );
+    let csrf = b.csrf("/accounts/joe");
+    let r = b.post(
+        "/accounts/joe",
+        &[
+            ("csrf", &csrf),
+            ("owner", "Joe Bloggs"),
+            ("group", "sales"),
+            ("quota", "5m"),
+        ],
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("Saved."));
+    assert!(b.get("/accounts/joe").body.contains("value=\"Joe Bloggs\""));
+    // The API with a browser's cookie needs the token in a header.
+    let jar = site.path("boss.jar").display().to_string();
+    let r = http::request(web, "DELETE", "/api/v1/accounts/joe", &["-b", &jar], None);
+    assert_eq!(r.status, 403);
+}
+
+#[test]
+fn values_from_messages_and_accounts_show_as_text() {
+    let (site, web) = site();
+    deliver(
+        &site,
+        "joe",
+        "From: <script>alert('from')</script> <x@y.z>\r\nSubject: <script>alert('subject')</script>\r\n\
+        Content-Type: text/html\r\n\r\n<p>Hi<script>alert('body')</script><img src=\"http://tracker.example/p.gif\"></p>\r\n",
+    );
+    let boss = Browser::new(&site, web, "boss");
+    assert_eq!(boss.login("boss", "bosspass1").status, 303);
+    let list = boss.get("/accounts?q=jo").body;
+    assert!(
+        list.contains("&#60;script&#62;alert(&#39;owner&#39;)&#60;/script&#62;"),
+        "{list}"
+    );
+    assert!(!list.contains("<script>"));
+    let joe = Browser::new(&site, web, "joe");
+    assert_eq!(joe.login("joe", "joepass12").status, 303);
+    let list = joe.get("/messages").body;
+    assert!(
+        list.contains("&#60;script&#62;alert(&#39;subject&#39;)"),
+        "{list}"
+    );
+    assert!(!list.contains("<script>"));
+    let link = list.split("href=\"/messages/").nth(1).unwrap();
+    let id = &link[..link.find('"').unwrap()];
+    let view = joe.get(&format!("/messages/{id}")).body;
+    assert!(view.contains("<p>Hi</p>"), "sanitised HTML: {view}");
+    assert!(
+        !view.contains("<script>") && !view.contains("tracker.example"),
+        "{view}"
+    );
+    let raw = joe.get(&format!("/messages/{id}/raw"));
+    assert!(
+        raw.header("content-disposition")
+            .unwrap()
+            .starts_with("attachment")
+    );
+    // Reading marked it seen; delete, then POP3 lists nothing.
+    assert!(!joe.get("/messages").body.contains("class=\"unread\""));
+    let csrf = joe.csrf("/messages");
+    assert_eq!(
+        joe.post(&format!("/messages/{id}/delete"), &[("csrf", &csrf)])
+            .status,
+        303
+    );
+    assert!(joe.get("/messages").body.contains("0 messages"));
+}
+
+#[test]
+fn managers_reach_their_group_only_and_users_no_management() {
+    let (site, web) = site();
+    let boss = Browser::new(&site, web, "boss");
+    assert_eq!(boss.login("boss", "bosspass1").status, 303);
+    let list = boss.get("/accounts").body;
+    assert!(list.contains(">joe<") && !list.contains(">bob<"), "{list}");
+    assert_eq!(boss.get("/accounts/bob").status, 403);
+    let csrf = boss.csrf("/accounts/joe");
+    let r = boss.post(
+        "/accounts/bob",
+        &[("csrf", &csrf), ("owner", "x"), ("group", "sales")],
+    );
+    assert_eq!(r.status, 403);
+    let r = boss.post(
+        "/accounts/joe",
+        &[("csrf", &csrf), ("owner", "x"), ("group", "support")],
+    );
+    assert!(r.body.contains("outside your group"), "{}", r.body);
+    let joe = Browser::new(&site, web, "joe");
+    assert_eq!(joe.login("joe", "joepass12").status, 303);
+    assert_eq!(joe.get("/accounts").status, 403);
+    assert_eq!(joe.get("/").status, 303, "a user's home is the messages");
+}
+
+#[test]
+fn passwords_lockpwd_policy_and_failed_logins() {
+    let (site, web) = site();
+    let b = Browser::new(&site, web, "x");
+    let r = b.login("joe", "wrong-password-123");
+    assert_eq!(r.status, 401);
+    assert!(r.body.contains("Wrong account name or password"));
+    assert!(site.log().contains("web login failed"), "{}", site.log());
+    assert!(
+        !site.log().contains("wrong-password-123"),
+        "a password in the log"
+    );
+
+    let locked = Browser::new(&site, web, "locked");
+    assert_eq!(locked.login("locked", "lockedpw1").status, 303);
+    let page = locked.get("/password").body;
+    assert!(page.contains("LOCKPWD"), "{page}");
+    let csrf = locked.csrf("/vacation");
+    let r = locked.post(
+        "/password",
+        &[
+            ("csrf", &csrf),
+            ("old", "lockedpw1"),
+            ("new", "newlocked1"),
+            ("again", "newlocked1"),
+        ],
+    );
+    assert!(r.body.contains("locked (LOCKPWD)"), "{}", r.body);
+    assert!(site::curl_login(site.pop3(), "locked", "lockedpw1"));
+
+    let joe = Browser::new(&site, web, "joe");
+    assert_eq!(joe.login("joe", "joepass12").status, 303);
+    let csrf = joe.csrf("/password");
+    let r = joe.post(
+        "/password",
+        &[
+            ("csrf", &csrf),
+            ("old", "joepass12"),
+            ("new", "short"),
+            ("again", "short"),
+        ],
+    );
+    assert!(r.body.contains("at least 8"), "{}", r.body);
+    let r = joe.post(
+        "/password",
+        &[
+            ("csrf", &csrf),
+            ("old", "joepass12"),
+            ("new", "joe-new-pass"),
+            ("again", "joe-new-pass"),
+        ],
+    );
+    assert!(r.body.contains("Your password is changed."), "{}", r.body);
+    assert!(site::curl_login(site.pop3(), "joe", "joe-new-pass"));
+    assert!(!site::curl_login(site.pop3(), "joe", "joepass12"));
+    assert!(!site.log().contains("joe-new-pass"));
+}
