@@ -253,3 +253,62 @@ fn passwords_lockpwd_policy_and_failed_logins() {
     assert!(!site::curl_login(site.pop3(), "joe", "joepass12"));
     assert!(!site.log().contains("joe-new-pass"));
 }
+
+#[test]
+fn https_with_the_store_certificate_and_no_plaintext_off_loopback() {
+    let mut site = Site::new();
+    site.user("joe", Some("joepass12"), "");
+    site.serve(&["web"], &["web"], "[web]\ntls = true\n");
+    let web = site.addr("web");
+    let out = std::process::Command::new("curl")
+        .args([
+            "-s",
+            "-k",
+            "-i",
+            "-X",
+            "POST",
+            "--data",
+            "name=joe&password=joepass12",
+        ])
+        .arg(format!("https://127.0.0.1:{}/login", web.port()))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("HTTP/1.1 303"), "{text}");
+    assert!(
+        text.contains("; Secure"),
+        "the cookie is Secure under HTTPS: {text}"
+    );
+    let plain = std::process::Command::new("curl")
+        .args(["-s", "-o", "/dev/null", "-w", "%{http_code}"])
+        .arg(format!("http://127.0.0.1:{}/login", web.port()))
+        .output()
+        .unwrap();
+    assert_ne!(
+        String::from_utf8_lossy(&plain.stdout),
+        "200",
+        "no plain HTTP on the TLS port"
+    );
+    site.stop();
+
+    // Plain HTTP on an address other than loopback is refused at start.
+    let config = site.path("open.toml");
+    std::fs::write(
+        &config,
+        "[listen]\nlmtp = \"off\"\npop3 = \"off\"\npop3s = \"off\"\nimap = \"off\"\nimaps = \"off\"\n\
+         poppassd = \"off\"\nmanagesieve = \"off\"\nweb = \"0.0.0.0:0\"\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_popstore"))
+        .arg("--store")
+        .arg(&site.store)
+        .arg("--config")
+        .arg(&config)
+        .arg("serve")
+        .env_remove("POPSTORE_CONFIG")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("tls = true"), "{err}");
+}
