@@ -52,6 +52,17 @@ fn first(m: &crate::sieve::Message, name: &str) -> String {
     m.header(name).into_iter().next().unwrap_or_default()
 }
 
+/// `YYYY-MM-DD HH:MM UTC` of a time in seconds since 1970.
+fn utc(t: i64) -> String {
+    let (y, m, d) = crate::imap::types::civil_from_days(t.div_euclid(86_400));
+    let s = t.rem_euclid(86_400);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
+        s / 3600,
+        s % 3600 / 60
+    )
+}
+
 /// A page of `account`'s messages, newest first.
 pub fn list(store: &Arc<Store>, account: &str, offset: usize, limit: usize) -> Result<MessagePage> {
     let name = store.name(account)?;
@@ -66,7 +77,10 @@ pub fn list(store: &Arc<Store>, account: &str, offset: usize, limit: usize) -> R
             id: e.uidl.clone(),
             size: e.size,
             delivered: e.delivered,
-            date: first(&h, "date"),
+            date: match first(&h, "date") {
+                d if d.is_empty() => e.delivered.map(utc).unwrap_or_default(),
+                d => d,
+            },
             from: first(&h, "from"),
             subject: first(&h, "subject"),
             seen: e
