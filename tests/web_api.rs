@@ -499,7 +499,7 @@ fn openapi_document_agrees_with_the_routes() {
             );
         }
     }
-    assert!(operations >= 28, "{operations} operations");
+    assert!(operations >= 30, "{operations} operations");
     // And the other way: an undocumented path is not served.
     let r = api(web, &root, "GET", "/api/v1/undocumented", None);
     assert_eq!(r.status, 404);

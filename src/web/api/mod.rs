@@ -14,6 +14,7 @@ use super::error::ApiError;
 
 pub mod accounts;
 pub mod admin;
+pub mod folders;
 pub mod user;
 
 /// The OpenAPI description of the API.
@@ -21,8 +22,8 @@ pub mod user;
 #[openapi(
     info(
         title = "popstore HTTP API",
-        description = "Accounts, groups, forwarding, Sieve, \
-        vacation, messages and the store summary. Authenticate with `Authorization: Bearer \
+        description = "Accounts, groups, forwarding, folders, \
+        Sieve, vacation, messages and the store summary. Authenticate with `Authorization: Bearer \
         TOKEN` (`popstore token create NAME`). Permissions are the CLI's: a MANAGE account \
         reaches its group and the groups below it, a WORLD manager all, a user itself."
     ),
@@ -54,6 +55,8 @@ pub mod user;
         admin::delete_forwarding,
         admin::summary,
         admin::verify,
+        folders::folders,
+        folders::public_folders,
         openapi,
     ),
     components(schemas(super::error::ErrorBody))
@@ -88,6 +91,8 @@ pub fn router() -> axum::Router<Arc<App>> {
             get(user::vacation).put(user::set_vacation),
         )
         .route("/accounts/{name}/sieve", get(user::scripts))
+        .route("/accounts/{name}/folders", get(folders::folders))
+        .route("/public-folders", get(folders::public_folders))
         .route(
             "/accounts/{name}/sieve/{script}",
             get(user::script)
