@@ -312,3 +312,50 @@ fn https_with_the_store_certificate_and_no_plaintext_off_loopback() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("tls = true"), "{err}");
 }
+
+#[test]
+fn attachments_download_as_attachments() {
+    let (site, web) = site();
+    deliver(
+        &site,
+        "joe",
+        "Subject: files\r\nContent-Type: multipart/mixed; boundary=\"xx\"\r\n\r\n--xx\r\n\
+         Content-Type: text/plain\r\n\r\nSee attached.\r\n--xx\r\n\
+         Content-Type: text/html; name=\"page.html\"\r\nContent-Disposition: attachment; filename=\"page.html\"\r\n\r\n\
+         <script>alert('attached')</script>\r\n--xx\r\n\
+         Content-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0=\r\n--xx--\r\n",
+    );
+    let joe = Browser::new(&site, web, "joe");
+    assert_eq!(joe.login("joe", "joepass12").status, 303);
+    let list = joe.get("/messages").body;
+    let link = list.split("href=\"/messages/").nth(1).unwrap();
+    let id = &link[..link.find('"').unwrap()];
+    let view = joe.get(&format!("/messages/{id}")).body;
+    assert!(view.contains("See attached."), "{view}");
+    assert!(
+        !view.contains("alert('attached')"),
+        "an attachment is not shown: {view}"
+    );
+    assert!(
+        view.contains(&format!("/messages/{id}/parts/1\">page.html</a>")),
+        "{view}"
+    );
+    let html = joe.get(&format!("/messages/{id}/parts/1"));
+    assert_eq!(html.status, 200);
+    assert_eq!(
+        html.header("content-disposition"),
+        Some("attachment; filename=\"page.html\"")
+    );
+    assert_eq!(
+        html.header("content-type"),
+        Some("application/octet-stream")
+    );
+    assert!(html.body.contains("alert('attached')"));
+    let pdf = joe.get(&format!("/messages/{id}/parts/2"));
+    assert_eq!(
+        pdf.header("content-disposition"),
+        Some("attachment; filename=\"part-2\"")
+    );
+    assert_eq!(pdf.body, "%PDF-");
+    assert_eq!(joe.get(&format!("/messages/{id}/parts/9")).status, 404);
+}

@@ -126,6 +126,19 @@ pub fn delete(store: &Arc<Store>, account: &str, id: &str) -> Result<()> {
     drop.commit()
 }
 
+/// A part the view page offers as a download.
+#[derive(Debug, Clone)]
+pub struct Download {
+    /// Its number in [`crate::web::parts::leaves`].
+    pub index: usize,
+    /// Its declared type.
+    pub content_type: String,
+    /// The name it is saved under.
+    pub name: String,
+    /// Its size in bytes (decoded).
+    pub size: usize,
+}
+
 /// A message as the view page shows it.
 #[derive(Debug, Clone)]
 pub struct Rendered {
@@ -135,30 +148,50 @@ pub struct Rendered {
     pub texts: Vec<String>,
     /// HTML parts, sanitised (no script, no remote content).
     pub htmls: Vec<String>,
-    /// Other parts' types.
-    pub others: Vec<String>,
+    /// The other parts, to download.
+    pub downloads: Vec<Download>,
 }
 
 /// Splits a message into what the view page shows.
 pub fn render(raw: &[u8]) -> Rendered {
-    let m = crate::sieve::Message::parse(raw, "", "");
+    let (fields, _) = crate::sieve::util::split_head(raw);
     let headers = ["From", "To", "Cc", "Date", "Subject"]
         .iter()
-        .filter_map(|h| m.header(h).into_iter().next().map(|v| (h.to_string(), v)))
+        .filter_map(|h| {
+            fields
+                .iter()
+                .find(|f| f.name.eq_ignore_ascii_case(h))
+                .map(|f| {
+                    (
+                        h.to_string(),
+                        crate::sieve::util::decode_words(f.raw.trim_end()),
+                    )
+                })
+        })
         .collect();
-    let (mut texts, mut htmls, mut others) = (Vec::new(), Vec::new(), Vec::new());
-    for p in m.parts() {
-        match p.content_type.as_str() {
-            "text/html" => htmls.push(sanitise(&p.text)),
-            t if t.starts_with("text/") => texts.push(p.text),
-            t => others.push(t.to_string()),
+    let (mut texts, mut htmls, mut downloads) = (Vec::new(), Vec::new(), Vec::new());
+    for (index, p) in crate::web::parts::leaves(raw).into_iter().enumerate() {
+        if p.inline() {
+            let text = crate::sieve::util::to_text(&p.data, &p.charset);
+            if p.content_type == "text/html" {
+                htmls.push(sanitise(&text));
+            } else {
+                texts.push(text);
+            }
+        } else {
+            downloads.push(Download {
+                index,
+                name: p.download_name(index),
+                size: p.data.len(),
+                content_type: p.content_type,
+            });
         }
     }
     Rendered {
         headers,
         texts,
         htmls,
-        others,
+        downloads,
     }
 }
 
@@ -183,5 +216,6 @@ mod tests {
         let r = render(b"Subject: <script>x</script>\r\nContent-Type: text/plain\r\n\r\nbody\r\n");
         assert_eq!(r.headers[0].1, "<script>x</script>");
         assert_eq!(r.texts, vec!["body\r\n".to_string()]);
+        assert!(r.downloads.is_empty());
     }
 }

@@ -28,6 +28,7 @@ pub mod error;
 pub mod mail;
 pub mod managed;
 pub mod pages;
+pub mod parts;
 pub mod server;
 pub mod session;
 

@@ -187,5 +187,6 @@ pub fn router() -> axum::Router<Arc<App>> {
         .route("/messages", get(user::messages))
         .route("/messages/{id}", get(user::message))
         .route("/messages/{id}/raw", get(user::raw))
+        .route("/messages/{id}/parts/{n}", get(user::part))
         .route("/messages/{id}/delete", post(user::delete))
 }

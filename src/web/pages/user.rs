@@ -539,6 +539,33 @@ pub async fn raw(
         .into_response())
 }
 
+/// GET /messages/ID/parts/N: one part, always as an attachment of an
+/// opaque type, so the browser never renders it from our origin.
+pub async fn part(
+    State(app): State<Arc<App>>,
+    PageUser(who): PageUser,
+    Path((id, n)): Path<(String, usize)>,
+) -> Result<Response, PageError> {
+    let store = Arc::clone(&app.store);
+    let name = who.name.clone();
+    let raw = blocking(move || mail::fetch(&store, &name, &id))
+        .await?
+        .map_err(no_message)?;
+    let leaf = crate::web::parts::leaves(&raw)
+        .into_iter()
+        .nth(n)
+        .ok_or_else(|| PageError(ApiError::not_found("no such part")))?;
+    let disposition = format!("attachment; filename=\"{}\"", leaf.download_name(n));
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream".to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        leaf.data,
+    )
+        .into_response())
+}
+
 /// POST /messages/ID/delete.
 pub async fn delete(
     State(app): State<Arc<App>>,
