@@ -359,3 +359,77 @@ fn attachments_download_as_attachments() {
     assert_eq!(pdf.body, "%PDF-");
     assert_eq!(joe.get(&format!("/messages/{id}/parts/9")).status, 404);
 }
+
+#[test]
+fn a_filter_files_into_a_folder_of_a_messagestore_account() {
+    let (site, web) = site();
+    ok(
+        &site.store,
+        &[
+            "user",
+            "add",
+            "ima",
+            "--store-type",
+            "imap",
+            "--password-stdin",
+        ],
+        b"imapass12\n",
+    );
+    ok(&site.store, &["folder", "create", "ima", "Lists"], b"");
+    let b = Browser::new(&site, web, "ima");
+    assert_eq!(b.login("ima", "imapass12").status, 303);
+    let csrf = b.csrf("/filters");
+    let r = b.post(
+        "/filters",
+        &[
+            ("csrf", &csrf),
+            ("header", "subject"),
+            ("test", "contains"),
+            ("value", "[list]"),
+            ("action", "fileinto"),
+            ("argument", "Lists"),
+        ],
+    );
+    assert!(r.body.contains("The filters are saved."), "{}", r.body);
+    deliver(&site, "ima", "Subject: [list] weekly\r\n\r\nnews\r\n");
+    deliver(&site, "ima", "Subject: personal\r\n\r\nhi\r\n");
+    let folders = ok(&site.store, &["folder", "list", "ima", "--json"], b"");
+    let v: serde_json::Value = serde_json::from_str(&folders).unwrap();
+    let count = |name: &str| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == name)
+            .unwrap()["status"]["messages"]
+            .clone()
+    };
+    assert_eq!(count("Lists"), 1, "{folders}");
+    assert_eq!(count("INBOX"), 1, "{folders}");
+    let page = b.get("/messages?folder=Lists").body;
+    assert!(
+        page.contains("[list] weekly") && !page.contains("personal"),
+        "{page}"
+    );
+    assert!(page.contains("class=\"unread\""));
+    assert!(
+        b.get("/messages")
+            .body
+            .contains("?folder=Lists\">Lists</a> (1)"),
+        "the folders are listed"
+    );
+    let link = page.split("href=\"/messages/").nth(1).unwrap();
+    let target = &link[..link.find('"').unwrap()];
+    let view = b.get(&format!("/messages/{target}")).body;
+    assert!(view.contains("news"), "{view}");
+    assert!(
+        !b.get("/messages?folder=Lists")
+            .body
+            .contains("class=\"unread\""),
+        "seen"
+    );
+    let csrf = b.csrf("/messages?folder=Lists");
+    let delete = format!("/messages/{}", target.replace("?folder", "/delete?folder"));
+    let r = b.post(&delete, &[("csrf", &csrf)]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(b.get("/messages?folder=Lists").body.contains("0 messages"));
+}

@@ -53,7 +53,7 @@ fn first(m: &crate::sieve::Message, name: &str) -> String {
 }
 
 /// `YYYY-MM-DD HH:MM UTC` of a time in seconds since 1970.
-fn utc(t: i64) -> String {
+pub fn utc(t: i64) -> String {
     let (y, m, d) = crate::imap::types::civil_from_days(t.div_euclid(86_400));
     let s = t.rem_euclid(86_400);
     format!(
@@ -61,6 +61,12 @@ fn utc(t: i64) -> String {
         s / 3600,
         s % 3600 / 60
     )
+}
+
+/// The Date (or nothing), From and Subject of a message, decoded.
+pub fn head_fields(raw: &[u8]) -> (String, String, String) {
+    let h = head(raw);
+    (first(&h, "date"), first(&h, "from"), first(&h, "subject"))
 }
 
 /// A page of `account`'s messages, newest first.

@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod folder_mail;
 pub mod mail;
 pub mod managed;
 pub mod pages;

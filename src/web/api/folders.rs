@@ -27,7 +27,8 @@ pub struct FolderInfo {
     pub bytes: u64,
 }
 
-fn folders_of(
+/// The folders of `name` that `only` keeps, with their counts.
+pub fn folders_of(
     store: &crate::store::Store,
     name: &crate::store::name::AccountName,
     only: impl Fn(&crate::store::folders::FolderListing) -> bool,

@@ -271,7 +271,8 @@ pub async fn create(
     }
 }
 
-fn urlencode(s: &str) -> String {
+/// `s` percent-encoded for a URL path segment or query value.
+pub fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {

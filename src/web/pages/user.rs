@@ -17,6 +17,7 @@ use crate::store::password::Secret;
 use crate::store::sieve::ScriptEntry;
 use crate::web::api::user::{read_managed, write_managed};
 use crate::web::error::ApiError;
+use crate::web::folder_mail;
 use crate::web::mail::{self, MessagePage, Rendered};
 use crate::web::managed::{Filter, Managed, Vacation};
 use crate::web::{App, blocking};
@@ -444,16 +445,54 @@ struct MessagesPage {
     usage: String,
     offset: usize,
     prev: usize,
+    folder: String,
+    folders: Vec<crate::web::api::folders::FolderInfo>,
 }
 
-/// Paging.
+/// Paging, and the folder (INBOX when absent).
 #[derive(Debug, Deserialize)]
 pub struct Paging {
     #[serde(default)]
     offset: usize,
+    #[serde(default)]
+    folder: String,
 }
 
-/// GET /messages.
+/// The folder of a message's URL (`?folder=NAME`; INBOX when absent).
+#[derive(Debug, Deserialize)]
+pub struct InFolder {
+    #[serde(default)]
+    folder: String,
+}
+
+fn list_in(
+    store: &Arc<crate::store::Store>,
+    name: &str,
+    folder: &str,
+    offset: usize,
+) -> crate::store::Result<MessagePage> {
+    if folder_mail::is_inbox(folder) {
+        mail::list(store, name, offset, PAGE)
+    } else {
+        folder_mail::list(store, name, folder, offset, PAGE)
+    }
+}
+
+fn fetch_in(
+    store: &Arc<crate::store::Store>,
+    name: &str,
+    folder: &str,
+    id: &str,
+) -> crate::store::Result<Vec<u8>> {
+    if folder_mail::is_inbox(folder) {
+        mail::fetch(store, name, id)
+    } else {
+        folder_mail::fetch(store, name, folder, id)
+    }
+}
+
+/// GET /messages?folder=NAME&offset=N: a page of messages, newest first;
+/// a MessageStore account sees its folders too.
 pub async fn messages(
     State(app): State<Arc<App>>,
     PageUser(who): PageUser,
@@ -461,12 +500,20 @@ pub async fn messages(
 ) -> Result<Response, PageError> {
     let store = Arc::clone(&app.store);
     let name = who.name.clone();
-    let offset = q.offset;
-    let (page, info) = blocking(move || {
-        let page = mail::list(&store, &name, offset, PAGE)?;
-        Ok::<_, crate::store::StoreError>((page, store.show_account(&Actor::Admin, &name)?))
+    let (offset, folder) = (q.offset, q.folder.clone());
+    let (page, info, folders) = blocking(move || {
+        let page = list_in(&store, &name, &folder, offset)?;
+        let info = store.show_account(&Actor::Admin, &name)?;
+        let folders = if info.store_type == crate::store::StoreType::Imap {
+            let n = store.name(&name)?;
+            crate::web::api::folders::folders_of(&store, &n, |f| !f.noselect)?
+        } else {
+            Vec::new()
+        };
+        Ok::<_, crate::store::StoreError>((page, info, folders))
     })
-    .await??;
+    .await?
+    .map_err(no_message)?;
     let usage = match info.quota {
         Some(q) => format!("{} of {} used.", human(info.usage), human(u64::from(q))),
         None => format!("{} used.", human(info.usage)),
@@ -477,6 +524,12 @@ pub async fn messages(
         usage,
         offset,
         prev: offset.saturating_sub(PAGE),
+        folder: if folder_mail::is_inbox(&q.folder) {
+            String::new()
+        } else {
+            q.folder
+        },
+        folders,
     }))
 }
 
@@ -485,6 +538,7 @@ pub async fn messages(
 struct MessagePageT {
     c: Chrome,
     id: String,
+    folder: String,
     m: Rendered,
 }
 
@@ -493,6 +547,7 @@ fn no_message(e: crate::store::StoreError) -> PageError {
         crate::store::StoreError::Invalid(m) if m.starts_with("no message") => {
             PageError(ApiError::not_found(m))
         }
+        crate::store::StoreError::Folder(f) => PageError(ApiError::not_found(f.to_string())),
         e => e.into(),
     }
 }
@@ -502,15 +557,21 @@ pub async fn message(
     State(app): State<Arc<App>>,
     PageUser(who): PageUser,
     Path(id): Path<String>,
+    Query(f): Query<InFolder>,
 ) -> Result<Response, PageError> {
     let store = Arc::clone(&app.store);
-    let (name, i) = (who.name.clone(), id.clone());
-    let raw = blocking(move || mail::fetch(&store, &name, &i))
+    let (name, i, folder) = (who.name.clone(), id.clone(), f.folder.clone());
+    let raw = blocking(move || fetch_in(&store, &name, &folder, &i))
         .await?
         .map_err(no_message)?;
     Ok(render(&MessagePageT {
         c: Chrome::of(&who),
         id,
+        folder: if folder_mail::is_inbox(&f.folder) {
+            String::new()
+        } else {
+            f.folder
+        },
         m: mail::render(&raw),
     }))
 }
@@ -520,10 +581,11 @@ pub async fn raw(
     State(app): State<Arc<App>>,
     PageUser(who): PageUser,
     Path(id): Path<String>,
+    Query(f): Query<InFolder>,
 ) -> Result<Response, PageError> {
     let store = Arc::clone(&app.store);
     let name = who.name.clone();
-    let raw = blocking(move || mail::fetch(&store, &name, &id))
+    let raw = blocking(move || fetch_in(&store, &name, &f.folder, &id))
         .await?
         .map_err(no_message)?;
     Ok((
@@ -545,10 +607,11 @@ pub async fn part(
     State(app): State<Arc<App>>,
     PageUser(who): PageUser,
     Path((id, n)): Path<(String, usize)>,
+    Query(f): Query<InFolder>,
 ) -> Result<Response, PageError> {
     let store = Arc::clone(&app.store);
     let name = who.name.clone();
-    let raw = blocking(move || mail::fetch(&store, &name, &id))
+    let raw = blocking(move || fetch_in(&store, &name, &f.folder, &id))
         .await?
         .map_err(no_message)?;
     let leaf = crate::web::parts::leaves(&raw)
@@ -571,13 +634,26 @@ pub async fn delete(
     State(app): State<Arc<App>>,
     PageUser(who): PageUser,
     Path(id): Path<String>,
+    Query(q): Query<InFolder>,
     Form(f): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
     check_csrf(&who, f.csrf())?;
     let store = Arc::clone(&app.store);
     let name = who.name.clone();
-    blocking(move || mail::delete(&store, &name, &id))
-        .await?
-        .map_err(no_message)?;
-    Ok(Redirect::to("/messages").into_response())
+    let folder = q.folder.clone();
+    blocking(move || {
+        if folder_mail::is_inbox(&folder) {
+            mail::delete(&store, &name, &id)
+        } else {
+            folder_mail::delete(&store, &name, &folder, &id)
+        }
+    })
+    .await?
+    .map_err(no_message)?;
+    let back = if folder_mail::is_inbox(&q.folder) {
+        "/messages".to_string()
+    } else {
+        format!("/messages?folder={}", super::manage::urlencode(&q.folder))
+    };
+    Ok(Redirect::to(&back).into_response())
 }
