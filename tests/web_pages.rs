@@ -433,3 +433,38 @@ fn a_filter_files_into_a_folder_of_a_messagestore_account() {
     assert_eq!(r.status, 303, "{}", r.body);
     assert!(b.get("/messages?folder=Lists").body.contains("0 messages"));
 }
+
+#[test]
+fn a_site_replaces_templates_and_the_stylesheet() {
+    let mut site = Site::new();
+    site.user("joe", Some("joepass12"), "");
+    let dir = site.path("site-templates");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(
+        dir.join("login.html"),
+        "<!DOCTYPE html><title>Example Corp</title><h1>Example Corp mail</h1>\
+         {% if c.error %}<p id=\"error\">{{ c.error }}</p>{% endif %}\
+         <form method=\"post\" action=\"/login\"><input name=\"name\" value=\"{{ name }}\">\
+         <input type=\"password\" name=\"password\"></form>",
+    )
+    .unwrap();
+    std::fs::write(dir.join("style.css"), "body { color: teal; }").unwrap();
+    let web = serve_web(
+        &mut site,
+        &format!("[web]\ntemplates = \"{}\"\n", dir.display()),
+    );
+    let b = Browser::new(&site, web, "x");
+    let page = b.get("/login").body;
+    assert!(page.contains("Example Corp mail"), "{page}");
+    let r = b.login("<b>joe</b>", "nope");
+    assert!(
+        r.body.contains("value=\"&lt;b&gt;joe&lt;&#x2f;b&gt;\""),
+        "escaped: {}",
+        r.body
+    );
+    assert!(r.body.contains("Wrong account name or password."));
+    assert_eq!(b.get("/static/style.css").body, "body { color: teal; }");
+    // The pages the site did not replace are the built-in ones.
+    assert_eq!(b.login("joe", "joepass12").status, 303);
+    assert!(b.get("/messages").body.contains("id=\"messages\""));
+}

@@ -133,7 +133,7 @@ pub fn delete(store: &Arc<Store>, account: &str, id: &str) -> Result<()> {
 }
 
 /// A part the view page offers as a download.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Download {
     /// Its number in [`crate::web::parts::leaves`].
     pub index: usize,
@@ -146,7 +146,7 @@ pub struct Download {
 }
 
 /// A message as the view page shows it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Rendered {
     /// From, To, Date, Subject (decoded).
     pub headers: Vec<(String, String)>,

@@ -28,6 +28,7 @@ pub mod error;
 pub mod folder_mail;
 pub mod mail;
 pub mod managed;
+pub mod overrides;
 pub mod pages;
 pub mod parts;
 pub mod server;
@@ -41,8 +42,8 @@ pub struct WebSettings {
     pub tls: bool,
     /// Serve plain HTTP on a non-loopback address.
     pub allow_plaintext: bool,
-    /// A directory whose `style.css` replaces the built-in stylesheet;
-    /// empty for none.
+    /// A directory of the site's own templates (Jinja, replacing the
+    /// built-in page of the same name) and `style.css`; empty for none.
     pub templates: PathBuf,
     /// Seconds a session lives without a request.
     pub session_ttl: u64,
@@ -71,6 +72,8 @@ pub struct App {
     pub activity: Vec<(&'static str, Arc<crate::slots::Slots>)>,
     /// The stylesheet served at `/static/style.css`.
     pub stylesheet: String,
+    /// The site's own templates (`[web] templates`).
+    pub overrides: overrides::Overrides,
 }
 
 /// The built-in stylesheet.
@@ -83,13 +86,15 @@ impl App {
         settings: WebSettings,
         https: bool,
         activity: Vec<(&'static str, Arc<crate::slots::Slots>)>,
-    ) -> Arc<App> {
+    ) -> anyhow::Result<Arc<App>> {
+        let overrides = overrides::Overrides::load(&settings.templates)?;
         let stylesheet = (!settings.templates.as_os_str().is_empty())
             .then(|| std::fs::read_to_string(settings.templates.join("style.css")).ok())
             .flatten()
             .unwrap_or_else(|| STYLESHEET.to_string());
-        Arc::new(App {
+        Ok(Arc::new(App {
             store,
+            overrides,
             sessions: session::Sessions::new(std::time::Duration::from_secs(settings.session_ttl)),
             throttle: crate::auth::throttle::AuthThrottle::new(
                 std::time::Duration::from_millis(settings.auth_failure_delay_ms),
@@ -99,7 +104,7 @@ impl App {
             https,
             activity,
             stylesheet,
-        })
+        }))
     }
 
     /// The whole router: pages, API, static files.

@@ -14,7 +14,11 @@ use crate::store::password::Secret;
 use crate::web::App;
 use crate::web::session;
 
-#[derive(askama::Template)]
+impl super::Named for LoginPage {
+    const NAME: &'static str = "login.html";
+}
+
+#[derive(askama::Template, serde::Serialize)]
 #[template(path = "login.html")]
 struct LoginPage {
     c: Chrome,
@@ -55,10 +59,13 @@ pub async fn form(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
     if session::cookie_id(&headers).is_some_and(|id| app.sessions.get(&id).is_some()) {
         return Redirect::to("/").into_response();
     }
-    render(&LoginPage {
-        c: Chrome::default(),
-        name: String::new(),
-    })
+    render(
+        &app,
+        &LoginPage {
+            c: Chrome::default(),
+            name: String::new(),
+        },
+    )
 }
 
 /// POST /login: a session on success, the form again (after the
@@ -83,10 +90,13 @@ pub async fn submit(
             } else {
                 e.message
             };
-            let mut r = render(&LoginPage {
-                c: Chrome::default().error(message),
-                name: f.name,
-            });
+            let mut r = render(
+                &app,
+                &LoginPage {
+                    c: Chrome::default().error(message),
+                    name: f.name,
+                },
+            );
             *r.status_mut() = e.status;
             r
         }

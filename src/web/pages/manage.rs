@@ -18,7 +18,11 @@ use crate::web::{App, blocking};
 /// Accounts per page of the list.
 pub const PAGE: usize = 50;
 
-#[derive(askama::Template)]
+impl super::Named for Dashboard {
+    const NAME: &'static str = "dashboard.html";
+}
+
+#[derive(askama::Template, serde::Serialize)]
 #[template(path = "dashboard.html")]
 struct Dashboard {
     c: Chrome,
@@ -39,12 +43,15 @@ pub async fn home(
     let world = actor.is_world();
     let mut s = blocking(move || totals(&store, &actor)).await??;
     s.sessions = open_sessions(&app);
-    Ok(render(&Dashboard {
-        c: Chrome::of(&who),
-        bytes: human(s.bytes),
-        s,
-        world,
-    }))
+    Ok(render(
+        &app,
+        &Dashboard {
+            c: Chrome::of(&who),
+            bytes: human(s.bytes),
+            s,
+            world,
+        },
+    ))
 }
 
 /// The list's query.
@@ -56,7 +63,11 @@ pub struct ListQuery {
     offset: usize,
 }
 
-#[derive(askama::Template)]
+impl super::Named for Accounts {
+    const NAME: &'static str = "accounts.html";
+}
+
+#[derive(askama::Template, serde::Serialize)]
 #[template(path = "accounts.html")]
 struct Accounts {
     c: Chrome,
@@ -82,16 +93,23 @@ pub async fn accounts(
     let store = Arc::clone(&app.store);
     let offset = q.offset;
     let page = blocking(move || page(&store, &actor, &pattern, offset, PAGE)).await??;
-    Ok(render(&Accounts {
-        c: Chrome::of(&who),
-        q: q.q,
-        page,
-        offset,
-        prev: offset.saturating_sub(PAGE),
-    }))
+    Ok(render(
+        &app,
+        &Accounts {
+            c: Chrome::of(&who),
+            q: q.q,
+            page,
+            offset,
+            prev: offset.saturating_sub(PAGE),
+        },
+    ))
 }
 
-#[derive(askama::Template)]
+impl super::Named for AccountForm {
+    const NAME: &'static str = "account.html";
+}
+
+#[derive(askama::Template, serde::Serialize)]
 #[template(path = "account.html")]
 struct AccountForm {
     c: Chrome,
@@ -195,7 +213,7 @@ async fn form_page(
             info: None,
         },
     };
-    Ok(render(&f))
+    Ok(render(&app, &f))
 }
 
 /// GET /accounts/new.
@@ -356,7 +374,11 @@ pub async fn delete(
     Ok(Redirect::to("/accounts").into_response())
 }
 
-#[derive(askama::Template)]
+impl super::Named for Groups {
+    const NAME: &'static str = "groups.html";
+}
+
+#[derive(askama::Template, serde::Serialize)]
 #[template(path = "groups.html")]
 struct Groups {
     c: Chrome,
@@ -415,12 +437,15 @@ pub async fn groups(
         .collect();
     let mut names: Vec<String> = pairs.iter().map(|(g, _)| g.clone()).collect();
     names.sort();
-    Ok(render(&Groups {
-        c: Chrome::of(&who),
-        tree: tree_html(&pairs, None),
-        names,
-        world,
-    }))
+    Ok(render(
+        &app,
+        &Groups {
+            c: Chrome::of(&who),
+            tree: tree_html(&pairs, None),
+            names,
+            world,
+        },
+    ))
 }
 
 /// The new group form.
@@ -447,7 +472,11 @@ pub async fn add_group(
     Ok(Redirect::to("/groups").into_response())
 }
 
-#[derive(askama::Template)]
+impl super::Named for Forwardings {
+    const NAME: &'static str = "forwardings.html";
+}
+
+#[derive(askama::Template, serde::Serialize)]
 #[template(path = "forwardings.html")]
 struct Forwardings {
     c: Chrome,
@@ -462,10 +491,13 @@ pub async fn forwardings(
     who.manager()?;
     let store = Arc::clone(&app.store);
     let entries = blocking(move || store.forwardings()).await??;
-    Ok(render(&Forwardings {
-        c: Chrome::of(&who),
-        entries,
-    }))
+    Ok(render(
+        &app,
+        &Forwardings {
+            c: Chrome::of(&who),
+            entries,
+        },
+    ))
 }
 
 /// A forwarding form.
@@ -510,7 +542,11 @@ pub async fn delete_forwarding(
     Ok(Redirect::to("/forwardings").into_response())
 }
 
-#[derive(askama::Template)]
+impl super::Named for Verify {
+    const NAME: &'static str = "verify.html";
+}
+
+#[derive(askama::Template, serde::Serialize)]
 #[template(path = "verify.html")]
 struct Verify {
     c: Chrome,
@@ -523,6 +559,6 @@ pub async fn verify(
     PageUser(who): PageUser,
 ) -> Result<Response, PageError> {
     let c = Chrome::of(&who);
-    let axum::Json(r) = crate::web::api::admin::verify(State(app), who).await?;
-    Ok(render(&Verify { c, r }))
+    let axum::Json(r) = crate::web::api::admin::verify(State(Arc::clone(&app)), who).await?;
+    Ok(render(&app, &Verify { c, r }))
 }

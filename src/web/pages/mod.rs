@@ -20,7 +20,7 @@ pub mod manage;
 pub mod user;
 
 /// What the frame of every page shows.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, serde::Serialize)]
 pub struct Chrome {
     /// The account logged in.
     pub user: Option<String>,
@@ -105,16 +105,35 @@ impl IntoResponse for PageError {
             c: Chrome::default().error(self.0.message),
             status: self.0.status.to_string(),
         };
-        (self.0.status, render(&page)).into_response()
+        (self.0.status, builtin(&page)).into_response()
     }
 }
 
-/// Renders a template (a failure to render is a 500 page).
-pub fn render(t: &impl askama::Template) -> Response {
+/// A page: its template's name (what a site's own template replaces).
+pub trait Named: askama::Template + serde::Serialize {
+    /// The template's file name.
+    const NAME: &'static str;
+}
+
+fn builtin(t: &impl askama::Template) -> Response {
     match t.render() {
         Ok(html) => Html(html).into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "web: template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response()
+        }
+    }
+}
+
+/// Renders a page: with the site's template of its name when there is
+/// one (`[web] templates`), else the built-in one. A failure to render is
+/// a 500.
+pub fn render<T: Named>(app: &App, page: &T) -> Response {
+    match app.overrides.render(T::NAME, page) {
+        None => builtin(page),
+        Some(Ok(html)) => Html(html).into_response(),
+        Some(Err(e)) => {
+            tracing::warn!(template = T::NAME, error = %e, "web: the site's template failed");
             (StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response()
         }
     }

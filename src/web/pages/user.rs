@@ -25,7 +25,11 @@ use crate::web::{App, blocking};
 /// The messages per page.
 pub const PAGE: usize = 50;
 
-#[derive(askama::Template)]
+impl super::Named for PasswordPage {
+    const NAME: &'static str = "password.html";
+}
+
+#[derive(askama::Template, serde::Serialize)]
 #[template(path = "password.html")]
 struct PasswordPage {
     c: Chrome,
@@ -49,16 +53,19 @@ async fn password_page(app: &Arc<App>, c: Chrome, name: &str) -> Result<Response
         Some(q) if q > 0 => (info.usage.saturating_mul(100) / u64::from(q)).min(100),
         _ => 0,
     };
-    Ok(render(&PasswordPage {
-        c,
-        locked: p.flags().contains(Flags::LOCKPWD),
-        min: app.settings.min_password_length,
-        usage: human(info.usage),
-        quota: info
-            .quota
-            .map_or_else(|| "no quota".into(), |q| human(u64::from(q))),
-        percent,
-    }))
+    Ok(render(
+        &app,
+        &PasswordPage {
+            c,
+            locked: p.flags().contains(Flags::LOCKPWD),
+            min: app.settings.min_password_length,
+            usage: human(info.usage),
+            quota: info
+                .quota
+                .map_or_else(|| "no quota".into(), |q| human(u64::from(q))),
+            percent,
+        },
+    ))
 }
 
 /// GET /password: the form and the usage bar.
@@ -133,7 +140,11 @@ pub async fn change_password(
     }
 }
 
-#[derive(askama::Template)]
+impl super::Named for VacationPage {
+    const NAME: &'static str = "vacation.html";
+}
+
+#[derive(askama::Template, serde::Serialize)]
 #[template(path = "vacation.html")]
 struct VacationPage {
     c: Chrome,
@@ -152,10 +163,13 @@ pub async fn vacation(
     if v.days == 0 {
         v.days = 7;
     }
-    Ok(render(&VacationPage {
-        c: Chrome::of(&who),
-        v,
-    }))
+    Ok(render(
+        &app,
+        &VacationPage {
+            c: Chrome::of(&who),
+            v,
+        },
+    ))
 }
 
 /// The vacation form.
@@ -222,10 +236,14 @@ pub async fn save_vacation(
         Ok(_) => c.notice("The vacation notice is saved."),
         Err(e) => c.error(e),
     };
-    Ok(render(&VacationPage { c, v: shown }))
+    Ok(render(&app, &VacationPage { c, v: shown }))
 }
 
-#[derive(askama::Template)]
+impl super::Named for FiltersPage {
+    const NAME: &'static str = "filters.html";
+}
+
+#[derive(askama::Template, serde::Serialize)]
 #[template(path = "filters.html")]
 struct FiltersPage {
     c: Chrome,
@@ -241,11 +259,14 @@ pub async fn filters(
     let store = Arc::clone(&app.store);
     let name = who.name.clone();
     let m = blocking(move || read_managed(&store, &Actor::Admin, &name)).await??;
-    Ok(render(&FiltersPage {
-        c: Chrome::of(&who),
-        script: m.script(),
-        filters: m.filters,
-    }))
+    Ok(render(
+        &app,
+        &FiltersPage {
+            c: Chrome::of(&who),
+            script: m.script(),
+            filters: m.filters,
+        },
+    ))
 }
 
 /// A new filter.
@@ -284,11 +305,14 @@ async fn filters_after(
             (c.error(e), m)
         }
     };
-    Ok(render(&FiltersPage {
-        c,
-        script: m.script(),
-        filters: m.filters,
-    }))
+    Ok(render(
+        &app,
+        &FiltersPage {
+            c,
+            script: m.script(),
+            filters: m.filters,
+        },
+    ))
 }
 
 /// POST /filters: adds a filter to the managed script.
@@ -325,7 +349,11 @@ pub async fn delete_filter(
     .await
 }
 
-#[derive(askama::Template)]
+impl super::Named for SievePage {
+    const NAME: &'static str = "sieve.html";
+}
+
+#[derive(askama::Template, serde::Serialize)]
 #[template(path = "sieve.html")]
 struct SievePage {
     c: Chrome,
@@ -361,12 +389,15 @@ async fn sieve_page(
         Ok::<_, crate::store::StoreError>((scripts, stored))
     })
     .await??;
-    Ok(render(&SievePage {
-        c,
-        scripts,
-        name,
-        text: text.unwrap_or(stored),
-    }))
+    Ok(render(
+        &app,
+        &SievePage {
+            c,
+            scripts,
+            name,
+            text: text.unwrap_or(stored),
+        },
+    ))
 }
 
 /// GET /sieve?script=NAME: the raw editor.
@@ -437,7 +468,11 @@ pub async fn save_sieve(
     sieve_page(&app, c, &who.name, f.script, Some(f.text)).await
 }
 
-#[derive(askama::Template)]
+impl super::Named for MessagesPage {
+    const NAME: &'static str = "messages.html";
+}
+
+#[derive(askama::Template, serde::Serialize)]
 #[template(path = "messages.html")]
 struct MessagesPage {
     c: Chrome,
@@ -518,22 +553,29 @@ pub async fn messages(
         Some(q) => format!("{} of {} used.", human(info.usage), human(u64::from(q))),
         None => format!("{} used.", human(info.usage)),
     };
-    Ok(render(&MessagesPage {
-        c: Chrome::of(&who),
-        page,
-        usage,
-        offset,
-        prev: offset.saturating_sub(PAGE),
-        folder: if folder_mail::is_inbox(&q.folder) {
-            String::new()
-        } else {
-            q.folder
+    Ok(render(
+        &app,
+        &MessagesPage {
+            c: Chrome::of(&who),
+            page,
+            usage,
+            offset,
+            prev: offset.saturating_sub(PAGE),
+            folder: if folder_mail::is_inbox(&q.folder) {
+                String::new()
+            } else {
+                q.folder
+            },
+            folders,
         },
-        folders,
-    }))
+    ))
 }
 
-#[derive(askama::Template)]
+impl super::Named for MessagePageT {
+    const NAME: &'static str = "message.html";
+}
+
+#[derive(askama::Template, serde::Serialize)]
 #[template(path = "message.html")]
 struct MessagePageT {
     c: Chrome,
@@ -564,16 +606,19 @@ pub async fn message(
     let raw = blocking(move || fetch_in(&store, &name, &folder, &i))
         .await?
         .map_err(no_message)?;
-    Ok(render(&MessagePageT {
-        c: Chrome::of(&who),
-        id,
-        folder: if folder_mail::is_inbox(&f.folder) {
-            String::new()
-        } else {
-            f.folder
+    Ok(render(
+        &app,
+        &MessagePageT {
+            c: Chrome::of(&who),
+            id,
+            folder: if folder_mail::is_inbox(&f.folder) {
+                String::new()
+            } else {
+                f.folder
+            },
+            m: mail::render(&raw),
         },
-        m: mail::render(&raw),
-    }))
+    ))
 }
 
 /// GET /messages/ID/raw: the whole message, as an attachment.
