@@ -119,6 +119,22 @@ fn forms_without_their_csrf_token_are_refused() {
     let jar = site.path("boss.jar").display().to_string();
     let r = http::request(web, "DELETE", "/api/v1/accounts/joe", &["-b", &jar], None);
     assert_eq!(r.status, 403);
+    let header = format!("X-CSRF-Token: {csrf}");
+    let r = http::request(
+        web,
+        "PATCH",
+        "/api/v1/accounts/joe",
+        &[
+            "-b",
+            &jar,
+            "-H",
+            &header,
+            "-H",
+            "Content-Type: application/json",
+        ],
+        Some(b"{\"owner\": \"Via API\"}"),
+    );
+    assert_eq!(r.status, 200, "with the session's token: {}", r.body);
 }
 
 #[test]

@@ -213,7 +213,7 @@ async fn form_page(
             info: None,
         },
     };
-    Ok(render(&app, &f))
+    Ok(render(app, &f))
 }
 
 /// GET /accounts/new.

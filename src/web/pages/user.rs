@@ -54,7 +54,7 @@ async fn password_page(app: &Arc<App>, c: Chrome, name: &str) -> Result<Response
         _ => 0,
     };
     Ok(render(
-        &app,
+        app,
         &PasswordPage {
             c,
             locked: p.flags().contains(Flags::LOCKPWD),
@@ -306,7 +306,7 @@ async fn filters_after(
         }
     };
     Ok(render(
-        &app,
+        app,
         &FiltersPage {
             c,
             script: m.script(),
@@ -390,7 +390,7 @@ async fn sieve_page(
     })
     .await??;
     Ok(render(
-        &app,
+        app,
         &SievePage {
             c,
             scripts,
