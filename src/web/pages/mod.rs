@@ -15,8 +15,10 @@ use super::App;
 use super::auth::Principal;
 use super::error::ApiError;
 
+pub mod accounts;
 pub mod login;
 pub mod manage;
+pub mod messages;
 pub mod user;
 
 /// What the frame of every page shows.
@@ -184,13 +186,16 @@ pub fn router() -> axum::Router<Arc<App>> {
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", post(login::logout))
         .route("/", get(manage::home))
-        .route("/accounts", get(manage::accounts))
+        .route("/accounts", get(accounts::accounts))
         .route(
             "/accounts/new",
-            get(manage::new_account).post(manage::create),
+            get(accounts::new_account).post(accounts::create),
         )
-        .route("/accounts/{name}", get(manage::account).post(manage::save))
-        .route("/accounts/{name}/delete", post(manage::delete))
+        .route(
+            "/accounts/{name}",
+            get(accounts::account).post(accounts::save),
+        )
+        .route("/accounts/{name}/delete", post(accounts::delete))
         .route("/groups", get(manage::groups).post(manage::add_group))
         .route(
             "/forwardings",
@@ -203,9 +208,9 @@ pub fn router() -> axum::Router<Arc<App>> {
         .route("/filters", get(user::filters).post(user::add_filter))
         .route("/filters/delete", post(user::delete_filter))
         .route("/sieve", get(user::sieve).post(user::save_sieve))
-        .route("/messages", get(user::messages))
-        .route("/messages/{id}", get(user::message))
-        .route("/messages/{id}/raw", get(user::raw))
-        .route("/messages/{id}/parts/{n}", get(user::part))
-        .route("/messages/{id}/delete", post(user::delete))
+        .route("/messages", get(messages::messages))
+        .route("/messages/{id}", get(messages::message))
+        .route("/messages/{id}/raw", get(messages::raw))
+        .route("/messages/{id}/parts/{n}", get(messages::part))
+        .route("/messages/{id}/delete", post(messages::delete))
 }
