@@ -484,3 +484,57 @@ fn a_site_replaces_templates_and_the_stylesheet() {
     assert_eq!(b.login("joe", "joepass12").status, 303);
     assert!(b.get("/messages").body.contains("id=\"messages\""));
 }
+
+#[test]
+fn the_sieve_editor_checks_with_line_and_column() {
+    let (site, web) = site();
+    let b = Browser::new(&site, web, "joe");
+    assert_eq!(b.login("joe", "joepass12").status, 303);
+    let csrf = b.csrf("/sieve");
+    let bad = "require \"fileinto\";\nif true {\n  fileinto;\n}\n";
+    let r = b.post(
+        "/sieve",
+        &[
+            ("csrf", &csrf),
+            ("script", "mine"),
+            ("text", bad),
+            ("op", "check"),
+        ],
+    );
+    assert!(r.body.contains("id=\"error\">line 3"), "{}", r.body);
+    let r = b.post(
+        "/sieve",
+        &[
+            ("csrf", &csrf),
+            ("script", "mine"),
+            ("text", bad),
+            ("op", "save"),
+        ],
+    );
+    assert!(r.body.contains("id=\"error\""), "not saved: {}", r.body);
+    let good = "require \"fileinto\";\nif header :contains \"subject\" \"x\" { discard; }\n";
+    let r = b.post(
+        "/sieve",
+        &[
+            ("csrf", &csrf),
+            ("script", "mine"),
+            ("text", good),
+            ("op", "check"),
+        ],
+    );
+    assert!(r.body.contains("The script is valid."), "{}", r.body);
+    let r = b.post(
+        "/sieve",
+        &[
+            ("csrf", &csrf),
+            ("script", "mine"),
+            ("text", good),
+            ("activate", "on"),
+            ("op", "save"),
+        ],
+    );
+    assert!(r.body.contains("The script is saved."), "{}", r.body);
+    let listed = ok(&site.store, &["sieve", "list", "joe"], b"");
+    assert!(listed.contains("mine"), "{listed}");
+    assert!(b.get("/sieve?script=mine").body.contains("discard;"));
+}

@@ -19,6 +19,7 @@ pub mod accounts;
 pub mod login;
 pub mod manage;
 pub mod messages;
+pub mod sieve;
 pub mod user;
 
 /// What the frame of every page shows.
@@ -207,7 +208,7 @@ pub fn router() -> axum::Router<Arc<App>> {
         .route("/vacation", get(user::vacation).post(user::save_vacation))
         .route("/filters", get(user::filters).post(user::add_filter))
         .route("/filters/delete", post(user::delete_filter))
-        .route("/sieve", get(user::sieve).post(user::save_sieve))
+        .route("/sieve", get(sieve::sieve).post(sieve::save_sieve))
         .route("/messages", get(messages::messages))
         .route("/messages/{id}", get(messages::message))
         .route("/messages/{id}/raw", get(messages::raw))
