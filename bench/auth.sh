@@ -105,7 +105,7 @@ until (exec 3<>/dev/tcp/127.0.0.1/$LPORT) 2>/dev/null; do sleep 0.05; done
 
 run() { # name prefix auth-config
   local name=$1 prefix=$2 auth=$3 cfg=$WORK/popstore.toml log=$WORK/serve.log
-  printf '[listen]\nlmtp = "off"\npop3 = "127.0.0.1:0"\npop3s = "off"\npoppassd = "off"\nmanagesieve = "off"\n[pop3]\nauth_failure_delay_ms = 0\nmax_sessions_per_client = 0\n%s\n' "$auth" > "$cfg"
+  printf '[listen]\nlmtp = "off"\npop3 = "127.0.0.1:0"\npop3s = "off"\npoppassd = "off"\nmanagesieve = "off"\nimap = "off"\nimaps = "off"\nweb = "off"\n[pop3]\nauth_failure_delay_ms = 0\nmax_sessions_per_client = 0\n%s\n' "$auth" > "$cfg"
   : > "$log"
   "$BIN" --store "$STORE" --config "$cfg" serve 2> "$log" &
   local pid=$!

@@ -98,7 +98,7 @@ start_serve() { # STORE
     POP3_PORT=$(free_port)
     printf '[status]\nsocket = "off"\n[log]\nlevel = "warn"\n' >"$WORK/popstore.toml"
     "$POPSTORE" --config "$WORK/popstore.toml" serve --lmtp "127.0.0.1:$LMTP_PORT" \
-        --pop3 "127.0.0.1:$POP3_PORT" --pop3s off --poppassd off --managesieve off \
+        --pop3 "127.0.0.1:$POP3_PORT" --pop3s off --poppassd off --managesieve off --imap off --imaps off --web off \
         >>"$WORK/serve.log" 2>&1 &
     SERVE=$!
     wait_port "$LMTP_PORT"

@@ -23,6 +23,8 @@ PKGS=(
   systemd
   # the Prometheus text-format parser that reads /metrics (tests/serve_metrics.rs)
   python3-prometheus-client
+  # a headless browser driven over WebDriver through the web pages (tests/web_browser.rs)
+  chromium chromium-driver
   glusterfs-server glusterfs-client
   # cross targets
   qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross

@@ -53,6 +53,8 @@ pub struct Config {
     pub expire: crate::bounce::policy::ExpireConfig,
     /// `[legacy]`: the Unix mail spools of system users without an account.
     pub legacy: crate::legacy::LegacyConfig,
+    /// `[web]`: the web interface and HTTP API.
+    pub web: crate::web::WebSettings,
 }
 
 /// `[store]`: where the store lives.
@@ -441,6 +443,8 @@ pub struct Overrides {
     pub poppassd: Option<Listen>,
     /// `--managesieve ADDR|off`.
     pub managesieve: Option<Listen>,
+    /// `--web ADDR|off`.
+    pub web: Option<Listen>,
 }
 
 /// Why a configuration could not be loaded.
@@ -556,6 +560,9 @@ impl Config {
         }
         if let Some(l) = &o.managesieve {
             self.listen.managesieve = l.clone();
+        }
+        if let Some(l) = &o.web {
+            self.listen.web = l.clone();
         }
     }
 

@@ -31,3 +31,4 @@ pub mod store;
 pub mod tls;
 pub mod transfer;
 pub mod verify;
+pub mod web;

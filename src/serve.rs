@@ -116,6 +116,11 @@ impl Server {
         self.sessions.push((protocol, slots));
     }
 
+    /// The sessions counted so far, per protocol (for the web summary).
+    pub fn tracked_sessions(&self) -> Vec<(&'static str, Arc<Slots>)> {
+        self.sessions.clone()
+    }
+
     /// Runs `reload` on each SIGHUP (once [`Server::reload_on`] is given
     /// the signal); `what` names it in the log. A failed reload is logged
     /// and changes nothing.

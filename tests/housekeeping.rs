@@ -40,7 +40,7 @@ fn scrub_config(dir: &Path) -> PathBuf {
     let config = dir.join("popstore.toml");
     std::fs::write(
         &config,
-        "[listen]\nimap = \"off\"\nimaps = \"off\"\nlmtp = \"off\"\npop3 = \"off\"\npop3s = \"off\"\npoppassd = \"off\"\nmanagesieve = \"off\"\n\
+        "[listen]\nimap = \"off\"\nimaps = \"off\"\nlmtp = \"off\"\npop3 = \"off\"\npop3s = \"off\"\npoppassd = \"off\"\nmanagesieve = \"off\"\nweb = \"off\"\n\
          [store]\nscrub_rate = \"64m\"\nscrub_pause = 3600\n",
     )
     .unwrap();
@@ -154,7 +154,7 @@ fn serve_removes_old_leftovers_at_start_up_and_keeps_young_ones() {
     let config = t.path().join("popstore.toml");
     std::fs::write(
         &config,
-        "[listen]\nimap = \"off\"\nimaps = \"off\"\nlmtp = \"off\"\npop3 = \"off\"\npop3s = \"off\"\npoppassd = \"off\"\nmanagesieve = \"off\"\n\
+        "[listen]\nimap = \"off\"\nimaps = \"off\"\nlmtp = \"off\"\npop3 = \"off\"\npop3s = \"off\"\npoppassd = \"off\"\nmanagesieve = \"off\"\nweb = \"off\"\n\
          [store]\nleftover_grace = 600\nscrub_rate = \"0\"\n",
     )
     .unwrap();

@@ -31,7 +31,7 @@ fn config(dir: &Path, lmtp: &str, extra: &str) -> PathBuf {
         dir,
         "popstore.toml",
         format!(
-            "[listen]\nimap = \"off\"\nimaps = \"off\"\nlmtp = \"{lmtp}\"\npop3 = \"off\"\npop3s = \"off\"\npoppassd = \"off\"\nmanagesieve = \"off\"\n\
+            "[listen]\nimap = \"off\"\nimaps = \"off\"\nlmtp = \"{lmtp}\"\npop3 = \"off\"\npop3s = \"off\"\npoppassd = \"off\"\nmanagesieve = \"off\"\nweb = \"off\"\n\
              [lmtp]\nhostname = \"lmtp.test\"\n{extra}"
         )
         .as_bytes(),

@@ -65,7 +65,7 @@ fn post_plus_folder_over_lmtp_with_and_without_the_p_right() {
     let config = write_file(
         dir.path(),
         "popstore.toml",
-        b"[listen]\nimap = \"off\"\nimaps = \"off\"\nlmtp = \"127.0.0.1:0\"\npop3 = \"127.0.0.1:0\"\npop3s = \"off\"\npoppassd = \"off\"\nmanagesieve = \"off\"\n",
+        b"[listen]\nimap = \"off\"\nimaps = \"off\"\nlmtp = \"127.0.0.1:0\"\npop3 = \"127.0.0.1:0\"\npop3s = \"off\"\npoppassd = \"off\"\nmanagesieve = \"off\"\nweb = \"off\"\n",
     );
     let (server, lmtp, _pop3) = ServeProcess::start_lmtp_pop3(&st, &config);
     let msg = write_file(

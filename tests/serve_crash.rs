@@ -227,7 +227,7 @@ fn sigkill_during_deliveries_and_deletions_loses_nothing_acknowledged() {
     std::fs::write(
         &config,
         format!(
-            "[listen]\nimap = \"off\"\nimaps = \"off\"\nlmtp = \"unix:{}\"\npop3 = \"off\"\npop3s = \"off\"\npoppassd = \"off\"\nmanagesieve = \"off\"\n",
+            "[listen]\nimap = \"off\"\nimaps = \"off\"\nlmtp = \"unix:{}\"\npop3 = \"off\"\npop3s = \"off\"\npoppassd = \"off\"\nmanagesieve = \"off\"\nweb = \"off\"\n",
             socket.display()
         ),
     )

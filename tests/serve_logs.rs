@@ -38,7 +38,7 @@ fn json_log_has_one_line_per_session_and_no_password() {
         dir.path(),
         "popstore.toml",
         b"[listen]\nlmtp = \"off\"\npop3 = \"127.0.0.1:0\"\npop3s = \"off\"\n\
-          poppassd = \"off\"\nmanagesieve = \"off\"\n\
+          imap = \"off\"\nimaps = \"off\"\npoppassd = \"off\"\nmanagesieve = \"off\"\nweb = \"off\"\n\
           [log]\nformat = \"json\"\n",
     );
     let mut pop3 = None;

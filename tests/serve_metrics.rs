@@ -114,7 +114,7 @@ fn counters_move_as_sessions_run_and_the_text_parses() {
         dir.path(),
         "popstore.toml",
         b"[listen]\nimap = \"off\"\nimaps = \"off\"\nlmtp = \"127.0.0.1:0\"\npop3 = \"127.0.0.1:0\"\npop3s = \"off\"\n\
-          poppassd = \"off\"\nmanagesieve = \"off\"\n\
+          poppassd = \"off\"\nmanagesieve = \"off\"\nweb = \"off\"\n\
           [metrics]\nlisten = \"127.0.0.1:0\"\n",
     );
     let (mut lmtp, mut pop3, mut metrics) = (None, None, None);

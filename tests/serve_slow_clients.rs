@@ -59,7 +59,7 @@ impl Served {
             dir.path(),
             "popstore.toml",
             format!(
-                "[listen]\nimap = \"off\"\nimaps = \"off\"\nlmtp = \"127.0.0.1:0\"\npop3 = \"127.0.0.1:0\"\npop3s = \"off\"\npoppassd = \"off\"\nmanagesieve = \"off\"\n\
+                "[listen]\nimap = \"off\"\nimaps = \"off\"\nlmtp = \"127.0.0.1:0\"\npop3 = \"127.0.0.1:0\"\npop3s = \"off\"\npoppassd = \"off\"\nmanagesieve = \"off\"\nweb = \"off\"\n\
                  [lmtp]\nhostname = \"lmtp.test\"\n{lmtp}\n\
                  [pop3]\nhostname = \"pop.test\"\n{pop3}\n"
             )

@@ -20,7 +20,7 @@ use rustls_pki_types::pem::PemObject;
 const PATIENCE: Duration = Duration::from_secs(30);
 
 const LISTEN_ALL: &str = "[listen]\nimap = \"off\"\nimaps = \"off\"\nlmtp = \"127.0.0.1:0\"\npop3 = \"127.0.0.1:0\"\npop3s = \"127.0.0.1:0\"\n\
-     poppassd = \"off\"\nmanagesieve = \"off\"\n";
+     poppassd = \"off\"\nmanagesieve = \"off\"\nweb = \"off\"\n";
 
 /// The next notification datagram the server sent.
 fn next_notification(socket: &UnixDatagram) -> String {
@@ -325,6 +325,7 @@ fn sighup_reloads_the_poppassd_and_managesieve_certificates() {
         dir.path(),
         "popstore.toml",
         b"[listen]\nlmtp = \"off\"\npop3 = \"off\"\npop3s = \"off\"\n\
+          imap = \"off\"\nimaps = \"off\"\nweb = \"off\"\n\
           poppassd = \"off\"\npoppassds = \"127.0.0.1:0\"\nmanagesieve = \"127.0.0.1:0\"\n",
     );
     let notify_path = dir.path().join("notify");

@@ -67,7 +67,7 @@ impl Fixture {
             dir.path(),
             "popstore.toml",
             format!(
-                "[listen]\nimap = \"off\"\nimaps = \"off\"\nlmtp = \"127.0.0.1:{port}\"\npop3 = \"off\"\npop3s = \"off\"\npoppassd = \"off\"\nmanagesieve = \"off\"\n\
+                "[listen]\nimap = \"off\"\nimaps = \"off\"\nlmtp = \"127.0.0.1:{port}\"\npop3 = \"off\"\npop3s = \"off\"\npoppassd = \"off\"\nmanagesieve = \"off\"\nweb = \"off\"\n\
                  [lmtp]\nhostname = \"lmtp.test\"\n\
                  [relay]\nhost = \"127.0.0.1:{}\"\nhelo_name = \"popstore.test\"\n",
                 sink.port

@@ -31,6 +31,7 @@ pub mod serve;
 pub mod sieve;
 pub mod sieve_scripts;
 pub mod status;
+pub mod token;
 pub mod transfer;
 pub mod user;
 pub mod verify;
@@ -92,6 +93,8 @@ pub enum Command {
     Forward(forward::ForwardArgs),
     /// Bring mail in from mbox files, Maildirs or an IMAP server, keeping UIDLs, UIDs and flags.
     Migrate(migrate::MigrateArgs),
+    /// API tokens of the HTTP API: create (shown once), list, revoke.
+    Token(token::TokenArgs),
     /// Copy a store between the Linux and OpenVMS layouts, every data byte kept, and verify the copy.
     Transfer(transfer::TransferArgs),
     /// The PAM helper process of `serve` (reads login and password on stdin).
@@ -163,6 +166,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Folder(a) => folder::run(&cli.store, a),
         Command::Public(a) => public::run(&cli.store, a),
         Command::Forward(a) => forward::run(&cli.store, a),
+        Command::Token(a) => token::run(&cli.store, a),
         Command::Inspect(a) => inspect::run(&cli.store, a),
         Command::Verify(a) => verify::run(&cli.store, a),
         Command::Reconstruct(a) => reconstruct::run(&cli.store, a),

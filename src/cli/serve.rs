@@ -33,6 +33,9 @@ pub struct ServeArgs {
     /// ManageSieve (Sieve script uploads) listener: IP:PORT or off.
     #[arg(long, value_name = "ADDR|off")]
     pub managesieve: Option<Listen>,
+    /// Web interface and HTTP API listener: IP:PORT or off.
+    #[arg(long, value_name = "ADDR|off")]
+    pub web: Option<Listen>,
 }
 
 /// Opens the store for delivery, with the `[relay]` for external targets.
@@ -90,6 +93,7 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> ExitCode {
         imaps: args.imaps.clone(),
         poppassd: args.poppassd.clone(),
         managesieve: args.managesieve.clone(),
+        web: args.web.clone(),
     };
     let config = match super::load_config(cli, overrides) {
         Ok(c) => c,
@@ -139,6 +143,7 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> ExitCode {
         config.expire.clone(),
         crate::lmtp::Limits::from_config(&config.lmtp).hostname,
     );
+    let web_store = Arc::clone(&store);
     let delivery: Arc<dyn Delivery> = store;
     let config = Arc::new(config);
     let built = crate::serve::run_blocking(|| async move {
@@ -170,6 +175,7 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> ExitCode {
             });
             certs.push(cert);
         }
+        certs.extend(add_web(&mut server, &config, web_store).await?);
         if !certs.is_empty() {
             server.on_reload("TLS certificate", move || {
                 for cert in &certs {
@@ -343,6 +349,32 @@ async fn add_metrics(server: &mut crate::serve::Server, config: &Config) -> anyh
         })
     });
     Ok(())
+}
+
+/// Binds the web interface's listener, when it is not `off`, and adds it;
+/// gives back its HTTPS certificate for the SIGHUP reload.
+async fn add_web(
+    server: &mut crate::serve::Server,
+    config: &Config,
+    store: Arc<crate::store::Store>,
+) -> anyhow::Result<Option<Arc<crate::tls::ReloadableCert>>> {
+    let Some(listener) = crate::web::server::bind(config).await? else {
+        return Ok(None);
+    };
+    let cert = listener.cert();
+    if let Ok(addr) = listener.local_addr() {
+        server.add_listener("web", addr.to_string());
+    }
+    let app = crate::web::App::new(
+        store,
+        config.web.clone(),
+        listener.https(),
+        server.tracked_sessions(),
+    )?;
+    server.add_service("web", move |stop| {
+        Box::pin(async move { crate::web::server::run(listener, app, stop).await })
+    });
+    Ok(cert)
 }
 
 /// Binds the POP3 and POP3S listeners that are not `off` and adds them to

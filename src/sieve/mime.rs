@@ -226,7 +226,7 @@ pub fn parts(ct: Option<&str>, cte: Option<&str>, body: &[u8], depth: usize) -> 
 }
 
 /// The bodies between `--boundary` lines (preamble and epilogue dropped).
-fn split_multipart<'a>(body: &'a [u8], boundary: &str) -> Vec<&'a [u8]> {
+pub fn split_multipart<'a>(body: &'a [u8], boundary: &str) -> Vec<&'a [u8]> {
     let delim = format!("--{boundary}");
     let mut out = Vec::new();
     let mut start: Option<usize> = None;

@@ -84,8 +84,12 @@ pub fn run(script: &Script, msg: &Message, env: &Env<'_>) -> Result<Outcome, Run
     interp::run(script, msg, env)
 }
 
-/// Helpers shared by the vacation and plan modules.
+/// Helpers shared by the vacation and plan modules (and the web's
+/// message view).
 pub mod util {
     pub use super::address::{domain, local_part, parse_list};
-    pub use super::mime::decode_words;
+    pub use super::message::{Field, split_head};
+    pub use super::mime::{
+        base64, decode_words, param, quoted_printable, split_multipart, to_text,
+    };
 }

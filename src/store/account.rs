@@ -16,7 +16,9 @@ use super::quota::Quota;
 use super::units::SizeLimit;
 
 /// Which store an account's mail lives in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum, utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum StoreType {
     /// popstore: one message list, served by POP3.
@@ -158,7 +160,7 @@ pub struct AccountChanges {
 
 /// What `show` and `list` report: the profile without its verifier, the
 /// counts from the message list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct AccountInfo {
     /// The account name.
     pub name: String,

@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use super::name::{AccountName, Subaddress};
 
 /// One forwarding: a name and where its mail goes.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct ForwardEntry {
     /// The forwarded name, lower case (`john` or `john@example.org`).
     pub name: String,

@@ -15,7 +15,7 @@ use super::{Result, Store, StoreError};
 use crate::sieve::{self, Limits, Location, ScriptLoader};
 
 /// One stored script, for `list`.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct ScriptEntry {
     /// The script name.
     pub name: String,

@@ -486,6 +486,10 @@ pub fn verify(store: &dyn StoreReader, progress: &dyn Fn(u64)) -> Report {
         known.push((n("FORWARD"), n(types::FORWARDING)));
         let _ = w.load::<ForwardingDb>(&Layout::forwarding());
     }
+    // The API tokens (SPEC.md section 12): text, no framing to check.
+    if has("APITOKEN", "DAT") {
+        known.push((n("APITOKEN"), n("DAT")));
+    }
     // Every root: only USERS and MESSAGES (and root 0's top files).
     let mut found = BTreeMap::new();
     for r in &desc.roots {

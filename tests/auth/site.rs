@@ -54,7 +54,10 @@ impl Site {
     /// the `[listen]` section; waits until each listens. `names` are the
     /// listeners' names in the log ("POP3", "poppassd", ...).
     pub fn serve(&mut self, listeners: &[&str], names: &[&str], extra: &str) {
-        let mut listen = String::from("[listen]\nlmtp = \"off\"\npop3s = \"off\"\n");
+        let mut listen = String::from("[listen]\npop3s = \"off\"\n");
+        if !listeners.contains(&"lmtp") {
+            listen.push_str("lmtp = \"off\"\n");
+        }
         for key in [
             "pop3",
             "imap",
