@@ -12,11 +12,10 @@
 # Usage: [POPSTORE_BIN=path] bench/soak.sh [--minutes M] [--clients N]
 #            [--imap] [-- more bench/soak.py options]
 #   defaults: 30 minutes (at most 240), 50 clients; a release build unless
-#   POPSTORE_BIN names a binary. CI runs `bench/soak.sh --minutes 3` on its
-#   debug build.
-#   --imap: also IMAP sessions. For when `serve` has an IMAP listener: it
-#   is configured as `[listen] imap`; without IMAP in the binary the
-#   server refuses the setting and the run stops at the start.
+#   POPSTORE_BIN names a binary. CI runs `bench/soak.sh --minutes 3 --imap`
+#   on its debug build.
+#   --imap: also IMAP sessions on `[listen] imap`; the accounts are then
+#   MessageStore accounts (IMAP serves their folders, POP3 their INBOX).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MINUTES=30
@@ -63,8 +62,12 @@ wait_port() {
 
 export POPSTORE_STORE=$work/store
 "$POPSTORE" init >/dev/null
+# With --imap the accounts are MessageStore accounts: IMAP serves their
+# folders, POP3 their INBOX.
+store_type=()
+[ "$IMAP" = 1 ] && store_type=(--store-type imap)
 for i in $(seq 0 $((CLIENTS - 1))); do
-    echo "soak$i-pw" | "$POPSTORE" user add "soak$i" --password-stdin >/dev/null
+    echo "soak$i-pw" | "$POPSTORE" user add "soak$i" --password-stdin "${store_type[@]}" >/dev/null
 done
 LMTP=$(free_port)
 POP3=$(free_port)

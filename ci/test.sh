@@ -11,9 +11,9 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 cargo test --workspace
 
-# The 3-minute soak (issue 18): 50 clients of LMTP and POP3 against the
+# The 3-minute soak (issue 18): 50 clients of LMTP, POP3 and IMAP against the
 # debug build; fails on errors, lost messages or steady growth.
-POPSTORE_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/popstore" bench/soak.sh --minutes 3
+POPSTORE_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/popstore" bench/soak.sh --minutes 3 --imap
 
 # Every fuzz target briefly (formats readers and others'; FUZZ_SECONDS each).
 ci/fuzz.sh
