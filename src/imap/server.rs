@@ -22,7 +22,7 @@ use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
 use super::conn::Conn;
-use super::session::{After, ConnectionParams, Event, Session};
+use super::session::{After, ConnectionParams, Event, Inline, Session};
 use super::settings::ImapSettings;
 use crate::auth::Authenticator;
 use crate::auth::throttle::AuthThrottle;
@@ -304,9 +304,8 @@ async fn connection(
                 Ok(Err(e)) => return Err(e),
             },
             _ = polls.tick(), if idling => {
-                let (s, r) = blocking(session, |s| s.poll()).await?;
-                session = s;
-                if let Some(r) = r {
+                // One read of the folder's journal: not worth a thread.
+                if let Some(r) = session.poll() {
                     guard.send(conn.send(&r)).await?;
                 }
             }
@@ -337,14 +336,23 @@ async fn run_input(
 ) -> io::Result<(Session, bool)> {
     guard.working()?;
     guard.slot.active();
-    let input = std::mem::take(buf);
-    let (mut session, (rest, resp)) = blocking(session, move |s| {
-        let mut b = input;
-        let r = s.input(&mut b);
-        (b, r)
-    })
-    .await?;
-    *buf = rest;
+    let mut session = session;
+    // A FETCH of a message or two runs here; the rest on the blocking pool.
+    let resp = match session.input_inline(buf) {
+        Inline::Done(resp) => resp,
+        Inline::Blocking => {
+            let input = std::mem::take(buf);
+            let (s, (rest, resp)) = blocking(session, move |s| {
+                let mut b = input;
+                let r = s.input(&mut b);
+                (b, r)
+            })
+            .await?;
+            session = s;
+            *buf = rest;
+            resp
+        }
+    };
     let Some(resp) = resp else {
         return Ok((session, false));
     };

@@ -10,6 +10,9 @@ impl Session {
     /// Runs one parsed command in the current state.
     pub(super) fn command(&mut self, tag: &str, body: CommandBody) -> Response {
         use CommandBody as C;
+        if !matches!(body, C::Fetch { .. }) {
+            self.recent = None;
+        }
         match body {
             C::Capability => {
                 let mut r = Response::new();

@@ -18,6 +18,7 @@ use crate::imap::types::{DateTime, SeqSet};
 use crate::imap::write::{self, Code, Status, fetch::Fetch};
 use crate::mime::Precomputed;
 use crate::store::folders::FlagOp;
+use crate::store::layout::MessageId;
 use crate::store::{FolderMessage, MessageView};
 
 /// Below this, section bytes are copied into the response rather than
@@ -45,7 +46,17 @@ fn needs_file(a: &FetchAttr) -> bool {
     )
 }
 
+/// The file of the message the last FETCH ended on, kept for the next
+/// FETCH: clients fetch a message's structure and then its body in two
+/// commands, and the second then needs no open, map or parse.
+#[derive(Debug)]
+pub(super) struct Recent {
+    id: MessageId,
+    opened: Opened,
+}
+
 /// One message's file, opened when an item needs it.
+#[derive(Debug)]
 struct Opened {
     view: Arc<MessageView>,
     pre: Option<Precomputed>,
@@ -132,17 +143,20 @@ impl Session {
             }
             let mut opened = None;
             if file {
-                match self.store.open_message(m.message) {
-                    Ok(v) => {
-                        opened = Some(Opened {
-                            view: Arc::new(v),
-                            pre: None,
-                        })
-                    }
-                    Err(e) => {
-                        tracing::error!("imap: FETCH: cannot read a message: {e}");
-                        continue;
-                    }
+                match self.recent.take() {
+                    Some(r) if r.id == m.message => opened = Some(r.opened),
+                    _ => match self.store.open_message(m.message) {
+                        Ok(v) => {
+                            opened = Some(Opened {
+                                view: Arc::new(v),
+                                pre: None,
+                            })
+                        }
+                        Err(e) => {
+                            tracing::error!("imap: FETCH: cannot read a message: {e}");
+                            continue;
+                        }
+                    },
                 }
             }
             let told_flags = seen_now.contains(&m.uid) || attrs.contains(&FetchAttr::Flags);
@@ -162,6 +176,12 @@ impl Session {
             }
             if told_flags {
                 sel.told(i, m.modseq);
+            }
+            if let Some(opened) = opened {
+                self.recent = Some(Recent {
+                    id: m.message,
+                    opened,
+                });
             }
         }
         // No EXPUNGE during FETCH; UID FETCH may have them.

@@ -23,6 +23,7 @@ mod auth;
 mod dispatch;
 mod errors;
 mod fetch;
+mod inline;
 mod mailbox;
 mod namespace;
 mod quota;
@@ -46,6 +47,7 @@ use crate::store::MessageView;
 use crate::store::Store;
 use crate::store::name::AccountName;
 
+pub use inline::Inline;
 pub use updates::Selected;
 
 /// Bytes of a message file sent after `text[..at]` (zero copy).
@@ -192,6 +194,11 @@ pub struct Session {
     bad_commands: u32,
     attempt: String,
     mechanism: &'static str,
+    /// What [`Session::input_inline`] read and left for [`Session::input`].
+    pending: Option<Outcome>,
+    /// The message file the last FETCH ended on (dropped by any other
+    /// command).
+    recent: Option<fetch::Recent>,
 }
 
 impl std::fmt::Debug for Session {
@@ -229,6 +236,8 @@ impl Session {
             bad_commands: 0,
             attempt: String::new(),
             mechanism: "",
+            pending: None,
+            recent: None,
         }
     }
 
@@ -336,7 +345,10 @@ impl Session {
                     });
                 }
             }
-            let outcome = self.reader.next(buf);
+            let outcome = match self.pending.take() {
+                Some(o) => o,
+                None => self.reader.next(buf),
+            };
             return match outcome {
                 Outcome::NeedMore => None,
                 Outcome::Continue { .. } => {

@@ -149,3 +149,58 @@ fn sasl_plain_with_an_initial_response_and_cancel() {
     let r = talk(&mut s, "b AUTHENTICATE PLAIN AHN1ZQBwdw==\r\n");
     assert!(r.starts_with("b OK [CAPABILITY "), "{r}");
 }
+
+/// Feeds `input` as the server's glue does: each step inline when the
+/// session says it may, else through `input`; also says which commands
+/// (by tag) ran inline.
+fn talk_glue(s: &mut Session, input: &str) -> (String, Vec<String>) {
+    let mut buf = input.as_bytes().to_vec();
+    let mut out = Vec::new();
+    let mut inline = Vec::new();
+    loop {
+        let before = buf.clone();
+        let r = match s.input_inline(&mut buf) {
+            super::Inline::Done(r) => {
+                if r.is_some() {
+                    let tag = String::from_utf8_lossy(&before);
+                    inline.push(tag.split(' ').next().unwrap_or("").to_owned());
+                }
+                r
+            }
+            super::Inline::Blocking => s.input(&mut buf),
+        };
+        let Some(r) = r else { break };
+        out.extend(r.to_bytes());
+        if r.after == After::Close {
+            break;
+        }
+    }
+    (String::from_utf8_lossy(&out).into_owned(), inline)
+}
+
+#[test]
+fn small_fetches_run_inline_and_answer_as_on_the_blocking_pool() {
+    let st = store();
+    deliver(&st, "Subject: one\r\n\r\nfirst body\r\n");
+    deliver(&st, "Subject: two\r\n\r\nsecond body\r\n");
+    let script = "a LOGIN sue pw\r\nb SELECT INBOX\r\n\
+                  c FETCH 1 (FLAGS RFC822.SIZE ENVELOPE BODYSTRUCTURE)\r\n\
+                  d FETCH 1 (BODY.PEEK[])\r\ne FETCH 2 (BODY[])\r\n\
+                  f FETCH 1:2 (FLAGS BODY.PEEK[TEXT])\r\ng NOOP\r\nh LOGOUT\r\n";
+    let plain = talk(&mut session(&st, "127.0.0.1"), script);
+    // The first run set \Seen on 2; start again from a fresh store.
+    let st = store();
+    deliver(&st, "Subject: one\r\n\r\nfirst body\r\n");
+    deliver(&st, "Subject: two\r\n\r\nsecond body\r\n");
+    let (glued, inline) = talk_glue(&mut session(&st, "127.0.0.1"), script);
+    // After SELECT (UIDVALIDITY differs between the two stores).
+    let after_select = |t: &str| t[t.find("b OK").expect("SELECT answered")..].to_owned();
+    assert_eq!(after_select(&glued), after_select(&plain));
+    assert!(
+        plain.contains("first body") && plain.contains("second body"),
+        "{plain}"
+    );
+    // LOGIN checks a password, SELECT opens the folder, `e` sets \Seen
+    // and LOGOUT closes: those go to the blocking pool.
+    assert_eq!(inline, ["c", "d", "f", "g"], "{glued}");
+}

@@ -140,6 +140,37 @@ impl Selected {
         Ok(merged(spans))
     }
 
+    /// Whether `set` names at most `max` messages of the view (counted
+    /// without building the list; overlapping ranges count twice).
+    pub(super) fn count_at_most(&self, set: &SeqSet, uid: bool, max: u64) -> bool {
+        let SeqSet::Ranges(ranges) = set else {
+            return self.saved.len() as u64 <= max;
+        };
+        let n = self.view.len();
+        let largest = if uid {
+            self.view.last().map_or(0, |k| k.uid)
+        } else {
+            u32::try_from(n).unwrap_or(u32::MAX)
+        };
+        let mut count = 0u64;
+        for r in ranges {
+            let Some((lo, hi)) = r.bounds(largest) else {
+                continue;
+            };
+            count += if uid {
+                let a = self.view.partition_point(|k| k.uid < lo);
+                let b = self.view.partition_point(|k| k.uid <= hi);
+                b.saturating_sub(a) as u64
+            } else {
+                u64::from(hi - lo) + 1
+            };
+            if count > max {
+                return false;
+            }
+        }
+        true
+    }
+
     /// The message at view index `i`, unless it was expunged.
     pub(super) fn message(&self, i: usize) -> Option<FolderMessage> {
         let k = self.view.get(i)?;
