@@ -94,7 +94,9 @@ fn imap_changes_reach_the_other_node(a: &Node, b: &Node) {
     let (a_imap, b_imap) = (a.imap.unwrap(), b.imap.unwrap());
     let mut inbox = Imap::login(b_imap, "sue", "sue-pw", "B INBOX");
     inbox.ok("SELECT INBOX");
+    // Work's session uses QRESYNC (RFC 7162): expunges come as VANISHED.
     let mut work = Imap::login(b_imap, "sue", "sue-pw", "B Work");
+    work.ok("ENABLE QRESYNC");
     work.ok("SELECT Work");
     inbox.idle();
     work.idle();
@@ -124,6 +126,15 @@ fn imap_changes_reach_the_other_node(a: &Node, b: &Node) {
     on_a.ok("MOVE 2 Work");
     work.wait_for("2 EXISTS in Work", |l| l == "* 2 EXISTS");
     inbox.wait_for("EXPUNGE of the moved message", |l| l == "* 2 EXPUNGE");
+
+    // A third message copied into Work, expunged there through node A:
+    // VANISHED in Work's QRESYNC session on node B.
+    on_a.ok("COPY 2 Work");
+    work.wait_for("3 EXISTS in Work", |l| l == "* 3 EXISTS");
+    on_a.ok("SELECT Work");
+    on_a.ok("STORE 3 +FLAGS (\\Deleted)");
+    on_a.ok("EXPUNGE");
+    work.wait_for("VANISHED of UID 3 in Work", |l| l == "* VANISHED 3");
     inbox.done();
     work.done();
 

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::common::Sink;
 use crate::gluster::imap::Imap;
@@ -115,7 +115,7 @@ pub fn while_the_other_serves(a: &Node, b: &Node, dir: &Path) {
             let mut c = Lmtp::connect(lmtp).unwrap();
             while !stop.load(Ordering::Relaxed) {
                 let id = next.fetch_add(1, Ordering::Relaxed);
-                let to = if id % 2 == 0 { "live" } else { "ms" };
+                let to = if id.is_multiple_of(2) { "live" } else { "ms" };
                 let acked = c.deliver(id, &[to]).expect("node A's LMTP answers");
                 assert_eq!(acked, [to], "node A refused message {id}");
                 l.lock().unwrap().acked.insert((id, to.to_string()));
@@ -133,7 +133,7 @@ pub fn while_the_other_serves(a: &Node, b: &Node, dir: &Path) {
                     let body = p.retr(*n);
                     let id = id_of(&body).expect("a known message");
                     assert!(body.ends_with(&message(id)), "live: {id} not intact");
-                    if gone.is_none() && id % 3 == 0 {
+                    if gone.is_none() && id.is_multiple_of(3) {
                         p.dele(*n);
                         gone = Some(id);
                     }
@@ -181,8 +181,13 @@ pub fn while_the_other_serves(a: &Node, b: &Node, dir: &Path) {
     }
     // Node A kept taking mail meanwhile; a few more after the maintenance.
     let at_end = l.lock().unwrap().acked.len();
+    let deadline = Instant::now() + Duration::from_secs(60);
     while l.lock().unwrap().acked.len() < at_end + 10 {
-        std::thread::yield_now();
+        assert!(
+            Instant::now() < deadline && !load.iter().any(|t| t.is_finished()),
+            "node A stopped taking mail after the maintenance"
+        );
+        std::thread::sleep(Duration::from_millis(10));
     }
     stop.store(true, Ordering::Relaxed);
     for t in load {
