@@ -23,7 +23,8 @@
 # cost of the GlusterFS client, translators and FUSE, not of a network.
 #
 # Usage: [POPSTORE_BIN=path] bench/shared_fs.sh lmtp|pop3|imap|all
-#        (also `bench/lmtp.sh --gluster`, `bench/pop3.sh --gluster`)
+#        (also `bench/lmtp.sh --gluster`, `bench/pop3.sh --gluster`,
+#        `bench/imap.sh --gluster`)
 #   MESSAGES= (2000), CONN= (8), USERS= (20), MSGS= (50) override the sizes.
 #   QUICK=1: tiny sizes (MESSAGES=100, USERS=2, MSGS=10), a debug build
 #            unless POPSTORE_BIN is given: checks the script end to end;
