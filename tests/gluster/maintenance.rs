@@ -162,6 +162,10 @@ pub fn while_the_other_serves(a: &Node, b: &Node, dir: &Path) {
         }));
     }
 
+    // A session of node A that keeps ms's INBOX selected throughout.
+    let mut held = Imap::login(imap, "ms", "ms-pw", "A ms held");
+    held.ok("SELECT INBOX");
+
     // The maintenance, through node B's mount, twice over.
     let later = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -176,8 +180,11 @@ pub fn while_the_other_serves(a: &Node, b: &Node, dir: &Path) {
         );
         let r: serde_json::Value = serde_json::from_str(&report).unwrap();
         eprintln!("round {round}: bounce: {r}");
+        held.ok("NOOP");
         ok(&b.store, &config, &["reconstruct", "--all"]);
+        held.ok("NOOP");
         verify_repair_live(&b.store, &config);
+        held.ok("NOOP");
     }
     // Node A kept taking mail meanwhile; a few more after the maintenance.
     let at_end = l.lock().unwrap().acked.len();
@@ -235,6 +242,14 @@ pub fn while_the_other_serves(a: &Node, b: &Node, dir: &Path) {
         assert_eq!(ids, want("ms"), "ms's INBOX");
         imap_lists.push(list);
     }
+    // The session held through the maintenance ends where a new one starts.
+    held.ok("NOOP");
+    assert_eq!(
+        held.contents(),
+        imap_lists[0],
+        "ms: the session held through the maintenance differs from a new one"
+    );
+    held.logout();
     assert_eq!(pop3_lists[0], pop3_lists[1], "live: the nodes differ");
     assert_eq!(imap_lists[0], imap_lists[1], "ms: the nodes differ");
 }
