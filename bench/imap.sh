@@ -16,6 +16,8 @@
 #   USERS=, MSGS=, BIG_MSGS=, HUGE=, IDLE=, SAMPLES= override the sizes
 #   PROFILE=dev                # use a debug build (for QUICK runs only)
 #   NO_BUILD=1                 # use the binaries already built
+#   bench/imap.sh --gluster    # FETCH on a GlusterFS mount against a local
+#                              # directory (bench/shared_fs.sh imap)
 #
 # Reports, for both servers:
 #   - per-message FETCH: for each message `FETCH n (FLAGS RFC822.SIZE
@@ -32,6 +34,12 @@
 #   - memory (PSS of the server's processes) per idle selected connection,
 #     with IDLE connections.
 set -euo pipefail
+# --gluster: popstore alone, a store in a local directory against one on
+# a GlusterFS FUSE mount (bench/shared_fs.sh; needs root and GlusterFS).
+if [ "${1:-}" = --gluster ]; then
+    shift
+    exec "$(dirname "$0")/shared_fs.sh" imap "$@"
+fi
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 

@@ -254,3 +254,67 @@ fn a_corrupt_journal_is_rebuilt_from_its_whole_entries() {
     assert_eq!(e.ann_messages(), [ids[1], ids[2], ids[0]]);
     assert!(!e.journal().exists(), "folded: {out}");
 }
+
+/// `verify` reading a store a server is changing: the message directories
+/// come before the users' in the walk, so a delivery between the two puts
+/// a reference to a file the walk did not list, and a deletion between
+/// them takes away a file it listed. Neither is a problem of the store
+/// (before the fix: "missing: referenced by ..." and "orphan").
+#[test]
+fn verify_beside_a_server_reports_no_missing_file_and_no_orphan() {
+    use popstore::verify::{DirEntry, PlatformStore, StoreDir, StoreReader};
+    use popstore_formats::path::StorePath;
+    use std::sync::Once;
+
+    /// Runs `change` once, when the walk first lists a user directory.
+    struct Racing<'a> {
+        inner: PlatformStore<'a>,
+        once: Once,
+        change: &'a dyn Fn(),
+    }
+    impl StoreReader for Racing<'_> {
+        fn list(&self, dir: &StoreDir) -> std::io::Result<Option<Vec<DirEntry>>> {
+            if dir.dirs.first().is_some_and(|d| d.as_str() == "USERS") {
+                self.once.call_once(self.change);
+            }
+            self.inner.list(dir)
+        }
+        fn read(&self, path: &StorePath) -> std::io::Result<Option<Vec<u8>>> {
+            self.inner.read(path)
+        }
+        fn spell(&self, path: &StorePath) -> String {
+            self.inner.spell(path)
+        }
+        fn spell_dir(&self, dir: &StoreDir, other: Option<&str>) -> String {
+            self.inner.spell_dir(dir, other)
+        }
+    }
+
+    let e = Engine::new();
+    for k in 0..3 {
+        e.deliver(&["ann"], k);
+    }
+    let fs = popstore_platform_linux::linux(vec![e.root().to_path_buf()]);
+    // A delivery to bob and a POP3 session deleting ann's first message,
+    // both while the walk is between the message files and the users.
+    let change = || {
+        e.deliver(&["bob"], 10);
+        let mut drop = e.store.open_maildrop(&e.ann()).unwrap();
+        assert!(drop.mark_deleted(0));
+        drop.commit().unwrap();
+    };
+    let reader = Racing {
+        inner: PlatformStore::new(&fs),
+        once: Once::new(),
+        change: &change,
+    };
+    let report = popstore::verify::verify(&reader, &|_| {});
+    assert!(reader.once.is_completed());
+    let problems: Vec<String> = report
+        .problems
+        .iter()
+        .map(|p| format!("{}: {}", p.path, p.reason))
+        .collect();
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(verify(e.root(), &[]).0, 0, "the store is clean");
+}

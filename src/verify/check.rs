@@ -531,6 +531,31 @@ pub fn verify(store: &dyn StoreReader, progress: &dyn Fn(u64)) -> Report {
         }
     }
     w.stale_acl_users();
+    // A server may deliver while the walk runs: the message directories
+    // were listed before the users' (entries come sorted), so a message
+    // written since is referenced but was not listed. Look again at its
+    // hashed path before calling it missing.
+    let late: Vec<MessageId> = w
+        .refs
+        .keys()
+        .filter(|id| !found.contains_key(*id))
+        .copied()
+        .collect();
+    for id in late {
+        let path = layout.message_file(id);
+        if let Ok(Some(bytes)) = store.read(&path) {
+            w.report.files += 1;
+            w.report.messages += 1;
+            let m = match MessageFile::decode(&bytes) {
+                Ok(m) => Some(m),
+                Err(e) => {
+                    w.problem(store.spell(&path), e.to_string());
+                    None
+                }
+            };
+            found.insert(id, (path, m));
+        }
+    }
     // Cross-check references and message files.
     let refs = std::mem::take(&mut w.refs);
     for (id, rs) in &refs {
@@ -580,7 +605,8 @@ pub fn verify(store: &dyn StoreReader, progress: &dyn Fn(u64)) -> Report {
         }
     }
     for (id, (path, m)) in &found {
-        if refs.contains_key(id) {
+        // Gone since it was listed: a deletion ran during the walk.
+        if refs.contains_key(id) || matches!(store.read(path), Ok(None)) {
             continue;
         }
         let count = m.as_ref().map_or(0, |m| m.header.ref_count);

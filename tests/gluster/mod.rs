@@ -1,5 +1,8 @@
-//! Helpers of the shared-store test (tests/shared_store_gluster.rs): a
-//! GlusterFS volume mounted twice, and plain LMTP and POP3 clients.
+//! Helpers of the shared-store tests (tests/shared_*_gluster.rs): a
+//! GlusterFS volume mounted twice, nodes serving it, and plain LMTP, POP3
+//! and IMAP clients.
 
+pub mod imap;
+pub mod nodes;
 pub mod volume;
 pub mod wire;
