@@ -13,7 +13,7 @@ Each client is a thread that loops until the end:
     20 messages, QUIT;
   - with --imap, an IMAP session instead of every other POP3 session
     (LOGIN, SELECT INBOX, FETCH of up to 10 messages, STORE \\Deleted,
-    EXPUNGE, LOGOUT; written for when popstore has IMAP, not yet run).
+    EXPUNGE, LOGOUT).
 At the end every user's maildrop is drained over POP3: an acknowledged token
 neither retrieved during the run nor found then is a lost message.
 
