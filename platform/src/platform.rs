@@ -46,6 +46,30 @@ pub trait Platform: Send + Sync + fmt::Debug {
     /// never a partial one under the name.
     fn create_new(&self, path: &StorePath, format: RecordFormat, data: &[u8]) -> Result<()>;
 
+    /// [`Platform::create_new`] without durability yet: exclusive, and a
+    /// crash leaves no file or the whole file under the name, but the file
+    /// (its data and its directory entry) may be lost by a crash until
+    /// [`Platform::sync_created`] named it and returned `Ok`. For writers
+    /// of many new files at once (a migration batch), who make them all
+    /// durable together before anything refers to them. The default is
+    /// the durable [`Platform::create_new`].
+    fn create_new_unsynced(
+        &self,
+        path: &StorePath,
+        format: RecordFormat,
+        data: &[u8],
+    ) -> Result<()> {
+        self.create_new(path, format, data)
+    }
+
+    /// Makes the files `paths`, made by [`Platform::create_new_unsynced`],
+    /// durable (their data and their directory entries) when it returns
+    /// `Ok`. The default does nothing (the default create is durable).
+    fn sync_created(&self, paths: &[StorePath]) -> Result<()> {
+        let _ = paths;
+        Ok(())
+    }
+
     /// Replaces the file `path` (or creates it) with `data`, atomically and
     /// durably. Readers see the old contents or the new, never a mix; a
     /// crash leaves the old file or the new one, whole. Linux: write a

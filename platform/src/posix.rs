@@ -27,6 +27,9 @@ use crate::support::{create_host_dir_all, frame, scan_var, unique_token, whole_r
 use crate::types::{DirPath, Entry, FileInfo, FileLock, LockMode, Mapped, RecordFormat};
 use crate::vfs::{NodeKind, Vfs};
 
+/// Files fsynced at once by [`Platform::sync_created`].
+const SYNC_THREADS: usize = 8;
+
 /// The Linux store layout over a [`Vfs`] (module docs).
 #[derive(Debug, Clone)]
 pub struct PosixTree {
@@ -239,6 +242,61 @@ impl Platform for PosixTree {
         let _ = self.vfs.remove_file(&tmp);
         Self::io("create", &host, linked)?;
         Self::io("create", &host, self.sync_parent(&host))
+    }
+
+    fn create_new_unsynced(
+        &self,
+        path: &StorePath,
+        _format: RecordFormat,
+        data: &[u8],
+    ) -> Result<()> {
+        let host = self.host_path(path)?;
+        let tmp = self.temp_for(&host);
+        if let Err(e) = self.vfs.create(&tmp, data, true) {
+            let _ = self.vfs.remove_file(&tmp);
+            return Err(Error::io("create", host.display().to_string(), e));
+        }
+        let linked = self.vfs.link(&tmp, &host);
+        let _ = self.vfs.remove_file(&tmp);
+        Self::io("create", &host, linked)
+    }
+
+    fn sync_created(&self, paths: &[StorePath]) -> Result<()> {
+        // Each file's data, several fsyncs at once (the file system
+        // commits concurrent ones together), then each directory once.
+        let hosts = paths
+            .iter()
+            .map(|p| self.host_path(p))
+            .collect::<Result<Vec<_>>>()?;
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let work = || -> Result<()> {
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(h) = hosts.get(i) else {
+                    return Ok(());
+                };
+                Self::io("sync", h, self.vfs.sync(h))?;
+            }
+        };
+        let threads = hosts.len().min(SYNC_THREADS);
+        if threads <= 1 {
+            work()?;
+        } else {
+            std::thread::scope(|s| {
+                let handles: Vec<_> = (0..threads).map(|_| s.spawn(work)).collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                    .collect::<Result<Vec<()>>>()
+            })?;
+        }
+        let mut dirs: Vec<&Path> = hosts.iter().map(|h| Self::parent(h)).collect();
+        dirs.sort_unstable();
+        dirs.dedup();
+        for d in dirs {
+            Self::io("sync", d, self.dirsync.sync(d, |d| self.vfs.sync_dir(d)))?;
+        }
+        Ok(())
     }
 
     fn replace(&self, path: &StorePath, _format: RecordFormat, data: &[u8]) -> Result<()> {

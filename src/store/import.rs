@@ -6,8 +6,13 @@
 //! header: a migrated message keeps its bytes).
 //!
 //! Order of writes (SPEC.md 15) as for delivery: the message file is
-//! durable with its count before any reference names it; a crash leaves
-//! at worst an orphan file that `verify --repair` removes.
+//! durable with its count before any reference names it. A migration
+//! writes a batch of files unsynced ([`Store::import_message_unsynced`]),
+//! makes them durable together ([`Store::sync_imported`]), and only then
+//! writes the references; a crash before them leaves at worst orphan
+//! files (channel `migrate`) that `verify --repair` removes rather than
+//! gives back: the source still has those messages, and the next run
+//! brings them.
 //!
 //! Migration is an administrator's act: quotas are not checked (nothing
 //! the user had is left behind), the profile's usage is kept in line.
@@ -89,10 +94,16 @@ fn clean_keywords(k: &[String]) -> Vec<String> {
 }
 
 impl Store {
-    /// Writes the message file for `raw` with `refs` references counted,
-    /// in the stored form and with the precomputed IMAP answers delivery
-    /// gives it (`crate::mime::precompute`).
-    pub fn import_message(&self, raw: &[u8], recipients: &[&AccountName]) -> Result<ImportedFile> {
+    /// Writes the message file for `raw` with one reference per recipient
+    /// counted, in the stored form and with the precomputed IMAP answers
+    /// delivery gives it (`crate::mime::precompute`). The file is **not
+    /// durable** yet: nothing may refer to it before
+    /// [`Store::sync_imported`] named it and returned `Ok`.
+    pub fn import_message_unsynced(
+        &self,
+        raw: &[u8],
+        recipients: &[&AccountName],
+    ) -> Result<ImportedFile> {
         let (stored, pre) = crate::mime::precompute(raw);
         let size = stored.len() as u64;
         let header = MessageHeader {
@@ -106,12 +117,19 @@ impl Store {
             imap: pre.to_imap_data(),
             ..MessageHeader::default()
         };
-        let message = self.write_message(header, stored)?;
+        let message = self.write_message_as(header, stored, false)?;
         Ok(ImportedFile { message, size })
     }
 
-    /// Counts one more reference to `file`, a message file
-    /// [`Store::import_message`] made, for another account getting the
+    /// Makes `files`, written by [`Store::import_message_unsynced`],
+    /// durable (data and directory entries), all at once.
+    pub fn sync_imported(&self, files: &[ImportedFile]) -> Result<()> {
+        let ids: Vec<MessageId> = files.iter().map(|f| f.message).collect();
+        self.sync_messages(&ids)
+    }
+
+    /// Counts one more reference to `file`, a (durable) message file
+    /// [`Store::import_message_unsynced`] made, for another account getting the
     /// same bytes (single copy within a run); before the reference is
     /// written, so a crash leaves the count too high, never too low.
     /// Fails when the file is gone meanwhile (the caller writes a new one).

@@ -123,6 +123,19 @@ impl Store {
     /// Writes a message file whose reference count is `refs`, durable when
     /// it returns, and gives its id.
     pub fn write_message(&self, header: MessageHeader, body: Vec<u8>) -> Result<MessageId> {
+        self.write_message_as(header, body, true)
+    }
+
+    /// [`Store::write_message`], but with `durable` false the file is
+    /// not durable until [`Store::sync_messages`] named it: for batches
+    /// (migration), which make all their files durable at once before any
+    /// reference names one of them.
+    pub(crate) fn write_message_as(
+        &self,
+        header: MessageHeader,
+        body: Vec<u8>,
+        durable: bool,
+    ) -> Result<MessageId> {
         let file = MessageFile::new(header, body);
         let bytes = file
             .encode()
@@ -140,7 +153,13 @@ impl Store {
                 }
                 dirs.insert(dir.clone());
             }
-            match self.fs.create_new(&path, RecordFormat::Fix512, &bytes) {
+            let made = if durable {
+                self.fs.create_new(&path, RecordFormat::Fix512, &bytes)
+            } else {
+                self.fs
+                    .create_new_unsynced(&path, RecordFormat::Fix512, &bytes)
+            };
+            match made {
                 Ok(()) => return Ok(id),
                 Err(e) if e.kind() == ErrorKind::AlreadyExists => continue,
                 // Removed behind our back (by hand): make it again.
@@ -154,6 +173,13 @@ impl Store {
         Err(StoreError::Invalid(
             "could not draw a free message id".into(),
         ))
+    }
+
+    /// Makes message files written with [`Store::write_message_as`] (not
+    /// durable) durable, all at once.
+    pub(crate) fn sync_messages(&self, ids: &[MessageId]) -> Result<()> {
+        let paths: Vec<_> = ids.iter().map(|id| self.paths.message(*id)).collect();
+        Ok(self.fs.sync_created(&paths)?)
     }
 
     fn lock_known_dirs(&self) -> std::sync::MutexGuard<'_, std::collections::HashSet<DirPath>> {

@@ -1,6 +1,17 @@
 //! The writing half of a [`Migrator`]: message files several at once,
 //! then one reference write per batch (a popstore account's list, or a
 //! MessageStore folder's journal and INBOX's UIDL map), then the state.
+//!
+//! Durability rule (the store's, SPEC.md 15): nothing refers to a message
+//! file before it is durable. A batch's files are written unsynced, then
+//! made durable together (one fsync each, run at once, and one sync per
+//! directory, instead of a synced create each), and only then does the
+//! batch's reference write name them; the state records the batch last.
+//! A crash before the references leaves unreferenced files of channel
+//! `migrate`, which `verify --repair` removes (the source, never changed,
+//! still has the messages, and the next run, whose state lacks the batch,
+//! brings them); a crash after them leaves the batch unrecorded in the
+//! state, which the target's own UID or UIDL check catches.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -13,9 +24,9 @@ use crate::store::StoreType;
 use crate::store::import::{FolderImport, ImportedFile, ListImport};
 
 impl Migrator {
-    /// Writes the message files of the waiting messages, several at once
-    /// (each is a synced create: overlapping them is what makes a run
-    /// fast); reports those that failed.
+    /// Writes the message files of the waiting messages, several at once,
+    /// and makes the new ones durable together (module docs); reports
+    /// those that failed.
     fn write_files(&mut self) -> Vec<Pending> {
         let raws = std::mem::take(&mut self.raw);
         self.batch_bytes = 0;
@@ -37,6 +48,10 @@ impl Migrator {
                 }
             }
         }
+        let shared_before: Vec<bool> = results
+            .iter()
+            .map(|s| s.lock().is_ok_and(|s| s.is_some()))
+            .collect();
         let next = AtomicUsize::new(0);
         let (store, account, shared) = (&self.store, &self.account, &self.shared);
         let work = || {
@@ -46,7 +61,7 @@ impl Migrator {
                 if results[i].lock().is_ok_and(|s| s.is_some()) {
                     continue; // shared
                 }
-                let out = store.import_message(&r.bytes, &[account]);
+                let out = store.import_message_unsynced(&r.bytes, &[account]);
                 if let (Ok(file), Some(shared), Some(d)) = (&out, shared, &digests[i])
                     && let Ok(mut m) = shared.lock()
                 {
@@ -67,9 +82,39 @@ impl Migrator {
                 }
             });
         }
+        let mut results: Vec<Option<Result<ImportedFile, String>>> = results
+            .into_iter()
+            .map(|r| {
+                r.into_inner()
+                    .ok()
+                    .flatten()
+                    .map(|r| r.map_err(|e| e.to_string()))
+            })
+            .collect();
+        // The files this batch made (not those it shares: durable already).
+        let made: Vec<usize> = (0..raws.len())
+            .filter(|i| matches!(results[*i], Some(Ok(_))) && !shared_before[*i])
+            .collect();
+        let files: Vec<ImportedFile> = made
+            .iter()
+            .filter_map(|i| results[*i].as_ref()?.as_ref().ok().copied())
+            .collect();
+        if let Err(e) = self.store.sync_imported(&files) {
+            for i in made {
+                if let Some(Ok(file)) = results[i].take() {
+                    let _ = self.store.release(file.message, 1);
+                    if let (Some(shared), Some(d)) = (&self.shared, &digests[i])
+                        && let Ok(mut m) = shared.lock()
+                    {
+                        m.remove(d);
+                    }
+                }
+                results[i] = Some(Err(format!("not made durable: {e}")));
+            }
+        }
         let mut batch = Vec::with_capacity(raws.len());
         for (r, res) in raws.into_iter().zip(results) {
-            match res.into_inner().ok().flatten() {
+            match res {
                 Some(Ok(file)) => {
                     self.stored += file.size;
                     batch.push(Pending {
