@@ -7,9 +7,10 @@
 //!
 //! Order of writes (SPEC.md 15) as for delivery: the message file is
 //! durable with its count before any reference names it. A migration
-//! writes a batch of files unsynced ([`Store::import_message_unsynced`]),
-//! makes them durable together ([`Store::sync_imported`]), and only then
-//! writes the references; a crash before them leaves at worst orphan
+//! writes a batch of files unsynced where no reader sees them
+//! ([`Store::stage_import`]), makes them durable together and puts them
+//! under their names ([`Store::commit_imported`]), and only then writes
+//! the references; a crash before them leaves at worst orphan
 //! files (channel `migrate`) that `verify --repair` removes rather than
 //! gives back: the source still has those messages, and the next run
 //! brings them.
@@ -40,6 +41,14 @@ pub struct ImportedFile {
     pub message: MessageId,
     /// Its stored size (CRLF lines): POP3's LIST and RFC822.SIZE.
     pub size: u64,
+}
+
+/// A message file written by [`Store::stage_import`], waiting for
+/// [`Store::commit_imported`].
+#[derive(Debug)]
+pub struct StagedImport {
+    staged: super::messages::StagedMessage,
+    size: u64,
 }
 
 /// One message for a popstore account's list.
@@ -96,14 +105,10 @@ fn clean_keywords(k: &[String]) -> Vec<String> {
 impl Store {
     /// Writes the message file for `raw` with one reference per recipient
     /// counted, in the stored form and with the precomputed IMAP answers
-    /// delivery gives it (`crate::mime::precompute`). The file is **not
-    /// durable** yet: nothing may refer to it before
-    /// [`Store::sync_imported`] named it and returned `Ok`.
-    pub fn import_message_unsynced(
-        &self,
-        raw: &[u8],
-        recipients: &[&AccountName],
-    ) -> Result<ImportedFile> {
+    /// delivery gives it (`crate::mime::precompute`), where no reader sees
+    /// it and unsynced: [`Store::commit_imported`] puts a batch of them
+    /// under their names, durable, all at once.
+    pub fn stage_import(&self, raw: &[u8], recipients: &[&AccountName]) -> Result<StagedImport> {
         let (stored, pre) = crate::mime::precompute(raw);
         let size = stored.len() as u64;
         let header = MessageHeader {
@@ -117,19 +122,27 @@ impl Store {
             imap: pre.to_imap_data(),
             ..MessageHeader::default()
         };
-        let message = self.write_message_as(header, stored, false)?;
-        Ok(ImportedFile { message, size })
+        Ok(StagedImport {
+            staged: self.stage_message(header, stored)?,
+            size,
+        })
     }
 
-    /// Makes `files`, written by [`Store::import_message_unsynced`],
-    /// durable (data and directory entries), all at once.
-    pub fn sync_imported(&self, files: &[ImportedFile]) -> Result<()> {
-        let ids: Vec<MessageId> = files.iter().map(|f| f.message).collect();
-        self.sync_messages(&ids)
+    /// Makes the files `staged` durable together and puts them under
+    /// their names (SPEC.md 15: before any reference names them); gives
+    /// each one's file or error, in order.
+    pub fn commit_imported(&self, staged: Vec<StagedImport>) -> Vec<Result<ImportedFile>> {
+        let sizes: Vec<u64> = staged.iter().map(|s| s.size).collect();
+        let files = staged.into_iter().map(|s| s.staged).collect();
+        self.commit_messages(files)
+            .into_iter()
+            .zip(sizes)
+            .map(|(r, size)| r.map(|message| ImportedFile { message, size }))
+            .collect()
     }
 
-    /// Counts one more reference to `file`, a (durable) message file
-    /// [`Store::import_message_unsynced`] made, for another account getting the
+    /// Counts one more reference to `file`, a message file
+    /// [`Store::commit_imported`] made, for another account getting the
     /// same bytes (single copy within a run); before the reference is
     /// written, so a crash leaves the count too high, never too low.
     /// Fails when the file is gone meanwhile (the caller writes a new one).

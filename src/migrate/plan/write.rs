@@ -3,10 +3,13 @@
 //! MessageStore folder's journal and INBOX's UIDL map), then the state.
 //!
 //! Durability rule (the store's, SPEC.md 15): nothing refers to a message
-//! file before it is durable. A batch's files are written unsynced, then
-//! made durable together (one fsync each, run at once, and one sync per
-//! directory, instead of a synced create each), and only then does the
-//! batch's reference write name them; the state records the batch last.
+//! file before it is durable. A batch's files are written unsynced under
+//! temporary names, then made durable together (one fsync each, run at
+//! once), put under their names and those made durable (one sync per
+//! directory), instead of a synced create each; only then does the
+//! batch's reference write name them, and the state records the batch
+//! last. A crash before the names are durable leaves temporary files,
+//! which start-up and repair remove.
 //! A crash before the references leaves unreferenced files of channel
 //! `migrate`, which `verify --repair` removes (the source, never changed,
 //! still has the messages, and the next run, whose state lacks the batch,
@@ -21,7 +24,7 @@ use popstore_formats::folder::SystemFlags;
 use super::{Migrator, Pending, WRITERS, digest};
 use crate::migrate::Problem;
 use crate::store::StoreType;
-use crate::store::import::{FolderImport, ImportedFile, ListImport};
+use crate::store::import::{FolderImport, ImportedFile, ListImport, StagedImport};
 
 impl Migrator {
     /// Writes the message files of the waiting messages, several at once,
@@ -30,9 +33,10 @@ impl Migrator {
     fn write_files(&mut self) -> Vec<Pending> {
         let raws = std::mem::take(&mut self.raw);
         self.batch_bytes = 0;
-        let results: Vec<Mutex<Option<crate::store::Result<ImportedFile>>>> =
-            raws.iter().map(|_| Mutex::new(None)).collect();
-        // Single copy: bytes another account of the run got already.
+        let mut results: Vec<Option<Result<ImportedFile, String>>> =
+            raws.iter().map(|_| None).collect();
+        // Single copy: bytes another account of the run got already (its
+        // file is durable: only committed files are in the map).
         let digests: Vec<Option<String>> = raws
             .iter()
             .map(|r| self.shared.as_ref().map(|_| digest(&r.bytes)))
@@ -42,32 +46,26 @@ impl Migrator {
                 let known = d.as_ref().and_then(|d| shared.lock().ok()?.get(d).copied());
                 if let Some(file) = known
                     && self.store.import_share(file).is_ok()
-                    && let Ok(mut slot) = results[i].lock()
                 {
-                    *slot = Some(Ok(file));
+                    results[i] = Some(Ok(file));
                 }
             }
         }
-        let shared_before: Vec<bool> = results
-            .iter()
-            .map(|s| s.lock().is_ok_and(|s| s.is_some()))
-            .collect();
+        // The others: staged several at once (the stored form and the
+        // precomputed IMAP answers are the work)...
+        let staged: Vec<Mutex<Option<crate::store::Result<StagedImport>>>> =
+            raws.iter().map(|_| Mutex::new(None)).collect();
         let next = AtomicUsize::new(0);
-        let (store, account, shared) = (&self.store, &self.account, &self.shared);
+        let (store, account, have) = (&self.store, &self.account, &results);
         let work = || {
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(r) = raws.get(i) else { break };
-                if results[i].lock().is_ok_and(|s| s.is_some()) {
+                if have[i].is_some() {
                     continue; // shared
                 }
-                let out = store.import_message_unsynced(&r.bytes, &[account]);
-                if let (Ok(file), Some(shared), Some(d)) = (&out, shared, &digests[i])
-                    && let Ok(mut m) = shared.lock()
-                {
-                    m.insert(d.clone(), *file);
-                }
-                if let Ok(mut slot) = results[i].lock() {
+                let out = store.stage_import(&r.bytes, &[account]);
+                if let Ok(mut slot) = staged[i].lock() {
                     *slot = Some(out);
                 }
             }
@@ -82,35 +80,26 @@ impl Migrator {
                 }
             });
         }
-        let mut results: Vec<Option<Result<ImportedFile, String>>> = results
-            .into_iter()
-            .map(|r| {
-                r.into_inner()
-                    .ok()
-                    .flatten()
-                    .map(|r| r.map_err(|e| e.to_string()))
-            })
-            .collect();
-        // The files this batch made (not those it shares: durable already).
-        let made: Vec<usize> = (0..raws.len())
-            .filter(|i| matches!(results[*i], Some(Ok(_))) && !shared_before[*i])
-            .collect();
-        let files: Vec<ImportedFile> = made
-            .iter()
-            .filter_map(|i| results[*i].as_ref()?.as_ref().ok().copied())
-            .collect();
-        if let Err(e) = self.store.sync_imported(&files) {
-            for i in made {
-                if let Some(Ok(file)) = results[i].take() {
-                    let _ = self.store.release(file.message, 1);
-                    if let (Some(shared), Some(d)) = (&self.shared, &digests[i])
-                        && let Ok(mut m) = shared.lock()
-                    {
-                        m.remove(d);
-                    }
+        // ...then made durable together and put under their names.
+        let mut made = Vec::new();
+        let mut files = Vec::new();
+        for (i, slot) in staged.into_iter().enumerate() {
+            match slot.into_inner().ok().flatten() {
+                Some(Ok(s)) => {
+                    made.push(i);
+                    files.push(s);
                 }
-                results[i] = Some(Err(format!("not made durable: {e}")));
+                Some(Err(e)) => results[i] = Some(Err(e.to_string())),
+                None => {}
             }
+        }
+        for (i, r) in made.into_iter().zip(self.store.commit_imported(files)) {
+            if let (Ok(file), Some(shared), Some(d)) = (&r, &self.shared, &digests[i])
+                && let Ok(mut m) = shared.lock()
+            {
+                m.insert(d.clone(), *file);
+            }
+            results[i] = Some(r.map_err(|e| e.to_string()));
         }
         let mut batch = Vec::with_capacity(raws.len());
         for (r, res) in raws.into_iter().zip(results) {
