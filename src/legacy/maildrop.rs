@@ -138,6 +138,54 @@ impl SpoolDrop {
     }
 }
 
+impl SpoolDrop {
+    /// The messages read at login (those kept by the last
+    /// [`SpoolDrop::apply`] after one), in spool order.
+    pub fn spool_messages(&self) -> &[mbox::Message] {
+        &self.messages
+    }
+
+    /// The bytes of message `index` as clients get them (CRLF lines,
+    /// `>From` unquoted, without its `From ` line), and its `From ` line.
+    pub fn message_bytes(&self, index: usize) -> Option<(Vec<u8>, &[u8])> {
+        let m = self.messages.get(index)?;
+        let raw = &self.snapshot[m.start..m.end];
+        let from = raw.split(|b| *b == b'\n').next().unwrap_or_default();
+        Some((mbox::pop3_bytes(raw), from))
+    }
+
+    /// Deletes messages `deleted` (ascending indexes) now, as a QUIT
+    /// would, keeping mail delivered meanwhile; afterwards the session
+    /// goes on with the kept messages (in order, indexes renumbered).
+    pub fn apply(&mut self, deleted: &[usize]) -> Result<(), MaildropError> {
+        if deleted.is_empty() {
+            return Ok(());
+        }
+        self.rewrite(deleted)?;
+        let first = self
+            .messages
+            .first()
+            .map_or(self.snapshot.len(), |m| m.start);
+        let mut kept = self.snapshot[..first].to_vec();
+        for (i, m) in self.messages.iter().enumerate() {
+            if deleted.binary_search(&i).is_err() {
+                kept.extend_from_slice(&self.snapshot[m.start..m.end]);
+            }
+        }
+        self.snapshot = kept;
+        self.messages = mbox::split(&self.snapshot);
+        self.entries = self
+            .messages
+            .iter()
+            .map(|m| Entry {
+                size: m.size,
+                uidl: m.uidl.clone(),
+            })
+            .collect();
+        Ok(())
+    }
+}
+
 fn backup_path(spool: &Path) -> PathBuf {
     let name = spool
         .file_name()

@@ -192,6 +192,10 @@ pub struct Session {
     bad_commands: u32,
     attempt: String,
     mechanism: &'static str,
+    /// Serves system users' spools (`[legacy]`).
+    legacy: Option<Arc<crate::legacy::imap::LegacyImap>>,
+    /// The logged-in user's spool, when it is their INBOX.
+    spool: Option<crate::legacy::imap::SpoolInbox>,
 }
 
 impl std::fmt::Debug for Session {
@@ -229,7 +233,16 @@ impl Session {
             bad_commands: 0,
             attempt: String::new(),
             mechanism: "",
+            legacy: None,
+            spool: None,
         }
+    }
+
+    /// Serves a system user without an account their mail spool as
+    /// INBOX (`crate::legacy::imap`).
+    pub fn with_legacy(mut self, legacy: Option<Arc<crate::legacy::imap::LegacyImap>>) -> Self {
+        self.legacy = legacy;
+        self
     }
 
     /// The greeting.
