@@ -286,6 +286,24 @@ fn a_system_user_gets_the_spool_as_inbox_over_imap() {
         .unwrap();
     let second = String::from_utf8_lossy(&o.stdout);
     assert!(second.contains("[IN-USE]"), "{second}");
+    // Another process (another node's server) sees the session's lock.
+    let session_file = mail.join(".psimap.popstore-session");
+    let o = Command::new("python3")
+        .args([
+            "-c",
+            "import fcntl,sys\nf=open(sys.argv[1],'r+')\n\
+             try:\n  fcntl.lockf(f, fcntl.LOCK_EX|fcntl.LOCK_NB); print('FREE')\n\
+             except OSError:\n  print('HELD')",
+        ])
+        .arg(&session_file)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).trim(),
+        "HELD",
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 
     // Another process appends under the locks while the session expunges
     // UID 1: whichever gets the locks first, nothing is lost.
@@ -336,9 +354,41 @@ fn a_system_user_gets_the_spool_as_inbox_over_imap() {
         "no lock, backup or record beside the spool"
     );
 
+    // A session held by another process (lockf on the session file, as
+    // another node's server holds it): this login gets [INUSE].
+    let mut holder = Command::new("python3")
+        .args([
+            "-c",
+            "import fcntl,sys\nf=open(sys.argv[1],'a+')\nfcntl.lockf(f, fcntl.LOCK_EX)\n\
+             print('LOCKED', flush=True)\nsys.stdin.readline()",
+        ])
+        .arg(&session_file)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut hout = BufReader::new(holder.stdout.take().unwrap());
+    let mut line = String::new();
+    hout.read_line(&mut line).unwrap();
+    assert_eq!(line.trim(), "LOCKED");
+    let o = Command::new("python3")
+        .args([
+            "-c",
+            "import imaplib,sys\nc=imaplib.IMAP4('127.0.0.1', int(sys.argv[1]))\n\
+             try:\n  c.login('psimap', 'pw-imap'); print('OK')\nexcept imaplib.IMAP4.error as e:\n  print(e)",
+            &imap.port().to_string(),
+        ])
+        .output()
+        .unwrap();
+    let held = String::from_utf8_lossy(&o.stdout);
+    assert!(held.contains("[INUSE]"), "{held}");
+    holder.stdin.take().unwrap().write_all(b"go\n").unwrap();
+    assert!(holder.wait().unwrap().success());
+
     // And again: the UIDs left.
     let (session, third) = Steps::start(imap, "", false);
     assert_eq!(third["uidvalidity"], first["uidvalidity"]);
     assert_eq!(uids(&third), [2, 4]);
     session.finish();
+    assert_eq!(std::fs::read_dir(&mail).unwrap().count(), 1);
 }

@@ -16,21 +16,24 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::lock::SpoolLock;
+use super::lock::{SessionLock, SpoolLock};
 use super::mbox;
 use crate::pop3::{Entry, Maildrop, MaildropError, MessageData, SessionRecord};
 
 /// How long a login or a QUIT waits for an MTA to release the spool.
 const LOCK_WAIT: Duration = Duration::from_secs(30);
 
-/// The spools in a session in this process: a second login to one gets
-/// `[IN-USE]`.
+/// The spools in a session in this process (a second login to one gets
+/// `[IN-USE]` without touching the file system; other processes and nodes
+/// see the [`SessionLock`]).
 static IN_USE: Mutex<Option<HashSet<PathBuf>>> = Mutex::new(None);
 
 /// A spool read for one POP3 session.
 #[derive(Debug)]
 pub struct SpoolDrop {
     spool: PathBuf,
+    /// Held for the session: others, in any process, get `[IN-USE]`.
+    _session: SessionLock,
     /// The spool's bytes at login.
     snapshot: Vec<u8>,
     messages: Vec<mbox::Message>,
@@ -64,6 +67,17 @@ impl SpoolDrop {
                 return Err(MaildropError::InUse);
             }
         }
+        let session = match SessionLock::try_acquire(spool) {
+            Ok(Some(l)) => l,
+            Ok(None) => {
+                release(spool);
+                return Err(MaildropError::InUse);
+            }
+            Err(e) => {
+                release(spool);
+                return Err(temporary("locked", &e));
+            }
+        };
         let snapshot = match std::fs::metadata(spool) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
             _ => SpoolLock::acquire(spool, LOCK_WAIT)
@@ -83,6 +97,7 @@ impl SpoolDrop {
             .collect();
         Ok(SpoolDrop {
             spool: spool.to_path_buf(),
+            _session: session,
             snapshot,
             messages,
             entries,

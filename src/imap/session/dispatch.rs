@@ -29,6 +29,8 @@ impl Session {
                 r.after = After::Close;
                 self.logged_out = true;
                 self.selected = None;
+                // A mail spool is given back before the reply.
+                self.spool = None;
                 r
             }
             C::Id(_) => {
