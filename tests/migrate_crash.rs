@@ -33,7 +33,7 @@ fn source(folder: &str, k: u32) -> SourceMessage {
     m.uid = Some(k * 2);
     m.uidl = Some(format!("uidl-{folder}-{k}"));
     m.key = Some(format!("{folder}-{k}"));
-    m.flags = SystemFlags(if k % 2 == 0 { 0x01 } else { 0 });
+    m.flags = SystemFlags(if k.is_multiple_of(2) { 0x01 } else { 0 });
     m.internal_date = Some(1_796_400_000 + i64::from(k));
     m
 }

@@ -543,7 +543,7 @@ pub fn crash_staged_files_are_none_or_whole(fresh: &dyn Fn() -> Medium, make: Ma
                     ),
                 }
             }
-            if let Some(_) = p.stat(&sp(&["U"], "C", "MSG")).unwrap() {
+            if p.stat(&sp(&["U"], "C", "MSG")).unwrap().is_some() {
                 assert_eq!(
                     p.read(&sp(&["U"], "C", "MSG")).unwrap(),
                     taken,
