@@ -342,6 +342,25 @@ impl Vfs for MemVfs {
         Ok(())
     }
 
+    fn sync_all_files(&self, _dir: &Path) -> io::Result<bool> {
+        // syncfs: every file's data and attributes (directory entries are
+        // left to `sync_dir`, the weaker promise callers rely on).
+        let mut st = lock(&self.state);
+        for node in st.nodes.values_mut() {
+            if let Node::File {
+                data,
+                synced,
+                attrs,
+                synced_attrs,
+            } = node
+            {
+                *synced = data.clone();
+                *synced_attrs = attrs.clone();
+            }
+        }
+        Ok(true)
+    }
+
     fn sync_dir(&self, dir: &Path) -> io::Result<()> {
         let mut st = lock(&self.state);
         let ino = st.lookup(dir)?.ok_or_else(|| not_found(dir))?;

@@ -269,7 +269,7 @@ impl Platform for PosixTree {
                 (Ok(_), None) => out[i] = self.create_new(&s.path, s.format, &s.data),
             }
         }
-        // Each temporary file's data, several fsyncs at once (the file
+        // Each temporary file's data: several fsyncs at once (the file
         // system commits concurrent ones together)...
         let next = std::sync::atomic::AtomicUsize::new(0);
         let synced: Vec<std::sync::Mutex<io::Result<()>>> = hosts
@@ -288,8 +288,20 @@ impl Platform for PosixTree {
                 }
             }
         };
+        // One flush of the file system for all of them where the host can
+        // (syncfs; once per directory, as directories may be on several
+        // disks), else an fsync each.
+        let mut parents: Vec<&Path> = hosts.iter().map(|(_, h, _)| Self::parent(h)).collect();
+        parents.sort_unstable();
+        parents.dedup();
+        let together = hosts.len() > 1
+            && parents
+                .iter()
+                .all(|d| matches!(self.vfs.sync_all_files(d), Ok(true)));
         let threads = hosts.len().min(SYNC_THREADS);
-        if threads <= 1 {
+        if together {
+            // Every file's data is durable: nothing more to do here.
+        } else if threads <= 1 {
             work();
         } else {
             std::thread::scope(|s| {
