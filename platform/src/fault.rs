@@ -196,6 +196,10 @@ impl Vfs for FaultVfs {
         self.check(Some(OpClass::Sync))?;
         self.inner.sync_dir(dir)
     }
+    fn sync_all_files(&self, dir: &Path) -> io::Result<bool> {
+        self.check(Some(OpClass::Sync))?;
+        self.inner.sync_all_files(dir)
+    }
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
         self.check(Some(OpClass::Rename))?;
         self.inner.rename(from, to)

@@ -28,7 +28,7 @@ pub mod vfs;
 pub use error::{Error, ErrorKind, Result};
 pub use fault::{FaultMode, FaultVfs, OpClass};
 pub use memvfs::MemVfs;
-pub use platform::Platform;
+pub use platform::{Platform, Staged};
 pub use posix::PosixTree;
 pub use types::{DirPath, Entry, FileInfo, FileLock, LockMode, Mapped, RecordFormat};
 pub use vfs::{NodeKind, Vfs};

@@ -52,6 +52,8 @@ struct LockTable {
 pub struct MemVfs {
     state: Mutex<State>,
     locks: Arc<LockTable>,
+    /// `sync_all_files` refused (a host without syncfs).
+    no_syncfs: std::sync::atomic::AtomicBool,
 }
 
 impl Default for MemVfs {
@@ -175,7 +177,16 @@ impl MemVfs {
         Self {
             state: Mutex::new(State { nodes, next: 1 }),
             locks: Arc::default(),
+            no_syncfs: std::sync::atomic::AtomicBool::new(false),
         }
+    }
+
+    /// Behaves as a host without `syncfs` ([`Vfs::sync_all_files`] gives
+    /// `Ok(false)`), so callers sync file by file.
+    pub fn without_syncfs(self) -> Self {
+        self.no_syncfs
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        self
     }
 
     /// Simulates a power loss: everything not synced is lost (module
@@ -340,6 +351,28 @@ impl Vfs for MemVfs {
             *synced_attrs = attrs.clone();
         }
         Ok(())
+    }
+
+    fn sync_all_files(&self, _dir: &Path) -> io::Result<bool> {
+        if self.no_syncfs.load(std::sync::atomic::Ordering::Relaxed) {
+            return Ok(false);
+        }
+        // syncfs: every file's data and attributes (directory entries are
+        // left to `sync_dir`, the weaker promise callers rely on).
+        let mut st = lock(&self.state);
+        for node in st.nodes.values_mut() {
+            if let Node::File {
+                data,
+                synced,
+                attrs,
+                synced_attrs,
+            } = node
+            {
+                *synced = data.clone();
+                *synced_attrs = attrs.clone();
+            }
+        }
+        Ok(true)
     }
 
     fn sync_dir(&self, dir: &Path) -> io::Result<()> {

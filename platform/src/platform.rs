@@ -14,6 +14,20 @@ use popstore_formats::path::StorePath;
 use crate::error::Result;
 use crate::types::{DirPath, Entry, FileInfo, FileLock, LockMode, Mapped, RecordFormat};
 
+/// A file written by [`Platform::stage_new`], waiting for
+/// [`Platform::commit_staged`] to put it under its name.
+#[derive(Debug)]
+pub struct Staged {
+    /// The name it gets.
+    pub path: StorePath,
+    /// Its record format.
+    pub format: RecordFormat,
+    /// Its data, when the backend keeps it in memory.
+    pub(crate) data: Vec<u8>,
+    /// The host's temporary file holding it, when the backend wrote one.
+    pub(crate) temp: Option<std::path::PathBuf>,
+}
+
 /// The file-system operations of one store host (object safe; share it as
 /// `Arc<dyn Platform>`). All methods block; async callers wrap them in
 /// `spawn_blocking`. Methods may be called from many threads at once; they
@@ -45,6 +59,35 @@ pub trait Platform: Send + Sync + fmt::Debug {
     /// must exist. Durable. A crash leaves either no file or the whole file;
     /// never a partial one under the name.
     fn create_new(&self, path: &StorePath, format: RecordFormat, data: &[u8]) -> Result<()>;
+
+    /// The first half of a batched [`Platform::create_new`]: writes `data`
+    /// for the file `path` where no reader sees it, not synced. Nothing is
+    /// under the name until [`Platform::commit_staged`]; a crash leaves at
+    /// most a temporary file that [`Platform::remove_temporaries`] removes.
+    /// The default keeps the data in memory.
+    fn stage_new(&self, path: &StorePath, format: RecordFormat, data: &[u8]) -> Result<Staged> {
+        Ok(Staged {
+            path: path.clone(),
+            format,
+            data: data.to_vec(),
+            temp: None,
+        })
+    }
+
+    /// The second half: makes every staged file's data durable (all at
+    /// once), then creates each under its name as [`Platform::create_new`]
+    /// does (exclusive: [`ErrorKind::AlreadyExists`](crate::ErrorKind::AlreadyExists)
+    /// for a name taken meanwhile), and makes the new names durable, each
+    /// directory synced once. Gives each file's outcome, in order; a file
+    /// whose outcome is `Ok` is durable under its name, so a crash never
+    /// leaves a partial file under a name. The default creates each with
+    /// [`Platform::create_new`].
+    fn commit_staged(&self, staged: Vec<Staged>) -> Vec<Result<()>> {
+        staged
+            .into_iter()
+            .map(|s| self.create_new(&s.path, s.format, &s.data))
+            .collect()
+    }
 
     /// Replaces the file `path` (or creates it) with `data`, atomically and
     /// durably. Readers see the old contents or the new, never a mix; a

@@ -22,10 +22,13 @@ use popstore_formats::record::FramingError;
 use crate::dirsync::DirSyncs;
 use crate::error::{Error, ErrorKind, Result};
 use crate::memvfs::MemVfs;
-use crate::platform::Platform;
+use crate::platform::{Platform, Staged};
 use crate::support::{create_host_dir_all, frame, scan_var, unique_token, whole_records};
 use crate::types::{DirPath, Entry, FileInfo, FileLock, LockMode, Mapped, RecordFormat};
 use crate::vfs::{NodeKind, Vfs};
+
+/// Files fsynced at once by [`Platform::commit_staged`].
+const SYNC_THREADS: usize = 8;
 
 /// The Linux store layout over a [`Vfs`] (module docs).
 #[derive(Debug, Clone)]
@@ -239,6 +242,106 @@ impl Platform for PosixTree {
         let _ = self.vfs.remove_file(&tmp);
         Self::io("create", &host, linked)?;
         Self::io("create", &host, self.sync_parent(&host))
+    }
+
+    fn stage_new(&self, path: &StorePath, format: RecordFormat, data: &[u8]) -> Result<Staged> {
+        let host = self.host_path(path)?;
+        let tmp = self.temp_for(&host);
+        if let Err(e) = self.vfs.create(&tmp, data, true) {
+            let _ = self.vfs.remove_file(&tmp);
+            return Err(Error::io("create", host.display().to_string(), e));
+        }
+        Ok(Staged {
+            path: path.clone(),
+            format,
+            data: Vec::new(),
+            temp: Some(tmp),
+        })
+    }
+
+    fn commit_staged(&self, staged: Vec<Staged>) -> Vec<Result<()>> {
+        let mut out: Vec<Result<()>> = staged.iter().map(|_| Ok(())).collect();
+        let mut hosts = Vec::with_capacity(staged.len());
+        for (i, s) in staged.iter().enumerate() {
+            match (self.host_path(&s.path), &s.temp) {
+                (Ok(h), Some(t)) => hosts.push((i, h, t.clone())),
+                (Err(e), _) => out[i] = Err(e),
+                (Ok(_), None) => out[i] = self.create_new(&s.path, s.format, &s.data),
+            }
+        }
+        // Each temporary file's data: several fsyncs at once (the file
+        // system commits concurrent ones together)...
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let synced: Vec<std::sync::Mutex<io::Result<()>>> = hosts
+            .iter()
+            .map(|_| std::sync::Mutex::new(Ok(())))
+            .collect();
+        let work = || {
+            loop {
+                let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some((_, _, tmp)) = hosts.get(k) else {
+                    return;
+                };
+                let r = self.vfs.sync(tmp);
+                if let Ok(mut slot) = synced[k].lock() {
+                    *slot = r;
+                }
+            }
+        };
+        // One flush of the file system for all of them where the host can
+        // (syncfs; once per directory, as directories may be on several
+        // disks), else an fsync each.
+        let mut parents: Vec<&Path> = hosts.iter().map(|(_, h, _)| Self::parent(h)).collect();
+        parents.sort_unstable();
+        parents.dedup();
+        let together = hosts.len() > 1
+            && parents
+                .iter()
+                .all(|d| matches!(self.vfs.sync_all_files(d), Ok(true)));
+        let threads = hosts.len().min(SYNC_THREADS);
+        if together {
+            // Every file's data is durable: nothing more to do here.
+        } else if threads <= 1 {
+            work();
+        } else {
+            std::thread::scope(|s| {
+                for _ in 0..threads {
+                    s.spawn(work);
+                }
+            });
+        }
+        // ...then each under its name (link() refuses an existing one)...
+        let mut dirs: Vec<(PathBuf, Vec<usize>)> = Vec::new();
+        for ((i, host, tmp), r) in hosts.iter().zip(synced) {
+            let r = r
+                .into_inner()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .and_then(|()| self.vfs.link(tmp, host));
+            let _ = self.vfs.remove_file(tmp);
+            match r {
+                Ok(()) => {
+                    let d = Self::parent(host).to_path_buf();
+                    match dirs.iter_mut().find(|(p, _)| *p == d) {
+                        Some((_, v)) => v.push(*i),
+                        None => dirs.push((d, vec![*i])),
+                    }
+                }
+                Err(e) => out[*i] = Err(Error::io("create", host.display().to_string(), e)),
+            }
+        }
+        // ...and each directory's new names durable, once.
+        for (d, items) in dirs {
+            if let Err(e) = self.dirsync.sync(&d, |d| self.vfs.sync_dir(d)) {
+                for i in items {
+                    out[i] = Err(Error::io(
+                        "create",
+                        d.display().to_string(),
+                        io::Error::new(e.kind(), e.to_string()),
+                    ));
+                }
+            }
+        }
+        out
     }
 
     fn replace(&self, path: &StorePath, _format: RecordFormat, data: &[u8]) -> Result<()> {

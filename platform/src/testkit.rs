@@ -497,6 +497,64 @@ pub fn failed_replace_is_old_or_new(fresh: &dyn Fn() -> Medium, make: Make<'_>) 
     }
 }
 
+/// Staged files committed together, while another writer's create syncs
+/// the same directory in between: a crash at any step leaves each file
+/// absent or whole under its name (never empty or partial), and after a
+/// commit that gave `Ok` for every file, all of them; what else is left
+/// is temporary files that `remove_temporaries` removes. A name taken
+/// before the commit gets `AlreadyExists` and keeps its file.
+pub fn crash_staged_files_are_none_or_whole(fresh: &dyn Fn() -> Medium, make: Make<'_>) {
+    let names = ["A", "B", "C"];
+    let data = |k: usize| blocks(k + 1, 0x30 + k as u8);
+    let taken = blocks(1, 0xEE);
+    every_crash_point(
+        fresh,
+        make,
+        &|p| p.create_dir_all(&dp(&["U"])).unwrap(),
+        &|p| {
+            let mut staged = Vec::new();
+            for (k, n) in names.iter().enumerate() {
+                staged.push(p.stage_new(&sp(&["U"], n, "MSG"), RecordFormat::Fix512, &data(k))?);
+            }
+            // Another writer: its create syncs the directory, and takes C.
+            p.create_new(&sp(&["U"], "C", "MSG"), RecordFormat::Fix512, &taken)?;
+            let out = p.commit_staged(staged);
+            assert!(
+                matches!(&out[2], Err(e) if e.kind() == ErrorKind::AlreadyExists)
+                    || out[2]
+                        .as_ref()
+                        .is_err_and(|e| e.kind() == ErrorKind::Injected),
+                "{out:?}"
+            );
+            out.into_iter()
+                .take(2)
+                .collect::<crate::Result<Vec<()>>>()?;
+            // More work after the commit (crash points after it).
+            p.create_new(&sp(&["U"], "D", "MSG"), RecordFormat::Fix512, &taken)
+        },
+        &|p, ok, nth| {
+            for (k, n) in names.iter().enumerate().take(2) {
+                match p.stat(&sp(&["U"], n, "MSG")).unwrap() {
+                    None => assert!(!ok, "crash at op {nth}: {n} lost after Ok"),
+                    Some(_) => assert_eq!(
+                        p.read(&sp(&["U"], n, "MSG")).unwrap(),
+                        data(k),
+                        "crash at op {nth}: {n} partial"
+                    ),
+                }
+            }
+            if p.stat(&sp(&["U"], "C", "MSG")).unwrap().is_some() {
+                assert_eq!(
+                    p.read(&sp(&["U"], "C", "MSG")).unwrap(),
+                    taken,
+                    "crash at op {nth}"
+                );
+            }
+            leftovers_are_removable(p, nth);
+        },
+    );
+}
+
 /// Instantiates every crash test for a backend over a medium. `$fresh`
 /// gives a [`Medium`]; `$make` builds the backend over `(vfs, root)`.
 #[macro_export]
@@ -504,7 +562,8 @@ macro_rules! crash_tests {
     ($fresh:expr, $make:expr) => {
         $crate::crash_tests!(@each $fresh, $make;
             crash_replace_is_old_or_new, crash_append_is_whole_or_absent,
-            crash_create_is_none_or_whole, failed_replace_is_old_or_new);
+            crash_create_is_none_or_whole, failed_replace_is_old_or_new,
+            crash_staged_files_are_none_or_whole);
     };
     (@each $fresh:expr, $make:expr; $($t:ident),*) => {
         $(

@@ -89,6 +89,15 @@ pub trait Vfs: Send + Sync + fmt::Debug {
     fn sync(&self, path: &Path) -> io::Result<()>;
     /// Makes a directory's entries durable (fsync of the directory).
     fn sync_dir(&self, dir: &Path) -> io::Result<()>;
+    /// Makes the data of every file of the file system holding `dir`
+    /// durable at once, when the host can do that in one flush (Linux:
+    /// `syncfs(2)` on a local file system that reports write-back errors
+    /// to it). `Ok(false)`: it cannot, sync each file with [`Vfs::sync`].
+    /// Counted as a sync by the fault injector.
+    fn sync_all_files(&self, dir: &Path) -> io::Result<bool> {
+        let _ = dir;
+        Ok(false)
+    }
     /// Renames a file, replacing `to` (POSIX rename).
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()>;
     /// Makes `to` a second name of the file `from`, failing with

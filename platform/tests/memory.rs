@@ -34,6 +34,24 @@ mod crash {
     popstore_platform::crash_tests!(fresh, make);
 }
 
+/// Staged files on a host without syncfs: each synced by itself.
+#[test]
+fn crash_staged_files_without_syncfs() {
+    let fresh = || {
+        let mem = Arc::new(MemVfs::new().without_syncfs());
+        let vfs: Arc<dyn Vfs> = mem.clone();
+        vfs.create_dir(Path::new("/root0")).unwrap();
+        vfs.sync_dir(Path::new("/")).unwrap();
+        Medium {
+            vfs,
+            root: PathBuf::from("/root0"),
+            lose: Box::new(move || mem.crash()),
+            guard: Box::new(()),
+        }
+    };
+    popstore_platform::testkit::crash_staged_files_are_none_or_whole(&fresh, &make);
+}
+
 /// A file's host path is its directory's host path joined with
 /// `name.type`, all in lower case; a root that is not configured is an
 /// error naming the path.

@@ -120,9 +120,10 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> ExitCode {
         .map_err(anyhow::Error::msg)
         .and_then(|sources| {
             let pop3 = pop3_service(&config, &store, sources.clone())?;
-            let auth = authenticator(&config, &store, sources);
+            let auth = authenticator(&config, &store, sources.clone());
             let poppassd = poppassd_service(&config, auth.clone())?;
-            let imap = crate::imap::server::service_from_config(&config, &store, auth.clone())?;
+            let imap_auth = imap_authenticator(&config, &store, sources.clone(), &auth);
+            let imap = crate::imap::server::service_from_config(&config, &store, imap_auth)?;
             let managesieve = managesieve_service(&config, &store, auth)?;
             Ok((pop3, poppassd, managesieve, imap))
         });
@@ -261,6 +262,29 @@ fn authenticator(
         store,
     )));
     crate::auth::Authenticator::new(backend, sources).with_accounts(config.auth.accounts)
+}
+
+/// IMAP's authenticator: with `[legacy]` on, also the system users
+/// without an account (their spool is their INBOX); else `auth`.
+fn imap_authenticator(
+    config: &Config,
+    store: &Arc<crate::store::Store>,
+    sources: Option<Arc<dyn crate::auth::PasswordSource>>,
+    auth: &crate::auth::Authenticator,
+) -> crate::auth::Authenticator {
+    if !config.legacy.enabled() {
+        return auth.clone();
+    }
+    let backend = Arc::new(crate::pop3::store_maildrop::StoreBackend::new(Arc::clone(
+        store,
+    )));
+    let legacy = Arc::new(crate::legacy::LegacyBackend::new(
+        backend,
+        config.legacy.clone(),
+        config.auth.system.passwd_file.clone(),
+        config.auth.system.min_uid,
+    ));
+    crate::auth::Authenticator::new(legacy, sources).with_accounts(config.auth.accounts)
 }
 
 /// A service and its TLS certificate, when it has one (reloaded on

@@ -53,6 +53,8 @@ pub struct ImapService {
     cert: Option<Arc<crate::tls::ReloadableCert>>,
     throttle: Arc<AuthThrottle>,
     slots: Arc<Slots>,
+    /// The spools of system users without an account (`[legacy]`).
+    legacy: Option<Arc<crate::legacy::imap::LegacyImap>>,
 }
 
 impl std::fmt::Debug for ImapService {
@@ -71,6 +73,18 @@ impl ImapService {
         store: Arc<Store>,
         auth: Authenticator,
         tls: Option<(TlsAcceptor, Arc<crate::tls::ReloadableCert>)>,
+    ) -> Arc<Self> {
+        Self::with_legacy(settings, store, auth, tls, None)
+    }
+
+    /// [`ImapService::new`], serving the spools of system users without an
+    /// account as their INBOX when `legacy` is given.
+    pub fn with_legacy(
+        settings: ImapSettings,
+        store: Arc<Store>,
+        auth: Authenticator,
+        tls: Option<(TlsAcceptor, Arc<crate::tls::ReloadableCert>)>,
+        legacy: Option<Arc<crate::legacy::imap::LegacyImap>>,
     ) -> Arc<Self> {
         let (tls, cert) = match tls {
             Some((a, c)) => (Some(a), Some(c)),
@@ -93,6 +107,7 @@ impl ImapService {
             cert,
             throttle,
             slots,
+            legacy,
         })
     }
 
@@ -245,7 +260,8 @@ async fn connection(
             tls: stream.is_tls(),
             tls_available: service.tls.is_some(),
         },
-    );
+    )
+    .with_legacy(service.legacy.clone());
     if stream.is_tls() {
         session.tls_started(exporter(&stream));
     }
@@ -407,10 +423,19 @@ pub fn service_from_config(
         settings.hostname = crate::config::system_hostname();
     }
     settings.validate().map_err(anyhow::Error::msg)?;
-    Ok(Some(ImapService::new(
+    let legacy = config.legacy.enabled().then(|| {
+        Arc::new(crate::legacy::imap::LegacyImap::new(
+            config.legacy.clone(),
+            config.auth.system.passwd_file.clone(),
+            config.auth.system.min_uid,
+            config.store.path.join("run/legacy"),
+        ))
+    });
+    Ok(Some(ImapService::with_legacy(
         settings,
         Arc::clone(store),
         auth,
         Some(crate::netio::acceptor(config)?),
+        legacy,
     )))
 }

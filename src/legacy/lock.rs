@@ -3,6 +3,10 @@
 //! a dotlock (`SPOOL.lock`, made as liblockfile makes it: a unique file
 //! hard-linked to the lock name, which is atomic on NFS too; a lock older
 //! than five minutes is stale) and an `fcntl` lock on the spool itself.
+//!
+//! Besides, a session holds a [`SessionLock`] for as long as it reads a
+//! spool, so that a second session gets `[IN-USE]` whichever process or
+//! node serves it.
 
 use std::fs::{File, OpenOptions};
 use std::io;
@@ -66,6 +70,64 @@ impl SpoolLock {
 impl Drop for SpoolLock {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.dotlock);
+    }
+}
+
+/// A session's hold on a spool, seen by other processes and by other
+/// nodes sharing the spool directory: an open-file-description `fcntl`
+/// lock on `.USER.popstore-session` beside the spool (not on the spool,
+/// which the MTA locks to deliver while the user reads). The file is
+/// removed when the session ends; a lock found on a file removed
+/// meanwhile is taken again on the new one.
+#[derive(Debug)]
+pub struct SessionLock {
+    _lock: FileLock,
+    path: PathBuf,
+}
+
+impl SessionLock {
+    /// Takes the session lock of `spool`; `None` when another session
+    /// holds it.
+    pub fn try_acquire(spool: &Path) -> io::Result<Option<SessionLock>> {
+        use std::os::unix::fs::OpenOptionsExt;
+        let name = spool
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let path = spool.with_file_name(format!(".{name}.popstore-session"));
+        for _ in 0..16 {
+            let file = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .mode(0o600)
+                .open(&path)?;
+            let lock = match lock_file(file, LockMode::Exclusive, Duration::ZERO) {
+                Ok(l) => l,
+                Err(e) if e.kind() == io::ErrorKind::TimedOut => return Ok(None),
+                Err(e) => return Err(e),
+            };
+            // Still the file under the name (not one a leaving session
+            // removed after we opened it)?
+            let held = lock.file().metadata()?;
+            match std::fs::metadata(&path) {
+                Ok(m) if m.ino() == held.ino() && m.dev() == held.dev() => {
+                    return Ok(Some(SessionLock { _lock: lock, path }));
+                }
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Err(io::Error::other("the session lock file keeps changing"))
+    }
+}
+
+impl Drop for SessionLock {
+    fn drop(&mut self) {
+        // Removed while still locked; the lock goes with the descriptor.
+        let _ = std::fs::remove_file(&self.path);
     }
 }
 

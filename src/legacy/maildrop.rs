@@ -16,21 +16,24 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::lock::SpoolLock;
+use super::lock::{SessionLock, SpoolLock};
 use super::mbox;
 use crate::pop3::{Entry, Maildrop, MaildropError, MessageData, SessionRecord};
 
 /// How long a login or a QUIT waits for an MTA to release the spool.
 const LOCK_WAIT: Duration = Duration::from_secs(30);
 
-/// The spools in a session in this process: a second login to one gets
-/// `[IN-USE]`.
+/// The spools in a session in this process (a second login to one gets
+/// `[IN-USE]` without touching the file system; other processes and nodes
+/// see the [`SessionLock`]).
 static IN_USE: Mutex<Option<HashSet<PathBuf>>> = Mutex::new(None);
 
 /// A spool read for one POP3 session.
 #[derive(Debug)]
 pub struct SpoolDrop {
     spool: PathBuf,
+    /// Held for the session: others, in any process, get `[IN-USE]`.
+    _session: SessionLock,
     /// The spool's bytes at login.
     snapshot: Vec<u8>,
     messages: Vec<mbox::Message>,
@@ -64,6 +67,17 @@ impl SpoolDrop {
                 return Err(MaildropError::InUse);
             }
         }
+        let session = match SessionLock::try_acquire(spool) {
+            Ok(Some(l)) => l,
+            Ok(None) => {
+                release(spool);
+                return Err(MaildropError::InUse);
+            }
+            Err(e) => {
+                release(spool);
+                return Err(temporary("locked", &e));
+            }
+        };
         let snapshot = match std::fs::metadata(spool) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
             _ => SpoolLock::acquire(spool, LOCK_WAIT)
@@ -83,6 +97,7 @@ impl SpoolDrop {
             .collect();
         Ok(SpoolDrop {
             spool: spool.to_path_buf(),
+            _session: session,
             snapshot,
             messages,
             entries,
@@ -135,6 +150,54 @@ impl SpoolDrop {
             std::fs::remove_file(&backup)
         };
         write().map_err(|e| temporary("written", &e))
+    }
+}
+
+impl SpoolDrop {
+    /// The messages read at login (those kept by the last
+    /// [`SpoolDrop::apply`] after one), in spool order.
+    pub fn spool_messages(&self) -> &[mbox::Message] {
+        &self.messages
+    }
+
+    /// The bytes of message `index` as clients get them (CRLF lines,
+    /// `>From` unquoted, without its `From ` line), and its `From ` line.
+    pub fn message_bytes(&self, index: usize) -> Option<(Vec<u8>, &[u8])> {
+        let m = self.messages.get(index)?;
+        let raw = &self.snapshot[m.start..m.end];
+        let from = raw.split(|b| *b == b'\n').next().unwrap_or_default();
+        Some((mbox::pop3_bytes(raw), from))
+    }
+
+    /// Deletes messages `deleted` (ascending indexes) now, as a QUIT
+    /// would, keeping mail delivered meanwhile; afterwards the session
+    /// goes on with the kept messages (in order, indexes renumbered).
+    pub fn apply(&mut self, deleted: &[usize]) -> Result<(), MaildropError> {
+        if deleted.is_empty() {
+            return Ok(());
+        }
+        self.rewrite(deleted)?;
+        let first = self
+            .messages
+            .first()
+            .map_or(self.snapshot.len(), |m| m.start);
+        let mut kept = self.snapshot[..first].to_vec();
+        for (i, m) in self.messages.iter().enumerate() {
+            if deleted.binary_search(&i).is_err() {
+                kept.extend_from_slice(&self.snapshot[m.start..m.end]);
+            }
+        }
+        self.snapshot = kept;
+        self.messages = mbox::split(&self.snapshot);
+        self.entries = self
+            .messages
+            .iter()
+            .map(|m| Entry {
+                size: m.size,
+                uidl: m.uidl.clone(),
+            })
+            .collect();
+        Ok(())
     }
 }
 

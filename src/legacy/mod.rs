@@ -1,6 +1,7 @@
 //! Legacy mailboxes served beside the store: a system user without a
-//! popstore account logs in over POP3 (password checked by the `system`
-//! password source) to their Unix mail spool (`[legacy] spool`, mbox),
+//! popstore account logs in over POP3, or IMAP for an INBOX ([`imap`]),
+//! (password checked by the `system` password source) to their Unix mail
+//! spool (`[legacy] spool`, mbox),
 //! so that a site can move users into the store one at a time.
 //!
 //! [`LegacyBackend`] sits in front of the store's POP3 backend: accounts
@@ -8,6 +9,7 @@
 //! that are users in the passwd file (uid at least `[auth.system]
 //! min_uid`), go to their spool.
 
+pub mod imap;
 pub mod lock;
 pub mod maildrop;
 pub mod mbox;
@@ -70,13 +72,23 @@ impl<B> LegacyBackend<B> {
     /// True when `user` is in the passwd file with a uid of `min_uid` or
     /// more.
     fn system_user(&self, user: &str) -> Result<bool, LookupError> {
-        let text = std::fs::read_to_string(&self.passwd)
-            .map_err(|e| LookupError::Temporary(format!("the passwd file: {e}")))?;
-        Ok(text.lines().any(|l| {
-            let f: Vec<&str> = l.split(':').collect();
-            f.len() >= 3 && f[0] == user && f[2].parse::<u32>().is_ok_and(|uid| uid >= self.min_uid)
-        }))
+        system_user(&self.passwd, self.min_uid, user)
     }
+}
+
+/// True when `user` is in the passwd file `passwd` with a uid of
+/// `min_uid` or more.
+pub(crate) fn system_user(
+    passwd: &std::path::Path,
+    min_uid: u32,
+    user: &str,
+) -> Result<bool, LookupError> {
+    let text = std::fs::read_to_string(passwd)
+        .map_err(|e| LookupError::Temporary(format!("the passwd file: {e}")))?;
+    Ok(text.lines().any(|l| {
+        let f: Vec<&str> = l.split(':').collect();
+        f.len() >= 3 && f[0] == user && f[2].parse::<u32>().is_ok_and(|uid| uid >= min_uid)
+    }))
 }
 
 impl<B: CredentialLookup> CredentialLookup for LegacyBackend<B> {

@@ -38,7 +38,8 @@ struct Raw {
     m: SourceMessage,
 }
 
-/// Message files written at once (each a synced create).
+/// Message files staged at once (the stored form, the precomputed IMAP
+/// answers and an unsynced write each).
 const WRITERS: usize = 8;
 
 /// The message files a run wrote, by digest of their bytes: accounts of

@@ -6,8 +6,14 @@
 //! header: a migrated message keeps its bytes).
 //!
 //! Order of writes (SPEC.md 15) as for delivery: the message file is
-//! durable with its count before any reference names it; a crash leaves
-//! at worst an orphan file that `verify --repair` removes.
+//! durable with its count before any reference names it. A migration
+//! writes a batch of files unsynced where no reader sees them
+//! ([`Store::stage_import`]), makes them durable together and puts them
+//! under their names ([`Store::commit_imported`]), and only then writes
+//! the references; a crash before them leaves at worst orphan
+//! files (channel `migrate`) that `verify --repair` removes rather than
+//! gives back: the source still has those messages, and the next run
+//! brings them.
 //!
 //! Migration is an administrator's act: quotas are not checked (nothing
 //! the user had is left behind), the profile's usage is kept in line.
@@ -35,6 +41,14 @@ pub struct ImportedFile {
     pub message: MessageId,
     /// Its stored size (CRLF lines): POP3's LIST and RFC822.SIZE.
     pub size: u64,
+}
+
+/// A message file written by [`Store::stage_import`], waiting for
+/// [`Store::commit_imported`].
+#[derive(Debug)]
+pub struct StagedImport {
+    staged: super::messages::StagedMessage,
+    size: u64,
 }
 
 /// One message for a popstore account's list.
@@ -89,10 +103,12 @@ fn clean_keywords(k: &[String]) -> Vec<String> {
 }
 
 impl Store {
-    /// Writes the message file for `raw` with `refs` references counted,
-    /// in the stored form and with the precomputed IMAP answers delivery
-    /// gives it (`crate::mime::precompute`).
-    pub fn import_message(&self, raw: &[u8], recipients: &[&AccountName]) -> Result<ImportedFile> {
+    /// Writes the message file for `raw` with one reference per recipient
+    /// counted, in the stored form and with the precomputed IMAP answers
+    /// delivery gives it (`crate::mime::precompute`), where no reader sees
+    /// it and unsynced: [`Store::commit_imported`] puts a batch of them
+    /// under their names, durable, all at once.
+    pub fn stage_import(&self, raw: &[u8], recipients: &[&AccountName]) -> Result<StagedImport> {
         let (stored, pre) = crate::mime::precompute(raw);
         let size = stored.len() as u64;
         let header = MessageHeader {
@@ -106,12 +122,27 @@ impl Store {
             imap: pre.to_imap_data(),
             ..MessageHeader::default()
         };
-        let message = self.write_message(header, stored)?;
-        Ok(ImportedFile { message, size })
+        Ok(StagedImport {
+            staged: self.stage_message(header, stored)?,
+            size,
+        })
+    }
+
+    /// Makes the files `staged` durable together and puts them under
+    /// their names (SPEC.md 15: before any reference names them); gives
+    /// each one's file or error, in order.
+    pub fn commit_imported(&self, staged: Vec<StagedImport>) -> Vec<Result<ImportedFile>> {
+        let sizes: Vec<u64> = staged.iter().map(|s| s.size).collect();
+        let files = staged.into_iter().map(|s| s.staged).collect();
+        self.commit_messages(files)
+            .into_iter()
+            .zip(sizes)
+            .map(|(r, size)| r.map(|message| ImportedFile { message, size }))
+            .collect()
     }
 
     /// Counts one more reference to `file`, a message file
-    /// [`Store::import_message`] made, for another account getting the
+    /// [`Store::commit_imported`] made, for another account getting the
     /// same bytes (single copy within a run); before the reference is
     /// written, so a crash leaves the count too high, never too low.
     /// Fails when the file is gone meanwhile (the caller writes a new one).

@@ -119,28 +119,53 @@ pub fn new_message_id() -> MessageId {
     MessageId((period << 24) | (h.finish() & 0x00FF_FFFF))
 }
 
+/// The encoded message file of `header` and `body`.
+fn encode(header: MessageHeader, body: Vec<u8>) -> Result<Vec<u8>> {
+    MessageFile::new(header, body)
+        .encode()
+        .map_err(|e| StoreError::Invalid(format!("cannot encode the message: {e}")))
+}
+
+/// A message file written by [`Store::stage_message`], not yet under its
+/// name.
+#[derive(Debug)]
+pub(crate) struct StagedMessage {
+    id: MessageId,
+    staged: popstore_platform::Staged,
+    /// Its bytes, for a new name if the drawn one is taken meanwhile.
+    bytes: Vec<u8>,
+}
+
 impl Store {
     /// Writes a message file whose reference count is `refs`, durable when
     /// it returns, and gives its id.
     pub fn write_message(&self, header: MessageHeader, body: Vec<u8>) -> Result<MessageId> {
-        let file = MessageFile::new(header, body);
-        let bytes = file
-            .encode()
-            .map_err(|e| StoreError::Invalid(format!("cannot encode the message: {e}")))?;
-        for _ in 0..32 {
-            let id = new_message_id();
-            let path = self.paths.message(id);
-            let dir = DirPath::of(&path);
-            let known = self.lock_known_dirs().contains(&dir);
-            if !known {
-                self.ensure_dir(&dir)?;
-                let mut dirs = self.lock_known_dirs();
-                if dirs.len() >= 4096 {
-                    dirs.clear(); // one per 64-second window: keep it bounded
-                }
-                dirs.insert(dir.clone());
+        let bytes = encode(header, body)?;
+        self.create_message(&bytes)
+    }
+
+    /// A new message id whose directory exists.
+    fn draw_message_id(&self) -> Result<(MessageId, DirPath, bool)> {
+        let id = new_message_id();
+        let dir = DirPath::of(&self.paths.message(id));
+        let known = self.lock_known_dirs().contains(&dir);
+        if !known {
+            self.ensure_dir(&dir)?;
+            let mut dirs = self.lock_known_dirs();
+            if dirs.len() >= 4096 {
+                dirs.clear(); // one per 64-second window: keep it bounded
             }
-            match self.fs.create_new(&path, RecordFormat::Fix512, &bytes) {
+            dirs.insert(dir.clone());
+        }
+        Ok((id, dir, known))
+    }
+
+    /// Creates the encoded message file `bytes` under a new id, durably.
+    fn create_message(&self, bytes: &[u8]) -> Result<MessageId> {
+        for _ in 0..32 {
+            let (id, dir, known) = self.draw_message_id()?;
+            let path = self.paths.message(id);
+            match self.fs.create_new(&path, RecordFormat::Fix512, bytes) {
                 Ok(()) => return Ok(id),
                 Err(e) if e.kind() == ErrorKind::AlreadyExists => continue,
                 // Removed behind our back (by hand): make it again.
@@ -154,6 +179,47 @@ impl Store {
         Err(StoreError::Invalid(
             "could not draw a free message id".into(),
         ))
+    }
+
+    /// The first half of writing many message files at once: each is
+    /// written where no reader sees it, unsynced ([`Platform::stage_new`]);
+    /// [`Store::commit_messages`] makes them durable together and only
+    /// then puts them under their names.
+    ///
+    /// [`Platform::stage_new`]: popstore_platform::Platform::stage_new
+    pub(crate) fn stage_message(
+        &self,
+        header: MessageHeader,
+        body: Vec<u8>,
+    ) -> Result<StagedMessage> {
+        let bytes = encode(header, body)?;
+        let (id, _, _) = self.draw_message_id()?;
+        let staged = self
+            .fs
+            .stage_new(&self.paths.message(id), RecordFormat::Fix512, &bytes)?;
+        Ok(StagedMessage { id, staged, bytes })
+    }
+
+    /// The second half: the staged files made durable together and put
+    /// under their names; each gives its id (a name taken meanwhile gets
+    /// the file under a new one, durably) or its error. An id given is of
+    /// a durable file.
+    pub(crate) fn commit_messages(&self, staged: Vec<StagedMessage>) -> Vec<Result<MessageId>> {
+        let mut files = Vec::with_capacity(staged.len());
+        let mut rest = Vec::with_capacity(staged.len());
+        for s in staged {
+            files.push(s.staged);
+            rest.push((s.id, s.bytes));
+        }
+        let done = self.fs.commit_staged(files);
+        done.into_iter()
+            .zip(rest)
+            .map(|(r, (id, bytes))| match r {
+                Ok(()) => Ok(id),
+                Err(e) if e.kind() == ErrorKind::AlreadyExists => self.create_message(&bytes),
+                Err(e) => Err(e.into()),
+            })
+            .collect()
     }
 
     fn lock_known_dirs(&self) -> std::sync::MutexGuard<'_, std::collections::HashSet<DirPath>> {

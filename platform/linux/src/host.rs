@@ -49,6 +49,42 @@ fn try_ofd_lock(file: &File, mode: LockMode) -> io::Result<bool> {
     ofd_fcntl(file, l_type as _)
 }
 
+/// Whether `syncfs(2)` on the file system of `f` makes its files durable
+/// and reports their write-back errors: a local ext4, XFS or Btrfs (since
+/// Linux 5.8, syncfs returns the errors of the file system's write-back;
+/// network and FUSE file systems may flush less, so their files are
+/// synced one by one).
+fn syncfs_reports_errors(f: &File) -> io::Result<bool> {
+    const EXT4: i64 = 0xEF53;
+    const XFS: i64 = 0x5846_5342;
+    const BTRFS: i64 = 0x9123_683E;
+    // SAFETY: `statfs` is a plain C struct for which all-zero bytes are a
+    // valid value; fstatfs fills it.
+    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
+    // SAFETY: the descriptor is open for the duration of the call and `st`
+    // is a valid, writable `statfs` that outlives it.
+    let rc = unsafe { libc::fstatfs(f.as_raw_fd(), &mut st) };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    #[allow(clippy::unnecessary_cast, clippy::useless_conversion)]
+    let kind = i64::from(st.f_type as i64);
+    Ok(matches!(kind, EXT4 | XFS | BTRFS) && kernel_at_least(5, 8))
+}
+
+/// Whether the running kernel is at least `major.minor`.
+fn kernel_at_least(major: u32, minor: u32) -> bool {
+    let Ok(r) = fs::read_to_string("/proc/sys/kernel/osrelease") else {
+        return false;
+    };
+    let mut it = r
+        .trim()
+        .split(['.', '-'])
+        .map(|p| p.parse::<u32>().unwrap_or(0));
+    let (a, b) = (it.next().unwrap_or(0), it.next().unwrap_or(0));
+    (a, b) >= (major, minor)
+}
+
 /// `fcntl(F_OFD_SETLK)` over the whole file with lock type `l_type`:
 /// `Ok(false)` when another description holds a conflicting lock.
 fn ofd_fcntl(file: &File, l_type: libc::c_short) -> io::Result<bool> {
@@ -233,6 +269,22 @@ impl Vfs for HostVfs {
         // them.
         popstore_platform::stats::count_fsync();
         File::open(path)?.sync_all()
+    }
+
+    fn sync_all_files(&self, dir: &Path) -> io::Result<bool> {
+        let f = File::open(dir)?;
+        if !syncfs_reports_errors(&f)? {
+            return Ok(false);
+        }
+        popstore_platform::stats::count_fsync();
+        // SAFETY: the descriptor is open for the duration of the call
+        // (borrowed from `f`); syncfs takes nothing else.
+        let rc = unsafe { libc::syncfs(f.as_raw_fd()) };
+        if rc == 0 {
+            Ok(true)
+        } else {
+            Err(io::Error::last_os_error())
+        }
     }
 
     fn sync_dir(&self, dir: &Path) -> io::Result<()> {

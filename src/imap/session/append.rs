@@ -127,6 +127,13 @@ impl Session {
     }
 
     fn append_target(&self, tag: &str, m: &MailboxArg) -> Result<Target, Response> {
+        if self.spool.is_some() {
+            return Err(Self::no(
+                tag,
+                Some(Code::Cannot),
+                "a mail spool takes mail from the MTA only: APPEND not offered",
+            ));
+        }
         let t = self.target(tag, m)?;
         Self::require(tag, &t, Rights::INSERT)?;
         match self.store.folder_id(&t.owner, &t.name) {

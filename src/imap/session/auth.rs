@@ -9,6 +9,8 @@ use super::{After, Event, Mode, Response, Session, User};
 use crate::auth::sasl::{ConnectionInfo, Exchange, Mechanism, Step};
 use crate::auth::{AuthFailure, Secret};
 use crate::imap::write::{self, Code, Status};
+use crate::store::name::AccountName;
+use std::sync::Arc;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
@@ -208,6 +210,9 @@ impl Session {
                 return Self::no(tag, Some(Code::Unavailable), "temporary failure, try later");
             }
         };
+        if let Some(r) = self.open_spool(tag, &user, &account) {
+            return r;
+        }
         match self.store.mailbox_list(&account) {
             Ok(_) => {}
             Err(crate::store::StoreError::NotMessageStore(_)) => {
@@ -222,6 +227,49 @@ impl Session {
                 return Self::no(tag, Some(Code::Unavailable), "temporary failure, try later");
             }
         }
+        self.logged_in(tag, user, account)
+    }
+
+    /// A system user without an account, when spools are served: their
+    /// spool becomes the session's INBOX (`None`: not such a user).
+    fn open_spool(&mut self, tag: &str, user: &str, account: &AccountName) -> Option<Response> {
+        use crate::legacy::imap::SpoolError;
+        let legacy = self.legacy.clone()?;
+        match self.store.profile(account) {
+            Ok(None) => {}
+            Ok(Some(_)) => return None,
+            Err(e) => {
+                tracing::error!(user, "imap: login: {e}");
+                let r = Self::no(tag, Some(Code::Unavailable), "temporary failure, try later");
+                return Some(r);
+            }
+        }
+        let unavailable = |text: &str| Self::no(tag, Some(Code::Unavailable), text);
+        let spool = match legacy.spool_of(user) {
+            Ok(Some(s)) => s,
+            Ok(None) => return None,
+            Err(_) => return Some(unavailable("temporary failure, try later")),
+        };
+        Some(match legacy.open(user, &spool) {
+            Ok(inbox) => {
+                self.store = Arc::clone(&inbox.store);
+                let account = inbox.account.clone();
+                self.spool = Some(inbox);
+                self.logged_in(tag, user.to_string(), account)
+            }
+            Err(SpoolError::InUse) => Self::no(
+                tag,
+                Some(Code::InUse),
+                "the mail spool is in use by another session",
+            ),
+            Err(SpoolError::Temporary) => {
+                unavailable("the mail spool cannot be read now; try again later")
+            }
+        })
+    }
+
+    /// Logged in as `user`, account `account`.
+    fn logged_in(&mut self, tag: &str, user: String, account: AccountName) -> Response {
         self.user = Some(User {
             name: user.clone(),
             account,

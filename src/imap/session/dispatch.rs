@@ -32,6 +32,8 @@ impl Session {
                 r.after = After::Close;
                 self.logged_out = true;
                 self.selected = None;
+                // A mail spool is given back before the reply.
+                self.spool = None;
                 r
             }
             C::Id(_) => {
@@ -55,8 +57,43 @@ impl Session {
                 let _ = body;
                 self.bad(tag, "log in first")
             }
+            body if self.spool.is_some() => self.spool_command(tag, body),
             body => self.authenticated(tag, body),
         }
+    }
+
+    /// A command of a session whose INBOX is a mail spool: what would make
+    /// another folder or add messages is refused; what expunges is
+    /// followed by the spool's rewrite (`crate::legacy::imap`).
+    fn spool_command(&mut self, tag: &str, body: CommandBody) -> Response {
+        use CommandBody as C;
+        let refused = match &body {
+            C::Create { .. } | C::Delete(_) | C::Rename { .. } => Some("other folders"),
+            C::Copy { .. } | C::Move { .. } => Some("COPY and MOVE"),
+            C::SetAcl { .. } | C::DeleteAcl { .. } | C::SetQuota { .. } => Some("this"),
+            _ => None,
+        };
+        if let Some(what) = refused {
+            return Self::no(
+                tag,
+                Some(Code::Cannot),
+                &format!("a mail spool has an INBOX only: {what} not offered"),
+            );
+        }
+        let expunges = matches!(body, C::Expunge | C::UidExpunge(_) | C::Close);
+        let mut r = self.authenticated(tag, body);
+        if expunges
+            && let Some(spool) = self.spool.as_mut()
+            && let Err(e) = spool.sync()
+        {
+            tracing::warn!(user = self.user(), "imap: mail spool: {e}");
+            r.untagged(
+                Status::No,
+                Some(Code::Alert),
+                "the mail spool was changed by another program: the messages expunged are still in it",
+            );
+        }
+        r
     }
 
     /// Ends a command: the untagged updates of the selected folder (all of

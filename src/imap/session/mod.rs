@@ -199,6 +199,10 @@ pub struct Session {
     /// The message file the last FETCH ended on (dropped by any other
     /// command).
     recent: Option<fetch::Recent>,
+    /// Serves system users' spools (`[legacy]`).
+    legacy: Option<Arc<crate::legacy::imap::LegacyImap>>,
+    /// The logged-in user's spool, when it is their INBOX.
+    spool: Option<crate::legacy::imap::SpoolInbox>,
 }
 
 impl std::fmt::Debug for Session {
@@ -238,7 +242,16 @@ impl Session {
             mechanism: "",
             pending: None,
             recent: None,
+            legacy: None,
+            spool: None,
         }
+    }
+
+    /// Serves a system user without an account their mail spool as
+    /// INBOX (`crate::legacy::imap`).
+    pub fn with_legacy(mut self, legacy: Option<Arc<crate::legacy::imap::LegacyImap>>) -> Self {
+        self.legacy = legacy;
+        self
     }
 
     /// The greeting.

@@ -1,6 +1,20 @@
 //! The writing half of a [`Migrator`]: message files several at once,
 //! then one reference write per batch (a popstore account's list, or a
 //! MessageStore folder's journal and INBOX's UIDL map), then the state.
+//!
+//! Durability rule (the store's, SPEC.md 15): nothing refers to a message
+//! file before it is durable. A batch's files are written unsynced under
+//! temporary names, then made durable together (one fsync each, run at
+//! once), put under their names and those made durable (one sync per
+//! directory), instead of a synced create each; only then does the
+//! batch's reference write name them, and the state records the batch
+//! last. A crash before the names are durable leaves temporary files,
+//! which start-up and repair remove.
+//! A crash before the references leaves unreferenced files of channel
+//! `migrate`, which `verify --repair` removes (the source, never changed,
+//! still has the messages, and the next run, whose state lacks the batch,
+//! brings them); a crash after them leaves the batch unrecorded in the
+//! state, which the target's own UID or UIDL check catches.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -10,18 +24,19 @@ use popstore_formats::folder::SystemFlags;
 use super::{Migrator, Pending, WRITERS, digest};
 use crate::migrate::Problem;
 use crate::store::StoreType;
-use crate::store::import::{FolderImport, ImportedFile, ListImport};
+use crate::store::import::{FolderImport, ImportedFile, ListImport, StagedImport};
 
 impl Migrator {
-    /// Writes the message files of the waiting messages, several at once
-    /// (each is a synced create: overlapping them is what makes a run
-    /// fast); reports those that failed.
+    /// Writes the message files of the waiting messages, several at once,
+    /// and makes the new ones durable together (module docs); reports
+    /// those that failed.
     fn write_files(&mut self) -> Vec<Pending> {
         let raws = std::mem::take(&mut self.raw);
         self.batch_bytes = 0;
-        let results: Vec<Mutex<Option<crate::store::Result<ImportedFile>>>> =
-            raws.iter().map(|_| Mutex::new(None)).collect();
-        // Single copy: bytes another account of the run got already.
+        let mut results: Vec<Option<Result<ImportedFile, String>>> =
+            raws.iter().map(|_| None).collect();
+        // Single copy: bytes another account of the run got already (its
+        // file is durable: only committed files are in the map).
         let digests: Vec<Option<String>> = raws
             .iter()
             .map(|r| self.shared.as_ref().map(|_| digest(&r.bytes)))
@@ -31,28 +46,26 @@ impl Migrator {
                 let known = d.as_ref().and_then(|d| shared.lock().ok()?.get(d).copied());
                 if let Some(file) = known
                     && self.store.import_share(file).is_ok()
-                    && let Ok(mut slot) = results[i].lock()
                 {
-                    *slot = Some(Ok(file));
+                    results[i] = Some(Ok(file));
                 }
             }
         }
+        // The others: staged several at once (the stored form and the
+        // precomputed IMAP answers are the work)...
+        let staged: Vec<Mutex<Option<crate::store::Result<StagedImport>>>> =
+            raws.iter().map(|_| Mutex::new(None)).collect();
         let next = AtomicUsize::new(0);
-        let (store, account, shared) = (&self.store, &self.account, &self.shared);
+        let (store, account, have) = (&self.store, &self.account, &results);
         let work = || {
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(r) = raws.get(i) else { break };
-                if results[i].lock().is_ok_and(|s| s.is_some()) {
+                if have[i].is_some() {
                     continue; // shared
                 }
-                let out = store.import_message(&r.bytes, &[account]);
-                if let (Ok(file), Some(shared), Some(d)) = (&out, shared, &digests[i])
-                    && let Ok(mut m) = shared.lock()
-                {
-                    m.insert(d.clone(), *file);
-                }
-                if let Ok(mut slot) = results[i].lock() {
+                let out = store.stage_import(&r.bytes, &[account]);
+                if let Ok(mut slot) = staged[i].lock() {
                     *slot = Some(out);
                 }
             }
@@ -67,9 +80,30 @@ impl Migrator {
                 }
             });
         }
+        // ...then made durable together and put under their names.
+        let mut made = Vec::new();
+        let mut files = Vec::new();
+        for (i, slot) in staged.into_iter().enumerate() {
+            match slot.into_inner().ok().flatten() {
+                Some(Ok(s)) => {
+                    made.push(i);
+                    files.push(s);
+                }
+                Some(Err(e)) => results[i] = Some(Err(e.to_string())),
+                None => {}
+            }
+        }
+        for (i, r) in made.into_iter().zip(self.store.commit_imported(files)) {
+            if let (Ok(file), Some(shared), Some(d)) = (&r, &self.shared, &digests[i])
+                && let Ok(mut m) = shared.lock()
+            {
+                m.insert(d.clone(), *file);
+            }
+            results[i] = Some(r.map_err(|e| e.to_string()));
+        }
         let mut batch = Vec::with_capacity(raws.len());
         for (r, res) in raws.into_iter().zip(results) {
-            match res.into_inner().ok().flatten() {
+            match res {
                 Some(Ok(file)) => {
                     self.stored += file.size;
                     batch.push(Pending {

@@ -21,6 +21,8 @@ pub(crate) enum FileState {
         created: i64,
         length: u64,
         recipients: Vec<String>,
+        /// Written by `popstore migrate` (channel `migrate`).
+        migrated: bool,
     },
     /// The file is there but its header does not decode (damage).
     Corrupt(String),
@@ -133,6 +135,7 @@ impl Store {
                 created: h.created,
                 length: info.length,
                 recipients: h.recipients,
+                migrated: h.channel == "migrate",
             },
             Err(e) => FileState::Corrupt(e.to_string()),
         })

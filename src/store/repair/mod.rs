@@ -23,7 +23,8 @@
 //!    then every message file that names the account as an envelope
 //!    recipient (directly, by subaddress or through forwarding) and that
 //!    the list lacks, with new UIDLs.
-//! 4. **Orphans go back to their recipients.** A message file that no
+//! 4. **Orphans go back to their recipients** (but for those written by
+//!    `popstore migrate`, removed: the source still has them). A message file that no
 //!    account references and that is older than the grace period is given
 //!    back to the existing accounts its recipients name (at least once:
 //!    after a crash between a message's file and its references the

@@ -28,10 +28,13 @@ impl Store {
         for (id, state) in &files.found {
             let path = self.fs.display(&self.paths.message(*id));
             let found = refs.get(id).copied().unwrap_or(0);
-            let (ref_count, created) = match state {
+            let (ref_count, created, migrated) = match state {
                 FileState::Read {
-                    ref_count, created, ..
-                } => (*ref_count, *created),
+                    ref_count,
+                    created,
+                    migrated,
+                    ..
+                } => (*ref_count, *created, *migrated),
                 FileState::Corrupt(why) => {
                     report.kept.push(format!(
                         "{path}: damaged ({why}), {found} references: kept for inspection"
@@ -54,6 +57,13 @@ impl Store {
                         "{path}: unknown: no readable account references it, but some \
                          cannot be read: kept"
                     ));
+                } else if migrated {
+                    // A migration's orphan (its batch never got its
+                    // references): not given back, since the source still
+                    // has the message and the next run brings it (giving
+                    // it back would bring it twice).
+                    let why = "a migration's, never referenced: the next run brings it";
+                    self.remove_unreferenced(*id, ref_count, why, report)?;
                 } else if named.unknown.contains(id) {
                     report.kept.push(format!(
                         "{path}: unknown: no reference, and its recipients could not be \
@@ -74,7 +84,7 @@ impl Store {
                         lower_after.push((*id, now, k));
                     }
                 } else {
-                    self.remove_unreferenced(*id, ref_count, report)?;
+                    self.remove_unreferenced(*id, ref_count, "names no account", report)?;
                 }
             } else if found > ref_count || (found < ref_count && !uncertain) {
                 self.recount(*id, ref_count, found, report)?;
@@ -95,6 +105,7 @@ impl Store {
         &self,
         id: MessageId,
         seen: u32,
+        why: &str,
         report: &mut RepairReport,
     ) -> Result<()> {
         let _l = self.lock(&self.paths.refs_lock(id), LockMode::Exclusive)?;
@@ -105,7 +116,7 @@ impl Store {
         }
         self.fs.remove(&path)?;
         report.changes.push(format!(
-            "{}: removed orphan (reference count {seen}, no references, names no account)",
+            "{}: removed orphan (reference count {seen}, no references, {why})",
             self.fs.display(&path)
         ));
         Ok(())

@@ -1,0 +1,394 @@
+//! Legacy mailboxes over IMAP: a system user made with `useradd` (in a
+//! private system root) and no popstore account logs in with Python's
+//! imaplib and gets INBOX = their Unix mail spool: LIST shows INBOX only,
+//! FETCH serves ENVELOPE, BODYSTRUCTURE and the message bytes (unquoted,
+//! CRLF), CREATE and APPEND get `NO [CANNOT]`, a second session (IMAP or
+//! POP3) gets `[INUSE]`/`[IN-USE]`, `\Deleted` + EXPUNGE (or CLOSE)
+//! rewrites the spool while another process appends under its locks
+//! (nothing lost), and UIDVALIDITY and UIDs stay the same in the next
+//! session, the new message getting the next UID.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use common::{ServeProcess, listening};
+use serde_json::Value;
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+fn run(program: &str, args: &[&str], stdin: &str) {
+    let mut c = Command::new(program)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{program}: {e}"));
+    c.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let o = c.wait_with_output().unwrap();
+    assert!(
+        o.status.success(),
+        "{program} {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+fn client(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/clients")
+        .join(name)
+}
+
+fn unhex(h: &str) -> Vec<u8> {
+    (0..h.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+const SPOOL: &[u8] = b"From bob@far.example Sat Dec  5 10:00:00 2026\n\
+From: Bob <bob@far.example>\nSubject: one\n\nfirst\n>From the body, quoted\n\n\
+From carol@far.example Sat Dec  5 10:01:00 2026\n\
+X-UIDL: carol-1\nSubject: two\nMIME-Version: 1.0\n\
+Content-Type: multipart/mixed; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\nsecond\n\
+--b\nContent-Type: text/html\n\n<p>2</p>\n--b--\n\n\
+From dave@far.example Sat Dec  5 10:02:00 2026\n\
+Subject: three\n\nthird\n\n";
+
+const APPENDED: &[u8] = b"From eve@far.example Sat Dec  5 10:03:00 2026\n\
+Subject: four\n\narrived during the session\n\n";
+
+/// An IMAP session in steps (tests/clients/imap_steps.py).
+struct Steps {
+    child: std::process::Child,
+    out: BufReader<std::process::ChildStdout>,
+}
+
+impl Steps {
+    fn start(imap: std::net::SocketAddr, delete: &str, close: bool) -> (Steps, Value) {
+        let mut child = Command::new("python3")
+            .arg(client("imap_steps.py"))
+            .args([
+                "127.0.0.1",
+                &imap.port().to_string(),
+                "psimap",
+                "pw-imap",
+                delete,
+                if close { "CLOSE" } else { "EXPUNGE" },
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        out.read_line(&mut line).unwrap();
+        let v = serde_json::from_str(&line).unwrap_or_else(|_| panic!("imaplib: {line:?}"));
+        (Steps { child, out }, v)
+    }
+
+    fn finish(mut self) -> Value {
+        self.child.stdin.take().unwrap().write_all(b"go\n").unwrap();
+        let mut line = String::new();
+        self.out.read_line(&mut line).unwrap();
+        assert!(self.child.wait().unwrap().success());
+        serde_json::from_str(&line).unwrap_or_else(|_| panic!("imaplib: {line:?}"))
+    }
+}
+
+fn uids(v: &Value) -> Vec<u64> {
+    v["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["uid"].as_u64().unwrap())
+        .collect()
+}
+
+fn bodies(v: &Value) -> Vec<Vec<u8>> {
+    v["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| unhex(m["body"].as_str().unwrap()))
+        .collect()
+}
+
+/// A message of `SPOOL` (by its `From ` line's sender) as a client gets it.
+fn served(raw: &[u8]) -> Vec<u8> {
+    let s = String::from_utf8_lossy(raw);
+    let body = s.split_once('\n').unwrap().1;
+    let body = body.strip_suffix('\n').unwrap();
+    body.replace(">From ", "From ")
+        .replace('\n', "\r\n")
+        .into_bytes()
+}
+
+fn spool_messages(spool: &[u8]) -> Vec<&[u8]> {
+    let mut starts = vec![0];
+    starts.extend(
+        spool
+            .windows(7)
+            .enumerate()
+            .filter(|(_, w)| *w == b"\n\nFrom ")
+            .map(|(i, _)| i + 2),
+    );
+    starts
+        .iter()
+        .enumerate()
+        .map(|(k, &s)| &spool[s..starts.get(k + 1).copied().unwrap_or(spool.len())])
+        .collect()
+}
+
+#[test]
+fn a_system_user_gets_the_spool_as_inbox_over_imap() {
+    if !is_root() {
+        eprintln!("SKIPPED: useradd -R needs root");
+        return;
+    }
+    common::require("python3", &["--version"]);
+    assert!(
+        Command::new("dotlockfile").output().is_ok(),
+        "dotlockfile (Debian liblockfile-bin) is needed: run ci/install-deps.sh"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    let etc = root.join("etc");
+    std::fs::create_dir_all(&etc).unwrap();
+    for (file, text) in [
+        ("passwd", "root:x:0:0::/root:/bin/sh\n"),
+        ("group", "root:x:0:\nusers:x:100:\n"),
+        ("shadow", "root:*::0:99999:7:::\n"),
+        ("gshadow", "root:*::\n"),
+    ] {
+        std::fs::write(etc.join(file), text).unwrap();
+    }
+    let r = root.to_str().unwrap();
+    run(
+        "useradd",
+        &["-R", r, "-M", "-N", "-g", "100", "-u", "2202", "psimap"],
+        "",
+    );
+    run("chpasswd", &["-R", r, "-c", "SHA512"], "psimap:pw-imap\n");
+    let mail = dir.path().join("mail");
+    std::fs::create_dir(&mail).unwrap();
+    let spool = mail.join("psimap");
+    std::fs::write(&spool, SPOOL).unwrap();
+
+    let store = dir.path().join("store");
+    common::ok(&store, &["init"], b"");
+    let conf = dir.path().join("popstore.toml");
+    std::fs::write(
+        &conf,
+        format!(
+            "[listen]\nlmtp = \"off\"\npop3 = \"127.0.0.1:0\"\npop3s = \"off\"\nimap = \"127.0.0.1:0\"\n\
+             imaps = \"off\"\npoppassd = \"off\"\nmanagesieve = \"off\"\nweb = \"off\"\n\
+             [auth]\nsources = [\"system\"]\n\
+             [auth.system]\npasswd_file = \"{r}/etc/passwd\"\nshadow_file = \"{r}/etc/shadow\"\n\
+             [legacy]\nspool = \"{}/%u\"\n",
+            mail.display()
+        ),
+    )
+    .unwrap();
+    let (mut imap, mut pop3) = (None, None);
+    let _server = ServeProcess::start_until(&store, &conf, "info", |line| {
+        imap = imap.or(listening(line, "IMAP"));
+        pop3 = pop3.or(listening(line, "POP3"));
+        imap.is_some() && pop3.is_some()
+    });
+    let (imap, pop3) = (imap.unwrap(), pop3.unwrap());
+
+    // The first session: INBOX only, the three messages as they are.
+    let (session, first) = Steps::start(imap, "1", false);
+    let list: Vec<String> = serde_json::from_value(first["list"].clone()).unwrap();
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert!(list[0].ends_with("INBOX"), "{list:?}");
+    assert_eq!(first["exists"], 3);
+    assert_eq!(uids(&first), [1, 2, 3]);
+    let msgs = spool_messages(SPOOL);
+    let want: Vec<Vec<u8>> = msgs.iter().map(|m| served(m)).collect();
+    assert_eq!(bodies(&first), want);
+    assert_eq!(
+        &bodies(&first)[0][..],
+        b"From: Bob <bob@far.example>\r\nSubject: one\r\n\r\nfirst\r\nFrom the body, quoted\r\n"
+    );
+    let heads: Vec<&str> = first["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["head"].as_str().unwrap())
+        .collect();
+    assert!(
+        heads[0].contains("\"one\" ((\"Bob\" NIL \"bob\" \"far.example\"))"),
+        "ENVELOPE: {}",
+        heads[0]
+    );
+    assert!(
+        heads[1].contains("(\"text\" \"html\"")
+            && heads[1].contains("\"mixed\" (\"boundary\" \"b\")"),
+        "BODYSTRUCTURE: {}",
+        heads[1]
+    );
+    let sizes: Vec<usize> = heads
+        .iter()
+        .map(|h| {
+            h.split("RFC822.SIZE ")
+                .nth(1)
+                .unwrap()
+                .split([' ', ')'])
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(sizes, want.iter().map(Vec::len).collect::<Vec<_>>());
+    assert_eq!(first["create"][0], "NO");
+    assert!(
+        first["create"][1].as_str().unwrap().contains("[CANNOT]"),
+        "{}",
+        first["create"]
+    );
+    assert_eq!(first["append"][0], "NO");
+    assert!(
+        first["append"][1].as_str().unwrap().contains("CANNOT"),
+        "{}",
+        first["append"]
+    );
+
+    // A second session on the spool meanwhile, IMAP or POP3: in use.
+    let o = Command::new("python3")
+        .args([
+            "-c",
+            "import imaplib,sys\nc=imaplib.IMAP4('127.0.0.1', int(sys.argv[1]))\n\
+             try:\n  c.login('psimap', 'pw-imap'); print('OK')\nexcept imaplib.IMAP4.error as e:\n  print(e)",
+            &imap.port().to_string(),
+        ])
+        .output()
+        .unwrap();
+    let second = String::from_utf8_lossy(&o.stdout);
+    assert!(second.contains("[INUSE]"), "{second}");
+    let o = Command::new("python3")
+        .args([
+            "-c",
+            "import poplib,sys\nc=poplib.POP3('127.0.0.1', int(sys.argv[1]))\nc.user('psimap')\n\
+             try:\n  c.pass_('pw-imap'); print('OK')\nexcept poplib.error_proto as e:\n  print(e)",
+            &pop3.port().to_string(),
+        ])
+        .output()
+        .unwrap();
+    let second = String::from_utf8_lossy(&o.stdout);
+    assert!(second.contains("[IN-USE]"), "{second}");
+    // Another process (another node's server) sees the session's lock.
+    let session_file = mail.join(".psimap.popstore-session");
+    let o = Command::new("python3")
+        .args([
+            "-c",
+            "import fcntl,sys\nf=open(sys.argv[1],'r+')\n\
+             try:\n  fcntl.lockf(f, fcntl.LOCK_EX|fcntl.LOCK_NB); print('FREE')\n\
+             except OSError:\n  print('HELD')",
+        ])
+        .arg(&session_file)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).trim(),
+        "HELD",
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+
+    // Another process appends under the locks while the session expunges
+    // UID 1: whichever gets the locks first, nothing is lost.
+    let appended = dir.path().join("appended");
+    std::fs::write(&appended, APPENDED).unwrap();
+    let mut locker = Command::new("python3")
+        .arg(client("spool_append.py"))
+        .arg(&spool)
+        .arg(&appended)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lout = BufReader::new(locker.stdout.take().unwrap());
+    let mut line = String::new();
+    lout.read_line(&mut line).unwrap();
+    assert_eq!(line.trim(), "LOCKED");
+    let expunging = std::thread::spawn(move || session.finish());
+    locker.stdin.take().unwrap().write_all(b"go\n").unwrap();
+    assert!(locker.wait().unwrap().success());
+    let done = expunging.join().unwrap();
+    assert_eq!(done["expunge"][0], "OK", "{done}");
+    assert_eq!(done["expunge"][1], serde_json::json!(["1"]), "{done}");
+    let expected = [msgs[1], msgs[2], APPENDED].concat();
+    assert_eq!(
+        String::from_utf8_lossy(&std::fs::read(&spool).unwrap()),
+        String::from_utf8_lossy(&expected)
+    );
+
+    // The next session: the same UIDVALIDITY and UIDs, the new message
+    // the next UID; CLOSE expunges UID 3.
+    let (session, second) = Steps::start(imap, "3", true);
+    assert_eq!(second["uidvalidity"], first["uidvalidity"]);
+    assert_eq!(uids(&second), [2, 3, 4]);
+    assert_eq!(
+        bodies(&second),
+        [want[1].clone(), want[2].clone(), served(APPENDED)]
+    );
+    let done = session.finish();
+    assert_eq!(done["close"][0], "OK", "{done}");
+    assert_eq!(
+        String::from_utf8_lossy(&std::fs::read(&spool).unwrap()),
+        String::from_utf8_lossy(&[msgs[1], APPENDED].concat())
+    );
+    assert_eq!(
+        std::fs::read_dir(&mail).unwrap().count(),
+        1,
+        "no lock, backup or record beside the spool"
+    );
+
+    // A session held by another process (lockf on the session file, as
+    // another node's server holds it): this login gets [INUSE].
+    let mut holder = Command::new("python3")
+        .args([
+            "-c",
+            "import fcntl,sys\nf=open(sys.argv[1],'a+')\nfcntl.lockf(f, fcntl.LOCK_EX)\n\
+             print('LOCKED', flush=True)\nsys.stdin.readline()",
+        ])
+        .arg(&session_file)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut hout = BufReader::new(holder.stdout.take().unwrap());
+    let mut line = String::new();
+    hout.read_line(&mut line).unwrap();
+    assert_eq!(line.trim(), "LOCKED");
+    let o = Command::new("python3")
+        .args([
+            "-c",
+            "import imaplib,sys\nc=imaplib.IMAP4('127.0.0.1', int(sys.argv[1]))\n\
+             try:\n  c.login('psimap', 'pw-imap'); print('OK')\nexcept imaplib.IMAP4.error as e:\n  print(e)",
+            &imap.port().to_string(),
+        ])
+        .output()
+        .unwrap();
+    let held = String::from_utf8_lossy(&o.stdout);
+    assert!(held.contains("[INUSE]"), "{held}");
+    holder.stdin.take().unwrap().write_all(b"go\n").unwrap();
+    assert!(holder.wait().unwrap().success());
+
+    // And again: the UIDs left.
+    let (session, third) = Steps::start(imap, "", false);
+    assert_eq!(third["uidvalidity"], first["uidvalidity"]);
+    assert_eq!(uids(&third), [2, 4]);
+    session.finish();
+    assert_eq!(std::fs::read_dir(&mail).unwrap().count(), 1);
+}
