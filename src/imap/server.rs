@@ -381,12 +381,17 @@ async fn run_input(
     let hold = match &resp.event {
         Some(Event::AuthFailed(user)) => {
             tracing::info!(%peer, user, "imap authentication failed");
-            crate::metrics::login("imap", session.mechanism(), false);
+            crate::metrics::login(
+                "imap",
+                session.mechanism(),
+                session.password_source(),
+                false,
+            );
             service.throttle.failed(peer.ip(), user)
         }
         Some(Event::LoggedIn(user)) => {
             tracing::info!(%peer, user, "imap login");
-            crate::metrics::login("imap", session.mechanism(), true);
+            crate::metrics::login("imap", session.mechanism(), session.password_source(), true);
             service.throttle.succeeded(peer.ip(), user)
         }
         None => Duration::ZERO,

@@ -142,6 +142,7 @@ impl SourceChain {
         for s in &self.sources {
             let answer = s.verify(user, password);
             crate::metrics::password_check(s.name(), answer.as_ref().ok().copied());
+            super::set_answered(s.name());
             match answer {
                 Ok(true) => return Ok(Some(s.as_ref())),
                 Ok(false) => {}
