@@ -234,6 +234,25 @@ mod tests {
     }
 
     #[test]
+    fn the_source_that_accepted_or_was_asked_last_answered() {
+        let pw = Secret::new(String::from("x"));
+        let c = SourceChain::new(vec![
+            Box::new(Fixed("system", Ok(false))),
+            Box::new(Fixed("ldap", Ok(true))),
+            Box::new(Fixed("external", Ok(true))),
+        ]);
+        assert_eq!(c.verify("a", &pw), Ok(true));
+        assert_eq!(crate::auth::take_answered(), "ldap");
+        assert_eq!(crate::auth::take_answered(), "none", "taken once");
+        let c = SourceChain::new(vec![
+            Box::new(Fixed("pam", Ok(false))),
+            Box::new(Fixed("external", Ok(false))),
+        ]);
+        assert_eq!(c.verify("a", &pw), Ok(false));
+        assert_eq!(crate::auth::take_answered(), "external");
+    }
+
+    #[test]
     fn the_default_configuration_has_no_source() {
         let c = crate::config::Config::defaults();
         assert!(c.auth.build().unwrap().is_none());
