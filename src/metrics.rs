@@ -10,9 +10,12 @@
 //! - `lmtp_recipients_total{stage, code}`: LMTP replies per recipient by
 //!   reply code, at `RCPT TO` (`stage="rcpt"`) and after the message data
 //!   (`stage="data"`: 250 is a delivery, 4xx and 5xx refusals);
-//! - `logins_total{protocol, mechanism, result}`: logins that succeeded
-//!   (`result="ok"`) and failed (`result="failed"`), per mechanism (`USER`
-//!   for USER/PASS, `APOP`, or the SASL mechanism);
+//! - `logins_total{protocol, mechanism, source, result}`: logins that
+//!   succeeded (`result="ok"`) and failed (`result="failed"`), per
+//!   mechanism (`USER` for USER/PASS, `APOP`, `LOGIN` for IMAP LOGIN, or
+//!   the SASL mechanism) and the password source that answered
+//!   ([`crate::auth::take_answered`]: `profile`, `cache`, `system`,
+//!   `pam`, `ldap`, `external`, or `none` when no account was found);
 //! - `password_checks_total{source, result}`: which password source
 //!   answered a password check (`profile`, `cache`, or the source's name:
 //!   `system`, `pam`, `ldap`, `external`), `result="ok"` when it accepted
@@ -30,7 +33,11 @@
 //! - `lock_wait_seconds` (histogram) and `lock_timeouts_total`: how long
 //!   the store's locks took to get, and how many were given up on;
 //! - `fsyncs_total`: fsyncs of files and directories the store made
-//!   (counted by the platform backend, read at each scrape).
+//!   (counted by the platform backend, read at each scrape);
+//! - `map_arena_maps`, `map_arena_bytes` and `map_arena_chunks` (gauges,
+//!   read at each scrape): the message-file maps the Linux backend's map
+//!   arena holds now, the bytes they map, and its 2 MiB chunks in use (of
+//!   64; a chunk is freed when its last map drops).
 //!
 //! A new server (IMAP) counts its sessions, logins and bytes with the same
 //! calls and its own `protocol` label: [`session_opened`], [`login`] and a
@@ -72,14 +79,15 @@ pub fn lmtp_recipient(stage: &'static str, code: u16) {
         .increment(1);
 }
 
-/// Counts a login to `protocol` with `mechanism` that succeeded or
-/// failed.
-pub fn login(protocol: &'static str, mechanism: &'static str, ok: bool) {
+/// Counts a login to `protocol` with `mechanism`, answered by the
+/// password `source`, that succeeded or failed.
+pub fn login(protocol: &'static str, mechanism: &'static str, source: &'static str, ok: bool) {
     let result = if ok { "ok" } else { "failed" };
     metrics::counter!(
         "popstore_logins_total",
         "protocol" => protocol,
         "mechanism" => mechanism,
+        "source" => source,
         "result" => result
     )
     .increment(1);
@@ -217,6 +225,10 @@ fn answer<B>(req: &Request<B>, handle: &PrometheusHandle) -> Response<Full<Bytes
         (&Method::GET, "/metrics") => {
             // Kept by the platform backend as a plain atomic.
             metrics::counter!("popstore_fsyncs_total").absolute(popstore_platform::stats::fsyncs());
+            let (maps, bytes, chunks) = popstore_platform::stats::arena();
+            metrics::gauge!("popstore_map_arena_maps").set(maps as f64);
+            metrics::gauge!("popstore_map_arena_bytes").set(bytes as f64);
+            metrics::gauge!("popstore_map_arena_chunks").set(chunks as f64);
             (
                 StatusCode::OK,
                 "text/plain; version=0.0.4; charset=utf-8",

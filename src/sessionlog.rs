@@ -6,8 +6,10 @@
 //! A server makes one [`SessionLog`] per accepted connection, counts its
 //! bytes through [`SessionLog::meter`], calls [`SessionLog::command`] and
 //! [`SessionLog::logged_in`] as the session goes, and
-//! [`SessionLog::finish`] when it ends. A new protocol (IMAP) plugs in
-//! with `SessionLog::new("imap", peer)` in its accept loop.
+//! [`SessionLog::finish`] when it ends. POP3 and IMAP (with POP3S and
+//! IMAPS, under the protocols `pop3` and `imap`) log this way. IMAP's
+//! outcomes are `logout`, `autologout`, `disconnected` (the client went
+//! away), `shutdown`, `evicted`, `refused`, `timeout` and `error`.
 //!
 //! The line is an `info` event of target `popstore::session` with the
 //! message `session`; with `[log] format = "json"` each field is a JSON

@@ -182,15 +182,15 @@ fn counters_move_as_sessions_run_and_the_text_parses() {
             1.0,
         ),
         (
-            "popstore_logins_total{mechanism=\"USER\",protocol=\"pop3\",result=\"failed\"}",
+            "popstore_logins_total{mechanism=\"USER\",protocol=\"pop3\",result=\"failed\",source=\"profile\"}",
             1.0,
         ),
         (
-            "popstore_logins_total{mechanism=\"USER\",protocol=\"pop3\",result=\"ok\"}",
+            "popstore_logins_total{mechanism=\"USER\",protocol=\"pop3\",result=\"ok\",source=\"profile\"}",
             1.0,
         ),
         (
-            "popstore_logins_total{mechanism=\"PLAIN\",protocol=\"pop3\",result=\"ok\"}",
+            "popstore_logins_total{mechanism=\"PLAIN\",protocol=\"pop3\",result=\"ok\",source=\"profile\"}",
             1.0,
         ),
         ("popstore_sessions_total{protocol=\"lmtp\"}", 1.0),
@@ -271,6 +271,116 @@ fn counters_move_as_sessions_run_and_the_text_parses() {
             want,
             "{key} in {after:#?}"
         );
+    }
+    serve.signal("-TERM");
+    let (exit, log) = serve.wait();
+    assert!(exit.success(), "{log}");
+}
+
+#[test]
+fn imap_logins_bytes_and_the_map_arena_move() {
+    let python = python();
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    ok(&store, &["init"], b"");
+    ok(
+        &store,
+        &[
+            "user",
+            "add",
+            "carol",
+            "--store-type",
+            "imap",
+            "--password-stdin",
+        ],
+        b"carol-pw\n",
+    );
+    let config = common::write_file(
+        dir.path(),
+        "popstore.toml",
+        b"[listen]\nimap = \"127.0.0.1:0\"\nimaps = \"off\"\nlmtp = \"127.0.0.1:0\"\npop3 = \"off\"\npop3s = \"off\"\n\
+          poppassd = \"off\"\nmanagesieve = \"off\"\nweb = \"off\"\n\
+          [imap]\nallow_plaintext_auth = true\n\
+          [metrics]\nlisten = \"127.0.0.1:0\"\n",
+    );
+    let (mut lmtp, mut imap, mut metrics) = (None, None, None);
+    let serve = ServeProcess::start_until(&store, &config, "info", |line| {
+        lmtp = lmtp.or(listening(line, "LMTP"));
+        imap = imap.or(listening(line, "IMAP"));
+        metrics = metrics.or(listening(line, "metrics"));
+        lmtp.is_some() && imap.is_some() && metrics.is_some()
+    });
+    let (lmtp, imap, metrics) = (lmtp.unwrap(), imap.unwrap(), metrics.unwrap());
+
+    let (mut c, _) = Tally::connect(lmtp);
+    c.cmd("LHLO test");
+    while !c.line().starts_with("250 ") {}
+    assert!(c.cmd("MAIL FROM:<bob@example.org>").starts_with("250"));
+    assert!(c.cmd("RCPT TO:<carol@localhost>").starts_with("250"));
+    assert!(c.cmd("DATA").starts_with("354"));
+    let body = format!("Subject: arena\r\n\r\n{}\r\n", "x".repeat(5000));
+    assert!(c.cmd(&format!("{body}.")).starts_with("250"));
+    assert!(c.cmd("QUIT").starts_with("221"));
+
+    let before = scrape(python, metrics);
+    let (mut i, greeting) = Tally::connect(imap);
+    assert!(greeting.starts_with("* OK"), "{greeting}");
+    let tagged = |i: &mut Tally, tag: &str, line: &str| {
+        let mut reply = i.cmd(line);
+        while !reply.starts_with(tag) {
+            assert!(!reply.is_empty(), "closed before {tag}'s reply");
+            reply = i.line();
+        }
+        reply
+    };
+    assert!(tagged(&mut i, "a ", "a LOGIN carol wrong").starts_with("a NO"));
+    assert!(tagged(&mut i, "b ", "b LOGIN carol carol-pw").starts_with("b OK"));
+    assert!(tagged(&mut i, "c ", "c SELECT INBOX").starts_with("c OK"));
+    // The session keeps the message it fetched mapped (in the arena).
+    assert!(tagged(&mut i, "d ", "d FETCH 1 BODY.PEEK[]").starts_with("d OK"));
+
+    let during = scrape(python, metrics);
+    for (key, want) in [
+        (
+            "popstore_logins_total{mechanism=\"LOGIN\",protocol=\"imap\",result=\"failed\",source=\"profile\"}",
+            1.0,
+        ),
+        (
+            "popstore_logins_total{mechanism=\"LOGIN\",protocol=\"imap\",result=\"ok\",source=\"profile\"}",
+            1.0,
+        ),
+        ("popstore_bytes_in_total{protocol=\"imap\"}", i.sent as f64),
+        ("popstore_sessions_open{protocol=\"imap\"}", 1.0),
+    ] {
+        assert_eq!(
+            value(&during, key) - value(&before, key),
+            want,
+            "{key} in {during:#?}"
+        );
+    }
+    assert!(
+        value(&during, "popstore_map_arena_maps{}") >= 1.0
+            && value(&during, "popstore_map_arena_bytes{}") >= body.len() as f64
+            && value(&during, "popstore_map_arena_chunks{}") >= 1.0,
+        "{during:#?}"
+    );
+
+    assert!(tagged(&mut i, "e ", "e LOGOUT").starts_with("e OK"));
+    assert_eq!(i.line(), "", "the server closed the session");
+    let after = scrape(python, metrics);
+    assert_eq!(
+        value(&after, "popstore_bytes_out_total{protocol=\"imap\"}")
+            - value(&before, "popstore_bytes_out_total{protocol=\"imap\"}"),
+        i.got as f64,
+        "{after:#?}"
+    );
+    // The session's map went with it, and its chunk was freed.
+    for key in [
+        "popstore_map_arena_maps{}",
+        "popstore_map_arena_bytes{}",
+        "popstore_map_arena_chunks{}",
+    ] {
+        assert_eq!(value(&after, key), 0.0, "{key} in {after:#?}");
     }
     serve.signal("-TERM");
     let (exit, log) = serve.wait();

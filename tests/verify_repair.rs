@@ -318,3 +318,88 @@ fn verify_beside_a_server_reports_no_missing_file_and_no_orphan() {
     assert!(problems.is_empty(), "{problems:?}");
     assert_eq!(verify(e.root(), &[]).0, 0, "the store is clean");
 }
+
+/// A writer that changes an account's profile and message list together
+/// (a delivery folded into the list) while verify is between reading the
+/// profile and reading the list: verify reads the account under its lock,
+/// so the writer either finished before or waits until verify is done,
+/// and the report holds no "message count 3 but the message list holds
+/// 4". Fails without the lock (verify read the profile and list unlocked).
+#[test]
+fn verify_reads_an_account_consistently_beside_a_writer() {
+    use popstore::verify::{DirEntry, PlatformStore, StoreDir, StoreReader};
+    use popstore_formats::path::{Ods2Name, StorePath};
+    use popstore_platform::{LockMode, Platform};
+    use std::cell::Cell;
+
+    /// Runs `change` when the walk first reads a message list, if the
+    /// account's lock is free then (a writer waits for it otherwise).
+    struct Racing<'a> {
+        inner: PlatformStore<'a>,
+        fs: &'a dyn Platform,
+        changed: Cell<Option<bool>>,
+        change: &'a dyn Fn(),
+    }
+    impl StoreReader for Racing<'_> {
+        fn list(&self, dir: &StoreDir) -> std::io::Result<Option<Vec<DirEntry>>> {
+            self.inner.list(dir)
+        }
+        fn read(&self, path: &StorePath) -> std::io::Result<Option<Vec<u8>>> {
+            if path.ftype.as_str() == "PML" && self.changed.get().is_none() {
+                let mut lock = path.clone();
+                lock.name = Ods2Name::new("ACCOUNT").unwrap();
+                lock.ftype = Ods2Name::new("LCK").unwrap();
+                let free = self
+                    .fs
+                    .lock(&lock, LockMode::Exclusive, std::time::Duration::ZERO)
+                    .is_ok();
+                if free {
+                    (self.change)();
+                }
+                self.changed.set(Some(free));
+            }
+            self.inner.read(path)
+        }
+        fn spell(&self, path: &StorePath) -> String {
+            self.inner.spell(path)
+        }
+        fn spell_dir(&self, dir: &StoreDir, other: Option<&str>) -> String {
+            self.inner.spell_dir(dir, other)
+        }
+        fn lock_shared(&self, path: &StorePath) -> Option<Box<dyn std::any::Any>> {
+            self.inner.lock_shared(path)
+        }
+    }
+
+    let e = Engine::new();
+    for k in 0..3 {
+        e.deliver(&["ann"], k);
+    }
+    e.store.fold_journal(&e.ann()).unwrap();
+    let fs = popstore_platform_linux::linux(vec![e.root().to_path_buf()]);
+    let change = || {
+        e.deliver(&["ann"], 10);
+        e.store.fold_journal(&e.ann()).unwrap();
+    };
+    let reader = Racing {
+        inner: PlatformStore::new(&fs),
+        fs: &fs,
+        changed: Cell::new(None),
+        change: &change,
+    };
+    let report = popstore::verify::verify(&reader, &|_| {});
+    let problems: Vec<String> = report
+        .problems
+        .iter()
+        .map(|p| format!("{}: {}", p.path, p.reason))
+        .collect();
+    assert!(problems.is_empty(), "{problems:?}");
+    // The writer that waited for verify's lock goes on now.
+    match reader.changed.get() {
+        Some(false) => change(),
+        Some(true) => {}
+        None => panic!("verify read no message list"),
+    }
+    assert_eq!(e.ann_messages().len(), 4);
+    assert_eq!(verify(e.root(), &[]).0, 0, "the store is clean");
+}

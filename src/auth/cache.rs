@@ -170,6 +170,7 @@ impl PasswordSource for CachedSource {
         let (account, pw) = (self.account_key(user), self.password_key(user, password));
         if let Some(answer) = self.lookup(&account, &pw, Instant::now()) {
             crate::metrics::password_check("cache", Some(answer));
+            super::set_answered("cache");
             return Ok(answer);
         }
         let answer = self.inner.verify(user, password)?;

@@ -159,6 +159,37 @@ impl From<LookupError> for AuthFailure {
     }
 }
 
+thread_local! {
+    /// The password source that answered this thread's last check.
+    static ANSWERED: std::cell::Cell<&'static str> = const { std::cell::Cell::new("none") };
+}
+
+/// Records that `source` (`profile`, `cache`, or a source's name) gave
+/// the answer of the check running on this thread.
+pub(crate) fn set_answered(source: &str) {
+    let name = match source {
+        "profile" => "profile",
+        "cache" => "cache",
+        "system" => "system",
+        "pam" => "pam",
+        "ldap" => "ldap",
+        "external" => "external",
+        _ => "other",
+    };
+    ANSWERED.with(|a| a.set(name));
+}
+
+/// Which password source answered the last credentials check made on this
+/// thread, and forgets it: `profile` (the account's own verifiers: every
+/// SASL mechanism but PLAIN/LOGIN checks these), `cache`, the source that
+/// accepted (`system`, `pam`, `ldap`, `external`) or the last one asked
+/// when all refused, `none` when no account was found or nothing was
+/// checked. A session takes it right after its check, on the same thread,
+/// for the `source` label of `popstore_logins_total`.
+pub fn take_answered() -> &'static str {
+    ANSWERED.with(|a| a.replace("none"))
+}
+
 /// Checks credentials for the servers: the store's verifiers, and the
 /// configured password source for `PWD_ELSEWHERE` accounts.
 #[derive(Clone)]
@@ -198,9 +229,13 @@ impl Authenticator {
 
     /// Looks up an account; unknown accounts are `BadCredentials`.
     pub fn lookup(&self, user: &str) -> Result<Credentials, AuthFailure> {
-        self.lookup
+        set_answered("none");
+        let creds = self
+            .lookup
             .credentials(user)?
-            .ok_or(AuthFailure::BadCredentials)
+            .ok_or(AuthFailure::BadCredentials)?;
+        set_answered("profile");
+        Ok(creds)
     }
 
     /// Spends the time a password check against a real account takes, so
@@ -246,6 +281,9 @@ impl Authenticator {
             let ok = !creds.flags.pwd_elsewhere
                 && creds.verifiers.verify_plain(password.expose().as_bytes());
             crate::metrics::password_check("profile", Some(ok));
+            if !creds.flags.pwd_elsewhere {
+                set_answered("profile");
+            }
             ok
         };
         if !self.uses_sources(creds) {
@@ -259,6 +297,7 @@ impl Authenticator {
             }
             return Ok(profile(creds));
         };
+        set_answered(src.name());
         match src.verify(&creds.user, password) {
             Ok(true) => Ok(true),
             Ok(false) => Ok(profile(creds)),

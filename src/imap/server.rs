@@ -2,7 +2,9 @@
 //! to the session on the blocking pool (it reads the store), write its
 //! responses (message data as vectored writes of the mapped files, plain
 //! or through TLS), STARTTLS (discarding what was pipelined after it),
-//! IMAPS, the failed-login delay, IDLE polling and autologout.
+//! IMAPS, the failed-login delay, IDLE polling and autologout. Each
+//! session ends with its [`SessionLog`] line and counts its bytes in the
+//! `imap` metrics.
 //!
 //! Deadlines and slots are the POP3 server's ([`Slots`], a share per
 //! client address; the pop3 guard): every reply must be taken within the
@@ -28,6 +30,7 @@ use crate::auth::Authenticator;
 use crate::auth::throttle::AuthThrottle;
 use crate::netio::Stream;
 use crate::pop3::guard::{Guard, lost_slot};
+use crate::sessionlog::SessionLog;
 use crate::slots::{Refusal, Slots, Wait};
 use crate::store::Store;
 
@@ -153,7 +156,10 @@ pub async fn run(
                     let service = Arc::clone(&service);
                     let stop = stop_rx.clone();
                     sessions.spawn(async move {
-                        match connection(tcp, peer, kind, service, stop).await {
+                        let mut log = SessionLog::new("imap", peer);
+                        let result = connection(tcp, peer, kind, service, stop, &mut log).await;
+                        log.finish(&result);
+                        match result {
                             Ok(()) => {}
                             Err(e) => tracing::debug!(%peer, "imap connection ended: {e}"),
                         }
@@ -228,6 +234,7 @@ async fn connection(
     kind: ListenerKind,
     service: Arc<ImapService>,
     mut stop: watch::Receiver<bool>,
+    log: &mut SessionLog,
 ) -> io::Result<()> {
     let _ = tcp.set_nodelay(true);
     let evict = Arc::new(Notify::new());
@@ -239,13 +246,13 @@ async fn connection(
         Ok(slot) => slot,
         Err(refusal) => {
             refuse(&tcp, peer, kind, refusal);
+            log.outcome("refused");
             return Ok(());
         }
     };
     let settings = Arc::clone(&service.settings);
     let guard = Guard::new(slot, evict, settings.send_timeout());
-    let meter = crate::netio::Meter::new("imap");
-    let mut stream = Stream::plain(tcp, &meter);
+    let mut stream = Stream::plain(tcp, log.meter());
     if kind == ListenerKind::Implicit
         && let Some(acceptor) = &service.tls
     {
@@ -282,6 +289,12 @@ async fn connection(
                 )
                 .await?;
                 session = s;
+                if ran {
+                    log.command();
+                    if let Some(user) = session.user() {
+                        log.logged_in(user);
+                    }
+                }
                 ran
             };
             if !ran {
@@ -291,12 +304,14 @@ async fn connection(
                     Err(e) => {
                         tracing::info!(%peer, "imap: {e}");
                         bye(&mut conn, b"* BYE [LIMIT] bad compressed stream\r\n").await;
+                        log.outcome("error");
                         return Ok(());
                     }
                 }
             }
             if session.closed() {
                 let _ = tokio::time::timeout(BYE_TIMEOUT, conn.stream.shutdown()).await;
+                log.outcome("logout");
                 return Ok(());
             }
         }
@@ -313,9 +328,13 @@ async fn connection(
                     tracing::info!(%peer, "imap autologout");
                     let r = session.autologout();
                     bye(&mut conn, &r.text).await;
+                    log.outcome("autologout");
                     return Ok(());
                 }
-                Ok(Ok(0)) => return Ok(()),
+                Ok(Ok(0)) => {
+                    log.outcome("disconnected");
+                    return Ok(());
+                }
                 Ok(Ok(_)) => {}
                 Ok(Err(e)) => return Err(e),
             },
@@ -328,10 +347,12 @@ async fn connection(
             _ = stop.changed() => {
                 let r = session.shutdown();
                 bye(&mut conn, &r.text).await;
+                log.outcome("shutdown");
                 return Ok(());
             }
             () = guard.evict.notified() => {
                 bye(&mut conn, b"* BYE [UNAVAILABLE] server busy, closing this waiting session\r\n").await;
+                log.outcome("evicted");
                 return Err(lost_slot());
             }
         }
@@ -376,12 +397,17 @@ async fn run_input(
     let hold = match &resp.event {
         Some(Event::AuthFailed(user)) => {
             tracing::info!(%peer, user, "imap authentication failed");
-            crate::metrics::login("imap", session.mechanism(), false);
+            crate::metrics::login(
+                "imap",
+                session.mechanism(),
+                session.password_source(),
+                false,
+            );
             service.throttle.failed(peer.ip(), user)
         }
         Some(Event::LoggedIn(user)) => {
             tracing::info!(%peer, user, "imap login");
-            crate::metrics::login("imap", session.mechanism(), true);
+            crate::metrics::login("imap", session.mechanism(), session.password_source(), true);
             service.throttle.succeeded(peer.ip(), user)
         }
         None => Duration::ZERO,

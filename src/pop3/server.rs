@@ -340,14 +340,24 @@ async fn connection(
             let hold = match &resp.event {
                 Some(Event::AuthFailed(user)) => {
                     tracing::info!(%peer, user, "pop3 authentication failed");
-                    crate::metrics::login("pop3", session.mechanism(), false);
+                    crate::metrics::login(
+                        "pop3",
+                        session.mechanism(),
+                        session.password_source(),
+                        false,
+                    );
                     service.throttle.failed(peer.ip(), user)
                 }
                 Some(Event::LoggedIn) => {
                     let user = session.user().unwrap_or("");
                     tracing::info!(%peer, user, "pop3 login");
                     log.logged_in(user);
-                    crate::metrics::login("pop3", session.mechanism(), true);
+                    crate::metrics::login(
+                        "pop3",
+                        session.mechanism(),
+                        session.password_source(),
+                        true,
+                    );
                     service.throttle.succeeded(peer.ip(), user)
                 }
                 None => Duration::ZERO,

@@ -202,6 +202,8 @@ pub struct Session {
     /// The mechanism of the last login attempt (`USER`, `APOP` or a SASL
     /// mechanism's name).
     mechanism: &'static str,
+    /// The password source that answered the last login attempt.
+    source: &'static str,
 }
 
 impl std::fmt::Debug for Session {
@@ -297,6 +299,7 @@ impl Session {
             attempt: String::new(),
             stored_verifier: false,
             mechanism: "",
+            source: "none",
         }
     }
 
@@ -343,6 +346,12 @@ impl Session {
     /// `APOP`, or a SASL mechanism's name; empty before any.
     pub fn mechanism(&self) -> &'static str {
         self.mechanism
+    }
+
+    /// The password source that answered the last login attempt
+    /// ([`crate::auth::take_answered`]).
+    pub fn password_source(&self) -> &'static str {
+        self.source
     }
 
     /// True while logged in (TRANSACTION state).
@@ -602,6 +611,13 @@ impl Session {
     }
 
     fn login(&mut self, r: Result<String, AuthFailure>) -> Response {
+        self.source = match r {
+            Err(AuthFailure::Cancelled | AuthFailure::Malformed(_)) => {
+                crate::auth::take_answered();
+                "none"
+            }
+            _ => crate::auth::take_answered(),
+        };
         let user = match r {
             Ok(u) => u,
             Err(f) => {

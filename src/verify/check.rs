@@ -215,6 +215,20 @@ impl Walk<'_> {
 
     /// One user's subtree.
     fn user_tree(&mut self, layout: &Layout, dir: &StoreDir) {
+        // The account's lock, shared, while its profile, list and journal
+        // are read: the writers change them together under it. Only an
+        // existing lock file is taken (verify creates no file).
+        let lock = (n("ACCOUNT"), n("LCK"));
+        let _locked = match self.store.list(dir) {
+            Ok(Some(es))
+                if es
+                    .iter()
+                    .any(|e| matches!(e, DirEntry::File(a, b) if (a, b) == (&lock.0, &lock.1))) =>
+            {
+                self.store.lock_shared(&dir.file(&lock.0, &lock.1))
+            }
+            _ => None,
+        };
         let profile_path = dir.file(&n("ACCOUNT"), &n(types::PROFILE));
         let spelled_profile = self.store.spell(&profile_path);
         let profile: Option<Profile> = self.load(&profile_path);

@@ -5,7 +5,7 @@
 
 use popstore_formats::layout::linux_relative;
 use popstore_formats::path::StorePath;
-use popstore_platform::{DirPath, Entry, ErrorKind, Platform};
+use popstore_platform::{DirPath, Entry, ErrorKind, LockMode, Platform};
 
 use super::{DirEntry, StoreDir, StoreReader};
 
@@ -70,6 +70,19 @@ impl StoreReader for PlatformStore<'_> {
             Ok(b) => Ok(Some(b)),
             Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::BadRoot) => Ok(None),
             Err(e) => Err(io(e)),
+        }
+    }
+
+    fn lock_shared(&self, path: &StorePath) -> Option<Box<dyn std::any::Any>> {
+        // A writer holds it for one change; 30 s is the store's own lock
+        // timeout.
+        let timeout = std::time::Duration::from_secs(30);
+        match self.platform.lock(path, LockMode::Shared, timeout) {
+            Ok(l) => Some(Box::new(l)),
+            Err(e) => {
+                tracing::debug!("verify: reading unlocked: {e}");
+                None
+            }
         }
     }
 

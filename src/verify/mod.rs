@@ -74,4 +74,14 @@ pub trait StoreReader {
     fn spell(&self, path: &StorePath) -> String;
     /// How the report names `dir` (and an entry `other` in it).
     fn spell_dir(&self, dir: &StoreDir, other: Option<&str>) -> String;
+    /// Holds the lock file `path` shared (the lock writers take
+    /// exclusively) until the returned guard drops; `None` when it cannot
+    /// (the walk then reads unlocked). Verify takes an account's lock
+    /// this way while it reads the account's profile, message list and
+    /// journal, so a server changing them meanwhile is not a problem.
+    /// The default takes no lock.
+    fn lock_shared(&self, path: &StorePath) -> Option<Box<dyn std::any::Any>> {
+        let _ = path;
+        None
+    }
 }

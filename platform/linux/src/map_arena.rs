@@ -89,6 +89,7 @@ impl Deref for ArenaMap {
 
 impl Drop for ArenaMap {
     fn drop(&mut self) {
+        popstore_platform::stats::arena_unmapped(self.len);
         if let Some(arena) = arena()
             && arena.release(self.chunk) == Release::UnmapOwn
         {
@@ -142,6 +143,7 @@ pub fn map(file: &File, len: usize) -> Option<io::Result<ArenaMap>> {
         arena.poison(chunk);
         return Some(Err(err));
     }
+    popstore_platform::stats::arena_mapped(len);
     Some(Ok(ArenaMap {
         ptr: got as *const u8,
         len,
@@ -201,6 +203,7 @@ impl Arena {
             return Some((chunk, self.base + chunk * CHUNK + used));
         }
         let chunk = state.free.pop()?;
+        popstore_platform::stats::arena_chunk(true);
         state.filling = Some((chunk, len));
         state.live[chunk] += 1;
         Some((chunk, self.base + chunk * CHUNK))
@@ -259,6 +262,7 @@ impl Arena {
             return;
         }
         self.lock().free.push(chunk);
+        popstore_platform::stats::arena_chunk(false);
     }
 }
 

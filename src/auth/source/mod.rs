@@ -142,6 +142,7 @@ impl SourceChain {
         for s in &self.sources {
             let answer = s.verify(user, password);
             crate::metrics::password_check(s.name(), answer.as_ref().ok().copied());
+            super::set_answered(s.name());
             match answer {
                 Ok(true) => return Ok(Some(s.as_ref())),
                 Ok(false) => {}
@@ -230,6 +231,25 @@ mod tests {
             .change_password("a", &pw, &pw)
             .unwrap();
         assert!(matches!(r, ChangeOutcome::Refused(m) if m.contains("cannot be changed")));
+    }
+
+    #[test]
+    fn the_source_that_accepted_or_was_asked_last_answered() {
+        let pw = Secret::new(String::from("x"));
+        let c = SourceChain::new(vec![
+            Box::new(Fixed("system", Ok(false))),
+            Box::new(Fixed("ldap", Ok(true))),
+            Box::new(Fixed("external", Ok(true))),
+        ]);
+        assert_eq!(c.verify("a", &pw), Ok(true));
+        assert_eq!(crate::auth::take_answered(), "ldap");
+        assert_eq!(crate::auth::take_answered(), "none", "taken once");
+        let c = SourceChain::new(vec![
+            Box::new(Fixed("pam", Ok(false))),
+            Box::new(Fixed("external", Ok(false))),
+        ]);
+        assert_eq!(c.verify("a", &pw), Ok(false));
+        assert_eq!(crate::auth::take_answered(), "external");
     }
 
     #[test]

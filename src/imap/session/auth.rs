@@ -199,6 +199,13 @@ impl Session {
 
     /// The end of a login attempt.
     fn login(&mut self, tag: &str, r: Result<String, AuthFailure>) -> Response {
+        self.source = match r {
+            Err(AuthFailure::Cancelled | AuthFailure::Malformed(_)) => {
+                crate::auth::take_answered();
+                "none"
+            }
+            _ => crate::auth::take_answered(),
+        };
         let user = match r {
             Ok(u) => u,
             Err(f) => return self.auth_failure(tag, &f),

@@ -194,6 +194,8 @@ pub struct Session {
     bad_commands: u32,
     attempt: String,
     mechanism: &'static str,
+    /// The password source that answered the last login attempt.
+    source: &'static str,
     /// What [`Session::input_inline`] read and left for [`Session::input`].
     pending: Option<Outcome>,
     /// The message file the last FETCH ended on (dropped by any other
@@ -240,6 +242,7 @@ impl Session {
             bad_commands: 0,
             attempt: String::new(),
             mechanism: "",
+            source: "none",
             pending: None,
             recent: None,
             legacy: None,
@@ -273,6 +276,12 @@ impl Session {
     /// The mechanism of the last login attempt.
     pub fn mechanism(&self) -> &'static str {
         self.mechanism
+    }
+
+    /// The password source that answered the last login attempt
+    /// ([`crate::auth::take_answered`]).
+    pub fn password_source(&self) -> &'static str {
+        self.source
     }
 
     /// TLS is now active, with the `tls-exporter` channel binding.
