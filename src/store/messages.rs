@@ -127,20 +127,51 @@ impl Store {
         let bytes = file
             .encode()
             .map_err(|e| StoreError::Invalid(format!("cannot encode the message: {e}")))?;
-        for _ in 0..32 {
-            let id = new_message_id();
-            let path = self.paths.message(id);
-            let dir = DirPath::of(&path);
-            let known = self.lock_known_dirs().contains(&dir);
-            if !known {
-                self.ensure_dir(&dir)?;
-                let mut dirs = self.lock_known_dirs();
-                if dirs.len() >= 4096 {
-                    dirs.clear(); // one per 64-second window: keep it bounded
-                }
-                dirs.insert(dir.clone());
+        self.create_message_file(None, &[&bytes])
+    }
+
+    /// Writes a message file of `header` and `body` (canonical) without
+    /// joining them in memory (`body` may be the map of a spool), durable
+    /// when it returns; tries id `first` before drawing fresh ones.
+    pub fn write_message_from(
+        &self,
+        header: &MessageHeader,
+        body: &[u8],
+        first: Option<MessageId>,
+    ) -> Result<MessageId> {
+        let info = popstore_formats::message::BodyInfo::of(body);
+        let head = popstore_formats::message::encode_head(header, &info)
+            .map_err(|e| StoreError::Invalid(format!("cannot encode the message: {e}")))?;
+        let pad = [0u8; 512];
+        let pad = &pad[..popstore_formats::message::body_padding(body.len() as u64)];
+        self.create_message_file(first, &[&head, body, pad])
+    }
+
+    /// The directory of message `id`, made when this process has not
+    /// seen it yet; whether it was known.
+    pub(crate) fn message_dir(&self, id: MessageId) -> Result<(DirPath, bool)> {
+        let dir = DirPath::of(&self.paths.message(id));
+        let known = self.lock_known_dirs().contains(&dir);
+        if !known {
+            self.ensure_dir(&dir)?;
+            let mut dirs = self.lock_known_dirs();
+            if dirs.len() >= 4096 {
+                dirs.clear(); // one per 64-second window: keep it bounded
             }
-            match self.fs.create_new(&path, RecordFormat::Fix512, &bytes) {
+            dirs.insert(dir.clone());
+        }
+        Ok((dir, known))
+    }
+
+    fn create_message_file(&self, first: Option<MessageId>, parts: &[&[u8]]) -> Result<MessageId> {
+        for i in 0..32 {
+            let id = match (i, first) {
+                (0, Some(id)) => id,
+                _ => new_message_id(),
+            };
+            let path = self.paths.message(id);
+            let (dir, known) = self.message_dir(id)?;
+            match self.fs.create_new_parts(&path, RecordFormat::Fix512, parts) {
                 Ok(()) => return Ok(id),
                 Err(e) if e.kind() == ErrorKind::AlreadyExists => continue,
                 // Removed behind our back (by hand): make it again.
