@@ -42,7 +42,11 @@ fn message() -> Vec<u8> {
     let mut n = 0u64;
     while m.len() < SIZE - 100 {
         n += 1;
-        let end: &[u8] = if n.is_multiple_of(1000) { b"\n" } else { b"\r\n" };
+        let end: &[u8] = if n.is_multiple_of(1000) {
+            b"\n"
+        } else {
+            b"\r\n"
+        };
         m.extend_from_slice(format!("line {n:010} of a large message ........").as_bytes());
         m.extend_from_slice(end);
     }

@@ -72,6 +72,7 @@ impl Session {
                 "BINARY",
                 "QUOTA",
                 "QUOTA=RES-STORAGE",
+                "QUOTA=RES-MESSAGE",
                 "QUOTASET",
                 "ACL",
                 "COMPRESS=DEFLATE",

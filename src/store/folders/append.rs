@@ -45,7 +45,7 @@ impl Store {
         let (stored, pre) = crate::mime::precompute(m.bytes);
         let size = stored.len() as u64;
         let usage = self.folder_usage(acct, &p)?;
-        if p.quota().check(usage, size) != QuotaCheck::Fits {
+        if p.quota().check(usage, size) != QuotaCheck::Fits || !self.messages_fit(acct, &p, 1)? {
             return Err(StoreError::OverQuota(acct.to_string()));
         }
         let created = now();
@@ -74,7 +74,7 @@ impl Store {
             .ok_or_else(|| FolderError::NotFound(folder.to_string()))?;
         let size = stored.len() as u64;
         let usage = self.folder_usage(acct, &p)?;
-        if p.quota().check(usage, size) != QuotaCheck::Fits {
+        if p.quota().check(usage, size) != QuotaCheck::Fits || !self.messages_fit(acct, &p, 1)? {
             return Err(StoreError::OverQuota(acct.to_string()));
         }
         let created = now();
