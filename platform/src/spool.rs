@@ -87,3 +87,48 @@ impl Drop for VfsSpool {
         let _ = self.vfs.remove_file(&self.host);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use crate::Platform;
+    use crate::posix::PosixTree;
+    use crate::testkit::{dp, sp};
+    use crate::types::RecordFormat;
+
+    #[test]
+    fn a_spool_is_a_temporary_file_that_list_skips_and_a_crash_leaves_removable() {
+        let p = PosixTree::memory(1);
+        p.create_dir_all(&dp(&["M"])).unwrap();
+        let near = sp(&["M"], "M1", "MSG");
+        let mut s = p.spool(&near).unwrap();
+        s.write(b"hello ").unwrap();
+        s.write(b"world").unwrap();
+        assert_eq!(&*s.map().unwrap(), b"hello world");
+        assert!(p.list(&dp(&["M"])).unwrap().is_empty());
+        let strays = p.strays(&dp(&["M"])).unwrap();
+        assert_eq!(strays.len(), 1);
+        assert!(crate::support::is_temp_name(&strays[0]), "{strays:?}");
+        // The message file is written from parts, beside the spool.
+        let big = vec![7u8; (1 << 20) + 3];
+        p.create_new_parts(&near, RecordFormat::Fix512, &[b"head", &big])
+            .unwrap();
+        assert_eq!(p.read(&near).unwrap().len(), big.len() + 4);
+        // A crash (the spool never dropped) leaves what repair removes.
+        std::mem::forget(s);
+        let removed = p.remove_temporaries(&dp(&["M"]), Duration::ZERO).unwrap();
+        assert_eq!(removed, strays);
+        assert!(p.strays(&dp(&["M"])).unwrap().is_empty());
+    }
+
+    #[test]
+    fn dropping_a_spool_removes_it() {
+        let p = PosixTree::memory(1);
+        p.create_dir_all(&dp(&["M"])).unwrap();
+        let s = p.spool(&sp(&["M"], "M1", "MSG")).unwrap();
+        assert_eq!(p.strays(&dp(&["M"])).unwrap().len(), 1);
+        drop(s);
+        assert!(p.strays(&dp(&["M"])).unwrap().is_empty());
+    }
+}
