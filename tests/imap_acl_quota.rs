@@ -165,3 +165,100 @@ fn public_folders_appear_under_public_folders() {
     let r = tom.cmd("t5", "CREATE \"Public Folders/Mine\"");
     assert!(has(&r, "t5 NO [CANNOT]"), "{r:?}");
 }
+
+/// Sends `RCPT TO:<user>` with one message over LMTP: the reply to the
+/// end of its data (or to the RCPT when refused there).
+fn lmtp_reply(s: &Served, user: &str) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let t = std::net::TcpStream::connect(s.lmtp).unwrap();
+    t.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    let mut r = BufReader::new(t.try_clone().unwrap());
+    let mut w = t;
+    let reply = |r: &mut BufReader<std::net::TcpStream>| loop {
+        let mut l = String::new();
+        r.read_line(&mut l).unwrap();
+        if l.as_bytes().get(3) != Some(&b'-') {
+            return l;
+        }
+    };
+    reply(&mut r);
+    for cmd in ["LHLO test", "MAIL FROM:<a@b.example>"] {
+        w.write_all(format!("{cmd}\r\n").as_bytes()).unwrap();
+        assert!(reply(&mut r).starts_with("250"));
+    }
+    w.write_all(format!("RCPT TO:<{user}>\r\n").as_bytes())
+        .unwrap();
+    let rcpt = reply(&mut r);
+    if !rcpt.starts_with("250") {
+        return rcpt;
+    }
+    w.write_all(b"DATA\r\n").unwrap();
+    assert!(reply(&mut r).starts_with("354"));
+    w.write_all(b"Subject: over LMTP\r\n\r\nhi\r\n.\r\n")
+        .unwrap();
+    reply(&mut r)
+}
+
+#[test]
+fn message_quota_is_set_by_managers_and_refuses_appends_and_deliveries() {
+    let s = Served::start("");
+    ok(
+        &s.store,
+        &[
+            "user",
+            "add",
+            "boss",
+            "--store-type",
+            "imap",
+            "--flags",
+            "MANAGE",
+            "--password-stdin",
+        ],
+        b"boss-pw\n",
+    );
+    let mut c = login(&s, "sue");
+    let caps = c.cmd("m0", "CAPABILITY");
+    assert!(has(&caps, " QUOTA=RES-MESSAGE"), "{caps:?}");
+    let r = c.cmd("m1", "SETQUOTA sue (MESSAGE 2)");
+    assert!(has(&r, "m1 NO [NOPERM]"), "{r:?}");
+
+    let mut b = login(&s, "boss");
+    let r = b.cmd("b1", "SETQUOTA sue (MESSAGE 2)");
+    assert!(has(&r, "* QUOTA sue (MESSAGE 0 2)"), "{r:?}");
+
+    // One message over LMTP, one APPENDed: the limit is reached.
+    s.deliver("sue", b"Subject: one\r\n\r\none\r\n");
+    let append = |c: &mut Raw, tag: &str, m: &str| {
+        c.send(format!("{tag} APPEND INBOX {{{}+}}\r\n{m}\r\n", m.len()).as_bytes());
+        c.until(tag)
+    };
+    let r = append(&mut c, "m2", "Subject: two\r\n\r\ntwo\r\n");
+    assert!(has(&r, "m2 OK [APPENDUID"), "{r:?}");
+    let r = c.cmd("m3", "GETQUOTAROOT INBOX");
+    assert!(has(&r, "* QUOTA sue (MESSAGE 2 2)"), "{r:?}");
+    // A third: refused by APPEND, by COPY and over LMTP.
+    let r = append(&mut c, "m4", "Subject: three\r\n\r\n3\r\n");
+    assert!(has(&r, "m4 NO [OVERQUOTA]"), "{r:?}");
+    c.cmd("m5", "SELECT INBOX");
+    let r = c.cmd("m6", "COPY 1 INBOX");
+    assert!(has(&r, "m6 NO [OVERQUOTA]"), "{r:?}");
+    let reply = lmtp_reply(&s, "sue");
+    assert!(reply.starts_with("552 5.2.2"), "{reply}");
+    let r = c.cmd("m7", "STATUS INBOX (MESSAGES)");
+    assert!(has(&r, "(MESSAGES 2)"), "{r:?}");
+    // Lifting the limit (SETQUOTA without MESSAGE) lets them in again.
+    let r = b.cmd("b2", "SETQUOTA sue ()");
+    assert!(has(&r, "* QUOTA sue ()"), "{r:?}");
+    assert!(lmtp_reply(&s, "sue").starts_with("250"));
+    // The CLI sets the same limit.
+    ok(
+        &s.store,
+        &["user", "modify", "sue", "--quota-messages", "5"],
+        b"",
+    );
+    let r = b.cmd("b3", "GETQUOTA sue");
+    assert!(has(&r, "* QUOTA sue (MESSAGE 3 5)"), "{r:?}");
+    let out = ok(&s.store, &["user", "show", "sue"], b"");
+    assert!(out.contains("Message limit:    5"), "{out}");
+}

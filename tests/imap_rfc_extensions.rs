@@ -360,13 +360,13 @@ fn quota() {
         b"boss-pw\n",
     );
     let mut b = Client::login(s.imap, "boss");
-    // The example sets STORAGE 510 and MESSAGE 1000; a message-count
-    // limit cannot be set here (the store keeps a storage limit only; the
-    // message count is reported): NO [CANNOT], and nothing set.
+    // The example sets STORAGE 510 and MESSAGE 1000 (RES-MESSAGE: the
+    // profile's message limit); the next SETQUOTA names STORAGE only, so
+    // the message limit goes (RFC 9208 4.1.3).
     ex(
         &mut b,
         "S0000 SETQUOTA sue (STORAGE 512 MESSAGE 1000)",
-        &["S0000 NO [CANNOT] <*>"],
+        &["* QUOTA sue (STORAGE 0 512 MESSAGE 0 1000)", "S0000 OK <*>"],
     );
     ex(
         &mut b,

@@ -550,7 +550,35 @@ impl StoreFile for MessageFile {
 
     fn encode(&self) -> Result<Vec<u8>, WriteError> {
         let info = BodyInfo::of(&self.body.0);
-        let (area, count) = self.records_area(&info)?;
+        let mut out = encode_head(&self.header, &info)?;
+        out.extend_from_slice(&self.body.0);
+        out.resize(out.len().div_ceil(BLOCK) * BLOCK, 0);
+        Ok(out)
+    }
+}
+
+/// The header blocks of a message file whose body has the facts `info`
+/// (from [`BodyInfo::of`]; its offset is ignored): what goes before the
+/// body. The file is these blocks, the body, then zeros up to a multiple
+/// of 512 bytes ([`body_padding`]). For writers that copy a large body
+/// from elsewhere rather than hold a [`MessageFile`].
+pub fn encode_head(header: &MessageHeader, info: &BodyInfo) -> Result<Vec<u8>, WriteError> {
+    let m = MessageFile {
+        header: header.clone(),
+        info: BodyInfo::default(),
+        body: TextBytes(Vec::new()),
+    };
+    m.encode_head(info)
+}
+
+/// The zero bytes that follow a body of `len` bytes in a message file.
+pub fn body_padding(len: u64) -> usize {
+    (BLOCK - (len % BLOCK as u64) as usize) % BLOCK
+}
+
+impl MessageFile {
+    fn encode_head(&self, info: &BodyInfo) -> Result<Vec<u8>, WriteError> {
+        let (area, count) = self.records_area(info)?;
         let h = &self.header;
         let mut out = Enc::raw();
         out.fixed(&FileKind::MESSAGE.magic())
@@ -582,8 +610,6 @@ impl StoreFile for MessageFile {
         end.extend_from_slice(&crc.to_le_bytes());
         write_var(&mut out, &end).map_err(|e| WriteError::BadValue(e.to_string()))?;
         out.resize(hb * BLOCK, 0);
-        out.extend_from_slice(&self.body.0);
-        out.resize(out.len().div_ceil(BLOCK) * BLOCK, 0);
         Ok(out)
     }
 }

@@ -4,7 +4,9 @@
 use crate::codec::{
     Enc, PResult, array, bytes16, limit, list16, parse_record, str16, time, u16le, u32le, u64le,
 };
-use crate::container::{Container, UnknownRecord, once, read_container, required, write_container};
+use crate::container::{
+    Container, UnknownRecord, once, read_container, required, write_container_version,
+};
 use crate::error::{Error, ErrorKind, WriteError};
 use crate::kind::{FileKind, StoreFile};
 use crate::types::{HexBytes, Secret};
@@ -21,6 +23,8 @@ pub mod rtype {
     pub const COUNTERS: u16 = 0x0004;
     /// Quota and overdraft (required).
     pub const QUOTA: u16 = 0x0005;
+    /// Message-count limit (version 1.1, RFC 9208 RES-MESSAGE).
+    pub const MESSAGE_QUOTA: u16 = 0x0006;
     /// Argon2id verifier (PHC string).
     pub const ARGON2ID: u16 = 0x0010;
     /// SCRAM-SHA-256 keys.
@@ -237,6 +241,10 @@ pub struct Vacation {
     pub addresses: Vec<String>,
 }
 
+/// The minor version of a profile with a MESSAGE_QUOTA record (a profile
+/// without one is written as 1.0, byte for byte as before).
+pub const MINOR_MESSAGE_QUOTA: u16 = 1;
+
 /// An account profile.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Profile {
@@ -256,6 +264,10 @@ pub struct Profile {
     pub vacation: Option<Vacation>,
     /// Name of the active Sieve script.
     pub sieve_script: Option<String>,
+    /// The most messages the account may hold (version 1.1: the
+    /// MESSAGE_QUOTA record); `None` (and every 1.0 profile) unlimited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_limit: Option<u64>,
     /// Records of types this reader does not know.
     pub unknown: Vec<UnknownRecord>,
 }
@@ -389,7 +401,7 @@ impl StoreFile for Profile {
         let c: Container<'_> = read_container(bytes, Self::MAGIC)?;
         let (mut id, mut private, mut tm, mut ct, mut qt) = (None, None, None, None, None);
         let mut v = Verifiers::default();
-        let (mut vac, mut sieve) = (None, None);
+        let (mut vac, mut sieve, mut mq) = (None, None, None);
         let mut unknown = Vec::new();
         let mut apop_at = 0;
         for r in &c.records {
@@ -414,6 +426,7 @@ impl StoreFile for Profile {
                 }
                 rtype::VACATION => once(&mut vac, r, parse_record(t, at, r.body, vacation)?)?,
                 rtype::SIEVE => once(&mut sieve, r, parse_record(t, at, r.body, str16)?)?,
+                rtype::MESSAGE_QUOTA => once(&mut mq, r, parse_record(t, at, r.body, limit)?)?,
                 _ => unknown.push(UnknownRecord::from_record(r)),
             }
         }
@@ -426,6 +439,7 @@ impl StoreFile for Profile {
             verifiers: v,
             vacation: vac,
             sieve_script: sieve,
+            message_limit: mq.flatten(),
             unknown,
         };
         if p.verifiers.apop.is_some() && !p.identity.flags.contains(AccountFlags::APOP) {
@@ -522,8 +536,15 @@ impl StoreFile for Profile {
             e.str16("sieve script name", s)?;
             recs.push(e.finish("sieve record")?);
         }
+        let mut version = (crate::FORMAT_MAJOR, crate::FORMAT_MINOR);
+        if let Some(n) = self.message_limit {
+            let mut e = Enc::record(rtype::MESSAGE_QUOTA);
+            e.limit(Some(n));
+            recs.push(e.finish("message quota record")?);
+            version.1 = MINOR_MESSAGE_QUOTA;
+        }
         recs.extend(self.unknown.iter().map(UnknownRecord::encode));
-        write_container(Self::MAGIC, &recs)
+        write_container_version(Self::MAGIC, version, &recs)
     }
 }
 

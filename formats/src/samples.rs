@@ -194,6 +194,7 @@ pub fn profiles() -> [Profile; 3] {
             addresses: vec!["jm@example.com".into(), "juergen@example.org".into()],
         }),
         sieve_script: Some("main".into()),
+        message_limit: None,
         unknown: vec![unknown()],
     };
     [min, typical, max]

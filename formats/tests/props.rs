@@ -213,6 +213,7 @@ fn profile() -> impl Strategy<Value = Profile> {
                     verifiers,
                     vacation,
                     sieve_script: sieve,
+                    message_limit: None,
                     unknown,
                 }
             },

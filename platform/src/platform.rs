@@ -12,6 +12,7 @@ use std::time::Duration;
 use popstore_formats::path::StorePath;
 
 use crate::error::Result;
+use crate::spool::{MemorySpool, Spool};
 use crate::types::{DirPath, Entry, FileInfo, FileLock, LockMode, Mapped, RecordFormat};
 
 /// A file written by [`Platform::stage_new`], waiting for
@@ -87,6 +88,32 @@ pub trait Platform: Send + Sync + fmt::Debug {
             .into_iter()
             .map(|s| self.create_new(&s.path, s.format, &s.data))
             .collect()
+    }
+
+    /// Like [`Platform::create_new`] with the concatenation of `parts`;
+    /// backends that can write the parts one after another (Linux, memory)
+    /// never join them in memory, so a part may be a map of a large file.
+    /// The default joins them.
+    fn create_new_parts(
+        &self,
+        path: &StorePath,
+        format: RecordFormat,
+        parts: &[&[u8]],
+    ) -> Result<()> {
+        if let [one] = parts {
+            return self.create_new(path, format, one);
+        }
+        self.create_new(path, format, &parts.concat())
+    }
+
+    /// Starts a [`Spool`]: a temporary file beside `near` (in its
+    /// directory, which must exist), named as the backend's temporary
+    /// files, removed when dropped; a crash's leftover is removed by
+    /// [`Platform::remove_temporaries`]. The default holds the data in
+    /// memory (backends without their own spool files).
+    fn spool(&self, near: &StorePath) -> Result<Box<dyn Spool>> {
+        let _ = near;
+        Ok(Box::new(MemorySpool::default()))
     }
 
     /// Replaces the file `path` (or creates it) with `data`, atomically and

@@ -23,6 +23,7 @@ use crate::dirsync::DirSyncs;
 use crate::error::{Error, ErrorKind, Result};
 use crate::memvfs::MemVfs;
 use crate::platform::{Platform, Staged};
+use crate::spool::{Spool, VfsSpool};
 use crate::support::{create_host_dir_all, frame, scan_var, unique_token, whole_records};
 use crate::types::{DirPath, Entry, FileInfo, FileLock, LockMode, Mapped, RecordFormat};
 use crate::vfs::{NodeKind, Vfs};
@@ -342,6 +343,54 @@ impl Platform for PosixTree {
             }
         }
         out
+    }
+
+    fn create_new_parts(
+        &self,
+        path: &StorePath,
+        format: RecordFormat,
+        parts: &[&[u8]],
+    ) -> Result<()> {
+        if let [one] = parts {
+            return self.create_new(path, format, one);
+        }
+        let total: usize = parts.iter().map(|p| p.len()).sum();
+        if total <= 1 << 20 {
+            return self.create_new(path, format, &parts.concat());
+        }
+        let host = self.host_path(path)?;
+        let tmp = self.temp_for(&host);
+        let mut res = self.vfs.create(&tmp, &[], true);
+        let mut at = 0u64;
+        for part in parts {
+            // Pieces of at most 8 MiB: one write each.
+            for piece in part.chunks(8 << 20) {
+                if res.is_ok() {
+                    res = self.vfs.write_at(&tmp, at, piece);
+                    at += piece.len() as u64;
+                }
+            }
+        }
+        let res = res.and_then(|()| self.vfs.sync(&tmp));
+        if let Err(e) = res {
+            let _ = self.vfs.remove_file(&tmp);
+            return Err(Error::io("create", host.display().to_string(), e));
+        }
+        let linked = self.vfs.link(&tmp, &host);
+        let _ = self.vfs.remove_file(&tmp);
+        Self::io("create", &host, linked)?;
+        Self::io("create", &host, self.sync_parent(&host))
+    }
+
+    fn spool(&self, near: &StorePath) -> Result<Box<dyn Spool>> {
+        let host = self.host_path(near)?;
+        let tmp = self.temp_for(&host);
+        Self::io("spool", &host, self.vfs.create(&tmp, &[], true))?;
+        Ok(Box::new(VfsSpool {
+            vfs: Arc::clone(&self.vfs),
+            host: tmp,
+            len: 0,
+        }))
     }
 
     fn replace(&self, path: &StorePath, _format: RecordFormat, data: &[u8]) -> Result<()> {

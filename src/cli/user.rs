@@ -38,6 +38,10 @@ pub struct Fields {
     /// Overdraft past the quota: bytes, or with k/m/g, or `none`.
     #[arg(long, value_parser = parse_size)]
     pub overdraft: Option<SizeLimit>,
+    /// The most messages the account may hold (IMAP QUOTA RES-MESSAGE),
+    /// or `none`.
+    #[arg(long, value_parser = parse_count)]
+    pub quota_messages: Option<MessageCount>,
     /// Flags to set (or clear with NO-): DISMAIL, DISUSER, LOCKPWD, MANAGE,
     /// MIGRATED, PWD_ELSEWHERE, comma-separated.
     #[arg(long, value_parser = parse_flags, allow_hyphen_values = true)]
@@ -210,6 +214,7 @@ fn changes(
         group,
         quota: f.quota,
         overdraft: f.overdraft,
+        message_limit: f.quota_messages.map(|m| m.0),
         flags: f.flags,
         store_type: f.store_type,
         private: f.private.clone(),
@@ -261,6 +266,9 @@ fn print_human(i: &AccountInfo, u: Units) {
     );
     println!("Quota:            {}", u.show_limit(i.quota));
     println!("Overdraft:        {}", u.show_limit(i.overdraft));
+    if let Some(n) = i.message_limit {
+        println!("Message limit:    {n}");
+    }
     println!("Messages:         {}", i.messages);
     println!("Usage:            {}", u.show(i.usage));
     println!(
@@ -439,4 +447,18 @@ fn user(dir: &Path, config: Option<&Path>, a: UserArgs) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+/// A message limit of `--quota-messages`: `None` is `none` (no limit).
+#[derive(Debug, Clone, Copy)]
+pub struct MessageCount(pub Option<u64>);
+
+/// A message count for `--quota-messages`: a number, or `none`.
+fn parse_count(s: &str) -> Result<MessageCount, String> {
+    if s.eq_ignore_ascii_case("none") {
+        return Ok(MessageCount(None));
+    }
+    s.parse()
+        .map(|n| MessageCount(Some(n)))
+        .map_err(|_| format!("{s}: a number of messages or `none`"))
 }

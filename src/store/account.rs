@@ -51,6 +51,9 @@ pub struct Profile {
     pub pwd_expired: bool,
     /// Primary quota in bytes; `None` unlimited.
     pub quota: Option<u32>,
+    /// The most messages the account may hold (RES-MESSAGE); `None`
+    /// unlimited.
+    pub message_limit: Option<u64>,
     /// Overdraft in bytes; `None` zero.
     pub overdraft: Option<u32>,
     /// Creation time (seconds since 1970).
@@ -95,6 +98,7 @@ impl Profile {
             password: None,
             pwd_expired: false,
             quota: None,
+            message_limit: None,
             overdraft: None,
             created: now(),
             last_pwd_change: 0,
@@ -143,6 +147,8 @@ pub struct AccountChanges {
     pub quota: Option<SizeLimit>,
     /// New overdraft.
     pub overdraft: Option<SizeLimit>,
+    /// New message limit (`Some(None)`: none).
+    pub message_limit: Option<Option<u64>>,
     /// Flags to set and clear.
     pub flags: Option<FlagChange>,
     /// New store type.
@@ -182,6 +188,10 @@ pub struct AccountInfo {
     pub quota: Option<u32>,
     /// Overdraft in bytes; `null` none.
     pub overdraft: Option<u32>,
+    /// The most messages the account may hold (IMAP RES-MESSAGE); left
+    /// out when unlimited.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message_limit: Option<u64>,
     /// Messages held.
     pub messages: u64,
     /// Bytes held.
@@ -301,6 +311,9 @@ impl Store {
         }
         if let Some(o) = ch.overdraft {
             p.overdraft = o.bytes();
+        }
+        if let Some(m) = ch.message_limit {
+            p.message_limit = m;
         }
         if let Some(f) = ch.flags {
             p.flags = f.apply(Flags(p.flags)).0;
@@ -546,6 +559,7 @@ impl Store {
             pwd_expired: p.pwd_expired,
             quota: p.quota,
             overdraft: p.overdraft,
+            message_limit: p.message_limit,
             created: p.created,
             last_pwd_change: p.last_pwd_change,
             last_connect: p.last_connect,

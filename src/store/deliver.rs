@@ -99,8 +99,12 @@ impl Store {
                 }
             })
             .map_err(|e| store_failure(name.as_str(), &e))?;
+        let messages_fit = p.store_type != super::StoreType::Imap
+            || self
+                .messages_fit(name, &p, 1)
+                .map_err(|e| store_failure(name.as_str(), &e))?;
         match p.quota().check(usage, size) {
-            QuotaCheck::Fits => Ok(p),
+            QuotaCheck::Fits if messages_fit => Ok(p),
             _ if self.settings.quota_temporary => Err(Refusal::new(
                 452,
                 (4, 2, 2),

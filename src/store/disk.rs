@@ -48,6 +48,7 @@ pub fn profile_from(f: FProfile) -> Profile {
             .map(|v| String::from_utf8_lossy(v.expose()).into_owned()),
         pwd_expired: id.flags.contains(AccountFlags::PWD_EXPIRED),
         quota: f.quota.primary.map(|q| q.min(u64::from(u32::MAX)) as u32),
+        message_limit: f.message_limit,
         overdraft: f.quota.overdraft.map(|q| q.min(u64::from(u32::MAX)) as u32),
         created: f.times.created.unwrap_or(0),
         last_pwd_change: f.times.last_password_change.unwrap_or(0),
@@ -91,6 +92,7 @@ pub fn profile_to(p: &Profile) -> FProfile {
     f.verifiers.argon2id = p.password.as_ref().map(|v| Secret(v.as_bytes().to_vec()));
     f.quota.primary = p.quota.map(u64::from);
     f.quota.overdraft = p.overdraft.map(u64::from);
+    f.message_limit = p.message_limit;
     f.times.created = opt_time(p.created);
     f.times.last_password_change = opt_time(p.last_pwd_change);
     f.times.last_connect = opt_time(p.last_connect);

@@ -141,12 +141,29 @@ impl Store {
     /// it returns, and gives its id.
     pub fn write_message(&self, header: MessageHeader, body: Vec<u8>) -> Result<MessageId> {
         let bytes = encode(header, body)?;
-        self.create_message(&bytes)
+        self.create_message_file(None, &[&bytes])
     }
 
-    /// A new message id whose directory exists.
-    fn draw_message_id(&self) -> Result<(MessageId, DirPath, bool)> {
-        let id = new_message_id();
+    /// Writes a message file of `header` and `body` (canonical) without
+    /// joining them in memory (`body` may be the map of a spool), durable
+    /// when it returns; tries id `first` before drawing fresh ones.
+    pub fn write_message_from(
+        &self,
+        header: &MessageHeader,
+        body: &[u8],
+        first: Option<MessageId>,
+    ) -> Result<MessageId> {
+        let info = popstore_formats::message::BodyInfo::of(body);
+        let head = popstore_formats::message::encode_head(header, &info)
+            .map_err(|e| StoreError::Invalid(format!("cannot encode the message: {e}")))?;
+        let pad = [0u8; 512];
+        let pad = &pad[..popstore_formats::message::body_padding(body.len() as u64)];
+        self.create_message_file(first, &[&head, body, pad])
+    }
+
+    /// The directory of message `id`, made when this process has not
+    /// seen it yet; whether it was known.
+    pub(crate) fn message_dir(&self, id: MessageId) -> Result<(DirPath, bool)> {
         let dir = DirPath::of(&self.paths.message(id));
         let known = self.lock_known_dirs().contains(&dir);
         if !known {
@@ -157,15 +174,18 @@ impl Store {
             }
             dirs.insert(dir.clone());
         }
-        Ok((id, dir, known))
+        Ok((dir, known))
     }
 
-    /// Creates the encoded message file `bytes` under a new id, durably.
-    fn create_message(&self, bytes: &[u8]) -> Result<MessageId> {
-        for _ in 0..32 {
-            let (id, dir, known) = self.draw_message_id()?;
+    fn create_message_file(&self, first: Option<MessageId>, parts: &[&[u8]]) -> Result<MessageId> {
+        for i in 0..32 {
+            let id = match (i, first) {
+                (0, Some(id)) => id,
+                _ => new_message_id(),
+            };
             let path = self.paths.message(id);
-            match self.fs.create_new(&path, RecordFormat::Fix512, bytes) {
+            let (dir, known) = self.message_dir(id)?;
+            match self.fs.create_new_parts(&path, RecordFormat::Fix512, parts) {
                 Ok(()) => return Ok(id),
                 Err(e) if e.kind() == ErrorKind::AlreadyExists => continue,
                 // Removed behind our back (by hand): make it again.
@@ -193,7 +213,8 @@ impl Store {
         body: Vec<u8>,
     ) -> Result<StagedMessage> {
         let bytes = encode(header, body)?;
-        let (id, _, _) = self.draw_message_id()?;
+        let id = new_message_id();
+        self.message_dir(id)?;
         let staged = self
             .fs
             .stage_new(&self.paths.message(id), RecordFormat::Fix512, &bytes)?;
@@ -216,7 +237,9 @@ impl Store {
             .zip(rest)
             .map(|(r, (id, bytes))| match r {
                 Ok(()) => Ok(id),
-                Err(e) if e.kind() == ErrorKind::AlreadyExists => self.create_message(&bytes),
+                Err(e) if e.kind() == ErrorKind::AlreadyExists => {
+                    self.create_message_file(None, &[&bytes])
+                }
                 Err(e) => Err(e.into()),
             })
             .collect()

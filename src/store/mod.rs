@@ -56,6 +56,7 @@ mod repair;
 pub mod scrub;
 pub mod shared;
 pub mod sieve;
+pub mod spool;
 pub mod tokens;
 pub mod trace;
 pub mod units;

@@ -124,6 +124,11 @@ impl Served {
         (server, imap.unwrap())
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.server.id()
+    }
+
     /// The server's log.
     pub fn log(&self) -> String {
         self.server.log()
@@ -194,6 +199,13 @@ impl Raw {
         let mut l = Vec::new();
         let _ = self.r.read_until(b'\n', &mut l);
         String::from_utf8_lossy(&l).into_owned()
+    }
+
+    /// Exactly `n` bytes (a literal's data).
+    pub fn bytes(&mut self, n: usize) -> Vec<u8> {
+        let mut v = vec![0; n];
+        self.r.read_exact(&mut v).unwrap();
+        v
     }
 
     /// Sends bytes as they are.

@@ -12,6 +12,7 @@ use popstore_conformance::generate_v2::v2_0;
 use popstore_conformance::generate_v2_1::v2_1;
 use popstore_conformance::generate_v2_2::v2_2;
 use popstore_conformance::generate_v2_3::v2_3;
+use popstore_conformance::generate_v2_4::v2_4;
 
 fn main() -> ExitCode {
     let dir = fixtures_dir();
@@ -23,6 +24,7 @@ fn main() -> ExitCode {
         .chain(rules())
         .chain(v2_2())
         .chain(v2_3())
+        .chain(v2_4())
     {
         let text = match expectation_text(&f) {
             Ok(t) => t,

@@ -1,7 +1,7 @@
 //! APPEND (RFC 9051 6.3.12) with MULTIAPPEND (RFC 3502), APPENDLIMIT
 //! (RFC 7889, enforced by the reader) and UIDPLUS's APPENDUID. Message
-//! literals are streamed to the session as they arrive; each message goes
-//! to the store when its last byte is in. A failure part way takes back
+//! literals are streamed to the store's spool as they arrive (never held
+//! in memory); each message goes into the folder when its last byte is in. A failure part way takes back
 //! what the command appended (RFC 3502: all or nothing).
 
 use popstore_formats::folder::SystemFlags;
@@ -15,6 +15,7 @@ use crate::store::acl::Rights;
 use crate::store::folder_name::FolderName;
 use crate::store::folders::NewMessage;
 use crate::store::name::AccountName;
+use crate::store::spool::MessageSpool;
 
 /// An APPEND being received.
 #[derive(Debug)]
@@ -28,7 +29,8 @@ pub(super) struct Appending {
     owner: Option<AccountName>,
     /// The message being received.
     head: Option<AppendHead>,
-    data: Vec<u8>,
+    /// The message's bytes so far, in the store's spool file.
+    spool: Option<MessageSpool>,
     pub(super) remaining: u64,
     uidvalidity: u32,
     uids: Vec<u32>,
@@ -95,7 +97,7 @@ impl Session {
                     owner: owner.clone(),
                     target,
                     head: None,
-                    data: Vec::new(),
+                    spool: None,
                     remaining: 0,
                     uidvalidity: 0,
                     uids: Vec::new(),
@@ -113,7 +115,10 @@ impl Session {
         }
         ctx.remaining = head.size;
         if ctx.target.is_ok() {
-            ctx.data = Vec::with_capacity(usize::try_from(head.size.min(1 << 20)).unwrap_or(0));
+            match self.store.spool_message() {
+                Ok(s) => ctx.spool = Some(s),
+                Err(e) => ctx.target = Err(self.store_error("*", &e)),
+            }
         }
         let sync = head.sync;
         ctx.head = Some(head);
@@ -155,19 +160,28 @@ impl Session {
         let n = usize::try_from(ctx.remaining)
             .unwrap_or(usize::MAX)
             .min(buf.len());
-        if ctx.target.is_ok() {
-            ctx.data.extend_from_slice(&buf[..n]);
-        }
+        let failed = match (&ctx.target, &mut ctx.spool) {
+            (Ok(_), Some(spool)) => spool.write(&buf[..n]).err(),
+            _ => None,
+        };
         buf.drain(..n);
         ctx.remaining -= n as u64;
-        if ctx.remaining > 0 {
+        let remaining = ctx.remaining;
+        if let Some(e) = failed {
+            let refusal = self.store_error("*", &e);
+            if let Mode::Append(ctx) = &mut self.mode {
+                ctx.spool = None; // removes the spool file
+                ctx.target = Err(refusal);
+            }
+        }
+        if remaining > 0 {
             return None;
         }
         let Mode::Append(mut ctx) = std::mem::replace(&mut self.mode, Mode::Command) else {
             return None;
         };
-        if let (Ok(name), Some(head)) = (&ctx.target, ctx.head.take()) {
-            let data = std::mem::take(&mut ctx.data);
+        let spool = ctx.spool.take();
+        if let (Ok(name), Some(head), Some(spool)) = (&ctx.target, ctx.head.take(), spool) {
             let tag = "*";
             match flag_bits(&head.flags) {
                 Err(why) => {
@@ -177,13 +191,13 @@ impl Session {
                 }
                 Ok((flags, keywords)) => {
                     let m = NewMessage {
-                        bytes: &data,
+                        bytes: &[],
                         flags,
                         keywords,
                         internal_date: head.date.map(|d| d.unix),
                     };
                     let owner = ctx.owner.clone().unwrap_or_else(|| self.account());
-                    match self.store.append_message(&owner, name, &m) {
+                    match self.store.append_spooled(&owner, name, spool, &m) {
                         Ok((uv, uid)) => {
                             ctx.uidvalidity = uv;
                             ctx.uids.push(uid);

@@ -74,6 +74,7 @@ impl Session {
                 "BINARY",
                 "QUOTA",
                 "QUOTA=RES-STORAGE",
+                "QUOTA=RES-MESSAGE",
                 "QUOTASET",
                 "ACL",
                 "COMPRESS=DEFLATE",

@@ -1,6 +1,7 @@
 //! QUOTA (RFC 9208) on the account quota: one quota root per account,
 //! named after it, with the STORAGE resource (KiB, the usage counting
-//! every folder). GETQUOTA of another account and SETQUOTA are for MANAGE
+//! every folder) and the MESSAGE resource (the messages of every folder,
+//! SPEC.md 6's message quota). GETQUOTA of another account and SETQUOTA are for MANAGE
 //! accounts, on the accounts their group reaches.
 
 use super::{Response, Session};
@@ -40,14 +41,29 @@ impl Session {
         self.store.name(root).ok()
     }
 
+    /// `(messages held, limit)` of an account with a message limit.
+    fn messages(&self, acct: &AccountName) -> Result<Option<(u64, u64)>, StoreError> {
+        let p = self.store.existing(acct)?;
+        match p.message_limit {
+            None => Ok(None),
+            Some(limit) => Ok(Some((self.store.message_usage(acct, &p)?, limit))),
+        }
+    }
+
     fn write_quota(&self, r: &mut Response, root: &str, acct: &AccountName) -> bool {
-        match self.storage(acct) {
-            Ok((used, Some(limit))) => {
-                write::data::quota(&mut r.text, root, &[("STORAGE", used, limit)]);
-                true
-            }
-            Ok((_, None)) => {
-                write::data::quota(&mut r.text, root, &[]);
+        match self
+            .storage(acct)
+            .and_then(|s| Ok((s, self.messages(acct)?)))
+        {
+            Ok(((used, limit), messages)) => {
+                let mut res = Vec::new();
+                if let Some(limit) = limit {
+                    res.push(("STORAGE", used, limit));
+                }
+                if let Some((n, limit)) = messages {
+                    res.push(("MESSAGE", n, limit));
+                }
+                write::data::quota(&mut r.text, root, &res);
                 true
             }
             Err(e) => {
@@ -94,18 +110,29 @@ impl Session {
         let Some(actor) = self.manager() else {
             return Self::no(tag, Some(Code::NoPerm), "only MANAGE accounts set quotas");
         };
+        // RFC 9208 5.1: the resources not named lose their limits.
         let mut quota = SizeLimit::None;
-        for (res, kib) in limits {
-            if res != "STORAGE" {
-                return Self::no(tag, Some(Code::Cannot), "only STORAGE can be set");
+        let mut message_limit = None;
+        for (res, n) in limits {
+            if res.eq_ignore_ascii_case("MESSAGE") {
+                message_limit = Some(*n);
+                continue;
             }
-            match u32::try_from(kib.saturating_mul(1024)) {
+            if !res.eq_ignore_ascii_case("STORAGE") {
+                return Self::no(
+                    tag,
+                    Some(Code::Cannot),
+                    "only STORAGE and MESSAGE can be set",
+                );
+            }
+            match u32::try_from(n.saturating_mul(1024)) {
                 Ok(b) => quota = SizeLimit::Bytes(b),
                 Err(_) => return Self::no(tag, Some(Code::Limit), "quota too large"),
             }
         }
         let ch = AccountChanges {
             quota: Some(quota),
+            message_limit: Some(message_limit),
             ..AccountChanges::default()
         };
         match self.store.modify_account(&actor, root, &ch) {

@@ -317,6 +317,20 @@ impl Store {
         to_acct: &AccountName,
         to: u32,
     ) -> Result<Copied> {
+        self.copy_checked(f, uids, to_acct, to, true)
+    }
+
+    /// [`Store::copy_to`]; with `count`, the copies must fit under the
+    /// target account's message limit (a MOVE within an account adds
+    /// none).
+    fn copy_checked(
+        &self,
+        f: &mut Folder,
+        uids: &[u32],
+        to_acct: &AccountName,
+        to: u32,
+        count: bool,
+    ) -> Result<Copied> {
         self.refresh(f, false)?;
         let mut src: Vec<(u32, NewEntry)> = Vec::new();
         let mut sorted = uids.to_vec();
@@ -338,6 +352,12 @@ impl Store {
         }
         if src.is_empty() {
             return Ok(Copied::default());
+        }
+        if count {
+            let p = self.existing(to_acct)?;
+            if !self.messages_fit(to_acct, &p, src.len() as u64)? {
+                return Err(StoreError::OverQuota(to_acct.to_string()));
+            }
         }
         let files: Vec<MessageId> = src.iter().map(|(_, e)| e.message).collect();
         self.add_all(&files)?;
@@ -363,7 +383,8 @@ impl Store {
                 f.name.to_string(),
             )));
         }
-        let copied = self.copy_to(f, uids, to_acct, to)?;
+        let same = f.account == *to_acct;
+        let copied = self.copy_checked(f, uids, to_acct, to, !same)?;
         let moved: Vec<u32> = copied.uids.iter().map(|(u, _)| *u).collect();
         self.expunge_uids(f, &moved, false)?;
         Ok(copied)

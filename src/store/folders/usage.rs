@@ -69,6 +69,35 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The messages a MessageStore account holds (every folder's, and its
+    /// message list's), for its message limit (RES-MESSAGE). Opens every
+    /// folder: asked only of accounts that have a limit.
+    pub fn message_usage(&self, acct: &AccountName, p: &Profile) -> Result<u64> {
+        let list = self.mailbox_list(acct)?;
+        let mut n = p.message_count;
+        for m in &list.mailboxes {
+            if m.flags
+                .contains(popstore_formats::mailboxes::MailboxFlags::NOSELECT)
+            {
+                continue;
+            }
+            let name = super::super::folder_name::FolderName::inbox();
+            n += self.load_folder(acct, m.folder_id, name)?.len() as u64;
+        }
+        Ok(n)
+    }
+
+    /// Whether `extra` more messages fit under the account's message
+    /// limit (SPEC.md 6).
+    pub(crate) fn messages_fit(&self, acct: &AccountName, p: &Profile, extra: u64) -> Result<bool> {
+        match p.message_limit {
+            None => Ok(true),
+            Some(limit) => Ok(self.message_usage(acct, p)?.saturating_add(extra) <= limit),
+        }
+    }
+}
+
 /// What a journal adds to the profile's usage counter (SPEC.md 8.1): the
 /// bytes of its appends that no later record of it expunged, less what
 /// its FREED records say its expunges freed of the index.

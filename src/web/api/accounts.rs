@@ -98,6 +98,7 @@ pub fn changes(app: &App, i: AccountInput) -> Result<AccountChanges, ApiError> {
         check_password(app, p)?;
     }
     Ok(AccountChanges {
+        message_limit: None,
         owner: i.owner,
         group: i
             .group
