@@ -262,3 +262,80 @@ fn message_quota_is_set_by_managers_and_refuses_appends_and_deliveries() {
     let out = ok(&s.store, &["user", "show", "sue"], b"");
     assert!(out.contains("Message limit:    5"), "{out}");
 }
+
+/// RFC 4314 2.1 and 4: `s` is the right to `\Seen`, `t` to `\Deleted`,
+/// `w` to the other flags, `e` to EXPUNGE; a STORE changes only what the
+/// user's rights allow, and a FETCH of a body sets `\Seen` only with `s`.
+#[test]
+fn each_right_lets_a_sharer_change_only_its_flags() {
+    let s = Served::start("");
+    let mut sue = login(&s, "sue");
+    sue.cmd("s1", "CREATE Shared");
+    for (i, subject) in ["one", "two"].iter().enumerate() {
+        let body = format!("Subject: {subject}\r\n\r\nhello\r\n");
+        sue.send(
+            format!(
+                "s2{i} APPEND Shared (\\Answered) {{{}+}}\r\n{body}\r\n",
+                body.len()
+            )
+            .as_bytes(),
+        );
+        assert!(sue.until(&format!("s2{i}")).last().unwrap().contains("OK"));
+    }
+    let shared = "\"Other Users/sue/Shared\"";
+
+    // `s` only: read-write, \Seen may change and nothing else.
+    sue.cmd("s3", "SETACL Shared tom lrs");
+    let mut tom = login(&s, "tom");
+    let r = tom.cmd("t1", &format!("SELECT {shared}"));
+    assert!(has(&r, "t1 OK [READ-WRITE]"), "{r:?}");
+    assert!(has(&r, "[PERMANENTFLAGS (\\Seen)]"), "{r:?}");
+    let r = tom.cmd("t2", "STORE 1 +FLAGS (\\Seen \\Flagged \\Deleted $Work)");
+    assert!(has(&r, "* 1 FETCH (FLAGS (\\Seen \\Answered))"), "{r:?}");
+    assert!(has(&r, "t2 OK"), "{r:?}");
+    let r = tom.cmd("t3", "STORE 1 -FLAGS (\\Answered)");
+    assert!(has(&r, "t3 NO [NOPERM]"), "{r:?}");
+    // FLAGS replaces only \Seen here: \Answered stays.
+    let r = tom.cmd("t4", "STORE 1 FLAGS (\\Flagged)");
+    assert!(has(&r, "* 1 FETCH (FLAGS (\\Answered))"), "{r:?}");
+    let r = tom.cmd("t5", "FETCH 2 (BODY[TEXT])");
+    assert!(has(&r, "\\Seen"), "a body fetch sets \\Seen with s: {r:?}");
+    let r = tom.cmd("t6", "EXPUNGE");
+    assert!(has(&r, "t6 NO [NOPERM]"), "{r:?}");
+    let r = tom.cmd("t7", "MOVE 1 INBOX");
+    assert!(has(&r, "t7 NO [NOPERM]"), "{r:?}");
+
+    // `w` only: the other flags, and a body fetch leaves \Seen alone.
+    sue.cmd("s4", "SETACL Shared tom lrw");
+    sue.cmd("s5", "SELECT Shared");
+    sue.cmd("s6", "STORE 1:2 -FLAGS (\\Seen)");
+    let r = tom.cmd("t8", &format!("SELECT {shared}"));
+    assert!(
+        has(&r, "[PERMANENTFLAGS (\\Answered \\Flagged \\Draft \\*)]"),
+        "{r:?}"
+    );
+    let r = tom.cmd("t9", "FETCH 1 (BODY[TEXT])");
+    assert!(!has(&r, "\\Seen"), "no \\Seen without s: {r:?}");
+    let r = tom.cmd("t10", "STORE 1 FLAGS (\\Flagged \\Deleted $Work)");
+    assert!(has(&r, "* 1 FETCH (FLAGS (\\Flagged $Work))"), "{r:?}");
+    let r = tom.cmd("t11", "STORE 1 +FLAGS (\\Deleted)");
+    assert!(has(&r, "t11 NO [NOPERM]"), "{r:?}");
+
+    // `t` and `e`: \Deleted and EXPUNGE; CLOSE expunges.
+    sue.cmd("s7", "SETACL Shared tom lrte");
+    let r = tom.cmd("t12", &format!("SELECT {shared}"));
+    assert!(has(&r, "[PERMANENTFLAGS (\\Deleted)]"), "{r:?}");
+    let r = tom.cmd("t13", "STORE 2 +FLAGS (\\Deleted)");
+    assert!(has(&r, "t13 OK"), "{r:?}");
+    let r = tom.cmd("t14", "EXPUNGE");
+    assert!(has(&r, "* 2 EXPUNGE") && has(&r, "t14 OK"), "{r:?}");
+
+    // `lr`: read-only, as EXAMINE.
+    sue.cmd("s8", "SETACL Shared tom lr");
+    let r = tom.cmd("t15", &format!("SELECT {shared}"));
+    assert!(has(&r, "t15 OK [READ-ONLY]"), "{r:?}");
+    // The owner's view: what tom was allowed to change, and no more.
+    let r = sue.cmd("s9", "FETCH 1:* (FLAGS)");
+    assert!(has(&r, "* 1 FETCH (FLAGS (\\Flagged $Work))"), "{r:?}");
+    assert!(!has(&r, "* 2 FETCH"), "{r:?}");
+}

@@ -27,6 +27,9 @@ pub(super) struct Appending {
     name: Option<FolderName>,
     /// The target's account.
     owner: Option<AccountName>,
+    /// The flags the user may set there (RFC 4314: `s`, `t`, `w`); the
+    /// others an APPEND names are left off.
+    may: Option<super::rights::Changeable>,
     /// The message being received.
     head: Option<AppendHead>,
     /// The message's bytes so far, in the store's spool file.
@@ -73,6 +76,7 @@ impl Session {
     /// (non-synchronizing), or the continuation request or refusal.
     pub(super) fn append_begin(&mut self, tag: String, head: AppendHead) -> Option<Response> {
         let mut owner = None;
+        let mut may = None;
         let mut ctx = match std::mem::replace(&mut self.mode, Mode::Command) {
             Mode::Append(a) if head.mailbox.is_none() => a,
             _ => {
@@ -84,6 +88,7 @@ impl Session {
                     }
                     (Some(_), Some(m)) => self.append_target(&tag, m).map(|t| {
                         owner = Some(t.owner);
+                        may = Some(super::rights::Changeable::of(t.rights));
                         t.name
                     }),
                     (Some(_), None) => {
@@ -95,6 +100,7 @@ impl Session {
                 Box::new(Appending {
                     name: target.as_ref().ok().cloned(),
                     owner: owner.clone(),
+                    may,
                     target,
                     head: None,
                     spool: None,
@@ -190,6 +196,10 @@ impl Session {
                     ctx.target = Err(r);
                 }
                 Ok((flags, keywords)) => {
+                    let (flags, keywords) = match ctx.may {
+                        Some(may) if !may.all() => may.filter(flags, &keywords),
+                        _ => (flags, keywords),
+                    };
                     let m = NewMessage {
                         bytes: &[],
                         flags,

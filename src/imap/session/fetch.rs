@@ -114,7 +114,8 @@ impl Session {
         }
         // \Seen first, for every message a section is fetched of.
         let mut seen_now: HashSet<u32> = HashSet::new();
-        if !sel.read_only && attrs.iter().any(sets_seen) {
+        if !sel.read_only && sel.may.bits.contains(SystemFlags::SEEN) && attrs.iter().any(sets_seen)
+        {
             let unseen: Vec<u32> = ix
                 .iter()
                 .filter_map(|&i| sel.message(i))

@@ -9,6 +9,8 @@
 //! that may write (and sync), check a password, open a folder or walk many
 //! messages still goes to the blocking pool.
 
+use popstore_formats::folder::SystemFlags;
+
 use super::{Mode, Outcome, Response, Session};
 use crate::imap::parse::{CommandBody, FetchAttr, FetchItems};
 use crate::imap::types::SeqSet;
@@ -78,7 +80,7 @@ impl Session {
                 )
             }),
         };
-        if sets_seen && !sel.read_only {
+        if sets_seen && !sel.read_only && sel.may.bits.contains(SystemFlags::SEEN) {
             return false;
         }
         sel.count_at_most(set, uid, INLINE_FETCH_MAX)

@@ -81,7 +81,7 @@ impl Session {
                 return r;
             }
         };
-        let read_only = read_only || !t.rights.contains(Rights::WRITE);
+        let read_only = read_only || !super::rights::writable(t.rights);
         let name = t.shown.clone();
         let folder = match self.store.open_folder(&t.owner, &t.name) {
             Ok(f) => f,
@@ -94,8 +94,19 @@ impl Session {
         let mut flags = system_flags();
         flags.extend(folder.keywords().iter().map(|k| Flag::Keyword(k.clone())));
         write::data::flags(&mut r.text, &flags);
-        let mut perm = system_flags();
-        perm.push(Flag::Wildcard);
+        // What this user may change (RFC 4314): nothing when read-only.
+        let may = super::rights::Changeable::of(t.rights);
+        let mut perm: Vec<Flag> = system_flags()
+            .into_iter()
+            .filter(|f| match f {
+                Flag::Seen => may.bits.contains(SystemFlags::SEEN),
+                Flag::Deleted => may.bits.contains(SystemFlags::DELETED),
+                _ => may.keywords,
+            })
+            .collect();
+        if may.keywords {
+            perm.push(Flag::Wildcard);
+        }
         if read_only {
             perm.clear();
         }
@@ -142,7 +153,7 @@ impl Session {
         {
             qresync_select(&mut r.text, &folder, q);
         }
-        self.selected = Some(Selected::new(folder, read_only));
+        self.selected = Some(Selected::new(folder, read_only, t.rights));
         let (code, text) = if read_only {
             (Code::ReadOnly, "EXAMINE completed")
         } else {

@@ -27,6 +27,7 @@ mod inline;
 mod mailbox;
 mod namespace;
 mod quota;
+mod rights;
 mod search;
 mod sections;
 mod selected;

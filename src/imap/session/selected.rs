@@ -11,6 +11,7 @@ use crate::imap::types::{Flag, MailboxArg, SeqSet};
 use crate::imap::write::{Code, Status, fetch::Fetch};
 use crate::store::acl::Rights;
 use crate::store::folders::FlagOp;
+use popstore_formats::folder::SystemFlags;
 
 impl Session {
     pub(super) fn selected_command(&mut self, tag: &str, body: CommandBody) -> Response {
@@ -21,8 +22,10 @@ impl Session {
                 let Some(mut sel) = self.selected.take() else {
                     return self.bad(tag, "no mailbox selected");
                 };
+                // CLOSE expunges only for a user with `e` (RFC 4314 4).
                 if close
                     && !sel.read_only
+                    && sel.may_expunge
                     && let Err(e) = self.store.expunge(&mut sel.folder, None)
                 {
                     return self.store_error(tag, &e);
@@ -85,6 +88,9 @@ impl Session {
         if sel.read_only {
             return Self::no(tag, Some(Code::Cannot), "the mailbox is read-only");
         }
+        if !sel.may_expunge {
+            return Self::no(tag, Some(Code::NoPerm), "no right to expunge here");
+        }
         let uids: Option<Vec<u32>> = match set {
             None => None,
             Some(s) => match sel.indexes(s, true) {
@@ -134,6 +140,17 @@ impl Session {
             .filter(|&&i| !sel.view[i].gone)
             .map(|&i| sel.view[i].uid)
             .collect();
+        // Only the flags the user's rights let them change (RFC 4314).
+        let may = sel.may;
+        let (bits, keywords) = if may.all() {
+            (bits, keywords)
+        } else {
+            let (b, k) = may.filter(bits, &keywords);
+            if mode != StoreMode::Replace && b.0 == 0 && k.is_empty() {
+                return Self::no(tag, Some(Code::NoPerm), "no right to change these flags");
+            }
+            (b, k)
+        };
         let op = match mode {
             StoreMode::Replace => FlagOp::Replace,
             StoreMode::Add => FlagOp::Add,
@@ -158,14 +175,21 @@ impl Session {
             })
             .map(|k| k.uid)
             .collect();
-        let outcome = match self.store.store_flags(
-            &mut sel.folder,
-            &uids,
-            op,
-            bits,
-            &keywords,
-            unchanged_since,
-        ) {
+        let done = if op == FlagOp::Replace && !may.all() {
+            replace_within(
+                &self.store,
+                &mut sel.folder,
+                &uids,
+                may,
+                bits,
+                &keywords,
+                unchanged_since,
+            )
+        } else {
+            self.store
+                .store_flags(&mut sel.folder, &uids, op, bits, &keywords, unchanged_since)
+        };
+        let outcome = match done {
             Ok(o) => o,
             Err(e) => return self.store_error(tag, &e),
         };
@@ -249,6 +273,14 @@ impl Session {
         if is_move && sel.read_only {
             return Self::no(tag, Some(Code::Cannot), "the mailbox is read-only");
         }
+        // MOVE deletes and expunges at the source: `t` and `e` (RFC 6851).
+        if is_move && !(sel.may_expunge && sel.may.bits.contains(SystemFlags::DELETED)) {
+            return Self::no(
+                tag,
+                Some(Code::NoPerm),
+                "no right to move messages out of here",
+            );
+        }
         let ix = match sel.indexes(set, uid) {
             Ok(ix) => ix,
             Err(why) => return self.bad(tag, why),
@@ -284,4 +316,54 @@ impl Session {
         }
         r
     }
+}
+
+/// `STORE FLAGS` for a user who may change only some flags: each message
+/// keeps the flags the user may not change and takes the asked value of
+/// the others, one replace per resulting set of flags.
+fn replace_within(
+    store: &crate::store::Store,
+    folder: &mut crate::store::Folder,
+    uids: &[u32],
+    may: super::rights::Changeable,
+    bits: SystemFlags,
+    keywords: &[String],
+    unchanged_since: Option<u64>,
+) -> crate::store::Result<crate::store::folders::FlagsOutcome> {
+    // (the flags after, and the messages that get them)
+    type Group = ((u32, Vec<String>), Vec<u32>);
+    let mut groups: Vec<Group> = Vec::new();
+    for &u in uids {
+        let Some((_, m)) = folder.by_uid(u) else {
+            continue;
+        };
+        let kept = m.flags.0 & !may.bits.0 & !SystemFlags::RECENT.0;
+        let new_bits = kept | (bits.0 & may.bits.0);
+        let new_kw = if may.keywords {
+            keywords.to_vec()
+        } else {
+            m.keywords.clone()
+        };
+        let key = (new_bits, new_kw);
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, v)) => v.push(u),
+            None => groups.push((key, vec![u])),
+        }
+    }
+    let mut out = crate::store::folders::FlagsOutcome::default();
+    for ((b, kw), group) in groups {
+        let o = store.store_flags(
+            folder,
+            &group,
+            FlagOp::Replace,
+            SystemFlags(b),
+            &kw,
+            unchanged_since,
+        )?;
+        out.changed.extend(o.changed);
+        out.modified.extend(o.modified);
+    }
+    out.changed.sort_unstable();
+    out.modified.sort_unstable();
+    Ok(out)
 }

@@ -10,6 +10,7 @@ use popstore_formats::folder::SystemFlags;
 use super::{Response, Session};
 use crate::imap::types::{Flag, SeqSet};
 use crate::imap::write::{self, fetch::Fetch};
+use crate::store::acl::Rights;
 use crate::store::{Folder, FolderMessage};
 
 /// A message as the client knows it.
@@ -27,6 +28,10 @@ pub(super) struct Known {
 pub struct Selected {
     pub(super) folder: Folder,
     pub(super) read_only: bool,
+    /// What the user's rights let them change (RFC 4314).
+    pub(super) may: super::rights::Changeable,
+    /// The user may expunge (`e`).
+    pub(super) may_expunge: bool,
     pub(super) view: Vec<Known>,
     /// UIDNEXT and HIGHESTMODSEQ of the last look.
     last: (u32, u64),
@@ -78,7 +83,7 @@ fn merged(mut r: Vec<(usize, usize)>) -> Vec<usize> {
 
 impl Selected {
     /// The client's view of a folder just opened.
-    pub(super) fn new(folder: Folder, read_only: bool) -> Selected {
+    pub(super) fn new(folder: Folder, read_only: bool, rights: Rights) -> Selected {
         let view = folder
             .entries()
             .iter()
@@ -92,6 +97,8 @@ impl Selected {
         Selected {
             folder,
             read_only,
+            may: super::rights::Changeable::of(rights),
+            may_expunge: rights.contains(Rights::EXPUNGE),
             view,
             last,
             pending: false,
