@@ -62,6 +62,9 @@ Content-Type: multipart/mixed; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n
 From dave@far.example Sat Dec  5 10:02:00 2026\n\
 Subject: three\n\nthird\n\n";
 
+const FIFTH: &[u8] = b"From fay@far.example Sat Dec  5 10:04:00 2026\n\
+Subject: five\n\narrived while the session was open\n\n";
+
 const APPENDED: &[u8] = b"From eve@far.example Sat Dec  5 10:03:00 2026\n\
 Subject: four\n\narrived during the session\n\n";
 
@@ -385,10 +388,32 @@ fn a_system_user_gets_the_spool_as_inbox_over_imap() {
     holder.stdin.take().unwrap().write_all(b"go\n").unwrap();
     assert!(holder.wait().unwrap().success());
 
-    // And again: the UIDs left.
+    // And again: the UIDs left; mail the MTA appends during the session
+    // shows at the next command with the next UID.
     let (session, third) = Steps::start(imap, "", false);
     assert_eq!(third["uidvalidity"], first["uidvalidity"]);
     assert_eq!(uids(&third), [2, 4]);
+    let fifth = dir.path().join("fifth");
+    std::fs::write(&fifth, FIFTH).unwrap();
+    let mut locker = Command::new("python3")
+        .arg(client("spool_append.py"))
+        .arg(&spool)
+        .arg(&fifth)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    locker.stdin.take().unwrap().write_all(b"go\n").unwrap();
+    assert!(locker.wait().unwrap().success());
+    let done = session.finish();
+    assert_eq!(done["exists"], 3, "{done}");
+    assert_eq!(done["uids"], serde_json::json!([2, 4, 5]), "{done}");
+    assert_eq!(
+        String::from_utf8_lossy(&std::fs::read(&spool).unwrap()),
+        String::from_utf8_lossy(&[msgs[1], APPENDED, FIFTH].concat())
+    );
+    let (session, fourth) = Steps::start(imap, "", false);
+    assert_eq!(uids(&fourth), [2, 4, 5], "the next session keeps the UID");
     session.finish();
     assert_eq!(std::fs::read_dir(&mail).unwrap().count(), 1);
 }

@@ -10,8 +10,12 @@
 //! message (ENVELOPE, BODYSTRUCTURE...): the IMAP session serves it like
 //! any INBOX. Expunged messages are deleted from the spool after the
 //! command that expunged them, by the rewrite POP3 does at QUIT (mail
-//! delivered meanwhile kept). Flags other than `\Deleted` last for the
-//! session only; APPEND, COPY, MOVE and other folders are refused.
+//! delivered meanwhile kept). Mail the MTA appends during the session
+//! joins the INBOX at the session's next look (any command, and IDLE's
+//! polls), when the spool is not locked at that moment. Flags other than
+//! `\Deleted` last for the session only (writing them into the spool
+//! would change the messages, and with them their UIDLs); APPEND, COPY,
+//! MOVE and other folders are refused.
 //!
 //! **UIDs.** UIDVALIDITY and UIDs must stay the same across sessions
 //! while the spool changes (deletions by POP3 or IMAP, new mail appended),
@@ -184,6 +188,76 @@ pub struct SpoolInbox {
 }
 
 impl SpoolInbox {
+    /// Adds to the INBOX what the MTA appended to the spool since it was
+    /// read ([`SpoolDrop::take_arrivals`]: never waits for the locks).
+    pub fn refresh(&mut self) {
+        let known = self.drop.spool_messages().len();
+        match self.drop.take_arrivals() {
+            Ok(true) => {}
+            Ok(false) => return,
+            Err(e) => {
+                tracing::warn!("imap: legacy spool: new mail: {e}");
+                return;
+            }
+        }
+        if let Err(e) = self.add_arrivals(known) {
+            tracing::warn!("imap: legacy spool: new mail: {e}");
+        }
+    }
+
+    /// Files the spool's messages from index `first` on into the INBOX,
+    /// each with the next UID of the record.
+    fn add_arrivals(&mut self, first: usize) -> crate::store::Result<()> {
+        let inbox = FolderName::inbox();
+        let Some(folder) = self.store.folder_id(&self.account, &inbox)? else {
+            return Ok(());
+        };
+        let mut staged = Vec::new();
+        let mut dates = Vec::new();
+        for i in first..self.drop.spool_messages().len() {
+            let Some((bytes, from)) = self.drop.message_bytes(i) else {
+                continue;
+            };
+            let rest = String::from_utf8_lossy(from.strip_prefix(b"From ").unwrap_or(from));
+            dates.push(crate::migrate::date::from_line_date(&rest));
+            staged.push(self.store.stage_import(&bytes, &[&self.account])?);
+        }
+        let files = self
+            .store
+            .commit_imported(staged)
+            .into_iter()
+            .collect::<crate::store::Result<Vec<_>>>()?;
+        let uidls: Vec<String> = self
+            .drop
+            .spool_messages()
+            .iter()
+            .map(|m| m.uidl.clone())
+            .collect();
+        let mut items = Vec::with_capacity(files.len());
+        for (file, date) in files.iter().zip(&dates) {
+            let uid = self.uids.next;
+            self.uids.next += 1;
+            self.uids.given.push(uid);
+            items.push(FolderImport {
+                file: *file,
+                flags: SystemFlags::default(),
+                keywords: Vec::new(),
+                internal_date: date.unwrap_or_else(crate::store::now),
+                uid: Some(uid),
+            });
+        }
+        for (uidl, uid) in uidls[first..].iter().zip(&self.uids.given[first..]) {
+            self.uids.by_uidl.insert(uidl.clone(), *uid);
+        }
+        self.store
+            .import_into_folder(&self.account, folder, &items)?;
+        self.order.extend(files.iter().map(|f| f.message));
+        if let Err(e) = self.uids.save(&self.record, &uidls) {
+            tracing::warn!("imap: legacy spool: the UID record: {e}");
+        }
+        Ok(())
+    }
+
     /// Deletes from the spool the messages expunged from the INBOX since
     /// the last call. An error says why nothing was deleted (logged).
     pub fn sync(&mut self) -> Result<(), String> {

@@ -169,6 +169,48 @@ impl SpoolDrop {
         Some((mbox::pop3_bytes(raw), from))
     }
 
+    /// Takes in what was delivered since the spool was read: `Ok(true)`
+    /// when messages were added after the known ones. Never waits: when
+    /// the spool is locked by its MTA, or was changed other than by
+    /// appending, nothing changes and a later look tries again.
+    pub fn take_arrivals(&mut self) -> Result<bool, MaildropError> {
+        let grown =
+            std::fs::metadata(&self.spool).is_ok_and(|m| m.len() > self.snapshot.len() as u64);
+        if !grown {
+            return Ok(false);
+        }
+        let Ok(lock) = SpoolLock::acquire(&self.spool, Duration::ZERO) else {
+            return Ok(false);
+        };
+        let now = read_all(&lock).map_err(|e| temporary("read", &e))?;
+        drop(lock);
+        if !now.starts_with(&self.snapshot) {
+            return Ok(false);
+        }
+        let messages = mbox::split(&now);
+        // The known messages must stay exactly as they were.
+        let same = messages.len() > self.messages.len()
+            && self
+                .messages
+                .iter()
+                .zip(&messages)
+                .all(|(a, b)| a.start == b.start && a.end == b.end && a.uidl == b.uidl);
+        if !same {
+            return Ok(false);
+        }
+        self.snapshot = now;
+        self.messages = messages;
+        self.entries = self
+            .messages
+            .iter()
+            .map(|m| Entry {
+                size: m.size,
+                uidl: m.uidl.clone(),
+            })
+            .collect();
+        Ok(true)
+    }
+
     /// Deletes messages `deleted` (ascending indexes) now, as a QUIT
     /// would, keeping mail delivered meanwhile; afterwards the session
     /// goes on with the kept messages (in order, indexes renumbered).

@@ -3,7 +3,8 @@
 INBOX and UID FETCHes every message (UID, FLAGS, RFC822.SIZE, ENVELOPE,
 BODYSTRUCTURE, BODY[]); tries CREATE and APPEND; prints one JSON line.
 Then waits for a line on stdin, marks the messages with the UIDs in
-DELETE (comma-separated) \\Deleted, EXPUNGEs (or CLOSEs with CLOSE as the
+DELETE (comma-separated) \\Deleted (after a NOOP, reporting EXISTS and
+the UIDs then), EXPUNGEs (or CLOSEs with CLOSE as the
 sixth argument), LOGs OUT and prints a JSON line with the replies.
 
 usage: imap_steps.py HOST PORT USER PASSWORD DELETE [CLOSE]
@@ -50,6 +51,14 @@ print(json.dumps(out), flush=True)
 
 sys.stdin.readline()
 done = {}
+# What arrived meanwhile: NOOP, then the UIDs.
+typ, data = c.noop()
+exists = c.response("EXISTS")[1]
+done["exists"] = int(exists[-1]) if exists and exists[-1] else out["exists"]
+typ, data = c.uid("FETCH", "1:*", "(UID)")
+done["uids"] = [
+    int(text(d).split("UID ", 1)[1].split(")")[0]) for d in data if d is not None
+]
 uids = [u for u in delete.split(",") if u]
 if uids:
     typ, data = c.uid("STORE", ",".join(uids), "+FLAGS.SILENT", "(\\Deleted)")

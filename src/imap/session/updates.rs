@@ -278,6 +278,10 @@ impl Session {
         let Some(sel) = self.selected.as_mut() else {
             return;
         };
+        // A mail spool's INBOX: first what its MTA appended meanwhile.
+        if let Some(spool) = self.spool.as_mut() {
+            spool.refresh();
+        }
         if let Err(e) = self.store.refresh_folder(&mut sel.folder) {
             tracing::warn!("imap: cannot refresh the selected folder: {e}");
             return;
