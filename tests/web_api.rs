@@ -533,3 +533,75 @@ fn cross_origin_requests_are_refused() {
     );
     assert_eq!(r.status, 200);
 }
+
+/// The web pages' script runs first and the user's own, active before,
+/// after it: setting a vacation notice never switches the user's rules
+/// off.
+#[test]
+fn the_pages_script_keeps_the_users_own_script_running() {
+    let mut site = store();
+    let joe = token(&site, "joe");
+    let web = serve_web(&mut site, "");
+    let auth = format!("Authorization: Bearer {joe}");
+    let r = http::request(
+        web,
+        "PUT",
+        "/api/v1/accounts/joe/sieve/mine?activate=true",
+        &["-H", &auth, "-H", "Content-Type: application/sieve"],
+        Some(b"if header :contains \"subject\" \"spam\" { discard; }\n"),
+    );
+    assert_eq!(r.status, 204, "{}", r.body);
+    let v = json!({"enabled": true, "subject": "Away", "text": "Back soon", "start": "", "end": "",
+        "addresses": [], "days": 3});
+    let r = api(
+        web,
+        &joe,
+        "PUT",
+        "/api/v1/accounts/joe/vacation",
+        Some(v.clone()),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let scripts = api(web, &joe, "GET", "/api/v1/accounts/joe/sieve", None).json();
+    assert_eq!(
+        scripts,
+        json!([{"name": "mine", "active": false}, {"name": "popstore-web", "active": true}])
+    );
+    let ours = api(
+        web,
+        &joe,
+        "GET",
+        "/api/v1/accounts/joe/sieve/popstore-web",
+        None,
+    );
+    assert!(
+        ours.body.contains("include :personal :optional \"mine\";"),
+        "{}",
+        ours.body
+    );
+    // Saved again (ours is active now): it still includes the user's.
+    let r = api(web, &joe, "PUT", "/api/v1/accounts/joe/vacation", Some(v));
+    assert_eq!(r.status, 200, "{}", r.body);
+    let ours = api(
+        web,
+        &joe,
+        "GET",
+        "/api/v1/accounts/joe/sieve/popstore-web",
+        None,
+    );
+    assert!(ours.body.contains("\"mine\""), "{}", ours.body);
+
+    // The user's rule still runs at delivery.
+    deliver(
+        &site,
+        "joe",
+        "From: a@b.example\r\nSubject: spam spam\r\n\r\nbuy\r\n",
+    );
+    deliver(
+        &site,
+        "joe",
+        "From: a@b.example\r\nSubject: hello\r\n\r\nhi\r\n",
+    );
+    let page = api(web, &joe, "GET", "/api/v1/messages", None).json();
+    assert_eq!(page["total"], 1, "{page}");
+    assert_eq!(page["messages"][0]["subject"], "hello");
+}

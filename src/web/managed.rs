@@ -57,6 +57,10 @@ pub struct Managed {
     pub vacation: Vacation,
     /// The filters, in order.
     pub filters: Vec<Filter>,
+    /// The user's own script that runs after these (`include :personal
+    /// :optional`): the one that was active when the web pages first
+    /// saved theirs, so it keeps running; `""`: none.
+    pub include: String,
 }
 
 /// A Sieve string: quoted, with `"` and `\` escaped.
@@ -130,9 +134,11 @@ impl Managed {
     pub fn script(&self) -> String {
         let json = serde_json::to_string(self).unwrap_or_default();
         let mut out = format!("{MARK}{json}\r\n");
-        out.push_str(
-            "require [\"fileinto\", \"imap4flags\", \"vacation\", \"date\", \"relational\"];\r\n",
-        );
+        out.push_str(if self.include.is_empty() {
+            "require [\"fileinto\", \"imap4flags\", \"vacation\", \"date\", \"relational\"];\r\n"
+        } else {
+            "require [\"fileinto\", \"imap4flags\", \"vacation\", \"date\", \"relational\", \"include\"];\r\n"
+        });
         for f in &self.filters {
             let mut actions = match f.action.as_str() {
                 "fileinto" => format!("fileinto {};", q(&f.argument)),
@@ -179,6 +185,12 @@ impl Managed {
                 out.push_str(&format!("if allof ({}) {{ {cmd} }}\r\n", conds.join(", ")));
             }
         }
+        if !self.include.is_empty() {
+            out.push_str(&format!(
+                "include :personal :optional {};\r\n",
+                q(&self.include)
+            ));
+        }
         out
     }
 }
@@ -207,6 +219,7 @@ mod tests {
                 argument: "Lists".into(),
                 stop: true,
             }],
+            include: "my \"own\"".into(),
         };
         m.check().unwrap();
         let s = m.script();

@@ -156,7 +156,9 @@ pub fn read_managed(
     Ok(Managed::from_script(&String::from_utf8_lossy(&text)))
 }
 
-/// Saves the managed script of `name` and makes it the active one.
+/// Saves the managed script of `name` and makes it the active one; the
+/// user's own script that was active goes on running after it (included
+/// at its end), so the pages never switch off the user's rules.
 pub fn write_managed(
     store: &crate::store::Store,
     actor: &crate::store::groups::Actor,
@@ -164,6 +166,15 @@ pub fn write_managed(
     m: &Managed,
 ) -> crate::store::Result<()> {
     m.check().map_err(crate::store::StoreError::Invalid)?;
+    let mut m = m.clone();
+    let listed = store.sieve_list(actor, name)?;
+    m.include = match listed.iter().find(|s| s.active) {
+        // The user's own script is active: it runs after ours.
+        Some(s) if s.name != managed::SCRIPT => s.name.clone(),
+        // Ours is active: it keeps what it included.
+        Some(_) => read_managed(store, actor, name)?.include,
+        None => String::new(),
+    };
     store.sieve_put(actor, name, managed::SCRIPT, m.script().as_bytes())?;
     store.sieve_activate(actor, name, Some(managed::SCRIPT))
 }
