@@ -106,6 +106,51 @@ impl Steps {
     }
 }
 
+/// Another process (tests/clients/spool_append.py) holding the spool's
+/// locks as Debian's MTAs take them, with `message` ready to append:
+/// [`Appender::append`] appends it and lets go.
+struct Appender(std::process::Child, BufReader<std::process::ChildStdout>);
+
+impl Appender {
+    fn locked(spool: &std::path::Path, message: &std::path::Path) -> Appender {
+        let mut child = Command::new("python3")
+            .arg(client("spool_append.py"))
+            .arg(spool)
+            .arg(message)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        out.read_line(&mut line).unwrap();
+        assert_eq!(line.trim(), "LOCKED");
+        Appender(child, out)
+    }
+
+    fn append(mut self) {
+        self.0.stdin.take().unwrap().write_all(b"go\n").unwrap();
+        let mut line = String::new();
+        self.1.read_line(&mut line).unwrap();
+        assert_eq!(line.trim(), "DONE");
+        assert!(self.0.wait().unwrap().success());
+    }
+}
+
+/// What an imaplib LOGIN as the spool's user answers (`OK` or the error).
+fn imap_login(imap: std::net::SocketAddr) -> String {
+    let o = Command::new("python3")
+        .args([
+            "-c",
+            "import imaplib,sys\nc=imaplib.IMAP4('127.0.0.1', int(sys.argv[1]))\n\
+             try:\n  c.login('psimap', 'pw-imap'); print('OK')\nexcept imaplib.IMAP4.error as e:\n  print(e)",
+            &imap.port().to_string(),
+        ])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
 fn uids(v: &Value) -> Vec<u64> {
     v["messages"]
         .as_array()
@@ -267,16 +312,7 @@ fn a_system_user_gets_the_spool_as_inbox_over_imap() {
     );
 
     // A second session on the spool meanwhile, IMAP or POP3: in use.
-    let o = Command::new("python3")
-        .args([
-            "-c",
-            "import imaplib,sys\nc=imaplib.IMAP4('127.0.0.1', int(sys.argv[1]))\n\
-             try:\n  c.login('psimap', 'pw-imap'); print('OK')\nexcept imaplib.IMAP4.error as e:\n  print(e)",
-            &imap.port().to_string(),
-        ])
-        .output()
-        .unwrap();
-    let second = String::from_utf8_lossy(&o.stdout);
+    let second = imap_login(imap);
     assert!(second.contains("[INUSE]"), "{second}");
     let o = Command::new("python3")
         .args([
@@ -312,21 +348,9 @@ fn a_system_user_gets_the_spool_as_inbox_over_imap() {
     // UID 1: whichever gets the locks first, nothing is lost.
     let appended = dir.path().join("appended");
     std::fs::write(&appended, APPENDED).unwrap();
-    let mut locker = Command::new("python3")
-        .arg(client("spool_append.py"))
-        .arg(&spool)
-        .arg(&appended)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lout = BufReader::new(locker.stdout.take().unwrap());
-    let mut line = String::new();
-    lout.read_line(&mut line).unwrap();
-    assert_eq!(line.trim(), "LOCKED");
+    let locker = Appender::locked(&spool, &appended);
     let expunging = std::thread::spawn(move || session.finish());
-    locker.stdin.take().unwrap().write_all(b"go\n").unwrap();
-    assert!(locker.wait().unwrap().success());
+    locker.append();
     let done = expunging.join().unwrap();
     assert_eq!(done["expunge"][0], "OK", "{done}");
     assert_eq!(done["expunge"][1], serde_json::json!(["1"]), "{done}");
@@ -374,16 +398,7 @@ fn a_system_user_gets_the_spool_as_inbox_over_imap() {
     let mut line = String::new();
     hout.read_line(&mut line).unwrap();
     assert_eq!(line.trim(), "LOCKED");
-    let o = Command::new("python3")
-        .args([
-            "-c",
-            "import imaplib,sys\nc=imaplib.IMAP4('127.0.0.1', int(sys.argv[1]))\n\
-             try:\n  c.login('psimap', 'pw-imap'); print('OK')\nexcept imaplib.IMAP4.error as e:\n  print(e)",
-            &imap.port().to_string(),
-        ])
-        .output()
-        .unwrap();
-    let held = String::from_utf8_lossy(&o.stdout);
+    let held = imap_login(imap);
     assert!(held.contains("[INUSE]"), "{held}");
     holder.stdin.take().unwrap().write_all(b"go\n").unwrap();
     assert!(holder.wait().unwrap().success());
@@ -395,16 +410,7 @@ fn a_system_user_gets_the_spool_as_inbox_over_imap() {
     assert_eq!(uids(&third), [2, 4]);
     let fifth = dir.path().join("fifth");
     std::fs::write(&fifth, FIFTH).unwrap();
-    let mut locker = Command::new("python3")
-        .arg(client("spool_append.py"))
-        .arg(&spool)
-        .arg(&fifth)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    locker.stdin.take().unwrap().write_all(b"go\n").unwrap();
-    assert!(locker.wait().unwrap().success());
+    Appender::locked(&spool, &fifth).append();
     let done = session.finish();
     assert_eq!(done["exists"], 3, "{done}");
     assert_eq!(done["uids"], serde_json::json!([2, 4, 5]), "{done}");
