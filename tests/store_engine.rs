@@ -428,6 +428,50 @@ macro_rules! store_tests {
             }
 
             #[test]
+            fn a_wildcard_reads_only_the_profiles_whose_names_it_may_match() {
+                let (fs, s) = fresh();
+                // The last name is too long for the reversible encoding:
+                // its subtree's name does not say it, so it is read.
+                for n in ["ann", "annette", "bob", "a.b.c.d.e.f.g.h.i.j.k.l.m"] {
+                    add(&s, n);
+                }
+                let bob = s.name("bob").unwrap();
+                fs.replace(
+                    &s.paths().profile(&bob),
+                    popstore_platform::RecordFormat::Var,
+                    b"not a profile",
+                )
+                .unwrap();
+                let listed = |pattern: &str| -> (Vec<String>, usize) {
+                    let (mut names, mut damaged) = (Vec::new(), 0);
+                    for i in s.list_accounts(&Actor::Admin, pattern).unwrap() {
+                        match i {
+                            Ok(i) => names.push(i.name),
+                            Err(_) => damaged += 1,
+                        }
+                    }
+                    names.sort();
+                    (names, damaged)
+                };
+                // Every profile is read for `*`: bob's damage shows.
+                assert_eq!(listed("*").1, 1);
+                // `a*` never opens bob's profile, and finds the long name.
+                assert_eq!(
+                    listed("A*"),
+                    (
+                        vec![
+                            "a.b.c.d.e.f.g.h.i.j.k.l.m".to_string(),
+                            "ann".to_string(),
+                            "annette".to_string()
+                        ],
+                        0
+                    )
+                );
+                assert_eq!(listed("%nn").0, ["ann"]);
+                assert_eq!(listed("*.m").0, ["a.b.c.d.e.f.g.h.i.j.k.l.m"]);
+            }
+
+            #[test]
             fn rename_copy_and_delete() {
                 let (fs, s) = fresh();
                 add(&s, "ann");
@@ -497,3 +541,47 @@ store_tests!(
     openvms,
     Arc::new(popstore_platform_openvms::openvms(vec![scratch()]))
 );
+
+/// A store whose descriptor puts user subtrees on two roots (SPEC 14.4:
+/// root `hash mod 2`): every account is listed, from both.
+#[test]
+fn accounts_on_every_users_root_are_listed() {
+    use popstore_formats::StoreFile;
+    use popstore_formats::descriptor::{RootRoles, StoreDescriptor, StoreRoot};
+    let fs: Arc<dyn Platform> = Arc::new(popstore_platform::PosixTree::memory(2));
+    Store::init(fs.clone(), Settings::default()).unwrap();
+    let mut d = StoreDescriptor::decode(&fs.read(&layout::descriptor()).unwrap()).unwrap();
+    d.roots.push(StoreRoot {
+        index: 1,
+        roles: RootRoles(RootRoles::USERS.0),
+        label: "ROOT1".into(),
+        linux_dir: String::new(),
+        openvms_dir: String::new(),
+    });
+    fs.replace(
+        &layout::descriptor(),
+        popstore_platform::RecordFormat::Var,
+        &d.encode().unwrap(),
+    )
+    .unwrap();
+    // The template account `default` hashes to root 0 with either layout.
+    let s = Store::open(fs.clone()).unwrap();
+    let names: Vec<String> = (0..12).map(|i| format!("user{i}")).collect();
+    for n in &names {
+        add(&s, n);
+    }
+    let on_root_1 = names
+        .iter()
+        .filter(|n| s.paths().user_dir(&s.name(n).unwrap()).root == 1)
+        .count();
+    assert!(on_root_1 > 0 && on_root_1 < names.len());
+    let mut listed: Vec<String> = s
+        .list_accounts(&Actor::Admin, "user*")
+        .unwrap()
+        .map(|i| i.unwrap().name)
+        .collect();
+    listed.sort();
+    let mut want = names.clone();
+    want.sort();
+    assert_eq!(listed, want);
+}

@@ -315,6 +315,14 @@ fn groups_forwarding_summary_verify_and_tokens() {
         api(web, &boss, "GET", "/api/v1/summary", None).json()["messages"],
         0
     );
+    // An older count will do when the caller says so; without `max_age`
+    // the store is counted again.
+    deliver(&site, "bob", "Subject: again\r\n\r\nbody\r\n");
+    let old = api(web, &root, "GET", "/api/v1/summary?max_age=3600", None).json();
+    assert_eq!(old["messages"], 1, "the last count, before the delivery");
+    let now = api(web, &root, "GET", "/api/v1/summary", None).json();
+    assert_eq!(now["messages"], 2);
+    assert!(now["counted_at"].as_i64().unwrap() >= s["counted_at"].as_i64().unwrap());
 
     let v = api(web, &root, "GET", "/api/v1/verify", None);
     assert_eq!(v.status, 200, "{}", v.body);

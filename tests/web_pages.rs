@@ -212,6 +212,39 @@ fn managers_reach_their_group_only_and_users_no_management() {
     assert_eq!(joe.get("/").status, 303, "a user's home is the messages");
 }
 
+/// The figure inside `<span id="accounts">`.
+fn dashboard_accounts(body: &str) -> u64 {
+    let at = body.find("id=\"accounts\">").expect("the dashboard") + 14;
+    body[at..].split('<').next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn the_dashboard_shows_its_last_count_and_counts_again_when_asked() {
+    let (site, web) = site();
+    let boss = Browser::new(&site, web, "boss");
+    assert_eq!(boss.login("boss", "bosspass1").status, 303);
+    let first = boss.get("/").body;
+    assert_eq!(dashboard_accounts(&first), 2, "sales: boss and joe");
+    assert!(
+        first.contains("Counted <span id=\"counted-age\">"),
+        "{first}"
+    );
+    site.user("sue", Some("suepass12"), "");
+    ok(
+        &site.store,
+        &["user", "modify", "sue", "--group", "sales"],
+        b"",
+    );
+    // The last count is shown at once, as it was.
+    assert_eq!(dashboard_accounts(&boss.get("/").body), 2);
+    let wrong = "0".repeat(64);
+    assert_eq!(boss.post("/recount", &[("csrf", &wrong)]).status, 403);
+    let csrf = boss.csrf("/");
+    let r = boss.post("/recount", &[("csrf", &csrf)]);
+    assert_eq!(r.status, 303);
+    assert_eq!(dashboard_accounts(&boss.get("/").body), 3);
+}
+
 #[test]
 fn passwords_lockpwd_policy_and_failed_logins() {
     let (site, web) = site();

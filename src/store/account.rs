@@ -569,15 +569,42 @@ impl Store {
         })
     }
 
-    /// Every profile in the store, streaming: walks the hashed tree one
-    /// directory at a time (no central list). Damaged profiles come out as
-    /// errors and the walk goes on.
+    /// Every profile in the store, streaming: walks the hashed tree of
+    /// each users root one directory at a time (no central list). Damaged
+    /// profiles come out as errors and the walk goes on.
     pub fn profiles(&self) -> impl Iterator<Item = Result<Profile>> + '_ {
+        self.walk_profiles(None)
+    }
+
+    /// The profiles whose names may match `pattern`, streaming. A user
+    /// subtree's name is the account's name encoded (SPEC 14.3), so the
+    /// subtrees whose names decode to a name the pattern does not match
+    /// are passed without being read; the hashed form of a long name
+    /// cannot be decoded and its profile is read. The caller still
+    /// matches each profile's name.
+    pub fn profiles_matching(
+        &self,
+        pattern: super::name::Pattern,
+    ) -> impl Iterator<Item = Result<Profile>> + '_ {
+        self.walk_profiles((!pattern.matches_all()).then_some(pattern))
+    }
+
+    fn walk_profiles(
+        &self,
+        names: Option<super::name::Pattern>,
+    ) -> impl Iterator<Item = Result<Profile>> + '_ {
         ProfileWalk {
             store: self,
-            stack: vec![(layout_users(), 0)],
+            stack: self
+                .paths
+                .layout
+                .user_roots
+                .iter()
+                .rev()
+                .map(|&r| (super::layout::users_dir_on(r), 0))
+                .collect(),
             levels: usize::from(self.paths.layout.fanout.levels),
-            pending: Vec::new(),
+            names,
         }
     }
 
@@ -590,11 +617,13 @@ impl Store {
     ) -> Result<impl Iterator<Item = Result<AccountInfo>> + 'a> {
         let pat = super::name::Pattern::new(pattern);
         let tree = self.group_tree()?;
-        Ok(self.profiles().filter_map(move |r| match r {
-            Err(e) => Some(Err(e)),
-            Ok(p) => (pat.matches(&p.name) && actor.may_manage(&tree, p.group_name().as_ref()))
-                .then(|| self.info(p)),
-        }))
+        Ok(self
+            .profiles_matching(pat.clone())
+            .filter_map(move |r| match r {
+                Err(e) => Some(Err(e)),
+                Ok(p) => (pat.matches(&p.name) && actor.may_manage(&tree, p.group_name().as_ref()))
+                    .then(|| self.info(p)),
+            }))
     }
 
     /// The names of the accounts a wildcard (or a plain name) denotes for
@@ -657,17 +686,15 @@ fn set_verifiers(
     Ok(())
 }
 
-fn layout_users() -> DirPath {
-    super::layout::users_dir()
-}
-
 /// The depth-first walk behind [`Store::profiles`]: fanout directories,
-/// then user subtrees holding `ACCOUNT.PRF`.
+/// then each user subtree's `ACCOUNT.PRF`, read without listing the
+/// subtree (a subtree without one, being made or removed, is passed).
 struct ProfileWalk<'a> {
     store: &'a Store,
     stack: Vec<(DirPath, usize)>,
     levels: usize,
-    pending: Vec<Result<Profile>>,
+    /// Subtrees whose decoded names this does not match are passed.
+    names: Option<super::name::Pattern>,
 }
 
 impl Iterator for ProfileWalk<'_> {
@@ -675,39 +702,34 @@ impl Iterator for ProfileWalk<'_> {
 
     fn next(&mut self) -> Option<Result<Profile>> {
         loop {
-            if let Some(p) = self.pending.pop() {
-                return Some(p);
-            }
             let (dir, depth) = self.stack.pop()?;
-            let entries = match self.store.fs.list(&dir) {
-                Ok(v) => v,
-                Err(e) if e.kind() == ErrorKind::NotFound => continue,
-                Err(e) => return Some(Err(e.into())),
-            };
-            if depth <= self.levels {
-                for e in entries.into_iter().rev() {
-                    if let Entry::Dir(d) = e {
-                        self.stack.push((dir.child(d), depth + 1));
-                    }
-                }
-                continue;
-            }
-            // A user subtree.
-            let has_profile = entries.iter().any(|e| {
-                matches!(e, Entry::File { name, ftype } if name.as_str() == "ACCOUNT" && ftype.as_str() == "PRF")
-            });
-            if has_profile {
+            if depth > self.levels {
                 let path = dir.file(
                     popstore_formats::path::Ods2Name::new("ACCOUNT")
                         .unwrap_or_else(|_| unreachable!()),
                     popstore_formats::path::Ods2Name::new("PRF").unwrap_or_else(|_| unreachable!()),
                 );
-                let r = self
-                    .store
-                    .read_file::<FProfile>(&path)
-                    .and_then(|f| f.ok_or_else(|| self.store.corrupt(&path, "vanished")))
-                    .map(super::disk::profile_from);
-                self.pending.push(r);
+                match self.store.read_file::<FProfile>(&path) {
+                    Ok(Some(f)) => return Some(Ok(super::disk::profile_from(f))),
+                    Ok(None) => continue,
+                    Err(e) => return Some(Err(e)),
+                }
+            }
+            let entries = match self.store.fs.list(&dir) {
+                Ok(v) => v,
+                Err(e) if e.kind() == ErrorKind::NotFound => continue,
+                Err(e) => return Some(Err(e.into())),
+            };
+            for e in entries.into_iter().rev() {
+                let Entry::Dir(d) = e else { continue };
+                if depth == self.levels
+                    && let Some(pat) = &self.names
+                    && let Some(name) = popstore_formats::layout::decode_name(&d)
+                    && !pat.matches(&name)
+                {
+                    continue;
+                }
+                self.stack.push((dir.child(d), depth + 1));
             }
         }
     }

@@ -50,7 +50,13 @@ pub fn forwardings_lock() -> StorePath {
 
 /// The top of the user subtrees on root 0.
 pub fn users_dir() -> DirPath {
-    DirPath::root(0).child(n(popstore_formats::layout::USERS_DIR))
+    users_dir_on(0)
+}
+
+/// The top of the user subtrees on root `root` (a store's users roots are
+/// in its descriptor, SPEC 14.4).
+pub fn users_dir_on(root: u8) -> DirPath {
+    DirPath::root(root).child(n(popstore_formats::layout::USERS_DIR))
 }
 
 /// The top of the message directories on root 0.

@@ -324,6 +324,11 @@ impl Pattern {
         p.contains(['*', '%', '?'])
     }
 
+    /// True when the pattern matches every name (`*`).
+    pub fn matches_all(&self) -> bool {
+        !self.0.is_empty() && self.0.iter().all(|&c| c == '*')
+    }
+
     /// True when `name` matches.
     pub fn matches(&self, name: &str) -> bool {
         let n: Vec<char> = name.to_lowercase().chars().collect();

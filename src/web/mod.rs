@@ -33,6 +33,7 @@ pub mod pages;
 pub mod parts;
 pub mod server;
 pub mod session;
+pub mod totals;
 
 /// `[web]`: the web interface and HTTP API.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,6 +75,8 @@ pub struct App {
     pub stylesheet: String,
     /// The site's own templates (`[web] templates`).
     pub overrides: overrides::Overrides,
+    /// The store's last count, for the dashboard and the summary.
+    pub totals: Arc<totals::Totals>,
 }
 
 /// The built-in stylesheet.
@@ -104,6 +107,7 @@ impl App {
             https,
             activity,
             stylesheet,
+            totals: Arc::default(),
         }))
     }
 

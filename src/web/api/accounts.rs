@@ -141,7 +141,7 @@ pub fn page(
     let mut seen = 0usize;
     let mut accounts = Vec::new();
     let mut next_offset = None;
-    for p in store.profiles() {
+    for p in store.profiles_matching(pat.clone()) {
         let p = match p {
             Ok(p) => p,
             Err(e) => {

@@ -4,12 +4,13 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use std::time::Duration;
+
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::store::Store;
 use crate::store::forward::ForwardEntry;
 use crate::store::groups::Actor;
 use crate::web::auth::Principal;
@@ -36,7 +37,8 @@ pub struct ForwardInput {
     pub targets: Vec<String>,
 }
 
-/// The store at a glance (the accounts within the manager's reach).
+/// The store at a glance (the accounts within the manager's reach), as
+/// counted at `counted_at`.
 #[derive(Debug, Default, Serialize, ToSchema)]
 pub struct Summary {
     /// Accounts.
@@ -45,8 +47,23 @@ pub struct Summary {
     pub messages: u64,
     /// Bytes held.
     pub bytes: u64,
+    /// Accounts whose files could not be read (`verify` says why); not in
+    /// the other figures.
+    pub unreadable: u64,
+    /// When the accounts were counted (Unix seconds).
+    pub counted_at: i64,
+    /// How long the count took, in milliseconds.
+    pub count_ms: u64,
     /// Sessions open now, per protocol (`web`: browser sessions).
     pub sessions: std::collections::BTreeMap<String, u64>,
+}
+
+/// How old a summary may be.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct SummaryQuery {
+    /// Seconds: a count at most this old will do (a count of a large store
+    /// takes seconds). Without it the store is counted now.
+    pub max_age: Option<u64>,
 }
 
 /// `verify`'s findings.
@@ -155,20 +172,24 @@ pub async fn delete_forwarding(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Counts the accounts, messages and bytes `actor` reaches (as `user
-/// show` counts them: the message list and its journal, and folders).
-pub fn totals(store: &Store, actor: &Actor) -> crate::store::Result<Summary> {
-    let tree = store.group_tree()?;
-    let mut s = Summary::default();
-    for p in store.profiles().flatten() {
-        if actor.may_manage(&tree, p.group_name().as_ref()) {
-            let i = store.info(p)?;
-            s.accounts += 1;
-            s.messages += i.messages;
-            s.bytes += i.usage;
-        }
-    }
-    Ok(s)
+/// `actor`'s share of `count`, with the sessions open now.
+pub async fn summarise(
+    app: &App,
+    count: &crate::web::totals::Count,
+    actor: &Actor,
+) -> Result<Summary, ApiError> {
+    let store = Arc::clone(&app.store);
+    let tree = blocking(move || store.group_tree()).await??;
+    let sums = count.for_actor(&tree, actor);
+    Ok(Summary {
+        accounts: sums.accounts,
+        messages: sums.messages,
+        bytes: sums.bytes,
+        unreadable: sums.unreadable,
+        counted_at: count.at,
+        count_ms: count.took.as_millis() as u64,
+        sessions: open_sessions(app),
+    })
 }
 
 /// The sessions open now, per protocol.
@@ -183,17 +204,17 @@ pub fn open_sessions(app: &App) -> std::collections::BTreeMap<String, u64> {
 }
 
 /// The store summary: accounts, messages, bytes, open sessions.
-#[utoipa::path(get, path = "/api/v1/summary", tag = "store",
+#[utoipa::path(get, path = "/api/v1/summary", tag = "store", params(SummaryQuery),
     responses((status = 200, body = Summary), (status = 401), (status = 403)))]
 pub async fn summary(
     State(app): State<Arc<App>>,
     who: Principal,
+    Query(q): Query<SummaryQuery>,
 ) -> Result<Json<Summary>, ApiError> {
     let actor = who.manager()?.clone();
-    let store = Arc::clone(&app.store);
-    let mut s = blocking(move || totals(&store, &actor)).await??;
-    s.sessions = open_sessions(&app);
-    Ok(Json(s))
+    let max_age = Duration::from_secs(q.max_age.unwrap_or(0));
+    let count = app.totals.within(&app.store, max_age).await?;
+    Ok(Json(summarise(&app, &count, &actor).await?))
 }
 
 /// `verify`'s report on the whole store (WORLD managers; read-only).

@@ -10,7 +10,8 @@ use serde::Deserialize;
 
 use super::{Chrome, PageError, PageUser, check_csrf, human, render};
 use crate::store::forward::ForwardEntry;
-use crate::web::api::admin::{Summary, VerifyReport, open_sessions, totals};
+use crate::web::api::admin::{Summary, VerifyReport, summarise};
+use crate::web::totals::REFRESH_AFTER;
 use crate::web::{App, blocking};
 
 impl super::Named for Dashboard {
@@ -24,6 +25,9 @@ struct Dashboard {
     s: Summary,
     bytes: String,
     world: bool,
+    /// When the count was taken (UTC) and how long ago.
+    counted: String,
+    age: String,
 }
 
 /// GET /: the dashboard for managers, the messages for users.
@@ -34,19 +38,51 @@ pub async fn home(
     let Some(actor) = who.manager.clone() else {
         return Ok(Redirect::to("/messages").into_response());
     };
-    let store = Arc::clone(&app.store);
     let world = actor.is_world();
-    let mut s = blocking(move || totals(&store, &actor)).await??;
-    s.sessions = open_sessions(&app);
+    let count = app.totals.latest(&app.store, REFRESH_AFTER).await?;
+    let s = summarise(&app, &count, &actor).await?;
     Ok(render(
         &app,
         &Dashboard {
             c: Chrome::of(&who),
             bytes: human(s.bytes),
+            counted: crate::web::mail::utc(count.at),
+            age: age_text(count.age()),
             s,
             world,
         },
     ))
+}
+
+/// "12 seconds ago", "3 minutes ago".
+fn age_text(age: std::time::Duration) -> String {
+    match age.as_secs() {
+        0..=1 => "just now".into(),
+        s @ 2..=119 => format!("{s} seconds ago"),
+        s @ 120..=7199 => format!("{} minutes ago", s / 60),
+        s => format!("{} hours ago", s / 3600),
+    }
+}
+
+/// The recount form.
+#[derive(Debug, Deserialize)]
+pub struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// POST /recount: counts the store now, then shows the dashboard.
+pub async fn recount(
+    State(app): State<Arc<App>>,
+    PageUser(who): PageUser,
+    Form(f): Form<CsrfOnly>,
+) -> Result<Response, PageError> {
+    check_csrf(&who, &f.csrf)?;
+    who.manager()?;
+    app.totals
+        .within(&app.store, std::time::Duration::ZERO)
+        .await?;
+    Ok(Redirect::to("/").into_response())
 }
 
 impl super::Named for Groups {

@@ -187,6 +187,7 @@ pub fn router() -> axum::Router<Arc<App>> {
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", post(login::logout))
         .route("/", get(manage::home))
+        .route("/recount", post(manage::recount))
         .route("/accounts", get(accounts::accounts))
         .route(
             "/accounts/new",
