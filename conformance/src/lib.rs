@@ -25,6 +25,7 @@ pub mod generate_v2_1;
 pub mod generate_v2_2;
 pub mod generate_v2_3;
 pub mod generate_v2_4;
+pub mod generate_v2_5;
 pub mod sample;
 
 /// The fixtures folder.

@@ -58,6 +58,13 @@ crate::open_flags! {
         /// profile's usage; a FREED record before it says how much it
         /// frees (SPEC.md 8.1), which a fold moves into the profile.
         FOLDER_FREED = 0x10_0000, "folder-freed";
+        /// Incompatible feature (descriptor 2.x): the share index
+        /// `ROOT0:[SHARES]` names every MessageStore account whose mailbox
+        /// list has an ACL entry for someone else (SPEC.md 9.3), so a
+        /// reader finds the folders shared with an account without
+        /// reading every account; a writer that ignored it would leave
+        /// new shares out of the index.
+        SHARE_INDEX = 0x20_0000, "share-index";
     }
 }
 
@@ -69,7 +76,8 @@ pub const INCOMPAT_FLAGS: u32 = 0xFFFF_0000;
 pub const KNOWN_INCOMPAT: u32 = StoreFlags::ID_MESSAGE_DIRS.0
     | StoreFlags::LIST_JOURNAL.0
     | StoreFlags::FOLDER_JOURNAL.0
-    | StoreFlags::FOLDER_FREED.0;
+    | StoreFlags::FOLDER_FREED.0
+    | StoreFlags::SHARE_INDEX.0;
 
 /// The descriptor's newest major version: 2 when an incompatible feature
 /// is in use, so that 1.x readers refuse such a store.
@@ -183,6 +191,7 @@ impl StoreDescriptor {
             list_journal: self.flags.contains(StoreFlags::LIST_JOURNAL),
             folder_journal: self.flags.contains(StoreFlags::FOLDER_JOURNAL),
             folder_freed: self.flags.contains(StoreFlags::FOLDER_FREED),
+            share_index: self.flags.contains(StoreFlags::SHARE_INDEX),
         }
     }
 

@@ -237,6 +237,8 @@ pub mod types {
     pub const VACATION_STATE: &str = "PVS";
     /// Sieve script (owned by the Sieve module).
     pub const SIEVE: &str = "SIV";
+    /// A share-index entry (empty; SPEC.md 9.3).
+    pub const SHARE: &str = "SHR";
     /// Message file.
     pub const MESSAGE: &str = "MSG";
     /// Suffix of a file type while a replacement is being written.
@@ -254,6 +256,9 @@ pub const SIEVE_DIR: &str = "SIEVE";
 /// The directory of the public folders' subtree, below the first users
 /// root (SPEC.md 14.4).
 pub const PUBLIC_DIR: &str = "PUBLIC";
+/// The share index's directory on root 0 (feature `share-index`, SPEC.md
+/// 9.3): one empty file per account that shares a folder.
+pub const SHARES_DIR: &str = "SHARES";
 /// The name of the pseudo-account that holds the public folders: its
 /// profile, mailbox list and folder indexes live in `[PUBLIC]` as a
 /// user's live in their subtree. No account name can be spelled so (the
@@ -281,6 +286,9 @@ pub struct Layout {
     /// folder journal, not by lowering the profile's usage (descriptor
     /// feature `folder-freed`, SPEC.md 8.1).
     pub folder_freed: bool,
+    /// `ROOT0:[SHARES]` names every account that shares a folder
+    /// (descriptor feature `share-index`, SPEC.md 9.3).
+    pub share_index: bool,
 }
 
 impl Default for Layout {
@@ -292,6 +300,7 @@ impl Default for Layout {
             list_journal: false,
             folder_journal: false,
             folder_freed: false,
+            share_index: false,
         }
     }
 }
@@ -380,6 +389,43 @@ impl Layout {
     /// The forwarding database: `ROOT0:[000000]FORWARD.PSF`.
     pub fn forwarding() -> StorePath {
         top("FORWARD", types::FORWARDING)
+    }
+
+    /// The share index's entry of the account `name` (any case):
+    /// `ROOT0:[SHARES]<encoded name>.SHR` (SPEC.md 9.3). `None` for the
+    /// empty name.
+    pub fn share_entry(name: &str) -> Option<StorePath> {
+        let mut p = top("X", types::SHARE);
+        p.dirs.push(n(SHARES_DIR));
+        p.name = encode_name(&canonical_name(name))?;
+        Some(p)
+    }
+
+    /// The subtree named by an encoded account name (a share-index entry's
+    /// name, SPEC.md 9.3): the hash is the name's own for the hashed form
+    /// (its last 8 hex digits), else that of the decoded name. `None` for
+    /// a name that is neither form.
+    pub fn subtree_of(&self, encoded: &Ods2Name) -> Option<UserDir> {
+        let s = encoded.as_str();
+        let h = match s.split_once("$$") {
+            Some((_, hex))
+                if hex.len() == 8
+                    && hex.bytes().all(|b| b.is_ascii_hexdigit())
+                    && !hex.bytes().any(|b| b.is_ascii_lowercase()) =>
+            {
+                u32::from_str_radix(hex, 16).ok()?
+            }
+            Some(_) => return None,
+            None => fnv1a32(decode_name(encoded)?.as_bytes()),
+        };
+        let root = match self.user_roots.len() {
+            0 => 0,
+            k => self.user_roots[h as usize % k],
+        };
+        let mut dirs = vec![n(USERS_DIR)];
+        dirs.extend(self.fanout.dirs(h));
+        dirs.push(encoded.clone());
+        Some(UserDir { root, dirs })
     }
 
     /// The subtree of the account `name` (any case; `user@domain` for an
@@ -492,6 +538,26 @@ mod tests {
             assert_eq!(decode_name(&encode_name(s).unwrap()).as_deref(), Some(s));
         }
         assert!(encode_name("").is_none());
+    }
+
+    /// A share-index entry names its account's subtree, in both forms of
+    /// the encoding (SPEC.md 9.3).
+    #[test]
+    fn share_entries_lead_to_their_subtrees() {
+        let l = Layout {
+            user_roots: vec![0, 1],
+            ..Layout::default()
+        };
+        let e = Layout::share_entry("John").unwrap();
+        assert_eq!(e.to_string(), "ROOT0:[SHARES]JOHN.SHR");
+        assert_eq!(linux_relative(&e), "shares/john.shr");
+        let long = "a-very-long-user-name-that-does-not-fit@example.org";
+        for name in ["john", "j.smith@example.com", long] {
+            let e = Layout::share_entry(name).unwrap();
+            assert_eq!(l.subtree_of(&e.name), l.user_dir(name), "{name}");
+        }
+        assert_eq!(l.subtree_of(&n("A$$1234567")), None, "7 hex digits");
+        assert_eq!(l.subtree_of(&n("A$ZZ")), None, "not an encoding");
     }
 
     /// SPEC.md 14.5's worked example of `id-message-dirs`.

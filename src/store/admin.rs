@@ -227,6 +227,8 @@ impl Store {
             }
             drop(_s);
             self.tidy_user_dir(&name);
+            // After the subtree: a crash before leaves a stale entry.
+            self.remove_share_entry(&name)?;
         }
         Ok(removed.len() + in_folders)
     }

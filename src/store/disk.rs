@@ -134,6 +134,10 @@ pub fn descriptor_for(s: &Settings, created: i64, store_id: [u8; 16]) -> StoreDe
     // And let an expunge say what it frees in that journal rather than
     // rewrite the profile (SPEC.md 8.1).
     flags.set(StoreFlags::FOLDER_FREED, true);
+    // And name the accounts that share folders in `[SHARES]`, so a
+    // listing of the folders shared with an account reads those only
+    // (SPEC.md 9.3).
+    flags.set(StoreFlags::SHARE_INDEX, true);
     StoreDescriptor {
         store_id: HexBytes(store_id.to_vec()),
         created,

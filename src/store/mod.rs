@@ -54,6 +54,7 @@ pub mod quota;
 pub mod reconstruct;
 mod repair;
 pub mod scrub;
+mod share_index;
 pub mod shared;
 pub mod sieve;
 pub mod spool;

@@ -19,6 +19,7 @@ use super::{DirEntry, StoreDir, StoreReader};
 mod acl;
 mod folders;
 mod journal;
+mod shares;
 
 /// One problem: the file (as the host spells it) and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -78,6 +79,8 @@ struct Walk<'a> {
     acl_users: Vec<(String, String)>,
     /// The accounts found (stored names).
     names: std::collections::BTreeSet<String>,
+    /// The accounts whose mailbox lists share a folder (SPEC.md 9.3).
+    sharers: std::collections::BTreeSet<String>,
 }
 
 fn n(s: &str) -> Ods2Name {
@@ -342,6 +345,11 @@ impl Walk<'_> {
             mailboxes = self.load::<MailboxList>(&path);
             if let Some(l) = &mailboxes {
                 self.acls(&path, l);
+                if let Some(a) = &account
+                    && shares::list_shares(l, a)
+                {
+                    self.sharers.insert(a.clone());
+                }
             }
         }
         if has("POPUIDLS", types::POP_UIDLS) {
@@ -479,6 +487,7 @@ pub fn verify(store: &dyn StoreReader, progress: &dyn Fn(u64)) -> Report {
         released: BTreeMap::new(),
         acl_users: Vec::new(),
         names: Default::default(),
+        sharers: Default::default(),
     };
     let Some(desc) = w.load::<StoreDescriptor>(&Layout::descriptor()) else {
         return w.report;
@@ -504,8 +513,10 @@ pub fn verify(store: &dyn StoreReader, progress: &dyn Fn(u64)) -> Report {
     if has("APITOKEN", "DAT") {
         known.push((n("APITOKEN"), n("DAT")));
     }
-    // Every root: only USERS and MESSAGES (and root 0's top files).
+    // Every root: only USERS and MESSAGES (and root 0's top files and,
+    // with the feature, its share index).
     let mut found = BTreeMap::new();
+    let mut share_entries = None;
     for r in &desc.roots {
         let top = StoreDir::top(r.index);
         let entries = if r.index == 0 {
@@ -540,11 +551,19 @@ pub fn verify(store: &dyn StoreReader, progress: &dyn Fn(u64)) -> Report {
                 {
                     found.extend(w.messages(&layout, r.index));
                 }
+                DirEntry::Dir(d)
+                    if d.as_str() == layout::SHARES_DIR && r.index == 0 && layout.share_index =>
+                {
+                    share_entries = Some(w.share_entries(&top.sub(d)));
+                }
                 _ => w.unexpected(&top, e),
             }
         }
     }
     w.stale_acl_users();
+    if layout.share_index {
+        w.check_share_index(&share_entries.unwrap_or_default());
+    }
     // A server may deliver while the walk runs: the message directories
     // were listed before the users' (entries come sorted), so a message
     // written since is referenced but was not listed. Look again at its

@@ -13,6 +13,7 @@ use popstore_conformance::generate_v2_1::v2_1;
 use popstore_conformance::generate_v2_2::v2_2;
 use popstore_conformance::generate_v2_3::v2_3;
 use popstore_conformance::generate_v2_4::v2_4;
+use popstore_conformance::generate_v2_5::v2_5;
 
 fn main() -> ExitCode {
     let dir = fixtures_dir();
@@ -25,6 +26,7 @@ fn main() -> ExitCode {
         .chain(v2_2())
         .chain(v2_3())
         .chain(v2_4())
+        .chain(v2_5())
     {
         let text = match expectation_text(&f) {
             Ok(t) => t,

@@ -85,8 +85,8 @@ const STRUCTURED: [(&[u8; 4], u16); 11] = [
 ];
 
 /// The incompatible features SPEC.md 5 names: id-message-dirs,
-/// list-journal, folder-journal.
-const KNOWN_FEATURES: u32 = 0x1_0000 | 0x4_0000 | 0x8_0000 | 0x10_0000;
+/// list-journal, folder-journal, folder-freed, share-index.
+const KNOWN_FEATURES: u32 = 0x1_0000 | 0x4_0000 | 0x8_0000 | 0x10_0000 | 0x20_0000;
 
 /// One framing step of section 3.1 at `p` in a file (or area) ending at
 /// `end`: `Ok(Some((n, next)))` a record of n data bytes whose successor

@@ -112,7 +112,14 @@ impl Store {
         self.message_store(acct)?;
         let _l = self.lock(&self.paths.account_lock(acct), LockMode::Exclusive)?;
         let mut list = self.init_folders_locked(acct)?;
+        let shared_before = crate::store::share_index::shares(&list, acct);
         let (out, v) = change(&mut list)?;
+        let shared_after = crate::store::share_index::shares(&list, acct);
+        if shared_after {
+            // The index names the account before its list shares
+            // (SPEC.md 9.3).
+            self.add_share_entry(acct)?;
+        }
         for (id, name) in &out.created {
             let uv = new_uidvalidity(&list);
             self.write_file(
@@ -122,6 +129,9 @@ impl Store {
             list.last_uidvalidity = uv;
         }
         self.write_mailbox_list(acct, &list)?;
+        if shared_before && !shared_after {
+            self.remove_share_entry(acct)?;
+        }
         Ok((out, v))
     }
 

@@ -136,6 +136,7 @@ impl Store {
         let mut refs: BTreeMap<MessageId, u32> = BTreeMap::new();
         let mut released: BTreeMap<AccountName, std::collections::HashSet<MessageId>> =
             BTreeMap::new();
+        let mut sharers = std::collections::BTreeSet::new();
         for dir in subtrees {
             let lock_path = dir.file(subtree::n("ACCOUNT"), subtree::n("LCK"));
             let _lock = match self.lock(&lock_path, LockMode::Exclusive) {
@@ -153,6 +154,11 @@ impl Store {
                 self.fix_subtree(&name, &mut t, &files, &named, &mut report)?;
             }
             uncertain.append(&mut t.unreadable);
+            if let Some((name, _)) = &t.account
+                && self.repair_share_entry(name, &mut report.changes)?
+            {
+                sharers.insert(name.clone());
+            }
             if let Some((name, _)) = &t.account {
                 let ids = t
                     .list
@@ -170,6 +176,11 @@ impl Store {
             for id in &t.folder_refs {
                 *refs.entry(*id).or_default() += 1;
             }
+        }
+        // The share index (SPEC.md 9.3): stale entries go once every
+        // subtree was read (none is removed while one was unreadable).
+        if uncertain.is_empty() {
+            self.remove_stale_share_entries(&sharers, &mut report.changes)?;
         }
         report
             .kept
