@@ -472,6 +472,35 @@ macro_rules! store_tests {
             }
 
             #[test]
+            fn rename_carries_the_sieve_scripts_and_refuses_a_messagestore_account() {
+                let (fs, s) = fresh();
+                let a = Actor::Admin;
+                add(&s, "ann");
+                let rules =
+                    b"require \"fileinto\";\nif header :contains \"subject\" \"x\" { discard; }\n";
+                s.sieve_put(&a, "ann", "Rules", rules).unwrap();
+                s.sieve_activate(&a, "ann", Some("Rules")).unwrap();
+                s.rename_account(&a, "ann", "anna").unwrap();
+                let list = s.sieve_list(&a, "anna").unwrap();
+                assert_eq!(list.len(), 1);
+                assert!(list[0].active && list[0].name == "rules", "{list:?}");
+                assert_eq!(s.sieve_get(&a, "anna", "rules").unwrap(), rules);
+                // Nothing is left under the old name.
+                let ann = s.name("ann").unwrap();
+                assert!(fs.list(&s.paths().user_dir(&ann)).is_err());
+
+                let imap = AccountChanges {
+                    store_type: Some(popstore::store::StoreType::Imap),
+                    ..AccountChanges::default()
+                };
+                s.create_account(&a, "ivy", &imap).unwrap();
+                let e = s.rename_account(&a, "ivy", "ivo").unwrap_err().to_string();
+                assert!(e.contains("MessageStore"), "{e}");
+                assert!(s.show_account(&a, "ivy").is_ok());
+                assert!(s.show_account(&a, "ivo").is_err());
+            }
+
+            #[test]
             fn rename_copy_and_delete() {
                 let (fs, s) = fresh();
                 add(&s, "ann");

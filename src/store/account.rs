@@ -397,10 +397,13 @@ impl Store {
         Ok(p)
     }
 
-    /// Renames an account, keeping its messages. Order: the new profile
-    /// is created (exclusive), the message list moved, the old profile
-    /// removed; a crash in between leaves both profiles, which `verify`
-    /// reports.
+    /// Renames a popstore account, keeping its messages and Sieve
+    /// scripts. Order: the new profile is created (exclusive), the message
+    /// list and the scripts copied, the old ones removed, the old profile
+    /// last; a crash in between leaves both profiles, which `verify`
+    /// reports (no message is lost: both lists keep theirs). A
+    /// MessageStore account is refused: its folders would have to move
+    /// with every session closed, which is not built yet.
     pub fn rename_account(&self, actor: &Actor, from: &str, to: &str) -> Result<Profile> {
         let old = self.name(from)?;
         let new = self.name(to)?;
@@ -423,6 +426,12 @@ impl Store {
         let _l = self.lock(&self.paths.account_lock(&old), LockMode::Exclusive)?;
         let mut p = self.existing(&old)?;
         self.check_reach(actor, &p)?;
+        if p.store_type == StoreType::Imap {
+            return Err(StoreError::Invalid(format!(
+                "{old} is a MessageStore account: renaming one is not supported yet \
+                 (its folders would stay under the old name)"
+            )));
+        }
         p.name = new.as_str().to_string();
         // The list moves folded: the new name gets one list, no journal.
         let l = self.load_list(&old)?;
@@ -441,6 +450,10 @@ impl Store {
         if l.journal.present {
             self.remove_journal(&old)?;
         }
+        self.move_sieve_scripts(&old, &new)?;
+        // The vacation replies' memory does not move: the new name answers
+        // each sender once more.
+        self.remove_if_there(&self.paths.user(&old).vacation_state())?;
         self.fs.remove(&self.paths.profile(&old))?;
         drop(_l);
         drop(_s);

@@ -129,6 +129,49 @@ impl Store {
         }
     }
 
+    /// Copies every script of `from` to `to` (an account being renamed),
+    /// then removes `from`'s: a crash leaves them in both places.
+    pub(crate) fn move_sieve_scripts(&self, from: &AccountName, to: &AccountName) -> Result<()> {
+        let dir = self.sieve_dir(from);
+        let entries = match self.platform().list(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e.into()),
+        };
+        let files: Vec<(
+            popstore_formats::path::Ods2Name,
+            popstore_formats::path::Ods2Name,
+        )> = entries
+            .into_iter()
+            .filter_map(|e| match e {
+                Entry::File { name, ftype } if ftype.as_str() == types::SIEVE => {
+                    Some((name, ftype))
+                }
+                _ => None,
+            })
+            .collect();
+        if files.is_empty() {
+            return Ok(());
+        }
+        let target = self.sieve_dir(to);
+        self.ensure_dir(&target)?;
+        for (name, ftype) in &files {
+            let text = self
+                .platform()
+                .read(&dir.file(name.clone(), ftype.clone()))?;
+            self.platform().replace(
+                &target.file(name.clone(), ftype.clone()),
+                RecordFormat::Udf,
+                &text,
+            )?;
+        }
+        for (name, ftype) in files {
+            self.remove_if_there(&dir.file(name, ftype))?;
+        }
+        let _ = self.platform().remove_dir(&dir);
+        Ok(())
+    }
+
     /// The user's scripts, sorted, with the active one marked.
     pub fn sieve_list(&self, actor: &Actor, user: &str) -> Result<Vec<ScriptEntry>> {
         let (name, p) = self.reachable(actor, user)?;
