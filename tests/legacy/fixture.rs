@@ -1,0 +1,212 @@
+//! The fixture of the legacy-mailbox tests (tests/legacy_spool.rs,
+//! tests/legacy_imap.rs): a system user made with `useradd` and
+//! `chpasswd` in a private system root (so the machine's own users are
+//! untouched; this needs root), their Unix mail spool, an empty store, and
+//! `popstore serve` checking passwords against that root's `/etc/shadow`
+//! with `[legacy] spool` pointing at the spool. Also the clients both
+//! tests use: another process appending to the spool under its locks, and
+//! a poplib login.
+#![allow(dead_code)] // each test file uses part of it
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use super::common::{self, ServeProcess, listening};
+
+/// A system user with a spool, and a store.
+pub struct Legacy {
+    /// The test's directory: the system root, the spools, the store.
+    pub dir: tempfile::TempDir,
+    /// The system root `useradd -R` wrote the user into.
+    pub root: PathBuf,
+    /// The spool directory (`[legacy] spool = "MAIL/%u"`).
+    pub mail: PathBuf,
+    /// The user's spool.
+    pub spool: PathBuf,
+    /// The store (initialised, no accounts).
+    pub store: PathBuf,
+}
+
+/// The servers `Legacy::serve` started, and where they listen.
+pub struct Served {
+    pub server: ServeProcess,
+    pub pop3: SocketAddr,
+    /// With `imap`.
+    pub imap: Option<SocketAddr>,
+}
+
+impl Legacy {
+    /// System user `user` (uid `uid`, password `password`) with `spool`
+    /// as their mail spool; `None` (with a note) when not run as root.
+    /// The test needs python3 and dotlockfile (ci/install-deps.sh).
+    pub fn new(user: &str, uid: u32, password: &str, spool: &[u8]) -> Option<Legacy> {
+        if !is_root() {
+            eprintln!("SKIPPED: useradd -R needs root");
+            return None;
+        }
+        common::require("python3", &["--version"]);
+        assert!(
+            Command::new("dotlockfile").output().is_ok(),
+            "dotlockfile (Debian liblockfile-bin) is needed: run ci/install-deps.sh"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("root");
+        let etc = root.join("etc");
+        std::fs::create_dir_all(&etc).unwrap();
+        for (file, text) in [
+            ("passwd", "root:x:0:0::/root:/bin/sh\n"),
+            ("group", "root:x:0:\nusers:x:100:\n"),
+            ("shadow", "root:*::0:99999:7:::\n"),
+            ("gshadow", "root:*::\n"),
+        ] {
+            std::fs::write(etc.join(file), text).unwrap();
+        }
+        let r = root.to_str().unwrap();
+        let uid = uid.to_string();
+        run(
+            "useradd",
+            &["-R", r, "-M", "-N", "-g", "100", "-u", &uid, user],
+            "",
+        );
+        run(
+            "chpasswd",
+            &["-R", r, "-c", "SHA512"],
+            &format!("{user}:{password}\n"),
+        );
+        let mail = dir.path().join("mail");
+        std::fs::create_dir(&mail).unwrap();
+        let spool_path = mail.join(user);
+        std::fs::write(&spool_path, spool).unwrap();
+        let store = dir.path().join("store");
+        common::ok(&store, &["init"], b"");
+        Some(Legacy {
+            dir,
+            root,
+            mail,
+            spool: spool_path,
+            store,
+        })
+    }
+
+    /// `popstore serve` with POP3 (and IMAP with `imap`) on loopback, the
+    /// `system` password source reading the private root, and the spools.
+    pub fn serve(&self, imap: bool) -> Served {
+        let conf = self.dir.path().join("popstore.toml");
+        let r = self.root.display();
+        let imap_listen = if imap { "127.0.0.1:0" } else { "off" };
+        std::fs::write(
+            &conf,
+            format!(
+                "[listen]\nlmtp = \"off\"\npop3 = \"127.0.0.1:0\"\npop3s = \"off\"\n\
+                 imap = \"{imap_listen}\"\n\
+                 imaps = \"off\"\npoppassd = \"off\"\nmanagesieve = \"off\"\nweb = \"off\"\n\
+                 [auth]\nsources = [\"system\"]\n\
+                 [auth.system]\npasswd_file = \"{r}/etc/passwd\"\nshadow_file = \"{r}/etc/shadow\"\n\
+                 [legacy]\nspool = \"{}/%u\"\n",
+                self.mail.display()
+            ),
+        )
+        .unwrap();
+        let (mut pop3, mut imap_addr) = (None, None);
+        let server = ServeProcess::start_until(&self.store, &conf, "info", |line| {
+            pop3 = pop3.or(listening(line, "POP3"));
+            imap_addr = imap_addr.or(listening(line, "IMAP"));
+            pop3.is_some() && (!imap || imap_addr.is_some())
+        });
+        Served {
+            server,
+            pop3: pop3.unwrap(),
+            imap: imap_addr,
+        }
+    }
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// Runs `program` with `stdin`; panics unless it succeeds.
+fn run(program: &str, args: &[&str], stdin: &str) {
+    let mut c = Command::new(program)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{program}: {e}"));
+    c.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let o = c.wait_with_output().unwrap();
+    assert!(
+        o.status.success(),
+        "{program} {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// A client script of tests/clients.
+pub fn client(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/clients")
+        .join(name)
+}
+
+/// Bytes from hexadecimal (the step clients send messages as hex).
+pub fn unhex(h: &str) -> Vec<u8> {
+    (0..h.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// What a poplib USER/PASS login answers (`OK` or the error).
+pub fn pop3_login(pop3: SocketAddr, user: &str, password: &str) -> String {
+    let o = Command::new("python3")
+        .args([
+            "-c",
+            "import poplib,sys\nc=poplib.POP3('127.0.0.1', int(sys.argv[1]))\nc.user(sys.argv[2])\n\
+             try:\n  c.pass_(sys.argv[3]); print('OK')\nexcept poplib.error_proto as e:\n  print(e)",
+            &pop3.port().to_string(),
+            user,
+            password,
+        ])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Another process (tests/clients/spool_append.py) holding the spool's
+/// locks as Debian's MTAs take them, with `message` ready to append:
+/// [`Appender::append`] appends it and lets go.
+pub struct Appender(std::process::Child, BufReader<std::process::ChildStdout>);
+
+impl Appender {
+    /// Starts the appender and waits until it holds the locks.
+    pub fn locked(spool: &Path, message: &Path) -> Appender {
+        let mut child = Command::new("python3")
+            .arg(client("spool_append.py"))
+            .arg(spool)
+            .arg(message)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        out.read_line(&mut line).unwrap();
+        assert_eq!(line.trim(), "LOCKED");
+        Appender(child, out)
+    }
+
+    /// Appends, unlocks, and waits for the appender's end.
+    pub fn append(mut self) {
+        self.0.stdin.take().unwrap().write_all(b"go\n").unwrap();
+        let mut line = String::new();
+        self.1.read_line(&mut line).unwrap();
+        assert_eq!(line.trim(), "DONE");
+        assert!(self.0.wait().unwrap().success());
+    }
+}
