@@ -224,7 +224,7 @@ fn a_system_user_gets_the_spool_as_inbox_over_imap() {
     // UID 1: whichever gets the locks first, nothing is lost.
     let appended = dir.path().join("appended");
     std::fs::write(&appended, APPENDED).unwrap();
-    let locker = Appender::locked(&spool, &appended);
+    let locker = Appender::locked(spool, &appended);
     let expunging = std::thread::spawn(move || session.finish());
     locker.append();
     let done = expunging.join().unwrap();
@@ -232,7 +232,7 @@ fn a_system_user_gets_the_spool_as_inbox_over_imap() {
     assert_eq!(done["expunge"][1], serde_json::json!(["1"]), "{done}");
     let expected = [msgs[1], msgs[2], APPENDED].concat();
     assert_eq!(
-        String::from_utf8_lossy(&std::fs::read(&spool).unwrap()),
+        String::from_utf8_lossy(&std::fs::read(spool).unwrap()),
         String::from_utf8_lossy(&expected)
     );
 
@@ -248,11 +248,11 @@ fn a_system_user_gets_the_spool_as_inbox_over_imap() {
     let done = session.finish();
     assert_eq!(done["close"][0], "OK", "{done}");
     assert_eq!(
-        String::from_utf8_lossy(&std::fs::read(&spool).unwrap()),
+        String::from_utf8_lossy(&std::fs::read(spool).unwrap()),
         String::from_utf8_lossy(&[msgs[1], APPENDED].concat())
     );
     assert_eq!(
-        std::fs::read_dir(&mail).unwrap().count(),
+        std::fs::read_dir(mail).unwrap().count(),
         1,
         "no lock, backup or record beside the spool"
     );
@@ -286,16 +286,16 @@ fn a_system_user_gets_the_spool_as_inbox_over_imap() {
     assert_eq!(uids(&third), [2, 4]);
     let fifth = dir.path().join("fifth");
     std::fs::write(&fifth, FIFTH).unwrap();
-    Appender::locked(&spool, &fifth).append();
+    Appender::locked(spool, &fifth).append();
     let done = session.finish();
     assert_eq!(done["exists"], 3, "{done}");
     assert_eq!(done["uids"], serde_json::json!([2, 4, 5]), "{done}");
     assert_eq!(
-        String::from_utf8_lossy(&std::fs::read(&spool).unwrap()),
+        String::from_utf8_lossy(&std::fs::read(spool).unwrap()),
         String::from_utf8_lossy(&[msgs[1], APPENDED, FIFTH].concat())
     );
     let (session, fourth) = Steps::start(imap, "", false);
     assert_eq!(uids(&fourth), [2, 4, 5], "the next session keeps the UID");
     session.finish();
-    assert_eq!(std::fs::read_dir(&mail).unwrap().count(), 1);
+    assert_eq!(std::fs::read_dir(mail).unwrap().count(), 1);
 }

@@ -106,7 +106,7 @@ fn a_system_user_reads_the_spool_and_dele_keeps_mail_delivered_meanwhile() {
     locker.append();
     let quit = quitting.join().unwrap();
     assert!(quit.starts_with("+OK"), "{quit}");
-    let now = std::fs::read(&spool).unwrap();
+    let now = std::fs::read(spool).unwrap();
     let expected = [
         &SPOOL[SPOOL.windows(7).position(|w| w == b"\n\nFrom ").unwrap() + 2..],
         APPENDED,
@@ -118,7 +118,7 @@ fn a_system_user_reads_the_spool_and_dele_keeps_mail_delivered_meanwhile() {
     );
     assert!(!mail.join("pslegacy.lock").exists());
     assert_eq!(
-        std::fs::read_dir(&mail).unwrap().count(),
+        std::fs::read_dir(mail).unwrap().count(),
         1,
         "no lock or backup left"
     );
@@ -183,7 +183,7 @@ fn a_system_user_reads_the_spool_and_dele_keeps_mail_delivered_meanwhile() {
         assert!(got.contains(s), "{s:?} in {got}");
     }
     assert_eq!(
-        std::fs::read(&spool).unwrap(),
+        std::fs::read(spool).unwrap(),
         b"",
         "fetchmail deleted it all"
     );
