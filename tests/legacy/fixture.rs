@@ -1,9 +1,9 @@
 //! The fixture of the legacy-mailbox tests (tests/legacy_spool.rs,
 //! tests/legacy_imap.rs): a system user made with `useradd` and
-//! `chpasswd` in a private system root (so the machine's own users are
-//! untouched; this needs root), their Unix mail spool, an empty store, and
-//! `popstore serve` checking passwords against that root's `/etc/shadow`
-//! with `[legacy] spool` pointing at the spool. Also the clients both
+//! `chpasswd` in a private system root (tests/auth/system.rs: the
+//! machine's own users are untouched; this needs root), their Unix mail
+//! spool, an empty store, and `popstore serve` checking passwords against
+//! that root's `/etc/shadow` with `[legacy] spool` pointing at the spool. Also the clients both
 //! tests use: another process appending to the spool under its locks, and
 //! a poplib login.
 #![allow(dead_code)] // each test file uses part of it
@@ -14,6 +14,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use super::common::{self, ServeProcess, listening};
+
+#[path = "../auth/system.rs"]
+mod system;
+use system::{is_root, run, system_root};
 
 /// A system user with a spool, and a store.
 pub struct Legacy {
@@ -52,17 +56,7 @@ impl Legacy {
             "dotlockfile (Debian liblockfile-bin) is needed: run ci/install-deps.sh"
         );
         let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().join("root");
-        let etc = root.join("etc");
-        std::fs::create_dir_all(&etc).unwrap();
-        for (file, text) in [
-            ("passwd", "root:x:0:0::/root:/bin/sh\n"),
-            ("group", "root:x:0:\nusers:x:100:\n"),
-            ("shadow", "root:*::0:99999:7:::\n"),
-            ("gshadow", "root:*::\n"),
-        ] {
-            std::fs::write(etc.join(file), text).unwrap();
-        }
+        let root = system_root(dir.path());
         let r = root.to_str().unwrap();
         let uid = uid.to_string();
         run(
@@ -121,30 +115,6 @@ impl Legacy {
             imap: imap_addr,
         }
     }
-}
-
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-}
-
-/// Runs `program` with `stdin`; panics unless it succeeds.
-fn run(program: &str, args: &[&str], stdin: &str) {
-    let mut c = Command::new(program)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{program}: {e}"));
-    c.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    let o = c.wait_with_output().unwrap();
-    assert!(
-        o.status.success(),
-        "{program} {args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
 }
 
 /// A client script of tests/clients.
