@@ -12,10 +12,11 @@ mod common;
 #[path = "legacy/fixture.rs"]
 mod fixture;
 
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 
-use fixture::{Appender, Legacy, client, pop3_login, unhex};
+use fixture::{Appender, Holder, Legacy, client, pop3_login, unhex};
 use serde_json::Value;
 
 const SPOOL: &[u8] = b"From bob@far.example Sat Dec  5 10:00:00 2026\n\
@@ -259,25 +260,17 @@ fn a_system_user_gets_the_spool_as_inbox_over_imap() {
 
     // A session held by another process (lockf on the session file, as
     // another node's server holds it): this login gets [INUSE].
-    let mut holder = Command::new("python3")
-        .args([
-            "-c",
+    let holder = Holder::start([
+        OsStr::new("-c"),
+        OsStr::new(
             "import fcntl,sys\nf=open(sys.argv[1],'a+')\nfcntl.lockf(f, fcntl.LOCK_EX)\n\
              print('LOCKED', flush=True)\nsys.stdin.readline()",
-        ])
-        .arg(&session_file)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut hout = BufReader::new(holder.stdout.take().unwrap());
-    let mut line = String::new();
-    hout.read_line(&mut line).unwrap();
-    assert_eq!(line.trim(), "LOCKED");
+        ),
+        session_file.as_os_str(),
+    ]);
     let held = imap_login(imap);
     assert!(held.contains("[INUSE]"), "{held}");
-    holder.stdin.take().unwrap().write_all(b"go\n").unwrap();
-    assert!(holder.wait().unwrap().success());
+    holder.go(None);
 
     // And again: the UIDs left; mail the MTA appends during the session
     // shows at the next command with the next UID.

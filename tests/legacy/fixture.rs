@@ -8,6 +8,7 @@
 //! a poplib login.
 #![allow(dead_code)] // each test file uses part of it
 
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -148,18 +149,15 @@ pub fn pop3_login(pop3: SocketAddr, user: &str, password: &str) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-/// Another process (tests/clients/spool_append.py) holding the spool's
-/// locks as Debian's MTAs take them, with `message` ready to append:
-/// [`Appender::append`] appends it and lets go.
-pub struct Appender(std::process::Child, BufReader<std::process::ChildStdout>);
+/// Another process holding a lock: it prints `LOCKED` once it holds it,
+/// then waits for a line on its standard input before going on.
+pub struct Holder(std::process::Child, BufReader<std::process::ChildStdout>);
 
-impl Appender {
-    /// Starts the appender and waits until it holds the locks.
-    pub fn locked(spool: &Path, message: &Path) -> Appender {
+impl Holder {
+    /// Starts `python3 ARGS...` and waits until it holds its lock.
+    pub fn start<S: AsRef<OsStr>>(args: impl IntoIterator<Item = S>) -> Holder {
         let mut child = Command::new("python3")
-            .arg(client("spool_append.py"))
-            .arg(spool)
-            .arg(message)
+            .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -168,15 +166,40 @@ impl Appender {
         let mut line = String::new();
         out.read_line(&mut line).unwrap();
         assert_eq!(line.trim(), "LOCKED");
-        Appender(child, out)
+        Holder(child, out)
+    }
+
+    /// Lets it go on; waits for `last` (the line it prints when done, if
+    /// it says one) and its successful end.
+    pub fn go(mut self, last: Option<&str>) {
+        self.0.stdin.take().unwrap().write_all(b"go\n").unwrap();
+        if let Some(last) = last {
+            let mut line = String::new();
+            self.1.read_line(&mut line).unwrap();
+            assert_eq!(line.trim(), last);
+        }
+        assert!(self.0.wait().unwrap().success());
+    }
+}
+
+/// Another process (tests/clients/spool_append.py) holding the spool's
+/// locks as Debian's MTAs take them, with `message` ready to append:
+/// [`Appender::append`] appends it and lets go.
+pub struct Appender(Holder);
+
+impl Appender {
+    /// Starts the appender and waits until it holds the locks.
+    pub fn locked(spool: &Path, message: &Path) -> Appender {
+        let script = client("spool_append.py");
+        Appender(Holder::start([
+            script.as_os_str(),
+            spool.as_os_str(),
+            message.as_os_str(),
+        ]))
     }
 
     /// Appends, unlocks, and waits for the appender's end.
-    pub fn append(mut self) {
-        self.0.stdin.take().unwrap().write_all(b"go\n").unwrap();
-        let mut line = String::new();
-        self.1.read_line(&mut line).unwrap();
-        assert_eq!(line.trim(), "DONE");
-        assert!(self.0.wait().unwrap().success());
+    pub fn append(self) {
+        self.0.go(Some("DONE"));
     }
 }
