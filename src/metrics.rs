@@ -12,10 +12,14 @@
 //!   (`stage="data"`: 250 is a delivery, 4xx and 5xx refusals);
 //! - `logins_total{protocol, mechanism, source, result}`: logins that
 //!   succeeded (`result="ok"`) and failed (`result="failed"`), per
-//!   mechanism (`USER` for USER/PASS, `APOP`, `LOGIN` for IMAP LOGIN, or
-//!   the SASL mechanism) and the password source that answered
+//!   protocol (`pop3`, `imap`, `managesieve`, `poppassd` for its check of
+//!   the old password, `web` for the login form and the old password of a
+//!   password change), mechanism (`USER` for USER/PASS and poppassd,
+//!   `APOP`, `LOGIN` for IMAP LOGIN, `FORM` for the web, or the SASL
+//!   mechanism) and the password source that answered
 //!   ([`crate::auth::take_answered`]: `profile`, `cache`, `system`,
-//!   `pam`, `ldap`, `external`, or `none` when no account was found);
+//!   `pam`, `ldap`, `external`, or `none` when no account was found; the
+//!   web checks the profile's password only);
 //! - `password_checks_total{source, result}`: which password source
 //!   answered a password check (`profile`, `cache`, or the source's name:
 //!   `system`, `pam`, `ldap`, `external`), `result="ok"` when it accepted

@@ -9,8 +9,11 @@
 mod common;
 #[path = "auth/site.rs"]
 mod site;
+#[path = "auth/system.rs"]
+mod system;
 
 use site::{Site, curl_login, poplib_login, script};
+use system::{is_root, run, system_root};
 
 const TEMP: &str = "ERR -ERR [SYS/TEMP] passwords cannot be checked at the moment; try again later";
 const FAILED: &str = "ERR -ERR [AUTH] authentication failed";
@@ -104,57 +107,14 @@ fn the_cache_spares_the_program_and_forgets_nothing_it_should_not() {
     assert_eq!(calls(&site), 4, "a temporary failure never is");
 }
 
-/// Runs a command of the host's, asserting success.
-fn run(program: &str, args: &[&str], stdin: &str) {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
-    let mut child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{program}: {e} (run ci/install-deps.sh)"));
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{program} {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// A private system root (DIR/etc/passwd, shadow, group, gshadow) for
-/// useradd -R and chpasswd -R: real users made by the host's tools,
-/// without touching the host's own.
-fn system_root(site: &Site) -> std::path::PathBuf {
-    let root = site.path("root");
-    let etc = root.join("etc");
-    std::fs::create_dir_all(&etc).unwrap();
-    for (file, text) in [
-        ("passwd", "root:x:0:0::/root:/bin/sh\n"),
-        ("group", "root:x:0:\nusers:x:100:\n"),
-        ("shadow", "root:*::0:99999:7:::\n"),
-        ("gshadow", "root:*::\n"),
-    ] {
-        std::fs::write(etc.join(file), text).unwrap();
-    }
-    root
-}
-
 #[test]
 fn system_users_in_each_hash_kind() {
-    if !site::is_root() {
+    if !is_root() {
         eprintln!("SKIPPED system_users_in_each_hash_kind: useradd -R and chpasswd -R need root");
         return;
     }
     let mut site = Site::new();
-    let root = system_root(&site);
+    let root = system_root(site.dir.path());
     let r = root.to_str().unwrap();
     // Each hash kind Debian's tools write; bcrypt through mkpasswd, since
     // chpasswd does not offer it.
@@ -361,7 +321,7 @@ impl Drop for HostUser {
 
 #[test]
 fn pam_unix_checks_a_host_user() {
-    if !site::is_root() {
+    if !is_root() {
         eprintln!("SKIPPED pam_unix_checks_a_host_user: useradd and pam_unix need root");
         return;
     }

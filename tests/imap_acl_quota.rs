@@ -8,7 +8,7 @@ mod common;
 mod served;
 
 use common::ok;
-use served::{Raw, Served};
+use served::{Raw, Served, need_python, python};
 
 fn login(s: &Served, user: &str) -> Raw {
     let (mut c, _) = Raw::connect(s.imap);
@@ -338,4 +338,102 @@ fn each_right_lets_a_sharer_change_only_its_flags() {
     let r = sue.cmd("s9", "FETCH 1:* (FLAGS)");
     assert!(has(&r, "* 1 FETCH (FLAGS (\\Flagged $Work))"), "{r:?}");
     assert!(!has(&r, "* 2 FETCH"), "{r:?}");
+}
+
+/// imaplib as `tom`: selects INBOX and runs each `[command, set,
+/// mailbox]` of the JSON list in argument 2 (`COPY`, `MOVE`, `UID COPY`,
+/// `UID MOVE`); each reply's status and text.
+const COPY_AS_TOM: &str = r#"
+import imaplib, json, sys
+M = imaplib.IMAP4("127.0.0.1", int(sys.argv[1]))
+M.login("tom", "tom-pw")
+M.select("INBOX")
+out = []
+for cmd, uids, mailbox in json.loads(sys.argv[2]):
+    mailbox = '"%s"' % mailbox
+    if cmd.startswith("UID "):
+        typ, data = M.uid(cmd[4:], uids, mailbox)
+    else:
+        typ, data = M._simple_command(cmd, uids, mailbox)
+        typ, data = M._untagged_response(typ, data, cmd)
+    out.append([typ, [d.decode() if isinstance(d, bytes) else str(d) for d in data]])
+M.logout()
+print(json.dumps(out))
+"#;
+
+/// RFC 4314 4: a COPY or MOVE into a folder reached through an ACL
+/// carries only the flags the user may set there (`s` for `\Seen`, `t`
+/// for `\Deleted`, `w` for the others), as an APPEND does.
+#[test]
+fn copies_into_shared_and_public_folders_keep_only_the_flags_the_sharer_may_set() {
+    if !need_python("imaplib") {
+        return;
+    }
+    let s = Served::start("");
+    let mut sue = login(&s, "sue");
+    sue.cmd("s1", "CREATE Shared");
+    sue.cmd("s2", "SETACL Shared tom lri");
+    ok(&s.store, &["public", "create", "News"], b"");
+    ok(
+        &s.store,
+        &["public", "acl", "set", "News", "tom", "lriw"],
+        b"",
+    );
+    for i in 1..=4 {
+        s.deliver(
+            "tom",
+            format!("Subject: m{i}\r\n\r\nbody {i}\r\n").as_bytes(),
+        );
+    }
+    let mut tom = login(&s, "tom");
+    tom.cmd("t1", "SELECT INBOX");
+    let r = tom.cmd("t2", "STORE 1:4 +FLAGS (\\Seen \\Flagged $Work)");
+    assert!(has(&r, "t2 OK"), "{r:?}");
+    tom.cmd("t3", "LOGOUT");
+
+    let run = |steps: &str| python(COPY_AS_TOM, &[s.imap.port().to_string(), steps.into()]);
+    let shared = "Other Users/sue/Shared";
+    // `lri`: the copies carry no flag at all.
+    let v = run(&format!(
+        r#"[["UID COPY", "1", "{shared}"], ["COPY", "2", "{shared}"]]"#
+    ));
+    assert!(v.to_string().matches("\"OK\"").count() == 2, "{v}");
+    // `lris`: \Seen goes along, \Flagged and $Work do not.
+    sue.cmd("s3", "SETACL Shared tom lris");
+    let v = run(&format!(
+        r#"[["UID MOVE", "3", "{shared}"], ["MOVE", "3", "{shared}"]]"#
+    ));
+    assert!(v.to_string().matches("\"OK\"").count() == 2, "{v}");
+    // `lriw` on a public folder: all but \Seen.
+    let v = run(r#"[["UID COPY", "1", "Public Folders/News"]]"#);
+    assert!(v.to_string().contains("\"OK\""), "{v}");
+
+    sue.cmd("s4", "SELECT Shared");
+    let r = sue.cmd("s5", "FETCH 1:* (FLAGS)");
+    let flags: Vec<&String> = r.iter().filter(|l| l.starts_with("* ")).collect();
+    assert_eq!(flags.len(), 4, "{r:?}");
+    for (i, l) in flags.iter().enumerate() {
+        assert!(!l.contains("\\Flagged") && !l.contains("$Work"), "{r:?}");
+        assert_eq!(l.contains("\\Seen"), i >= 2, "{r:?}");
+    }
+    let mut tom = login(&s, "tom");
+    let r = tom.cmd("t4", "EXAMINE \"Public Folders/News\"");
+    assert!(has(&r, "* 1 EXISTS"), "{r:?}");
+    let r = tom.cmd("t5", "FETCH 1 (FLAGS)");
+    assert!(
+        has(&r, "\\Flagged") && has(&r, "$Work") && !has(&r, "\\Seen"),
+        "{r:?}"
+    );
+    // The user's own folders still get every flag.
+    tom.cmd("t6", "SELECT INBOX");
+    tom.cmd("t7", "CREATE Mine");
+    tom.cmd("t8", "COPY 1 Mine");
+    let r = tom.cmd("t9", "STATUS Mine (MESSAGES)");
+    assert!(has(&r, "(MESSAGES 1)"), "{r:?}");
+    tom.cmd("t10", "SELECT Mine");
+    let r = tom.cmd("t11", "FETCH 1 (FLAGS)");
+    assert!(
+        has(&r, "\\Seen") && has(&r, "\\Flagged") && has(&r, "$Work"),
+        "{r:?}"
+    );
 }

@@ -9,49 +9,15 @@
 //! session, the new message getting the next UID.
 
 mod common;
+#[path = "legacy/fixture.rs"]
+mod fixture;
 
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::{ServeProcess, listening};
+use fixture::{Appender, Holder, Legacy, client, pop3_login, unhex};
 use serde_json::Value;
-
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-}
-
-fn run(program: &str, args: &[&str], stdin: &str) {
-    let mut c = Command::new(program)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{program}: {e}"));
-    c.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    let o = c.wait_with_output().unwrap();
-    assert!(
-        o.status.success(),
-        "{program} {args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
-
-fn client(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/clients")
-        .join(name)
-}
-
-fn unhex(h: &str) -> Vec<u8> {
-    (0..h.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap())
-        .collect()
-}
 
 const SPOOL: &[u8] = b"From bob@far.example Sat Dec  5 10:00:00 2026\n\
 From: Bob <bob@far.example>\nSubject: one\n\nfirst\n>From the body, quoted\n\n\
@@ -103,37 +69,6 @@ impl Steps {
         self.out.read_line(&mut line).unwrap();
         assert!(self.child.wait().unwrap().success());
         serde_json::from_str(&line).unwrap_or_else(|_| panic!("imaplib: {line:?}"))
-    }
-}
-
-/// Another process (tests/clients/spool_append.py) holding the spool's
-/// locks as Debian's MTAs take them, with `message` ready to append:
-/// [`Appender::append`] appends it and lets go.
-struct Appender(std::process::Child, BufReader<std::process::ChildStdout>);
-
-impl Appender {
-    fn locked(spool: &std::path::Path, message: &std::path::Path) -> Appender {
-        let mut child = Command::new("python3")
-            .arg(client("spool_append.py"))
-            .arg(spool)
-            .arg(message)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut out = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        out.read_line(&mut line).unwrap();
-        assert_eq!(line.trim(), "LOCKED");
-        Appender(child, out)
-    }
-
-    fn append(mut self) {
-        self.0.stdin.take().unwrap().write_all(b"go\n").unwrap();
-        let mut line = String::new();
-        self.1.read_line(&mut line).unwrap();
-        assert_eq!(line.trim(), "DONE");
-        assert!(self.0.wait().unwrap().success());
     }
 }
 
@@ -197,61 +132,12 @@ fn spool_messages(spool: &[u8]) -> Vec<&[u8]> {
 
 #[test]
 fn a_system_user_gets_the_spool_as_inbox_over_imap() {
-    if !is_root() {
-        eprintln!("SKIPPED: useradd -R needs root");
+    let Some(legacy) = Legacy::new("psimap", 2202, "pw-imap", SPOOL) else {
         return;
-    }
-    common::require("python3", &["--version"]);
-    assert!(
-        Command::new("dotlockfile").output().is_ok(),
-        "dotlockfile (Debian liblockfile-bin) is needed: run ci/install-deps.sh"
-    );
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("root");
-    let etc = root.join("etc");
-    std::fs::create_dir_all(&etc).unwrap();
-    for (file, text) in [
-        ("passwd", "root:x:0:0::/root:/bin/sh\n"),
-        ("group", "root:x:0:\nusers:x:100:\n"),
-        ("shadow", "root:*::0:99999:7:::\n"),
-        ("gshadow", "root:*::\n"),
-    ] {
-        std::fs::write(etc.join(file), text).unwrap();
-    }
-    let r = root.to_str().unwrap();
-    run(
-        "useradd",
-        &["-R", r, "-M", "-N", "-g", "100", "-u", "2202", "psimap"],
-        "",
-    );
-    run("chpasswd", &["-R", r, "-c", "SHA512"], "psimap:pw-imap\n");
-    let mail = dir.path().join("mail");
-    std::fs::create_dir(&mail).unwrap();
-    let spool = mail.join("psimap");
-    std::fs::write(&spool, SPOOL).unwrap();
-
-    let store = dir.path().join("store");
-    common::ok(&store, &["init"], b"");
-    let conf = dir.path().join("popstore.toml");
-    std::fs::write(
-        &conf,
-        format!(
-            "[listen]\nlmtp = \"off\"\npop3 = \"127.0.0.1:0\"\npop3s = \"off\"\nimap = \"127.0.0.1:0\"\n\
-             imaps = \"off\"\npoppassd = \"off\"\nmanagesieve = \"off\"\nweb = \"off\"\n\
-             [auth]\nsources = [\"system\"]\n\
-             [auth.system]\npasswd_file = \"{r}/etc/passwd\"\nshadow_file = \"{r}/etc/shadow\"\n\
-             [legacy]\nspool = \"{}/%u\"\n",
-            mail.display()
-        ),
-    )
-    .unwrap();
-    let (mut imap, mut pop3) = (None, None);
-    let _server = ServeProcess::start_until(&store, &conf, "info", |line| {
-        imap = imap.or(listening(line, "IMAP"));
-        pop3 = pop3.or(listening(line, "POP3"));
-        imap.is_some() && pop3.is_some()
-    });
-    let (imap, pop3) = (imap.unwrap(), pop3.unwrap());
+    };
+    let (dir, mail, spool) = (&legacy.dir, &legacy.mail, &legacy.spool);
+    let server = legacy.serve(true);
+    let (imap, pop3) = (server.imap.unwrap(), server.pop3);
 
     // The first session: INBOX only, the three messages as they are.
     let (session, first) = Steps::start(imap, "1", false);
@@ -314,16 +200,7 @@ fn a_system_user_gets_the_spool_as_inbox_over_imap() {
     // A second session on the spool meanwhile, IMAP or POP3: in use.
     let second = imap_login(imap);
     assert!(second.contains("[INUSE]"), "{second}");
-    let o = Command::new("python3")
-        .args([
-            "-c",
-            "import poplib,sys\nc=poplib.POP3('127.0.0.1', int(sys.argv[1]))\nc.user('psimap')\n\
-             try:\n  c.pass_('pw-imap'); print('OK')\nexcept poplib.error_proto as e:\n  print(e)",
-            &pop3.port().to_string(),
-        ])
-        .output()
-        .unwrap();
-    let second = String::from_utf8_lossy(&o.stdout);
+    let second = pop3_login(pop3, "psimap", "pw-imap");
     assert!(second.contains("[IN-USE]"), "{second}");
     // Another process (another node's server) sees the session's lock.
     let session_file = mail.join(".psimap.popstore-session");
@@ -348,7 +225,7 @@ fn a_system_user_gets_the_spool_as_inbox_over_imap() {
     // UID 1: whichever gets the locks first, nothing is lost.
     let appended = dir.path().join("appended");
     std::fs::write(&appended, APPENDED).unwrap();
-    let locker = Appender::locked(&spool, &appended);
+    let locker = Appender::locked(spool, &appended);
     let expunging = std::thread::spawn(move || session.finish());
     locker.append();
     let done = expunging.join().unwrap();
@@ -356,7 +233,7 @@ fn a_system_user_gets_the_spool_as_inbox_over_imap() {
     assert_eq!(done["expunge"][1], serde_json::json!(["1"]), "{done}");
     let expected = [msgs[1], msgs[2], APPENDED].concat();
     assert_eq!(
-        String::from_utf8_lossy(&std::fs::read(&spool).unwrap()),
+        String::from_utf8_lossy(&std::fs::read(spool).unwrap()),
         String::from_utf8_lossy(&expected)
     );
 
@@ -372,36 +249,28 @@ fn a_system_user_gets_the_spool_as_inbox_over_imap() {
     let done = session.finish();
     assert_eq!(done["close"][0], "OK", "{done}");
     assert_eq!(
-        String::from_utf8_lossy(&std::fs::read(&spool).unwrap()),
+        String::from_utf8_lossy(&std::fs::read(spool).unwrap()),
         String::from_utf8_lossy(&[msgs[1], APPENDED].concat())
     );
     assert_eq!(
-        std::fs::read_dir(&mail).unwrap().count(),
+        std::fs::read_dir(mail).unwrap().count(),
         1,
         "no lock, backup or record beside the spool"
     );
 
     // A session held by another process (lockf on the session file, as
     // another node's server holds it): this login gets [INUSE].
-    let mut holder = Command::new("python3")
-        .args([
-            "-c",
+    let holder = Holder::start([
+        OsStr::new("-c"),
+        OsStr::new(
             "import fcntl,sys\nf=open(sys.argv[1],'a+')\nfcntl.lockf(f, fcntl.LOCK_EX)\n\
              print('LOCKED', flush=True)\nsys.stdin.readline()",
-        ])
-        .arg(&session_file)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut hout = BufReader::new(holder.stdout.take().unwrap());
-    let mut line = String::new();
-    hout.read_line(&mut line).unwrap();
-    assert_eq!(line.trim(), "LOCKED");
+        ),
+        session_file.as_os_str(),
+    ]);
     let held = imap_login(imap);
     assert!(held.contains("[INUSE]"), "{held}");
-    holder.stdin.take().unwrap().write_all(b"go\n").unwrap();
-    assert!(holder.wait().unwrap().success());
+    holder.go(None);
 
     // And again: the UIDs left; mail the MTA appends during the session
     // shows at the next command with the next UID.
@@ -410,16 +279,16 @@ fn a_system_user_gets_the_spool_as_inbox_over_imap() {
     assert_eq!(uids(&third), [2, 4]);
     let fifth = dir.path().join("fifth");
     std::fs::write(&fifth, FIFTH).unwrap();
-    Appender::locked(&spool, &fifth).append();
+    Appender::locked(spool, &fifth).append();
     let done = session.finish();
     assert_eq!(done["exists"], 3, "{done}");
     assert_eq!(done["uids"], serde_json::json!([2, 4, 5]), "{done}");
     assert_eq!(
-        String::from_utf8_lossy(&std::fs::read(&spool).unwrap()),
+        String::from_utf8_lossy(&std::fs::read(spool).unwrap()),
         String::from_utf8_lossy(&[msgs[1], APPENDED, FIFTH].concat())
     );
     let (session, fourth) = Steps::start(imap, "", false);
     assert_eq!(uids(&fourth), [2, 4, 5], "the next session keeps the UID");
     session.finish();
-    assert_eq!(std::fs::read_dir(&mail).unwrap().count(), 1);
+    assert_eq!(std::fs::read_dir(mail).unwrap().count(), 1);
 }

@@ -5,48 +5,13 @@
 //! MTAs take them) loses nothing, and UIDLs stay the same across sessions.
 
 mod common;
+#[path = "legacy/fixture.rs"]
+mod fixture;
 
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::{ServeProcess, listening};
-
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-}
-
-fn run(program: &str, args: &[&str], stdin: &str) {
-    let mut c = Command::new(program)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{program}: {e}"));
-    c.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    let o = c.wait_with_output().unwrap();
-    assert!(
-        o.status.success(),
-        "{program} {args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
-
-fn client(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/clients")
-        .join(name)
-}
-
-fn unhex(h: &str) -> Vec<u8> {
-    (0..h.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap())
-        .collect()
-}
+use fixture::{Appender, Legacy, client, pop3_login, unhex};
 
 const SPOOL: &[u8] = b"From bob@far.example Sat Dec  5 10:00:00 2026\n\
 Subject: one\n\nfirst\n>From the body, quoted\n\n\
@@ -98,69 +63,17 @@ impl Steps {
 
 #[test]
 fn a_system_user_reads_the_spool_and_dele_keeps_mail_delivered_meanwhile() {
-    if !is_root() {
-        eprintln!("SKIPPED: useradd -R needs root");
+    let Some(legacy) = Legacy::new("pslegacy", 2201, "pw-legacy", SPOOL) else {
         return;
-    }
-    common::require("python3", &["--version"]);
-    assert!(
-        Command::new("dotlockfile").output().is_ok(),
-        "dotlockfile (Debian liblockfile-bin) is needed: run ci/install-deps.sh"
-    );
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("root");
-    let etc = root.join("etc");
-    std::fs::create_dir_all(&etc).unwrap();
-    for (file, text) in [
-        ("passwd", "root:x:0:0::/root:/bin/sh\n"),
-        ("group", "root:x:0:\nusers:x:100:\n"),
-        ("shadow", "root:*::0:99999:7:::\n"),
-        ("gshadow", "root:*::\n"),
-    ] {
-        std::fs::write(etc.join(file), text).unwrap();
-    }
-    let r = root.to_str().unwrap();
-    run(
-        "useradd",
-        &["-R", r, "-M", "-N", "-g", "100", "-u", "2201", "pslegacy"],
-        "",
-    );
-    run(
-        "chpasswd",
-        &["-R", r, "-c", "SHA512"],
-        "pslegacy:pw-legacy\n",
-    );
-    let mail = dir.path().join("mail");
-    std::fs::create_dir(&mail).unwrap();
-    let spool = mail.join("pslegacy");
-    std::fs::write(&spool, SPOOL).unwrap();
-
-    let store = dir.path().join("store");
-    common::ok(&store, &["init"], b"");
+    };
+    let (dir, mail, spool) = (&legacy.dir, &legacy.mail, &legacy.spool);
     common::ok(
-        &store,
+        &legacy.store,
         &["user", "add", "ann", "--password-stdin"],
         b"ann-pw\n",
     );
-    let conf = dir.path().join("popstore.toml");
-    std::fs::write(
-        &conf,
-        format!(
-            "[listen]\nlmtp = \"off\"\npop3 = \"127.0.0.1:0\"\npop3s = \"off\"\nimap = \"off\"\n\
-             imaps = \"off\"\npoppassd = \"off\"\nmanagesieve = \"off\"\nweb = \"off\"\n\
-             [auth]\nsources = [\"system\"]\n\
-             [auth.system]\npasswd_file = \"{r}/etc/passwd\"\nshadow_file = \"{r}/etc/shadow\"\n\
-             [legacy]\nspool = \"{}/%u\"\n",
-            mail.display()
-        ),
-    )
-    .unwrap();
-    let mut pop3 = None;
-    let _server = ServeProcess::start_until(&store, &conf, "info", |line| {
-        pop3 = pop3.or(listening(line, "POP3"));
-        pop3.is_some()
-    });
-    let pop3 = pop3.unwrap();
+    let server = legacy.serve(false);
+    let pop3 = server.pop3;
 
     // The first session: the three messages, as POP3 sends them.
     let (session, first) = Steps::start(pop3, "1");
@@ -181,40 +94,19 @@ fn a_system_user_reads_the_spool_and_dele_keeps_mail_delivered_meanwhile() {
     let uidls: Vec<String> = serde_json::from_value(first["uidls"].clone()).unwrap();
     assert_eq!(uidls[1], "carol-1");
     // A second session on the spool meanwhile: [IN-USE].
-    let o = Command::new("python3")
-        .args([
-            "-c",
-            "import poplib,sys\nc=poplib.POP3('127.0.0.1', int(sys.argv[1]))\nc.user('pslegacy')\n\
-             try:\n  c.pass_('pw-legacy'); print('OK')\nexcept poplib.error_proto as e:\n  print(e)",
-            &pop3.port().to_string(),
-        ])
-        .output()
-        .unwrap();
-    let second_login = String::from_utf8_lossy(&o.stdout);
+    let second_login = pop3_login(pop3, "pslegacy", "pw-legacy");
     assert!(second_login.contains("[IN-USE]"), "{second_login}");
 
     // Another process appends under the locks while the session DELEs 1
     // and QUITs: whichever gets the locks first, nothing is lost.
     let appended = dir.path().join("appended");
     std::fs::write(&appended, APPENDED).unwrap();
-    let mut locker = Command::new("python3")
-        .arg(client("spool_append.py"))
-        .arg(&spool)
-        .arg(&appended)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lout = BufReader::new(locker.stdout.take().unwrap());
-    let mut line = String::new();
-    lout.read_line(&mut line).unwrap();
-    assert_eq!(line.trim(), "LOCKED");
+    let locker = Appender::locked(spool, &appended);
     let quitting = std::thread::spawn(move || session.quit());
-    locker.stdin.take().unwrap().write_all(b"go\n").unwrap();
-    assert!(locker.wait().unwrap().success());
+    locker.append();
     let quit = quitting.join().unwrap();
     assert!(quit.starts_with("+OK"), "{quit}");
-    let now = std::fs::read(&spool).unwrap();
+    let now = std::fs::read(spool).unwrap();
     let expected = [
         &SPOOL[SPOOL.windows(7).position(|w| w == b"\n\nFrom ").unwrap() + 2..],
         APPENDED,
@@ -226,7 +118,7 @@ fn a_system_user_reads_the_spool_and_dele_keeps_mail_delivered_meanwhile() {
     );
     assert!(!mail.join("pslegacy.lock").exists());
     assert_eq!(
-        std::fs::read_dir(&mail).unwrap().count(),
+        std::fs::read_dir(mail).unwrap().count(),
         1,
         "no lock or backup left"
     );
@@ -291,7 +183,7 @@ fn a_system_user_reads_the_spool_and_dele_keeps_mail_delivered_meanwhile() {
         assert!(got.contains(s), "{s:?} in {got}");
     }
     assert_eq!(
-        std::fs::read(&spool).unwrap(),
+        std::fs::read(spool).unwrap(),
         b"",
         "fetchmail deleted it all"
     );

@@ -1,10 +1,12 @@
 //! The Prometheus endpoint (`[metrics] listen`) of the real `popstore
 //! serve`, scraped over HTTP and parsed with the Prometheus text-format
 //! parser of `prometheus_client` (Python; Debian's
-//! python3-prometheus-client from ci/install-deps.sh) while LMTP and POP3
-//! sessions drive the counters.
+//! python3-prometheus-client from ci/install-deps.sh) while LMTP, POP3,
+//! IMAP, ManageSieve, poppassd and web sessions drive the counters.
 
 mod common;
+#[path = "auth/site.rs"]
+mod site;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -385,4 +387,101 @@ fn imap_logins_bytes_and_the_map_arena_move() {
     serve.signal("-TERM");
     let (exit, log) = serve.wait();
     assert!(exit.success(), "{log}");
+}
+
+/// `popstore_logins_total` for the other servers that take passwords:
+/// the web login form (curl), ManageSieve's AUTHENTICATE and poppassd's
+/// `pass`, each labelled with the password source that answered (the
+/// profile, a checkpassword program for a PWD_ELSEWHERE account, or none
+/// for a name without an account).
+#[test]
+fn web_managesieve_and_poppassd_logins_carry_their_password_source() {
+    let python = python();
+    let mut site = site::Site::new();
+    site.user("alice", Some("alice-pw"), "");
+    site.user("ext", None, "PWD_ELSEWHERE");
+    // A checkpassword program that takes "right" only.
+    let program = site.path("checkpassword");
+    site::script(
+        &program,
+        "#!/bin/sh\npw=$(tr '\\0' '\\n' <&3 | sed -n 2p)\n\
+         [ \"$pw\" = right ] && exec \"$@\"\nexit 1\n",
+    );
+    site.serve(
+        &["web", "managesieve", "poppassd"],
+        &["web", "ManageSieve", "poppassd", "metrics"],
+        &format!(
+            "[auth]\nsources = [\"external\"]\n[auth.external]\nprogram = \"{}\"\n\
+             [web]\nauth_failure_delay_ms = 0\n[managesieve]\nauth_failure_delay_ms = 0\n\
+             [poppassd]\nauth_failure_delay_ms = 0\n[metrics]\nlisten = \"127.0.0.1:0\"\n",
+            program.display()
+        ),
+    );
+    let metrics = site.addr("metrics");
+    let before = scrape(python, metrics);
+
+    // The web form: a wrong password, a name without an account, and a
+    // login (303 to the start page).
+    let web = site.addr("web");
+    let form = |name: &str, password: &str| {
+        let out = Command::new("curl")
+            .args(["-s", "-o", "/dev/null", "-w", "%{http_code}"])
+            .args(["--max-time", "30", "--data-urlencode"])
+            .arg(format!("name={name}"))
+            .arg("--data-urlencode")
+            .arg(format!("password={password}"))
+            .arg(format!("http://{web}/login"))
+            .output()
+            .expect("curl (ci/install-deps.sh installs it)");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert_eq!(form("alice", "wrong"), "401");
+    assert_eq!(form("nobody", "wrong"), "401");
+    assert_eq!(form("alice", "alice-pw"), "303");
+
+    // ManageSieve AUTHENTICATE PLAIN (plaintext is taken on loopback):
+    // alice with a wrong password, ext through the program.
+    use base64::Engine as _;
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    let sieve = |user: &str, password: &str| {
+        let (mut c, _) = LineClient::connect(site.addr("ManageSieve"), TIMEOUT);
+        while !c.line().starts_with("OK") {}
+        let plain = b64(&format!("\0{user}\0{password}"));
+        c.cmd(&format!("AUTHENTICATE \"PLAIN\" \"{plain}\""))
+    };
+    assert!(sieve("alice", "wrong").starts_with("NO"));
+    let r = sieve("ext", "right");
+    assert!(r.starts_with("OK"), "{r}");
+
+    // poppassd: alice's old password checks out; ext's does not.
+    let poppassd = |user: &str, password: &str| {
+        let (mut c, _) = LineClient::connect(site.addr("poppassd"), TIMEOUT);
+        assert!(c.cmd(&format!("user {user}")).starts_with("200"));
+        c.cmd(&format!("pass {password}"))
+    };
+    assert!(poppassd("alice", "alice-pw").starts_with("200"));
+    assert!(poppassd("ext", "wrong").starts_with("500"));
+
+    let after = scrape(python, metrics);
+    let logins = |protocol: &str, mechanism: &str, result: &str, source: &str| {
+        format!(
+            "popstore_logins_total{{mechanism=\"{mechanism}\",protocol=\"{protocol}\",\
+             result=\"{result}\",source=\"{source}\"}}"
+        )
+    };
+    for (key, want) in [
+        (logins("web", "FORM", "failed", "profile"), 1.0),
+        (logins("web", "FORM", "failed", "none"), 1.0),
+        (logins("web", "FORM", "ok", "profile"), 1.0),
+        (logins("managesieve", "PLAIN", "failed", "profile"), 1.0),
+        (logins("managesieve", "PLAIN", "ok", "external"), 1.0),
+        (logins("poppassd", "USER", "ok", "profile"), 1.0),
+        (logins("poppassd", "USER", "failed", "external"), 1.0),
+    ] {
+        assert_eq!(
+            value(&after, &key) - value(&before, &key),
+            want,
+            "{key} in {after:#?}"
+        );
+    }
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use popstore::delivery::{Delivery, Envelope};
 use popstore::store::folder_name::FolderName;
-use popstore::store::folders::{FlagOp, NewMessage};
+use popstore::store::folders::{Changeable, FlagOp, NewMessage};
 use popstore::store::groups::Actor;
 use popstore::store::{AccountChanges, Settings, Store, StoreError, StoreType};
 use popstore_formats::folder::SystemFlags;
@@ -280,12 +280,17 @@ macro_rules! folder_tests {
                 let mut inbox = s.open_folder(&a, &FolderName::inbox()).unwrap();
                 let file = inbox.by_uid(1).unwrap().1.message;
                 let keep = s.folder_id(&a, &fname("Keep")).unwrap().unwrap();
-                let c = s.copy_to(&mut inbox, &[1], &a, keep).unwrap();
+                let c = s
+                    .copy_to(&mut inbox, &[1], &a, keep, Changeable::ALL)
+                    .unwrap();
                 assert_eq!(c.uids, [(1, 1)]);
                 let theirs = s.folder_id(&b, &FolderName::inbox()).unwrap().unwrap();
-                s.copy_to(&mut inbox, &[1], &b, theirs).unwrap();
+                s.copy_to(&mut inbox, &[1], &b, theirs, Changeable::ALL)
+                    .unwrap();
                 assert_eq!(s.reference_count(file).unwrap(), Some(3));
-                let mv = s.move_to(&mut inbox, &[1], &a, keep).unwrap();
+                let mv = s
+                    .move_to(&mut inbox, &[1], &a, keep, Changeable::ALL)
+                    .unwrap();
                 assert_eq!(mv.uids, [(1, 2)]);
                 assert!(inbox.is_empty());
                 assert_eq!(s.reference_count(file).unwrap(), Some(3));
@@ -328,7 +333,8 @@ macro_rules! folder_tests {
                 }
                 let mut inbox = s.open_folder(&a, &FolderName::inbox()).unwrap();
                 let work = s.folder_id(&a, &fname("Work")).unwrap().unwrap();
-                s.copy_to(&mut inbox, &[1, 2], &a, work).unwrap();
+                s.copy_to(&mut inbox, &[1, 2], &a, work, Changeable::ALL)
+                    .unwrap();
                 s.store_flags(
                     &mut inbox,
                     &[1, 3],

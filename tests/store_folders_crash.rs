@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use popstore::store::folder_name::FolderName;
-use popstore::store::folders::{FlagOp, NewMessage};
+use popstore::store::folders::{Changeable, FlagOp, NewMessage};
 use popstore::store::groups::Actor;
 use popstore::store::{AccountChanges, Settings, Store, StoreType};
 use popstore_formats::folder::SystemFlags;
@@ -150,8 +150,16 @@ fn workload(s: &Store, acked: &mut Acked) {
     let Ok(Some(work)) = s.folder_id(&a, &fname("Work")) else {
         return;
     };
-    step!(vec![0], s.copy_to(&mut inbox_f, &[1], &a, work).is_ok());
-    step!(vec![1], s.move_to(&mut inbox_f, &[2], &a, work).is_ok());
+    step!(
+        vec![0],
+        s.copy_to(&mut inbox_f, &[1], &a, work, Changeable::ALL)
+            .is_ok()
+    );
+    step!(
+        vec![1],
+        s.move_to(&mut inbox_f, &[2], &a, work, Changeable::ALL)
+            .is_ok()
+    );
     step!(
         vec![2],
         s.store_flags(

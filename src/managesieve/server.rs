@@ -171,11 +171,17 @@ async fn connection(
                 .await
                 .map_err(io::Error::other)?;
                 session = s;
+                let login = |ok| {
+                    let (mechanism, source) = (session.mechanism(), session.password_source());
+                    crate::metrics::login("managesieve", mechanism, source, ok);
+                };
                 if let Some(user) = &reply.auth_failed {
                     tracing::info!(%peer, user, "managesieve authentication failed");
+                    login(false);
                     let hold = service.throttle.failed(peer.ip(), user);
                     tokio::time::sleep(hold).await;
                 } else if let (false, Some(user)) = (was_in, session.user()) {
+                    login(true);
                     // A login clears its own pair's failures.
                     let _ = service.throttle.succeeded(peer.ip(), user);
                     log.logged_in(user);

@@ -96,6 +96,11 @@ pub struct Session {
     bad: u32,
     /// The account name of the authentication in progress, as given.
     attempt: String,
+    /// The SASL mechanism of the last authentication.
+    mechanism: &'static str,
+    /// The password source that answered the last authentication
+    /// ([`crate::auth::take_answered`]).
+    source: &'static str,
 }
 
 impl std::fmt::Debug for Session {
@@ -152,6 +157,8 @@ impl Session {
             state: State::NotAuth,
             bad: 0,
             attempt: String::new(),
+            mechanism: "",
+            source: "none",
         }
     }
 
@@ -218,6 +225,18 @@ impl Session {
     /// The greeting.
     pub fn greeting(&self) -> Reply {
         self.capabilities()
+    }
+
+    /// The SASL mechanism of the last authentication, for the
+    /// `mechanism` label of `popstore_logins_total`.
+    pub fn mechanism(&self) -> &'static str {
+        self.mechanism
+    }
+
+    /// The password source that answered the last authentication, for
+    /// the `source` label of `popstore_logins_total`.
+    pub fn password_source(&self) -> &'static str {
+        self.source
     }
 
     /// The logged-in user.
@@ -444,6 +463,7 @@ impl Session {
             }
             return self.count_bad(no(None, "Unsupported SASL mechanism."));
         }
+        self.mechanism = m.name();
         let initial = match initial.map(|i| B64.decode(i)) {
             None => None,
             Some(Ok(d)) => Some(d),
@@ -484,12 +504,17 @@ impl Session {
     }
 
     fn logged_in(&mut self, user: String, r: Reply) -> Reply {
+        self.source = crate::auth::take_answered();
         tracing::info!(user, peer = ?self.conn.peer, "managesieve login");
         self.state = State::Auth { user };
         r
     }
 
     fn auth_failed(&mut self, f: &AuthFailure) -> Reply {
+        self.source = crate::auth::take_answered();
+        if matches!(f, AuthFailure::Cancelled | AuthFailure::Malformed(_)) {
+            self.source = "none";
+        }
         self.state = State::NotAuth;
         let user = std::mem::take(&mut self.attempt);
         let r = match f {

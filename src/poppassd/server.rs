@@ -157,6 +157,7 @@ async fn connection(
         };
         if let Some(line) = line {
             log.command();
+            let was_checked = session.awaits_new_password();
             let reply = if session.may_block() {
                 let (s, r) = tokio::task::spawn_blocking(move || {
                     let mut s = session;
@@ -173,7 +174,10 @@ async fn connection(
             if let Some(user) = &reply.auth_failed {
                 let hold = service.throttle.failed(peer.ip(), user);
                 tracing::info!(%peer, user, delay_ms = hold.as_millis() as u64, "poppassd authentication failed");
+                crate::metrics::login("poppassd", "USER", session.password_source(), false);
                 tokio::time::sleep(hold).await;
+            } else if !was_checked && session.awaits_new_password() {
+                crate::metrics::login("poppassd", "USER", session.password_source(), true);
             }
             send(&mut stream, &reply).await?;
             if reply.close {

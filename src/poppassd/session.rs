@@ -67,6 +67,9 @@ pub struct Session {
     /// Plaintext passwords may be sent on this connection (TLS, loopback,
     /// or allowed by the configuration).
     plaintext_ok: bool,
+    /// The password source that answered the last check of the old
+    /// password ([`crate::auth::take_answered`]).
+    source: &'static str,
 }
 
 impl std::fmt::Debug for Session {
@@ -86,12 +89,25 @@ impl Session {
             auth,
             state: State::User,
             plaintext_ok,
+            source: "none",
         }
     }
 
     /// The greeting.
     pub fn greeting(&self) -> Reply {
         Reply::ok("popstore poppassd ready, who are you?")
+    }
+
+    /// The old password checked out: the session waits for the new one
+    /// (the glue counts a login when this turns true).
+    pub fn awaits_new_password(&self) -> bool {
+        matches!(self.state, State::NewPass { .. })
+    }
+
+    /// The password source that answered the last check of the old
+    /// password, for the `source` label of `popstore_logins_total`.
+    pub fn password_source(&self) -> &'static str {
+        self.source
     }
 
     /// True when the next line may block (password checks and changes).
@@ -155,10 +171,13 @@ impl Session {
             auth_failed: Some(user),
             ..Reply::err("Old password is incorrect.")
         };
+        self.source = "none";
         if arg.is_empty() || arg.len() > MAX_PASSWORD {
             return failed(user);
         }
-        match self.auth.check_plain(&user, &old) {
+        let checked = self.auth.check_plain(&user, &old);
+        self.source = crate::auth::take_answered();
+        match checked {
             Ok(canonical) => match self.auth.lookup(&canonical) {
                 Ok(c) if c.flags.lockpwd => {
                     Reply::err("The password of this account cannot be changed.")

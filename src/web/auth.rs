@@ -159,14 +159,32 @@ pub async fn login(
 ) -> Result<String, ApiError> {
     let store = Arc::clone(&app.store);
     let n = name.to_string();
-    let result = blocking(move || store.authenticate(&n, &password)).await?;
+    let (result, source) = blocking(move || {
+        let r = store.authenticate(&n, &password);
+        // The web checks the profile's password only: the profile
+        // answered when the account exists.
+        let known = || {
+            store
+                .name(&n)
+                .is_ok_and(|a| store.profile(&a).is_ok_and(|p| p.is_some()))
+        };
+        let source = if r.is_ok() || known() {
+            "profile"
+        } else {
+            "none"
+        };
+        (r, source)
+    })
+    .await?;
     match result {
         Ok(p) => {
+            crate::metrics::login("web", "FORM", source, true);
             tokio::time::sleep(app.throttle.succeeded(ip, name)).await;
             tracing::info!(account = %p.name, client = %ip, "web login");
             Ok(p.name)
         }
         Err(crate::store::StoreError::Denied(_)) => {
+            crate::metrics::login("web", "FORM", source, false);
             tokio::time::sleep(app.throttle.failed(ip, name)).await;
             tracing::info!(client = %ip, "web login failed");
             Err(ApiError::unauthorized())

@@ -181,16 +181,6 @@ pub fn curl_login(addr: SocketAddr, user: &str, password: &str) -> bool {
     }
 }
 
-/// True when the test runs as root (system users, slapd on its own
-/// files, PAM with pam_unix); tests that need it say loudly why they
-/// skip otherwise.
-pub fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-}
-
 /// Writes an executable script.
 pub fn script(path: &Path, text: &str) {
     use std::os::unix::fs::PermissionsExt;

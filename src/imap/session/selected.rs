@@ -290,10 +290,13 @@ impl Session {
             .filter(|&&i| !sel.view[i].gone)
             .map(|&i| sel.view[i].uid)
             .collect();
+        // RFC 4314 4: the copies carry only the flags the user may set
+        // in the target.
+        let keep = super::rights::Changeable::of(t.rights);
         let done = if is_move {
-            self.store.move_to(&mut sel.folder, &uids, &acct, to)
+            self.store.move_to(&mut sel.folder, &uids, &acct, to, keep)
         } else {
-            self.store.copy_to(&mut sel.folder, &uids, &acct, to)
+            self.store.copy_to(&mut sel.folder, &uids, &acct, to, keep)
         };
         let copied = match done {
             Ok(c) => c,

@@ -28,6 +28,7 @@
 //! message file; the file goes with its last reference (SPEC.md 15).
 
 mod append;
+mod changeable;
 mod io;
 mod ops;
 mod tree;
@@ -35,6 +36,7 @@ mod usage;
 mod view;
 
 pub use append::NewMessage;
+pub use changeable::Changeable;
 pub use io::FOLD_AT;
 pub use ops::{Copied, FlagOp, FlagsOutcome, NewEntry};
 pub use tree::FolderListing;

@@ -21,6 +21,7 @@ use super::super::error::{Result, StoreError};
 use super::super::folder_tree::FolderError;
 use super::super::layout::MessageId;
 use super::super::name::AccountName;
+use super::changeable::Changeable;
 use super::view::Folder;
 
 /// The system flags a client may set: `\Recent` is the server's.
@@ -308,16 +309,19 @@ impl Store {
 
     /// Copies the messages `uids` of `f` into folder `to` of `to_acct`
     /// (RFC 9051 COPY): the counts are raised first, then the entries
-    /// appended. Flags and keywords go along; the copies' INTERNALDATE is
-    /// the originals'.
+    /// appended. The flags and keywords of `keep` go along (RFC 4314 4:
+    /// those the user may set in the target; [`Changeable::ALL`] in the
+    /// user's own folders), the others are left off; the copies'
+    /// INTERNALDATE is the originals'.
     pub fn copy_to(
         &self,
         f: &mut Folder,
         uids: &[u32],
         to_acct: &AccountName,
         to: u32,
+        keep: Changeable,
     ) -> Result<Copied> {
-        self.copy_checked(f, uids, to_acct, to, true)
+        self.copy_checked(f, uids, to_acct, to, keep, true)
     }
 
     /// [`Store::copy_to`]; with `count`, the copies must fit under the
@@ -329,6 +333,7 @@ impl Store {
         uids: &[u32],
         to_acct: &AccountName,
         to: u32,
+        keep: Changeable,
         count: bool,
     ) -> Result<Copied> {
         self.refresh(f, false)?;
@@ -338,13 +343,14 @@ impl Store {
         sorted.dedup();
         for uid in sorted {
             if let Some((_, m)) = f.by_uid(uid) {
+                let (flags, keywords) = keep.filter(SystemFlags(m.flags.0 & SETTABLE), &m.keywords);
                 src.push((
                     uid,
                     NewEntry {
                         message: m.message,
                         size: m.size,
-                        flags: SystemFlags(m.flags.0 & SETTABLE),
-                        keywords: m.keywords,
+                        flags,
+                        keywords,
                         internal_date: m.internal_date,
                     },
                 ));
@@ -370,13 +376,15 @@ impl Store {
     }
 
     /// Moves the messages `uids` of `f` into folder `to` of `to_acct`
-    /// (RFC 6851 MOVE): a copy, then an expunge of the originals.
+    /// (RFC 6851 MOVE): a copy carrying the flags of `keep` (as
+    /// [`Store::copy_to`]), then an expunge of the originals.
     pub fn move_to(
         &self,
         f: &mut Folder,
         uids: &[u32],
         to_acct: &AccountName,
         to: u32,
+        keep: Changeable,
     ) -> Result<Copied> {
         if f.account == *to_acct && f.id == to {
             return Err(StoreError::Folder(FolderError::IntoItself(
@@ -384,7 +392,7 @@ impl Store {
             )));
         }
         let same = f.account == *to_acct;
-        let copied = self.copy_checked(f, uids, to_acct, to, !same)?;
+        let copied = self.copy_checked(f, uids, to_acct, to, keep, !same)?;
         let moved: Vec<u32> = copied.uids.iter().map(|(u, _)| *u).collect();
         self.expunge_uids(f, &moved, false)?;
         Ok(copied)

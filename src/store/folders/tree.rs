@@ -20,6 +20,7 @@ use super::super::error::{Result, StoreError};
 use super::super::folder_name::FolderName;
 use super::super::folder_tree::{self, FolderError, Outcome};
 use super::super::name::AccountName;
+use super::changeable::Changeable;
 use super::view::Folder;
 
 /// One folder as LIST (and `popstore folder list`) shows it.
@@ -261,7 +262,7 @@ impl Store {
         if let Some((inbox, new)) = out.inbox_moved_to {
             let mut f = self.load_folder(acct, inbox, FolderName::inbox())?;
             let uids: Vec<u32> = f.entries().iter().map(|e| e.uid).collect();
-            self.move_to(&mut f, &uids, acct, new)?;
+            self.move_to(&mut f, &uids, acct, new, Changeable::ALL)?;
         }
         Ok(())
     }
