@@ -403,3 +403,125 @@ fn verify_reads_an_account_consistently_beside_a_writer() {
     assert_eq!(e.ann_messages().len(), 4);
     assert_eq!(verify(e.root(), &[]).0, 0, "the store is clean");
 }
+
+/// Verify reads a folder's index and journal under the folder's lock,
+/// shared, as the writers change them. (A fold also takes the account's
+/// lock, which verify holds for the whole subtree; a flag change or an
+/// expunge takes the folder's only.) So verify never reads a journal while
+/// a writer is half-way through an append: here the writer's first bytes
+/// are in the file when verify would read it, if the folder's lock is
+/// free then. Without the lock verify reports a torn tail that no crash
+/// made.
+#[test]
+fn verify_reads_a_folder_journal_under_the_folder_lock() {
+    use popstore::store::StoreType;
+    use popstore::store::folder_name::FolderName;
+    use popstore::store::folders::NewMessage;
+    use popstore::verify::{DirEntry, PlatformStore, StoreDir, StoreReader};
+    use popstore_formats::path::{Ods2Name, StorePath};
+    use popstore_platform::{LockMode, Platform};
+    use std::cell::Cell;
+
+    /// Runs `change` when the walk first reads a folder journal, if the
+    /// folder's lock is free then (a writer waits for it otherwise).
+    struct Racing<'a> {
+        inner: PlatformStore<'a>,
+        fs: &'a dyn Platform,
+        changed: Cell<Option<bool>>,
+        change: &'a dyn Fn(),
+    }
+    impl StoreReader for Racing<'_> {
+        fn list(&self, dir: &StoreDir) -> std::io::Result<Option<Vec<DirEntry>>> {
+            self.inner.list(dir)
+        }
+        fn read(&self, path: &StorePath) -> std::io::Result<Option<Vec<u8>>> {
+            if path.ftype.as_str() == "PFJ" && self.changed.get().is_none() {
+                let mut lock = path.clone();
+                lock.ftype = Ods2Name::new("LCK").unwrap();
+                let free = self
+                    .fs
+                    .lock(&lock, LockMode::Exclusive, std::time::Duration::ZERO)
+                    .is_ok();
+                if free {
+                    (self.change)();
+                }
+                self.changed.set(Some(free));
+            }
+            self.inner.read(path)
+        }
+        fn spell(&self, path: &StorePath) -> String {
+            self.inner.spell(path)
+        }
+        fn spell_dir(&self, dir: &StoreDir, other: Option<&str>) -> String {
+            self.inner.spell_dir(dir, other)
+        }
+        fn lock_shared(&self, path: &StorePath) -> Option<Box<dyn std::any::Any>> {
+            self.inner.lock_shared(path)
+        }
+    }
+
+    let e = Engine::new();
+    e.store
+        .create_account(
+            &Actor::Admin,
+            "ivy",
+            &popstore::store::AccountChanges {
+                store_type: Some(StoreType::Imap),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let ivy = e.store.name("ivy").unwrap();
+    let inbox = FolderName::inbox();
+    let append = |k: usize| {
+        let m = format!("Subject: {k}\r\n\r\nbody {k}\r\n");
+        e.store
+            .append_message(
+                &ivy,
+                &inbox,
+                &NewMessage {
+                    bytes: m.as_bytes(),
+                    ..NewMessage::default()
+                },
+            )
+            .unwrap();
+    };
+    for k in 0..3 {
+        append(k);
+    }
+    let journal = e.root().join(linux_relative(
+        &e.store.paths().user(&ivy).folder_journal(1),
+    ));
+    assert!(journal.exists(), "the appends went to the journal");
+    // A writer's first bytes of a record, the rest not yet written.
+    let change = || {
+        use std::io::Write;
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&journal)
+            .unwrap()
+            .write_all(&[0x42, 0x00])
+            .unwrap();
+    };
+    let fs = popstore_platform_linux::linux(vec![e.root().to_path_buf()]);
+    let reader = Racing {
+        inner: PlatformStore::new(&fs),
+        fs: &fs,
+        changed: Cell::new(None),
+        change: &change,
+    };
+    let report = popstore::verify::verify(&reader, &|_| {});
+    let said: Vec<String> = report
+        .problems
+        .iter()
+        .chain(&report.notes)
+        .map(|p| format!("{}: {}", p.path, p.reason))
+        .collect();
+    assert!(!said.iter().any(|p| p.contains("torn tail")), "{said:?}");
+    assert!(report.problems.is_empty(), "{said:?}");
+    assert_eq!(
+        reader.changed.get(),
+        Some(false),
+        "verify read the journal under the folder's lock"
+    );
+}

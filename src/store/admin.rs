@@ -227,8 +227,11 @@ impl Store {
             }
             drop(_s);
             self.tidy_user_dir(&name);
-            // After the subtree: a crash before leaves a stale entry.
-            self.remove_share_entry(&name)?;
+            // After the subtree: a crash before leaves a stale entry, as
+            // does a failure here (the account is gone either way).
+            if let Err(e) = self.remove_share_entry(&name) {
+                tracing::warn!(account = %name, error = %e, "share index: a stale entry is left");
+            }
         }
         Ok(removed.len() + in_folders)
     }

@@ -131,7 +131,11 @@ impl Store {
         }
         self.write_mailbox_list(acct, &list)?;
         if shared_before && !shared_after {
-            self.remove_share_entry(acct)?;
+            // The change is made: an entry left behind is stale, which
+            // readers pass over and repair removes (SPEC.md 9.3).
+            if let Err(e) = self.remove_share_entry(acct) {
+                tracing::warn!(account = %acct, error = %e, "share index: a stale entry is left");
+            }
         }
         Ok((out, v))
     }

@@ -50,6 +50,17 @@ impl Walk<'_> {
                 }
                 continue;
             };
+            // The folder's lock, shared, while its index and journal are
+            // read: a writer changes them together under it (a fold
+            // replaces the index, then empties the journal), so a server
+            // working beside verify shows no pair that never existed.
+            // Only an existing lock file is taken (verify makes none).
+            let lock = n("LCK");
+            let _locked = entries
+                .iter()
+                .any(|e| matches!(e, DirEntry::File(a, b) if a == nm && *b == lock))
+                .then(|| self.store.lock_shared(&dir.file(nm, &lock)))
+                .flatten();
             let path = dir.file(nm, t);
             let from = self.store.spell(&path);
             let Some(mut f) = self.load::<FolderIndex>(&path) else {
