@@ -32,7 +32,8 @@
 #   - SELECT INBOX + `UID FETCH 1:* (FLAGS)` of a folder of HUGE messages
 #     (after one warm-up session, so both servers have built their indexes);
 #   - memory (PSS of the server's processes) per idle selected connection,
-#     with IDLE connections.
+#     with IDLE connections, and the server's CPU while all of them are in
+#     IDLE (IDLE_SECS, default 10).
 set -euo pipefail
 # --gluster: popstore alone, a store in a local directory against one on
 # a GlusterFS FUSE mount (bench/shared_fs.sh; needs root and GlusterFS).
@@ -264,7 +265,8 @@ per_server() { # NAME PORT
     restart_popstore
     pid=$POPSTORE_PID
   fi
-  R=$("$LOAD" idle --addr "127.0.0.1:$port" --users "$IDLE" --password "$PASSWORD" --mem-cmd "$FIX pss $pid")
+  R=$("$LOAD" idle --addr "127.0.0.1:$port" --users "$IDLE" --password "$PASSWORD" --mem-cmd "$FIX pss $pid" \
+    --cpu-cmd "$FIX cpu $pid" --idle-secs "${IDLE_SECS:-10}")
   echo "$name idle $R" >>"$WORK/results"
 }
 
@@ -322,4 +324,6 @@ p, d = r("uidfetch", "popstore", "best_seconds"), r("uidfetch", "dovecot", "best
 print(f"| SELECT + UID FETCH 1:* (FLAGS), {huge} messages, seconds (best) | {p:.3f} | {d:.3f} | **{d/p:.2f}x** faster | |")
 p, d = r("idle", "popstore", "bytes_per_connection"), r("idle", "dovecot", "bytes_per_connection")
 print(f"| memory per idle selected session (PSS) | {p/1024:.1f} KiB | {d/1024:.1f} KiB | {p/d:.3f} | |")
+pc, dc = r("idle", "popstore", "idle_cpu_share"), r("idle", "dovecot", "idle_cpu_share")
+print(f"| CPU of {idle} sessions in IDLE (% of one core) | {pc*100:.2f} | {dc*100:.2f} | {pc/dc if dc > 0 else float('nan'):.2f} | |")
 PY

@@ -77,6 +77,13 @@ enum Cmd {
         /// A shell command printing the server's memory in KiB.
         #[arg(long)]
         mem_cmd: String,
+        /// A shell command printing the CPU seconds the server has used:
+        /// with it, every session then enters IDLE and the server's CPU
+        /// over `--idle-secs` is reported.
+        #[arg(long)]
+        cpu_cmd: Option<String>,
+        #[arg(long, default_value_t = 10)]
+        idle_secs: u64,
     },
     /// popstore's argon2id verifier (PHC string) for a password.
     Hash {
@@ -332,7 +339,57 @@ fn mem_kib(cmd: &str) -> io::Result<u64> {
         .map_err(|_| proto(format!("--mem-cmd printed {out:?}")))
 }
 
-fn idle(addr: &str, prefix: &str, users: usize, password: &str, mem_cmd: &str) -> io::Result<()> {
+/// Runs `cmd` and parses what it prints as a number.
+fn seconds_of(cmd: &str) -> io::Result<f64> {
+    let o = Command::new("sh").args(["-c", cmd]).output()?;
+    let out = String::from_utf8_lossy(&o.stdout);
+    out.trim()
+        .parse()
+        .map_err(|_| proto(format!("--cpu-cmd printed {out:?}")))
+}
+
+/// Puts every held session in IDLE, measures the server's CPU over
+/// `secs`, and ends the IDLEs: the share of one core the waiting costs.
+fn idle_cpu(held: &mut [Conn], cmd: &str, secs: u64) -> io::Result<f64> {
+    for c in held.iter_mut() {
+        c.s.write_all(b"i IDLE\r\n")?;
+    }
+    for c in held.iter_mut() {
+        loop {
+            let l = c.line()?;
+            if l.starts_with(b"+") {
+                break;
+            }
+            if l.starts_with(b"i ") {
+                return Err(proto(format!("IDLE: {}", String::from_utf8_lossy(&l))));
+            }
+        }
+    }
+    let before = seconds_of(cmd)?;
+    let t = Instant::now();
+    std::thread::sleep(std::time::Duration::from_secs(secs));
+    let used = seconds_of(cmd)? - before;
+    let share = used / t.elapsed().as_secs_f64();
+    for c in held.iter_mut() {
+        c.s.write_all(b"DONE\r\n")?;
+        loop {
+            let l = c.line()?;
+            if l.starts_with(b"i ") {
+                break;
+            }
+        }
+    }
+    Ok(share)
+}
+
+fn idle(
+    addr: &str,
+    prefix: &str,
+    users: usize,
+    password: &str,
+    mem_cmd: &str,
+    cpu: Option<(&str, u64)>,
+) -> io::Result<()> {
     // One session first, so one-time allocations are not counted per
     // connection.
     {
@@ -377,8 +434,12 @@ fn idle(addr: &str, prefix: &str, users: usize, password: &str, mem_cmd: &str) -
     }
     let after = mem_kib(mem_cmd)?;
     let per = after.saturating_sub(before) as f64 * 1024.0 / held.len() as f64;
+    let cpu_share = match cpu {
+        Some((cmd, secs)) => idle_cpu(&mut held, cmd, secs)?,
+        None => -1.0,
+    };
     println!(
-        "{{\"connections\":{},\"before_kib\":{before},\"after_kib\":{after},\"bytes_per_connection\":{per:.0}}}",
+        "{{\"connections\":{},\"before_kib\":{before},\"after_kib\":{after},\"bytes_per_connection\":{per:.0},\"idle_cpu_share\":{cpu_share:.4}}}",
         held.len()
     );
     for mut c in held {
@@ -532,7 +593,16 @@ fn main() -> io::Result<()> {
             users,
             password,
             mem_cmd,
-        } => idle(&addr, &prefix, users, &password, &mem_cmd),
+            cpu_cmd,
+            idle_secs,
+        } => idle(
+            &addr,
+            &prefix,
+            users,
+            &password,
+            &mem_cmd,
+            cpu_cmd.as_deref().map(|c| (c, idle_secs)),
+        ),
         Cmd::Floor {
             listen,
             messages,

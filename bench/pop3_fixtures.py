@@ -6,6 +6,8 @@ message SIZE SEED         print one message of about SIZE bytes (CRLF lines,
 maildir DIR USER COUNT SIZE
                           write COUNT messages into DIR/USER/Maildir/cur
                           with LF line ends, as Dovecot's LDA stores them
+cpu PID                   print the CPU seconds used by PID and the processes
+                          below it
 pss PID                   print the proportional set size (KiB) of PID and
                           all its descendants
 lmtp HOST PORT USERPREFIX USERS COUNT SIZE
@@ -51,7 +53,8 @@ def maildir(root, user, count, size):
             f.write(lf)
 
 
-def pss(pid):
+def tree(pid):
+    """PID and every process below it."""
     children = {}
     for p in os.listdir("/proc"):
         if p.isdigit():
@@ -61,10 +64,17 @@ def pss(pid):
                 children.setdefault(ppid, []).append(int(p))
             except OSError:
                 pass
-    total, todo = 0, [pid]
+    out, todo = [], [pid]
     while todo:
         p = todo.pop()
+        out.append(p)
         todo.extend(children.get(p, []))
+    return out
+
+
+def pss(pid):
+    total = 0
+    for p in tree(pid):
         try:
             with open(f"/proc/{p}/smaps_rollup") as f:
                 for line in f:
@@ -73,6 +83,19 @@ def pss(pid):
         except OSError:
             pass
     return total
+
+
+def cpu(pid):
+    """CPU seconds (user + system) used by PID and the processes below it."""
+    ticks = 0
+    for p in tree(pid):
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])
+        except OSError:
+            pass
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def lmtp(host, port, prefix, users, count, size):
@@ -93,6 +116,8 @@ if __name__ == "__main__":
         maildir(args[0], args[1], int(args[2]), int(args[3]))
     elif cmd == "pss":
         print(pss(int(args[0])))
+    elif cmd == "cpu":
+        print(f"{cpu(int(args[0])):.2f}")
     elif cmd == "lmtp":
         lmtp(args[0], int(args[1]), args[2], int(args[3]), int(args[4]), int(args[5]))
     else:
