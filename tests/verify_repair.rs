@@ -327,50 +327,6 @@ fn verify_beside_a_server_reports_no_missing_file_and_no_orphan() {
 /// 4". Fails without the lock (verify read the profile and list unlocked).
 #[test]
 fn verify_reads_an_account_consistently_beside_a_writer() {
-    use popstore::verify::{DirEntry, PlatformStore, StoreDir, StoreReader};
-    use popstore_formats::path::{Ods2Name, StorePath};
-    use popstore_platform::{LockMode, Platform};
-    use std::cell::Cell;
-
-    /// Runs `change` when the walk first reads a message list, if the
-    /// account's lock is free then (a writer waits for it otherwise).
-    struct Racing<'a> {
-        inner: PlatformStore<'a>,
-        fs: &'a dyn Platform,
-        changed: Cell<Option<bool>>,
-        change: &'a dyn Fn(),
-    }
-    impl StoreReader for Racing<'_> {
-        fn list(&self, dir: &StoreDir) -> std::io::Result<Option<Vec<DirEntry>>> {
-            self.inner.list(dir)
-        }
-        fn read(&self, path: &StorePath) -> std::io::Result<Option<Vec<u8>>> {
-            if path.ftype.as_str() == "PML" && self.changed.get().is_none() {
-                let mut lock = path.clone();
-                lock.name = Ods2Name::new("ACCOUNT").unwrap();
-                lock.ftype = Ods2Name::new("LCK").unwrap();
-                let free = self
-                    .fs
-                    .lock(&lock, LockMode::Exclusive, std::time::Duration::ZERO)
-                    .is_ok();
-                if free {
-                    (self.change)();
-                }
-                self.changed.set(Some(free));
-            }
-            self.inner.read(path)
-        }
-        fn spell(&self, path: &StorePath) -> String {
-            self.inner.spell(path)
-        }
-        fn spell_dir(&self, dir: &StoreDir, other: Option<&str>) -> String {
-            self.inner.spell_dir(dir, other)
-        }
-        fn lock_shared(&self, path: &StorePath) -> Option<Box<dyn std::any::Any>> {
-            self.inner.lock_shared(path)
-        }
-    }
-
     let e = Engine::new();
     for k in 0..3 {
         e.deliver(&["ann"], k);
@@ -381,12 +337,7 @@ fn verify_reads_an_account_consistently_beside_a_writer() {
         e.deliver(&["ann"], 10);
         e.store.fold_journal(&e.ann()).unwrap();
     };
-    let reader = Racing {
-        inner: PlatformStore::new(&fs),
-        fs: &fs,
-        changed: Cell::new(None),
-        change: &change,
-    };
+    let reader = LockRacing::new(&fs, "PML", |p| sibling(p, "ACCOUNT", "LCK"), &change);
     let report = popstore::verify::verify(&reader, &|_| {});
     let problems: Vec<String> = report
         .problems
@@ -417,48 +368,6 @@ fn verify_reads_a_folder_journal_under_the_folder_lock() {
     use popstore::store::StoreType;
     use popstore::store::folder_name::FolderName;
     use popstore::store::folders::NewMessage;
-    use popstore::verify::{DirEntry, PlatformStore, StoreDir, StoreReader};
-    use popstore_formats::path::{Ods2Name, StorePath};
-    use popstore_platform::{LockMode, Platform};
-    use std::cell::Cell;
-
-    /// Runs `change` when the walk first reads a folder journal, if the
-    /// folder's lock is free then (a writer waits for it otherwise).
-    struct Racing<'a> {
-        inner: PlatformStore<'a>,
-        fs: &'a dyn Platform,
-        changed: Cell<Option<bool>>,
-        change: &'a dyn Fn(),
-    }
-    impl StoreReader for Racing<'_> {
-        fn list(&self, dir: &StoreDir) -> std::io::Result<Option<Vec<DirEntry>>> {
-            self.inner.list(dir)
-        }
-        fn read(&self, path: &StorePath) -> std::io::Result<Option<Vec<u8>>> {
-            if path.ftype.as_str() == "PFJ" && self.changed.get().is_none() {
-                let mut lock = path.clone();
-                lock.ftype = Ods2Name::new("LCK").unwrap();
-                let free = self
-                    .fs
-                    .lock(&lock, LockMode::Exclusive, std::time::Duration::ZERO)
-                    .is_ok();
-                if free {
-                    (self.change)();
-                }
-                self.changed.set(Some(free));
-            }
-            self.inner.read(path)
-        }
-        fn spell(&self, path: &StorePath) -> String {
-            self.inner.spell(path)
-        }
-        fn spell_dir(&self, dir: &StoreDir, other: Option<&str>) -> String {
-            self.inner.spell_dir(dir, other)
-        }
-        fn lock_shared(&self, path: &StorePath) -> Option<Box<dyn std::any::Any>> {
-            self.inner.lock_shared(path)
-        }
-    }
 
     let e = Engine::new();
     e.store
@@ -504,12 +413,7 @@ fn verify_reads_a_folder_journal_under_the_folder_lock() {
             .unwrap();
     };
     let fs = popstore_platform_linux::linux(vec![e.root().to_path_buf()]);
-    let reader = Racing {
-        inner: PlatformStore::new(&fs),
-        fs: &fs,
-        changed: Cell::new(None),
-        change: &change,
-    };
+    let reader = LockRacing::new(&fs, "PFJ", |p| sibling(p, p.name.as_str(), "LCK"), &change);
     let report = popstore::verify::verify(&reader, &|_| {});
     let said: Vec<String> = report
         .problems
@@ -524,4 +428,87 @@ fn verify_reads_a_folder_journal_under_the_folder_lock() {
         Some(false),
         "verify read the journal under the folder's lock"
     );
+}
+
+/// A store reader for verify that, when the walk first reads a file of
+/// type `ftype`, runs `change` if the lock `lock_of` names for that file
+/// is free then (a writer would wait for it otherwise): a writer racing
+/// verify at the worst moment, unless verify holds the lock.
+struct LockRacing<'a> {
+    inner: popstore::verify::PlatformStore<'a>,
+    fs: &'a dyn popstore_platform::Platform,
+    ftype: &'static str,
+    lock_of: fn(&popstore_formats::path::StorePath) -> popstore_formats::path::StorePath,
+    /// `Some(true)`: the change ran during the walk; `Some(false)`: the
+    /// lock was held; `None`: no such file was read.
+    changed: std::cell::Cell<Option<bool>>,
+    change: &'a dyn Fn(),
+}
+
+impl<'a> LockRacing<'a> {
+    fn new(
+        fs: &'a dyn popstore_platform::Platform,
+        ftype: &'static str,
+        lock_of: fn(&popstore_formats::path::StorePath) -> popstore_formats::path::StorePath,
+        change: &'a dyn Fn(),
+    ) -> Self {
+        LockRacing {
+            inner: popstore::verify::PlatformStore::new(fs),
+            fs,
+            ftype,
+            lock_of,
+            changed: std::cell::Cell::new(None),
+            change,
+        }
+    }
+}
+
+impl popstore::verify::StoreReader for LockRacing<'_> {
+    fn list(
+        &self,
+        dir: &popstore::verify::StoreDir,
+    ) -> std::io::Result<Option<Vec<popstore::verify::DirEntry>>> {
+        self.inner.list(dir)
+    }
+    fn read(&self, path: &popstore_formats::path::StorePath) -> std::io::Result<Option<Vec<u8>>> {
+        if path.ftype.as_str() == self.ftype && self.changed.get().is_none() {
+            let free = self
+                .fs
+                .lock(
+                    &(self.lock_of)(path),
+                    popstore_platform::LockMode::Exclusive,
+                    std::time::Duration::ZERO,
+                )
+                .is_ok();
+            if free {
+                (self.change)();
+            }
+            self.changed.set(Some(free));
+        }
+        self.inner.read(path)
+    }
+    fn spell(&self, path: &popstore_formats::path::StorePath) -> String {
+        self.inner.spell(path)
+    }
+    fn spell_dir(&self, dir: &popstore::verify::StoreDir, other: Option<&str>) -> String {
+        self.inner.spell_dir(dir, other)
+    }
+    fn lock_shared(
+        &self,
+        path: &popstore_formats::path::StorePath,
+    ) -> Option<Box<dyn std::any::Any>> {
+        self.inner.lock_shared(path)
+    }
+}
+
+/// The file `name`.`ftype` beside `path`.
+fn sibling(
+    path: &popstore_formats::path::StorePath,
+    name: &str,
+    ftype: &str,
+) -> popstore_formats::path::StorePath {
+    let mut p = path.clone();
+    p.name = popstore_formats::path::Ods2Name::new(name).unwrap();
+    p.ftype = popstore_formats::path::Ods2Name::new(ftype).unwrap();
+    p
 }
