@@ -273,6 +273,36 @@ fn sasl_logins_and_a_failure_with_its_response_code() {
     assert_eq!(v["plain"], "OK", "{v}");
 }
 
+/// On a local file system IDLE waits on inotify for its folder: with both
+/// polls set to an hour, a delivery still reaches the idling session (the
+/// read below waits for it, bounded by the connection's 30 s timeout).
+/// Fails when IDLE only polls.
+#[test]
+fn idle_is_woken_by_a_delivery_without_polling() {
+    let s = Served::start("[imap]\nidle_poll_ms = 3600000\nidle_watch_poll_ms = 3600000\n");
+    let mut c = login(&s, "sue");
+    c.cmd("a", "SELECT INBOX");
+    for round in 1..=2 {
+        c.send(format!("b{round} IDLE\r\n").as_bytes());
+        assert!(c.line().starts_with("+ "));
+        s.deliver("sue", &message(round));
+        let l = c.line();
+        assert!(
+            l.starts_with(&format!("* {round} EXISTS")),
+            "round {round}: {l:?}"
+        );
+        c.send(b"DONE\r\n");
+        loop {
+            let l = c.line();
+            assert!(!l.is_empty(), "connection closed");
+            if l.starts_with(&format!("b{round} ")) {
+                assert!(l.contains("OK"), "{l}");
+                break;
+            }
+        }
+    }
+}
+
 #[test]
 fn autologout_ends_an_idle_that_never_says_done() {
     let s = Served::start("[imap]\nidle_timeout_secs = 2\n");

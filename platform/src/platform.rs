@@ -46,6 +46,16 @@ pub trait Platform: Send + Sync + fmt::Debug {
     /// `ROOT0:[USERS.3F]JOHN.PRF`.
     fn display(&self, path: &StorePath) -> String;
 
+    /// The host directory to watch for changes to the files of `dir`, when
+    /// a change notification on this host sees every change made to them
+    /// (a local file system on Linux); `None` otherwise (shared file
+    /// systems, where another node's change raises no event; other hosts).
+    /// Readers that wait for changes watch it instead of polling.
+    fn watch_dir(&self, dir: &DirPath) -> Option<std::path::PathBuf> {
+        let _ = dir;
+        None
+    }
+
     /// The host's name for a directory (no I/O).
     fn display_dir(&self, dir: &DirPath) -> String;
 

@@ -199,6 +199,11 @@ impl Platform for PosixTree {
         }
     }
 
+    fn watch_dir(&self, dir: &DirPath) -> Option<PathBuf> {
+        let p = self.host_dir(dir).ok()?;
+        self.vfs.local_changes_only(&p).then_some(p)
+    }
+
     fn display_dir(&self, dir: &DirPath) -> String {
         match self.host_dir(dir) {
             Ok(p) => p.display().to_string(),

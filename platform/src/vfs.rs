@@ -98,6 +98,15 @@ pub trait Vfs: Send + Sync + fmt::Debug {
         let _ = dir;
         Ok(false)
     }
+    /// True when every change to the files under `dir` is made through
+    /// this host's kernel, so a change notification (Linux inotify) sees
+    /// them all: a local file system. False for shared, network and FUSE
+    /// file systems (another node's change raises no event) and by
+    /// default.
+    fn local_changes_only(&self, dir: &Path) -> bool {
+        let _ = dir;
+        false
+    }
     /// Renames a file, replacing `to` (POSIX rename).
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()>;
     /// Makes `to` a second name of the file `from`, failing with

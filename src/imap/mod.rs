@@ -55,6 +55,7 @@ pub mod server;
 pub mod session;
 pub mod settings;
 pub mod types;
+pub mod watch;
 pub mod write;
 
 pub use settings::ImapSettings;

@@ -58,6 +58,8 @@ pub struct ImapService {
     slots: Arc<Slots>,
     /// The spools of system users without an account (`[legacy]`).
     legacy: Option<Arc<crate::legacy::imap::LegacyImap>>,
+    /// IDLE's watches of folder directories (inotify).
+    watcher: super::watch::Watcher,
 }
 
 impl std::fmt::Debug for ImapService {
@@ -111,6 +113,7 @@ impl ImapService {
             throttle,
             slots,
             legacy,
+            watcher: super::watch::Watcher::start(),
         })
     }
 
@@ -278,6 +281,11 @@ async fn connection(
     let mut since = Instant::now();
     let mut polls = tokio::time::interval(settings.idle_poll());
     polls.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut watched_polls = tokio::time::interval(settings.idle_watch_poll());
+    watched_polls.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // The folder directory an IDLE waits on (None: it polls), looked up
+    // once per IDLE.
+    let mut watch: Option<Option<super::watch::Subscription>> = None;
     loop {
         // Everything the buffered (and inflated) bytes make.
         loop {
@@ -319,6 +327,23 @@ async fn connection(
         buf.reserve(4096);
         let deadline = tokio::time::Instant::from_std(since + settings.idle_timeout());
         let idling = session.idling();
+        if !idling {
+            watch = None;
+        } else if watch.is_none() {
+            let sub = session
+                .idle_watch_dir()
+                .and_then(|d| service.watcher.subscribe(&d));
+            if sub.is_some() {
+                // A change made before the watch was in place raised no
+                // event for it: look once now.
+                if let Some(r) = session.poll() {
+                    guard.send(conn.send(&r)).await?;
+                }
+            }
+            watched_polls.reset();
+            watch = Some(sub);
+        }
+        let watched = watch.as_ref().and_then(Option::as_ref);
         if !guard.slot.waiting(Wait::Input, since) {
             return Err(lost_slot());
         }
@@ -338,8 +363,18 @@ async fn connection(
                 Ok(Ok(_)) => {}
                 Ok(Err(e)) => return Err(e),
             },
-            _ = polls.tick(), if idling => {
+            _ = polls.tick(), if idling && watched.is_none() => {
                 // One read of the folder's journal: not worth a thread.
+                if let Some(r) = session.poll() {
+                    guard.send(conn.send(&r)).await?;
+                }
+            }
+            _ = changed(watched), if idling => {
+                if let Some(r) = session.poll() {
+                    guard.send(conn.send(&r)).await?;
+                }
+            }
+            _ = watched_polls.tick(), if idling && watched.is_some() => {
                 if let Some(r) = session.poll() {
                     guard.send(conn.send(&r)).await?;
                 }
@@ -464,4 +499,12 @@ pub fn service_from_config(
         Some(crate::netio::acceptor(config)?),
         legacy,
     )))
+}
+
+/// The next change a watched IDLE waits for; never, when it polls.
+async fn changed(watched: Option<&super::watch::Subscription>) {
+    match watched {
+        Some(w) => w.changed().await,
+        None => std::future::pending().await,
+    }
 }

@@ -36,8 +36,12 @@ pub struct ImapSettings {
     pub append_limit: u64,
     /// Longest command line, bytes.
     pub max_line_length: usize,
-    /// How often an IDLE session looks for changes, milliseconds.
+    /// How often an IDLE session looks for changes, milliseconds, when
+    /// its folder cannot be watched (a shared file system, a legacy spool).
     pub idle_poll_ms: u64,
+    /// How often an IDLE session whose folder is watched (inotify, on a
+    /// local file system) looks anyway, milliseconds: a safety net.
+    pub idle_watch_poll_ms: u64,
     /// The time one SEARCH, SORT or THREAD may take before it is answered
     /// `NO [LIMIT]`, milliseconds.
     pub search_budget_ms: u64,
@@ -62,6 +66,7 @@ impl Default for ImapSettings {
             append_limit: 64 * 1024 * 1024,
             max_line_length: 64 * 1024,
             idle_poll_ms: 250,
+            idle_watch_poll_ms: 30_000,
             search_budget_ms: 10_000,
         }
     }
@@ -81,6 +86,11 @@ impl ImapSettings {
     /// The IDLE poll interval.
     pub fn idle_poll(&self) -> Duration {
         Duration::from_millis(self.idle_poll_ms.max(10))
+    }
+
+    /// The IDLE poll interval of a watched folder.
+    pub fn idle_watch_poll(&self) -> Duration {
+        Duration::from_millis(self.idle_watch_poll_ms.max(10))
     }
 
     /// The configured mechanisms that exist.

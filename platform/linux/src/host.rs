@@ -55,9 +55,19 @@ fn try_ofd_lock(file: &File, mode: LockMode) -> io::Result<bool> {
 /// network and FUSE file systems may flush less, so their files are
 /// synced one by one).
 fn syncfs_reports_errors(f: &File) -> io::Result<bool> {
-    const EXT4: i64 = 0xEF53;
-    const XFS: i64 = 0x5846_5342;
-    const BTRFS: i64 = 0x9123_683E;
+    Ok(matches!(fs_kind(f)?, EXT4 | XFS | BTRFS) && kernel_at_least(5, 8))
+}
+
+const EXT4: i64 = 0xEF53;
+const XFS: i64 = 0x5846_5342;
+const BTRFS: i64 = 0x9123_683E;
+const TMPFS: i64 = 0x0102_1994;
+const F2FS: i64 = 0xF2F5_2010;
+const ZFS: i64 = 0x2FC1_2FC1;
+const OVERLAYFS: i64 = 0x794C_7630;
+
+/// The file system type (`statfs.f_type`) of the file system holding `f`.
+fn fs_kind(f: &File) -> io::Result<i64> {
     // SAFETY: `statfs` is a plain C struct for which all-zero bytes are a
     // valid value; fstatfs fills it.
     let mut st: libc::statfs = unsafe { std::mem::zeroed() };
@@ -68,8 +78,7 @@ fn syncfs_reports_errors(f: &File) -> io::Result<bool> {
         return Err(io::Error::last_os_error());
     }
     #[allow(clippy::unnecessary_cast, clippy::useless_conversion)]
-    let kind = i64::from(st.f_type as i64);
-    Ok(matches!(kind, EXT4 | XFS | BTRFS) && kernel_at_least(5, 8))
+    Ok(i64::from(st.f_type as i64))
 }
 
 /// Whether the running kernel is at least `major.minor`.
@@ -285,6 +294,15 @@ impl Vfs for HostVfs {
         } else {
             Err(io::Error::last_os_error())
         }
+    }
+
+    fn local_changes_only(&self, dir: &Path) -> bool {
+        // Local file systems only: on NFS, CephFS, GlusterFS (FUSE) and
+        // the like, inotify sees this host's changes but not another
+        // node's.
+        File::open(dir)
+            .and_then(|f| fs_kind(&f))
+            .is_ok_and(|k| matches!(k, EXT4 | XFS | BTRFS | TMPFS | F2FS | ZFS | OVERLAYFS))
     }
 
     fn sync_dir(&self, dir: &Path) -> io::Result<()> {

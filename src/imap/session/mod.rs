@@ -301,6 +301,17 @@ impl Session {
         matches!(self.mode, Mode::Idle { .. })
     }
 
+    /// The host directory whose changes an IDLE on the selected folder
+    /// waits for (see [`Store::folder_watch_dir`]); `None`: poll (nothing
+    /// selected, a legacy spool, a shared file system).
+    pub fn idle_watch_dir(&self) -> Option<std::path::PathBuf> {
+        if self.spool.is_some() {
+            return None;
+        }
+        let s = self.selected.as_ref()?;
+        self.store.folder_watch_dir(&s.folder)
+    }
+
     /// Autologout: `* BYE` and close.
     pub fn autologout(&mut self) -> Response {
         let mut r = Response::new();

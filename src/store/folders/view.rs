@@ -270,6 +270,15 @@ impl Store {
         self.refresh(f, false)
     }
 
+    /// The host directory holding `f`'s index and journal, when a change
+    /// notification there sees every change to them (a local file system
+    /// on Linux): a session waiting for changes (IMAP IDLE) watches it and
+    /// calls [`Store::refresh_folder`] when it changes, instead of polling.
+    /// `None`: poll.
+    pub fn folder_watch_dir(&self, f: &Folder) -> Option<std::path::PathBuf> {
+        self.fs.watch_dir(&self.paths.folders_dir(&f.account))
+    }
+
     /// [`Store::refresh_folder`]; `locked`: the caller holds the folder's
     /// lock.
     pub(crate) fn refresh(&self, f: &mut Folder, locked: bool) -> Result<Vec<Change>> {
