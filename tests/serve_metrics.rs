@@ -393,7 +393,8 @@ fn imap_logins_bytes_and_the_map_arena_move() {
 /// the web login form (curl), ManageSieve's AUTHENTICATE and poppassd's
 /// `pass`, each labelled with the password source that answered (the
 /// profile, a checkpassword program for a PWD_ELSEWHERE account, or none
-/// for a name without an account).
+/// for a name without an account). The web form checks the password where
+/// it is kept too: the PWD_ELSEWHERE account logs in through the program.
 #[test]
 fn web_managesieve_and_poppassd_logins_carry_their_password_source() {
     let python = python();
@@ -438,6 +439,10 @@ fn web_managesieve_and_poppassd_logins_carry_their_password_source() {
     assert_eq!(form("alice", "wrong"), "401");
     assert_eq!(form("nobody", "wrong"), "401");
     assert_eq!(form("alice", "alice-pw"), "303");
+    // A PWD_ELSEWHERE account logs in to the web with the password its
+    // source holds, as over POP3 and IMAP.
+    assert_eq!(form("ext", "right"), "303");
+    assert_eq!(form("ext", "wrong"), "401");
 
     // ManageSieve AUTHENTICATE PLAIN (plaintext is taken on loopback):
     // alice with a wrong password, ext through the program.
@@ -471,8 +476,12 @@ fn web_managesieve_and_poppassd_logins_carry_their_password_source() {
     };
     for (key, want) in [
         (logins("web", "FORM", "failed", "profile"), 1.0),
-        (logins("web", "FORM", "failed", "none"), 1.0),
+        // A name without an account is checked against the sources too
+        // (the answer ignored, for equal time), as over POP3 and IMAP: the
+        // program was the last one asked; and ext's wrong password.
+        (logins("web", "FORM", "failed", "external"), 2.0),
         (logins("web", "FORM", "ok", "profile"), 1.0),
+        (logins("web", "FORM", "ok", "external"), 1.0),
         (logins("managesieve", "PLAIN", "failed", "profile"), 1.0),
         (logins("managesieve", "PLAIN", "ok", "external"), 1.0),
         (logins("poppassd", "USER", "ok", "profile"), 1.0),

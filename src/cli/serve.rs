@@ -124,10 +124,11 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> ExitCode {
             let poppassd = poppassd_service(&config, auth.clone())?;
             let imap_auth = imap_authenticator(&config, &store, sources.clone(), &auth);
             let imap = crate::imap::server::service_from_config(&config, &store, imap_auth)?;
+            let web_auth = auth.clone();
             let managesieve = managesieve_service(&config, &store, auth)?;
-            Ok((pop3, poppassd, managesieve, imap))
+            Ok((pop3, poppassd, managesieve, imap, web_auth))
         });
-    let (pop3, poppassd, managesieve, imap) = match services {
+    let (pop3, poppassd, managesieve, imap, web_auth) = match services {
         Ok(s) => s,
         Err(e) => {
             eprintln!("popstore: {e:#}");
@@ -176,7 +177,7 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> ExitCode {
             });
             certs.push(cert);
         }
-        certs.extend(add_web(&mut server, &config, web_store).await?);
+        certs.extend(add_web(&mut server, &config, web_store, web_auth).await?);
         if !certs.is_empty() {
             server.on_reload("TLS certificate", move || {
                 for cert in &certs {
@@ -381,6 +382,7 @@ async fn add_web(
     server: &mut crate::serve::Server,
     config: &Config,
     store: Arc<crate::store::Store>,
+    auth: crate::auth::Authenticator,
 ) -> anyhow::Result<Option<Arc<crate::tls::ReloadableCert>>> {
     let Some(listener) = crate::web::server::bind(config).await? else {
         return Ok(None);
@@ -394,6 +396,7 @@ async fn add_web(
         config.web.clone(),
         listener.https(),
         server.tracked_sessions(),
+        Some(auth),
     )?;
     server.add_service("web", move |stop| {
         Box::pin(async move { crate::web::server::run(listener, app, stop).await })

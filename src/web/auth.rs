@@ -149,8 +149,10 @@ impl FromRequestParts<Arc<App>> for Principal {
 }
 
 /// Checks a password for a login from `ip`, holding the answer as the
-/// throttle says; the account's name on success. The password is never
-/// logged.
+/// throttle says; the account's name on success. The password is checked
+/// where it is kept, as POP3 and IMAP check it: the profile, or the
+/// `[auth] sources` (LDAP, PAM, system, external) for PWD_ELSEWHERE
+/// accounts and with `accounts = "all"`. It is never logged.
 pub async fn login(
     app: &Arc<App>,
     ip: IpAddr,
@@ -158,14 +160,52 @@ pub async fn login(
     password: Secret,
 ) -> Result<String, ApiError> {
     let store = Arc::clone(&app.store);
+    let auth = app.auth.clone();
     let n = name.to_string();
-    let (result, source) = blocking(move || {
-        let r = store.authenticate(&n, &password);
-        // The web checks the profile's password only: the profile
-        // answered when the account exists.
+    let (result, source) = blocking(move || check(&store, auth.as_ref(), &n, password)).await?;
+    match result {
+        Ok(account) => {
+            crate::metrics::login("web", "FORM", source, true);
+            tokio::time::sleep(app.throttle.succeeded(ip, name)).await;
+            tracing::info!(account = %account, client = %ip, "web login");
+            Ok(account)
+        }
+        Err(Refusal::Denied) => {
+            crate::metrics::login("web", "FORM", source, false);
+            tokio::time::sleep(app.throttle.failed(ip, name)).await;
+            tracing::info!(client = %ip, "web login failed");
+            Err(ApiError::unauthorized())
+        }
+        Err(Refusal::Unavailable(why)) => {
+            tracing::warn!(client = %ip, "web login: the password could not be checked: {why}");
+            Err(ApiError::internal())
+        }
+    }
+}
+
+/// Why a login was refused.
+enum Refusal {
+    /// Wrong name or password, or a disabled account.
+    Denied,
+    /// The store or a password source could not answer: try later.
+    Unavailable(String),
+}
+
+/// The password check behind [`login`]: the account's stored name, and the
+/// source that answered (for `popstore_logins_total`).
+fn check(
+    store: &crate::store::Store,
+    auth: Option<&crate::auth::Authenticator>,
+    name: &str,
+    password: Secret,
+) -> (Result<String, Refusal>, &'static str) {
+    use crate::auth::AuthFailure;
+    let Some(auth) = auth else {
+        // No authenticator: the profile's password only.
+        let r = store.authenticate(name, &password);
         let known = || {
             store
-                .name(&n)
+                .name(name)
                 .is_ok_and(|a| store.profile(&a).is_ok_and(|p| p.is_some()))
         };
         let source = if r.is_ok() || known() {
@@ -173,22 +213,21 @@ pub async fn login(
         } else {
             "none"
         };
-        (r, source)
-    })
-    .await?;
-    match result {
-        Ok(p) => {
-            crate::metrics::login("web", "FORM", source, true);
-            tokio::time::sleep(app.throttle.succeeded(ip, name)).await;
-            tracing::info!(account = %p.name, client = %ip, "web login");
-            Ok(p.name)
+        return match r {
+            Ok(p) => (Ok(p.name), source),
+            Err(crate::store::StoreError::Denied(_)) => (Err(Refusal::Denied), source),
+            Err(e) => (Err(Refusal::Unavailable(e.to_string())), source),
+        };
+    };
+    let pw = crate::auth::Secret::new(password.expose().to_string());
+    let r = auth.check_plain(name, &pw);
+    let source = crate::auth::take_answered();
+    let r = match r {
+        Ok(account) => Ok(account),
+        Err(AuthFailure::Temporary(why) | AuthFailure::Unavailable(why)) => {
+            Err(Refusal::Unavailable(why))
         }
-        Err(crate::store::StoreError::Denied(_)) => {
-            crate::metrics::login("web", "FORM", source, false);
-            tokio::time::sleep(app.throttle.failed(ip, name)).await;
-            tracing::info!(client = %ip, "web login failed");
-            Err(ApiError::unauthorized())
-        }
-        Err(e) => Err(e.into()),
-    }
+        Err(_) => Err(Refusal::Denied),
+    };
+    (r, source)
 }

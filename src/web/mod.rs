@@ -77,6 +77,10 @@ pub struct App {
     pub overrides: overrides::Overrides,
     /// The store's last count, for the dashboard and the summary.
     pub totals: Arc<totals::Totals>,
+    /// Checks and changes passwords where they are kept (the profile or
+    /// the `[auth] sources`), as POP3, IMAP and poppassd do; `None`: the
+    /// profile's password only.
+    pub auth: Option<crate::auth::Authenticator>,
 }
 
 /// The built-in stylesheet.
@@ -89,6 +93,7 @@ impl App {
         settings: WebSettings,
         https: bool,
         activity: Vec<(&'static str, Arc<crate::slots::Slots>)>,
+        auth: Option<crate::auth::Authenticator>,
     ) -> anyhow::Result<Arc<App>> {
         let overrides = overrides::Overrides::load(&settings.templates)?;
         let stylesheet = (!settings.templates.as_os_str().is_empty())
@@ -108,6 +113,7 @@ impl App {
             activity,
             stylesheet,
             totals: Arc::default(),
+            auth,
         }))
     }
 

@@ -101,23 +101,51 @@ pub async fn change_password(
     if let Err(e) = crate::web::api::accounts::check_password(&app, &f.new) {
         return password_page(&app, c.error(e.message), &who.name).await;
     }
-    if crate::web::auth::login(&app, peer.ip(), &who.name, Secret::new(f.old))
+    if crate::web::auth::login(&app, peer.ip(), &who.name, Secret::new(f.old.clone()))
         .await
         .is_err()
     {
         return password_page(&app, c.error("The current password is wrong."), &who.name).await;
     }
     let store = Arc::clone(&app.store);
+    let auth = app.auth.clone();
     let name = who.name.clone();
-    let new = Secret::new(f.new);
-    let r = blocking(move || {
+    let (old, new) = (f.old, Secret::new(f.new));
+    let r = blocking(move || -> Result<(), ApiError> {
+        let locked = || {
+            ApiError::from(crate::store::StoreError::Denied(
+                "your password is locked (LOCKPWD): only a manager can change it".into(),
+            ))
+        };
         let p = store.existing(&store.name(&name)?)?;
         if p.flags().contains(Flags::LOCKPWD) {
-            return Err(crate::store::StoreError::Denied(
-                "your password is locked (LOCKPWD): only a manager can change it".into(),
-            ));
+            return Err(locked());
         }
-        store.set_password(&Actor::Admin, &name, &new)
+        let Some(auth) = auth else {
+            return Ok(store.set_password(&Actor::Admin, &name, &new)?);
+        };
+        // Where the password is kept: the profile, or the source that
+        // holds it (LDAP changes it; system passwords and PAM refuse), as
+        // poppassd does.
+        use crate::auth::{ChangeFailure, Secret as AuthSecret};
+        let (old, new) = (
+            AuthSecret::new(old),
+            AuthSecret::new(new.expose().to_string()),
+        );
+        match auth.change_password(&name, &old, &new) {
+            Ok(_) => Ok(()),
+            Err(ChangeFailure::Locked) => Err(locked()),
+            Err(ChangeFailure::Refused(why)) => Err(ApiError::forbidden(format!(
+                "your password cannot be changed here: {why}"
+            ))),
+            Err(ChangeFailure::Auth(_)) => {
+                Err(ApiError::forbidden("the current password is wrong"))
+            }
+            Err(ChangeFailure::Temporary(why)) => {
+                tracing::warn!(account = %name, "web: password change failed: {why}");
+                Err(ApiError::internal())
+            }
+        }
     })
     .await?;
     match r {
@@ -129,7 +157,7 @@ pub async fn change_password(
             app.sessions.remove_account(&who.name, keep);
             password_page(&app, c.notice("Your password is changed."), &who.name).await
         }
-        Err(e) => password_page(&app, c.error(ApiError::from(e).message), &who.name).await,
+        Err(e) => password_page(&app, c.error(e.message), &who.name).await,
     }
 }
 
