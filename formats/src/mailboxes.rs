@@ -141,6 +141,13 @@ fn acl(i: &[u8]) -> PResult<'_, AclEntry> {
 }
 
 impl MailboxList {
+    /// True when the list, owned by the account `owner` (canonical name),
+    /// has an ACL entry for anyone but the owner: the rule of the share
+    /// index (SPEC.md 9.3). The public folders' list never needs an entry.
+    pub fn shares(&self, owner: &str) -> bool {
+        owner != crate::layout::PUBLIC_ACCOUNT && self.acls.iter().any(|a| a.identifier != owner)
+    }
+
     fn check(&self) -> Result<(), String> {
         // Linear: an account may have many thousands of folders.
         let mut ids = std::collections::HashSet::with_capacity(self.mailboxes.len());

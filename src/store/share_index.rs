@@ -20,9 +20,9 @@ use super::name::AccountName;
 use super::public::is_public;
 
 /// True when `list`, owned by `owner`, has an ACL entry naming anyone
-/// but the owner (the rule of SPEC.md 9.3).
+/// but the owner (the rule of SPEC.md 9.3, [`MailboxList::shares`]).
 pub(crate) fn shares(list: &MailboxList, owner: &AccountName) -> bool {
-    !is_public(owner) && list.acls.iter().any(|a| a.identifier != owner.as_str())
+    list.shares(owner.as_str())
 }
 
 /// An entry of the index and the account it leads to (`None`: no profile

@@ -346,7 +346,7 @@ impl Walk<'_> {
             if let Some(l) = &mailboxes {
                 self.acls(&path, l);
                 if let Some(a) = &account
-                    && shares::list_shares(l, a)
+                    && l.shares(a)
                 {
                     self.sharers.insert(a.clone());
                 }

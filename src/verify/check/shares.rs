@@ -6,18 +6,10 @@
 use std::collections::BTreeSet;
 
 use popstore_formats::layout::{self, Layout, types};
-use popstore_formats::mailboxes::MailboxList;
 use popstore_formats::path::Ods2Name;
 
 use super::{Problem, Walk};
 use crate::verify::{DirEntry, StoreDir};
-
-/// True when `list`, the mailbox list of `account`, has an ACL entry for
-/// anyone but `account` (SPEC.md 9.3's rule; the public folders' list
-/// never needs an entry).
-pub(super) fn list_shares(list: &MailboxList, account: &str) -> bool {
-    account != layout::PUBLIC_ACCOUNT && list.acls.iter().any(|a| a.identifier != account)
-}
 
 impl Walk<'_> {
     /// Reads `ROOT0:[SHARES]`: the entries' names; problems for anything
