@@ -396,7 +396,7 @@ async fn add_web(
         config.web.clone(),
         listener.https(),
         server.tracked_sessions(),
-        Some(auth),
+        auth,
     )?;
     server.add_service("web", move |stop| {
         Box::pin(async move { crate::web::server::run(listener, app, stop).await })

@@ -159,10 +159,9 @@ pub async fn login(
     name: &str,
     password: Secret,
 ) -> Result<String, ApiError> {
-    let store = Arc::clone(&app.store);
     let auth = app.auth.clone();
     let n = name.to_string();
-    let (result, source) = blocking(move || check(&store, auth.as_ref(), &n, password)).await?;
+    let (result, source) = blocking(move || check(&auth, &n, password)).await?;
     match result {
         Ok(account) => {
             crate::metrics::login("web", "FORM", source, true);
@@ -194,31 +193,11 @@ enum Refusal {
 /// The password check behind [`login`]: the account's stored name, and the
 /// source that answered (for `popstore_logins_total`).
 fn check(
-    store: &crate::store::Store,
-    auth: Option<&crate::auth::Authenticator>,
+    auth: &crate::auth::Authenticator,
     name: &str,
     password: Secret,
 ) -> (Result<String, Refusal>, &'static str) {
     use crate::auth::AuthFailure;
-    let Some(auth) = auth else {
-        // No authenticator: the profile's password only.
-        let r = store.authenticate(name, &password);
-        let known = || {
-            store
-                .name(name)
-                .is_ok_and(|a| store.profile(&a).is_ok_and(|p| p.is_some()))
-        };
-        let source = if r.is_ok() || known() {
-            "profile"
-        } else {
-            "none"
-        };
-        return match r {
-            Ok(p) => (Ok(p.name), source),
-            Err(crate::store::StoreError::Denied(_)) => (Err(Refusal::Denied), source),
-            Err(e) => (Err(Refusal::Unavailable(e.to_string())), source),
-        };
-    };
     let pw = crate::auth::Secret::new(password.expose().to_string());
     let r = auth.check_plain(name, &pw);
     let source = crate::auth::take_answered();

@@ -78,9 +78,8 @@ pub struct App {
     /// The store's last count, for the dashboard and the summary.
     pub totals: Arc<totals::Totals>,
     /// Checks and changes passwords where they are kept (the profile or
-    /// the `[auth] sources`), as POP3, IMAP and poppassd do; `None`: the
-    /// profile's password only.
-    pub auth: Option<crate::auth::Authenticator>,
+    /// the `[auth] sources`), as POP3, IMAP and poppassd do.
+    pub auth: crate::auth::Authenticator,
 }
 
 /// The built-in stylesheet.
@@ -93,7 +92,7 @@ impl App {
         settings: WebSettings,
         https: bool,
         activity: Vec<(&'static str, Arc<crate::slots::Slots>)>,
-        auth: Option<crate::auth::Authenticator>,
+        auth: crate::auth::Authenticator,
     ) -> anyhow::Result<Arc<App>> {
         let overrides = overrides::Overrides::load(&settings.templates)?;
         let stylesheet = (!settings.templates.as_os_str().is_empty())

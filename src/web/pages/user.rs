@@ -121,9 +121,6 @@ pub async fn change_password(
         if p.flags().contains(Flags::LOCKPWD) {
             return Err(locked());
         }
-        let Some(auth) = auth else {
-            return Ok(store.set_password(&Actor::Admin, &name, &new)?);
-        };
         // Where the password is kept: the profile, or the source that
         // holds it (LDAP changes it; system passwords and PAM refuse), as
         // poppassd does.
